@@ -1,0 +1,63 @@
+//! A real HTTP server (axum) that speaks every pagination style of the
+//! `restclient` crate, for integration tests, benchmarks and `restclient demo`.
+//!
+//! Start it in-process with [`DemoServer::start`] or [`DemoServer::builder`]; it
+//! binds `127.0.0.1` on an ephemeral port and stops when the [`DemoServer`] is
+//! dropped. Every request is recorded (see [`DemoServer::requests`]) before it is
+//! handled, and [`DemoConfig::latency`] is applied to each one.
+//!
+//! # Data
+//!
+//! Paginated routes serve the records `record(1) ..= record(N)` in order, where
+//! `N` is [`DemoConfig::records`] and [`record`] builds
+//! `{"id": id, "name": "record-<id>", "score": id % 97}`.
+//! Page sizes (`limit`, `page_size`) default to [`DemoConfig::page_size`] and are
+//! clamped to `1..=10_000`. Malformed numbers and cursors answer
+//! `400 {"error": "..."}`. Pages past the end are empty.
+//!
+//! # Routes
+//!
+//! | Route | Response |
+//! |---|---|
+//! | `GET\|POST /offset?offset=O&limit=L` | `{"items", "total", "offset", "limit"}` |
+//! | `GET /offset/no-total` | `{"items"}` |
+//! | `GET /offset/null-total` | `{"items", "total": null}` |
+//! | `GET /offset/has-more` | `{"items", "has_more"}` |
+//! | `GET\|POST /page?page=P&page_size=S` (1-based) | `{"data", "page", "page_size", "total_pages", "total"}` |
+//! | `GET /page0?page=P&page_size=S` (0-based) | same as `/page` |
+//! | `GET /page/no-total` (1-based) | `{"data"}` |
+//! | `GET /posts?page=P&page_size=S` (1-based) | bare array of records |
+//! | `GET /json-link?page=P&page_size=S` | `{"data", "next": "/json-link?page=P+1[&page_size=S]" \| null}` |
+//! | `GET /json-link/absolute` | same, `next` is `http://{host}/json-link/absolute?...` |
+//! | `GET /json-link/nested` | `{"results": {"posts"}, "pagination": {"next", "total"}}` |
+//! | `GET /header-link?page=P&page_size=S` | bare array; `Link: <..>; rel="next", <..>; rel="last"`, `X-Total-Count` |
+//! | `GET /cursor?cursor=C&limit=L` | `{"items", "cursors": {"next": C2 \| null}}` |
+//! | `GET /cursor/has-more` | `{"items", "next_cursor" (always set), "has_more"}` |
+//! | `GET /header-cursor?cursor=C&limit=L` | bare array; `next: C2` header except on the last page |
+//! | `POST /search` `{"query", "cursor", "limit"}` | `{"results", "next_page_cursor": C2 \| null}` |
+//! | `GET /posts/{id}` | the record, or `404 {"error": "not found"}` |
+//! | `GET /single` | `{"data": [first page]}` |
+//! | `ANY /echo`, `ANY /echo/{*rest}` | `{"method", "path", "query", "headers", "json", "form", "body"}` |
+//! | `ANY /status/{code}` | that status with `{"status": code}` (`100..=599`, else 400; hyper turns 1xx other than 101 into 500) |
+//! | `GET /redirect?to=URL&status=302` | that 3xx status with `Location: URL` |
+//!
+//! The POST variants of `/offset` and `/page` read their parameters from a JSON
+//! object body (`{"offset": 0, "limit": 10}`, `{"page": 2, "page_size": 10}`);
+//! query parameters are used for anything the body does not set. Cursors are
+//! opaque; a missing, `null` or empty cursor means the first page. Absolute links
+//! are built from the request's `Host` header. Unknown paths answer
+//! `404 {"error": "not found"}`.
+
+mod config;
+mod error;
+mod log;
+mod pages;
+mod params;
+mod routes;
+mod server;
+mod state;
+
+pub use config::DemoConfig;
+pub use log::RecordedRequest;
+pub use pages::record;
+pub use server::{DemoServer, DemoServerBuilder};

@@ -1,0 +1,165 @@
+//! `demo-api`: runs the demo pagination server until Ctrl-C.
+
+use std::{
+    io::Write as _,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    process::ExitCode,
+    time::Duration,
+};
+
+use demo_api::{DemoConfig, DemoServer};
+
+const USAGE: &str = "\
+Usage: demo-api [--host HOST] [--port PORT] [--records N] [--page-size K] [--latency-ms MS]
+
+Serves every restclient pagination style over HTTP until Ctrl-C.
+
+Options:
+  --host HOST        IP address to bind (default 127.0.0.1; `localhost` allowed)
+  --port PORT        port to bind, 0 = ephemeral (default 0)
+  --records N        number of records, ids 1..=N (default 100)
+  --page-size K      default page size, clamped to 1..=10000 (default 10)
+  --latency-ms MS    delay added to every request in milliseconds (default 0)
+  -h, --help         print this help";
+
+/// Parsed command line.
+#[derive(Debug)]
+struct Args {
+    addr: SocketAddr,
+    config: DemoConfig,
+}
+
+/// Parses the command line; `Ok(None)` means `--help` was asked for.
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
+    let mut host = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let mut port = 0_u16;
+    let mut config = DemoConfig::default();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "-h" || arg == "--help" {
+            return Ok(None);
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
+            _ => (arg, None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        let number = |text: String| {
+            text.parse::<u64>()
+                .map_err(|_| format!("{flag}: `{text}` is not a non-negative integer"))
+        };
+        match flag.as_str() {
+            "--host" => {
+                let text = value()?;
+                host = if text == "localhost" {
+                    IpAddr::V4(Ipv4Addr::LOCALHOST)
+                } else {
+                    text.parse()
+                        .map_err(|_| format!("--host: `{text}` is not an IP address"))?
+                };
+            }
+            "--port" => {
+                let text = value()?;
+                port = text
+                    .parse()
+                    .map_err(|_| format!("--port: `{text}` is not a port number"))?;
+            }
+            "--records" => config.records = number(value()?)?,
+            "--page-size" => config.page_size = number(value()?)?,
+            "--latency-ms" => config.latency = Duration::from_millis(number(value()?)?),
+            _ => return Err(format!("unknown argument `{flag}`")),
+        }
+    }
+    Ok(Some(Args {
+        addr: SocketAddr::new(host, port),
+        config,
+    }))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            // Ignore write errors (e.g. a closed pipe): there is nothing left to do.
+            let _ = writeln!(std::io::stdout(), "{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("demo-api: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let server = match DemoServer::start_on(args.addr, args.config).await {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("demo-api: cannot listen on {}: {error}", args.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    // Best effort: a closed stdout must not stop the server.
+    let mut stdout = std::io::stdout();
+    let _ = writeln!(stdout, "demo-api listening on {}", server.url());
+    let _ = stdout.flush();
+    let result = tokio::signal::ctrl_c().await;
+    server.shutdown().await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("demo-api: cannot wait for Ctrl-C: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Option<Args>, String> {
+        parse_args(args.iter().map(|arg| (*arg).to_owned()))
+    }
+
+    #[test]
+    fn parses_flags() -> Result<(), String> {
+        let args = parse(&[
+            "--port",
+            "8080",
+            "--records=7",
+            "--page-size",
+            "3",
+            "--latency-ms",
+            "5",
+        ])?
+        .ok_or("unexpected help")?;
+        assert_eq!(args.addr, SocketAddr::from(([127, 0, 0, 1], 8080)));
+        assert_eq!(args.config.records, 7);
+        assert_eq!(args.config.page_size, 3);
+        assert_eq!(args.config.latency, Duration::from_millis(5));
+        let args = parse(&["--host", "::1"])?.ok_or("unexpected help")?;
+        assert_eq!(args.addr.ip(), IpAddr::from(std::net::Ipv6Addr::LOCALHOST));
+        assert!(parse(&["--help"])?.is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn rejects_bad_flags() {
+        for bad in [
+            &["--port"][..],
+            &["--port", "70000"],
+            &["--records", "-1"],
+            &["--host", "nope"],
+            &["--bogus"],
+            &["x"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Starting, inspecting and stopping a server.
+
+use std::{fmt, net::SocketAddr, time::Duration};
+
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+use crate::{
+    config::DemoConfig,
+    log::{RecordedRequest, RequestLog},
+    routes::router,
+    state::AppState,
+};
+
+/// A running demo server. Dropping it shuts the server down.
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// let server = demo_api::DemoServer::builder().records(25).page_size(5).start().await?;
+/// let first_page = format!("{}/offset?offset=0&limit=5", server.url());
+/// # let _ = first_page;
+/// # Ok(())
+/// # }
+/// ```
+pub struct DemoServer {
+    addr: SocketAddr,
+    log: RequestLog,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for DemoServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DemoServer")
+            .field("addr", &self.addr)
+            .field("requests", &self.log.snapshot().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DemoServer {
+    /// Starts a server on `127.0.0.1` with an ephemeral port.
+    ///
+    /// Must be called inside a Tokio runtime; the server runs as a task on it.
+    pub async fn start(config: DemoConfig) -> std::io::Result<DemoServer> {
+        Self::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), config).await
+    }
+
+    /// Starts a server bound to `addr` (port 0 picks an ephemeral port).
+    pub async fn start_on(addr: SocketAddr, config: DemoConfig) -> std::io::Result<DemoServer> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let log = RequestLog::default();
+        let app = router(AppState::new(&config, addr, log.clone()));
+        let (shutdown, signal) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                // Either an explicit shutdown or the sender being dropped stops the server.
+                let _ = signal.await;
+            });
+            // `serve` only fails on listener errors, which it already retries internally.
+            let _ = serve.await;
+        });
+        Ok(DemoServer {
+            addr,
+            log,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        })
+    }
+
+    /// A builder starting from [`DemoConfig::default`].
+    pub fn builder() -> DemoServerBuilder {
+        DemoServerBuilder::default()
+    }
+
+    /// The address the server is bound to.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL, e.g. `"http://127.0.0.1:40123"` (no trailing slash).
+    ///
+    /// An unspecified bind address (`0.0.0.0`, `::`) is reported as the loopback address.
+    pub fn url(&self) -> String {
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            match addr {
+                SocketAddr::V4(_) => addr.set_ip([127, 0, 0, 1].into()),
+                SocketAddr::V6(_) => addr.set_ip(std::net::Ipv6Addr::LOCALHOST.into()),
+            }
+        }
+        format!("http://{addr}")
+    }
+
+    /// Every request received so far (since the last [`clear_requests`](Self::clear_requests)),
+    /// in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.log.snapshot()
+    }
+
+    /// Forgets all recorded requests.
+    pub fn clear_requests(&self) {
+        self.log.clear();
+    }
+
+    /// Shuts down gracefully: stops accepting connections and waits until
+    /// in-flight requests have been answered.
+    pub async fn shutdown(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            // Tells open connections to close once their current request is answered.
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            // Closes the listener right away instead of waiting for connections.
+            task.abort();
+        }
+    }
+}
+
+/// Builds and starts a [`DemoServer`]; see [`DemoServer::builder`].
+#[derive(Debug, Clone, Default)]
+pub struct DemoServerBuilder {
+    config: DemoConfig,
+}
+
+impl DemoServerBuilder {
+    /// Sets the number of records (ids `1..=records`).
+    #[must_use]
+    pub fn records(mut self, records: u64) -> Self {
+        self.config.records = records;
+        self
+    }
+
+    /// Sets the default page size (clamped to `1..=10_000`).
+    #[must_use]
+    pub fn page_size(mut self, page_size: u64) -> Self {
+        self.config.page_size = page_size;
+        self
+    }
+
+    /// Sets the delay applied to every request.
+    #[must_use]
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.config.latency = latency;
+        self
+    }
+
+    /// The configuration built so far.
+    pub fn config(&self) -> &DemoConfig {
+        &self.config
+    }
+
+    /// Starts the server on `127.0.0.1` with an ephemeral port.
+    pub async fn start(self) -> std::io::Result<DemoServer> {
+        DemoServer::start(self.config).await
+    }
+
+    /// Starts the server bound to `addr`.
+    pub async fn start_on(self, addr: SocketAddr) -> std::io::Result<DemoServer> {
+        DemoServer::start_on(addr, self.config).await
+    }
+}

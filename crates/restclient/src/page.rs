@@ -1,0 +1,118 @@
+//! [`Page`]: the records of one response, with what produced them.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::request::Request;
+use crate::response::Response;
+
+/// The records of one response (dlt's `PageData`).
+///
+/// A page derefs to `[Value]`, so `page.len()`, `&page[0]` and `for record in &page` work; it also
+/// gives the request that produced it (not the next one, unlike dlt), the response, and a
+/// description of the paginator that ran.
+///
+/// ```no_run
+/// use futures::TryStreamExt;
+/// # async fn run() -> restclient::Result<()> {
+/// let client = restclient::RestClient::builder("https://api.example.com").build()?;
+/// let mut pages = client.paginate("/posts").pages();
+/// while let Some(page) = pages.try_next().await? {
+///     println!("{} records from {}", page.len(), page.request().full_url());
+///     for record in &page {
+///         println!("{}", record["id"]);
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Page {
+    records: Vec<Value>,
+    request: Request,
+    response: Response,
+    paginator: Arc<Value>,
+    number: usize,
+}
+
+impl Page {
+    pub(crate) fn new(
+        records: Vec<Value>,
+        request: Request,
+        response: Response,
+        paginator: Arc<Value>,
+        number: usize,
+    ) -> Self {
+        Page {
+            records,
+            request,
+            response,
+            paginator,
+            number,
+        }
+    }
+
+    /// The records.
+    #[must_use]
+    pub fn records(&self) -> &[Value] {
+        &self.records
+    }
+
+    /// The records, owned.
+    #[must_use]
+    pub fn into_records(self) -> Vec<Value> {
+        self.records
+    }
+
+    /// The request that produced this page.
+    #[must_use]
+    pub fn request(&self) -> &Request {
+        &self.request
+    }
+
+    /// The response this page was selected from. Its [`json`](Response::json) is parsed again
+    /// from the body on demand, since the records were moved out of the first parse.
+    #[must_use]
+    pub fn response(&self) -> &Response {
+        &self.response
+    }
+
+    /// The paginator that ran, in dlt's `rest_api` form (e.g. `{"type": "offset", ...}`).
+    #[must_use]
+    pub fn paginator(&self) -> &Value {
+        &self.paginator
+    }
+
+    /// The position of this page in its walk, from 1.
+    #[must_use]
+    pub fn number(&self) -> usize {
+        self.number
+    }
+
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.records.truncate(len);
+    }
+}
+
+impl std::ops::Deref for Page {
+    type Target = [Value];
+    fn deref(&self) -> &[Value] {
+        &self.records
+    }
+}
+
+impl IntoIterator for Page {
+    type Item = Value;
+    type IntoIter = std::vec::IntoIter<Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.records.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Page {
+    type Item = &'a Value;
+    type IntoIter = std::slice::Iter<'a, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.records.iter()
+    }
+}

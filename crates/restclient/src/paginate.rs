@@ -1,0 +1,466 @@
+//! The [`Paginate`] builder and the engine that walks the pages.
+
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use futures::Stream;
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::auth::Auth;
+use crate::client::{AuthChoice, CallParts, RestClient};
+use crate::error::{Error, Result};
+use crate::hooks::{Hook, HookAction};
+use crate::page::Page;
+use crate::paginators::{Paginator, SinglePagePaginator, StopReason};
+use crate::request::{Body, Request};
+use crate::response::Response;
+use crate::selector::{self, Selector};
+
+/// A walk over every page of one endpoint, with per-call overrides of the client's settings.
+/// Nothing is sent until the stream from [`pages`](Self::pages) or [`records`](Self::records)
+/// is polled.
+///
+/// The loop is dlt's: `init_request` → send → hooks and status check → select records →
+/// `update_state` → `update_request` → yield the page → `has_next_page`. Without a paginator
+/// (on the call or the client) the walk fetches a single page; auto-detection comes later.
+/// Without a data selector, the records are found as dlt finds them (the body when it is a
+/// list, else the first list under a usual key such as `data`, `items` or `results`).
+///
+/// ```no_run
+/// use futures::TryStreamExt;
+/// use restclient::{RestClient, Method, paginators::JsonResponseCursorPaginator};
+/// # async fn run() -> restclient::Result<()> {
+/// let client = RestClient::builder("https://api.example.com").build()?;
+/// let records: Vec<_> = client
+///     .paginate("/search")
+///     .method(Method::POST)
+///     .json(serde_json::json!({"query": "rust"}))
+///     .paginator(JsonResponseCursorPaginator::new().cursor_path("next_page_cursor").cursor_body_path("cursor"))
+///     .data_selector("results")
+///     .max_records(1_000)
+///     .records()
+///     .try_collect()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[must_use]
+#[derive(Debug)]
+pub struct Paginate {
+    client: Result<RestClient>,
+    parts: CallParts,
+    paginator: Option<Box<dyn Paginator>>,
+    data_selector: Option<std::result::Result<Selector, String>>,
+    hooks: Vec<Hook>,
+    max_pages: Option<usize>,
+    max_records: Option<usize>,
+}
+
+impl Paginate {
+    pub(crate) fn new(client: RestClient, path: &str) -> Self {
+        Paginate {
+            client: Ok(client),
+            parts: CallParts::new(Method::GET, path),
+            paginator: None,
+            data_selector: None,
+            hooks: Vec::new(),
+            max_pages: None,
+            max_records: None,
+        }
+    }
+
+    /// A walk whose first poll yields `error`.
+    pub(crate) fn failed(error: Error, path: &str) -> Self {
+        Paginate {
+            client: Err(error),
+            parts: CallParts::new(Method::GET, path),
+            paginator: None,
+            data_selector: None,
+            hooks: Vec::new(),
+            max_pages: None,
+            max_records: None,
+        }
+    }
+
+    /// The HTTP method (default `GET`).
+    pub fn method(mut self, method: Method) -> Self {
+        self.parts.method = method;
+        self
+    }
+
+    /// Adds a query parameter sent with the first request (and kept by cursor and range
+    /// paginators; next links replace it).
+    pub fn param(mut self, name: impl Into<String>, value: impl ToString) -> Self {
+        self.parts.params.push((name.into(), value.to_string()));
+        self
+    }
+
+    /// Adds query parameters.
+    pub fn params<K: Into<String>, V: ToString>(
+        mut self,
+        params: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.parts
+            .params
+            .extend(params.into_iter().map(|(k, v)| (k.into(), v.to_string())));
+        self
+    }
+
+    /// A JSON body (for POST searches; body-path paginators edit it).
+    pub fn json(mut self, body: Value) -> Self {
+        self.parts.set_body(Body::Json(body));
+        self
+    }
+
+    /// A form body.
+    pub fn form<K: Into<String>, V: ToString>(
+        mut self,
+        fields: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        let fields = fields
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.to_string()))
+            .collect();
+        self.parts.set_body(Body::Form(fields));
+        self
+    }
+
+    /// Adds a header for this walk.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.parts.header(name, value);
+        self
+    }
+
+    /// Uses this auth instead of the client's.
+    pub fn auth(mut self, auth: impl Auth) -> Self {
+        self.parts.auth = AuthChoice::Call(Arc::new(auth));
+        self
+    }
+
+    /// Sends no credentials.
+    pub fn without_auth(mut self) -> Self {
+        self.parts.auth = AuthChoice::Without;
+        self
+    }
+
+    /// Uses this paginator instead of the client's.
+    pub fn paginator(mut self, paginator: impl Paginator) -> Self {
+        self.paginator = Some(Box::new(paginator));
+        self
+    }
+
+    /// Uses a boxed paginator (e.g. one built from configuration).
+    pub fn boxed_paginator(mut self, paginator: Box<dyn Paginator>) -> Self {
+        self.paginator = Some(paginator);
+        self
+    }
+
+    /// Uses this data selector (JSONPath, dlt syntax) instead of the client's.
+    pub fn data_selector(mut self, selector: &str) -> Self {
+        self.data_selector = Some(Selector::new(selector).map_err(|e| e.to_string()));
+        self
+    }
+
+    /// Adds a response hook; hooks run in order on every response of the walk.
+    pub fn hook(mut self, hook: impl Into<Hook>) -> Self {
+        self.hooks.push(hook.into());
+        self
+    }
+
+    /// Stops after this many pages.
+    pub fn max_pages(mut self, n: usize) -> Self {
+        self.max_pages = Some(n);
+        self
+    }
+
+    /// Stops after this many records (the last page is cut to fit).
+    pub fn max_records(mut self, n: usize) -> Self {
+        self.max_records = Some(n);
+        self
+    }
+
+    /// The pages, in order. The stream ends after the last page, or with the first error.
+    pub fn pages(self) -> Pages {
+        let stop = Arc::new(Mutex::new(None));
+        let inner = Box::pin(walk(self, Arc::clone(&stop)));
+        Pages { inner, stop }
+    }
+
+    /// Every record of every page, in order.
+    pub fn records(self) -> Records {
+        Records {
+            pages: self.pages(),
+            current: Vec::new().into_iter(),
+        }
+    }
+}
+
+/// The stream of pages of a walk; after it ends, [`stop_reason`](Self::stop_reason) says why.
+#[must_use = "streams do nothing unless polled"]
+pub struct Pages {
+    inner: Pin<Box<dyn Stream<Item = Result<Page>> + Send>>,
+    stop: Arc<Mutex<Option<StopReason>>>,
+}
+
+impl std::fmt::Debug for Pages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pages")
+            .field("stop_reason", &self.stop_reason())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pages {
+    /// Why the walk ended, once it has ended without an error.
+    #[must_use]
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        self.stop
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Stream for Pages {
+    type Item = Result<Page>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+/// The stream of records of a walk.
+#[must_use = "streams do nothing unless polled"]
+#[derive(Debug)]
+pub struct Records {
+    pages: Pages,
+    current: std::vec::IntoIter<Value>,
+}
+
+impl Records {
+    /// Why the walk ended, once it has ended without an error.
+    #[must_use]
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        self.pages.stop_reason()
+    }
+}
+
+impl Stream for Records {
+    type Item = Result<Value>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            if let Some(v) = self.current.next() {
+                return Poll::Ready(Some(Ok(v)));
+            }
+            match self.pages.inner.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(page))) => self.current = page.into_records().into_iter(),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+/// A fingerprint of what a request asks for, to notice a paginator asking twice.
+fn fingerprint(request: &Request) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    request.method().as_str().hash(&mut h);
+    request.full_url().as_str().hash(&mut h);
+    match request.body() {
+        Some(Body::Json(v)) => v.to_string().hash(&mut h),
+        Some(Body::Form(f)) => f.hash(&mut h),
+        None => {}
+    }
+    h.finish()
+}
+
+/// dlt's record-list detection (used until a data selector is set or detected).
+fn detect_selector(body: &Value) -> Selector {
+    const RECORD_KEYS: [&str; 11] = [
+        "data", "items", "results", "entries", "records", "rows", "entities", "payload", "content",
+        "objects", "values",
+    ];
+    fn collect(v: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        if let Value::Object(map) = v {
+            for (k, child) in map {
+                path.push(k.clone());
+                if child.is_array() && path.len() <= 3 {
+                    out.push(path.clone());
+                } else if child.is_object() && path.len() < 3 {
+                    collect(child, path, out);
+                }
+                path.pop();
+            }
+        }
+    }
+    let root = Selector::root;
+    if !body.is_object() {
+        return root();
+    }
+    let mut lists = Vec::new();
+    collect(body, &mut Vec::new(), &mut lists);
+    let chosen = lists
+        .iter()
+        .find(|p| p.last().is_some_and(|k| RECORD_KEYS.contains(&k.as_str())))
+        .or_else(|| lists.first());
+    match chosen {
+        Some(path) => {
+            let expr: String = path
+                .iter()
+                .map(|k| format!("['{}']", k.replace('\\', "\\\\").replace('\'', "\\'")))
+                .collect();
+            Selector::new(&format!("${expr}")).map_or_else(|_| root(), |s| s)
+        }
+        None => root(),
+    }
+}
+
+fn walk(
+    p: Paginate,
+    stop: Arc<Mutex<Option<StopReason>>>,
+) -> impl Stream<Item = Result<Page>> + Send {
+    async_stream::try_stream! {
+        let Paginate { client, parts, paginator, data_selector, hooks, max_pages, max_records } = p;
+        let client = client?;
+        let (mut request, ctx) = client.prepare(parts)?;
+        let mut selector = match data_selector {
+            Some(Ok(s)) => Some(s),
+            Some(Err(e)) => Err(Error::InvalidRequest(e))?,
+            None => client.inner.data_selector.clone(),
+        };
+        let mut paginator: Box<dyn Paginator> = match paginator {
+            Some(p) => p,
+            None => match &client.inner.paginator {
+                Some(p) => p.clone(),
+                None => Box::new(SinglePagePaginator::new()),
+            },
+        };
+        paginator.validate()?;
+        paginator.init_request(&mut request)?;
+        let description = Arc::new(paginator.describe());
+        let start_url = ctx.redactor.url(&request.full_url());
+        let mut seen: HashSet<u64> = HashSet::new();
+        let mut pages = 0usize;
+        let mut records = 0usize;
+        let reason = loop {
+            if !seen.insert(fingerprint(&request)) {
+                Err(Error::PaginationLoop {
+                    url: ctx.redactor.url(&request.full_url()),
+                    what: format!("the request {} {}", request.method(), ctx.redactor.url(&request.full_url())),
+                })?;
+            }
+            let mut response = client.execute(&request, &ctx).await?;
+            let mut accepted = false;
+            let mut ignored = false;
+            for hook in &hooks {
+                match hook.call(&response) {
+                    HookAction::Continue => {}
+                    HookAction::Accept => accepted = true,
+                    HookAction::Ignore => {
+                        ignored = true;
+                        break;
+                    }
+                }
+            }
+            if ignored {
+                break StopReason::IgnoredByHook;
+            }
+            let status = response.status();
+            if !accepted && (status.is_client_error() || status.is_server_error()) {
+                Err(http_error(&response))?;
+            }
+            let sel = match &selector {
+                Some(s) => s.clone(),
+                None => {
+                    let s = detect_selector(response.json()?);
+                    tracing::info!(data_selector = s.as_str(), "detected the records at `{}`", s.as_str());
+                    selector = Some(s.clone());
+                    s
+                }
+            };
+            let plan = {
+                let body = response.json()?;
+                let plan = sel.plan(body);
+                let view = selector::view(body, &plan);
+                paginator.update_state(&response, Some(&view))?;
+                plan
+            };
+            let taken = selector::take(response.json_mut()?, plan);
+            response.forget_json();
+            let produced = request.clone();
+            paginator.update_request(&mut request)?;
+            pages += 1;
+            let mut page = Page::new(taken, produced, response, Arc::clone(&description), pages);
+            let mut limit_hit = None;
+            if let Some(max) = max_records {
+                if records + page.len() >= max {
+                    page.truncate(max - records);
+                    limit_hit = Some(StopReason::MaxRecords(max));
+                }
+            }
+            records += page.len();
+            if limit_hit.is_none() && max_pages.is_some_and(|m| pages >= m) {
+                limit_hit = max_pages.map(StopReason::MaxPages);
+            }
+            yield page;
+            if let Some(reason) = limit_hit {
+                if paginator.has_next_page() {
+                    break reason;
+                }
+            }
+            if !paginator.has_next_page() {
+                break paginator.stop_reason().unwrap_or(StopReason::PaginatorDone);
+            }
+        };
+        tracing::info!(url = %start_url, pages, records, reason = %reason, "pagination of {start_url} stopped: {reason}");
+        *stop.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(reason);
+    }
+}
+
+/// The status error of dlt's default hook: `404 Client Error: Not Found for url: ...`.
+pub(crate) fn http_error(response: &Response) -> Error {
+    let status = response.status();
+    let kind = if status.is_server_error() {
+        "Server"
+    } else {
+        "Client"
+    };
+    let reason = status.canonical_reason().unwrap_or("");
+    Error::Http {
+        status,
+        status_line: format!("{} {kind} Error: {reason}", status.as_u16()),
+        url: response.redacted_url(),
+        body: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn detects_records_as_dlt_does() {
+        let cases = [
+            (json!([1, 2]), json!([1, 2])),
+            (json!({"meta": {"data": [1]}, "rows": [2]}), json!([1])),
+            (json!({"a": {"b": {"c": [1]}}, "z": [2]}), json!([1])),
+            (
+                json!({"a": {"b": {"c": {"d": [1]}}}}),
+                json!([{"a": {"b": {"c": {"d": [1]}}}}]),
+            ),
+            (
+                json!({"count": 2, "items": [3, 4], "links": []}),
+                json!([3, 4]),
+            ),
+            (json!({"x": 1}), json!([{"x": 1}])),
+        ];
+        for (body, want) in cases {
+            let s = detect_selector(&body);
+            assert_eq!(Value::Array(s.records(&body)), want, "{body}");
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! [`JsonResponseCursorPaginator`].
+
+use serde_json::Value;
+
+use super::{Paginator, PathSetting, StopReason, Target, choose_target, read_has_more};
+use crate::error::Result;
+use crate::request::Request;
+use crate::response::Response;
+
+const CLASS: &str = "JsonResponseCursorPaginator";
+
+/// Sends the cursor found in each response with the next request (dlt's
+/// `JSONResponseCursorPaginator`), as a query parameter or in a JSON body.
+///
+/// The cursor is read at `cursor_path` (default `"cursors.next"`); a missing, null, empty, `0` or
+/// `false` cursor ends the walk, and so can `has_more_path` and `stop_after_empty_page`. The
+/// original query parameters are kept. Unlike dlt, an `initial_cursor` can be sent with the first
+/// request, for APIs that need `cursor=*` to start (dlt#4428).
+///
+/// ```
+/// use restclient::paginators::JsonResponseCursorPaginator;
+/// let slack = JsonResponseCursorPaginator::new().cursor_path("response_metadata.next_cursor");
+/// let in_body = JsonResponseCursorPaginator::new().cursor_path("next_page_cursor").cursor_body_path("cursor");
+/// let solr = JsonResponseCursorPaginator::new().cursor_path("nextCursorMark")
+///     .cursor_param("cursorMark").initial_cursor("*");
+/// ```
+#[derive(Debug, Clone)]
+pub struct JsonResponseCursorPaginator {
+    cursor_path: PathSetting,
+    cursor_param: Option<String>,
+    cursor_body_path: Option<String>,
+    stop_after_empty_page: bool,
+    has_more_path: PathSetting,
+    initial_cursor: Option<Value>,
+    target: Target,
+    cursor: Option<Value>,
+    has_next: bool,
+    stop: Option<StopReason>,
+}
+
+impl Default for JsonResponseCursorPaginator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl JsonResponseCursorPaginator {
+    /// A paginator reading `cursors.next` and sending `?cursor=`.
+    #[must_use]
+    pub fn new() -> Self {
+        JsonResponseCursorPaginator {
+            cursor_path: PathSetting::new("cursor_path", "cursors.next"),
+            cursor_param: None,
+            cursor_body_path: None,
+            stop_after_empty_page: false,
+            has_more_path: PathSetting::Unset,
+            initial_cursor: None,
+            target: Target::Query("cursor".into()),
+            cursor: None,
+            has_next: true,
+            stop: None,
+        }
+    }
+
+    /// The JSONPath of the cursor in the response.
+    #[must_use]
+    pub fn cursor_path(mut self, path: &str) -> Self {
+        self.cursor_path = PathSetting::new("cursor_path", path);
+        self
+    }
+
+    /// The query parameter that carries the cursor (default `cursor`).
+    #[must_use]
+    pub fn cursor_param(mut self, name: impl Into<String>) -> Self {
+        self.cursor_param = Some(name.into());
+        self
+    }
+
+    /// A dot path in the JSON body for the cursor, instead of a query parameter.
+    #[must_use]
+    pub fn cursor_body_path(mut self, path: impl Into<String>) -> Self {
+        self.cursor_body_path = Some(path.into());
+        self
+    }
+
+    /// Stop when a page has no records (default false).
+    #[must_use]
+    pub fn stop_after_empty_page(mut self, stop: bool) -> Self {
+        self.stop_after_empty_page = stop;
+        self
+    }
+
+    /// JSONPath of a boolean that is false on the last page.
+    #[must_use]
+    pub fn has_more_path(mut self, path: &str) -> Self {
+        self.has_more_path = PathSetting::new("has_more_path", path);
+        self
+    }
+
+    /// A cursor to send with the first request.
+    #[must_use]
+    pub fn initial_cursor(mut self, cursor: impl Into<Value>) -> Self {
+        self.initial_cursor = Some(cursor.into());
+        self
+    }
+
+    fn resolve_target(&self) -> Result<Target> {
+        choose_target(
+            CLASS,
+            "cursor_param",
+            self.cursor_param.as_deref(),
+            "cursor_body_path",
+            self.cursor_body_path.as_deref(),
+            "cursor",
+        )
+    }
+
+    fn finish(&mut self, reason: StopReason) {
+        if self.has_next {
+            self.has_next = false;
+            self.stop = Some(reason);
+        }
+    }
+}
+
+/// dlt's rule: falsy cursors (`""`, `0`, `false`, `null`) mean there is no next page.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+impl Paginator for JsonResponseCursorPaginator {
+    fn init_request(&mut self, request: &mut Request) -> Result<()> {
+        self.target = self.resolve_target()?;
+        self.has_next = true;
+        self.stop = None;
+        self.cursor = self.initial_cursor.clone();
+        self.update_request(request)
+    }
+
+    fn update_state(&mut self, response: &Response, data: Option<&[Value]>) -> Result<()> {
+        let Some(path) = self.cursor_path.get() else {
+            return Err(crate::Error::invalid(CLASS, "cursor_path", "is invalid"));
+        };
+        let body = response.json()?;
+        self.cursor = path.first(body).filter(|v| truthy(v)).cloned();
+        if self.cursor.is_none() {
+            self.finish(StopReason::NoCursor);
+        }
+        if self.stop_after_empty_page && data.is_none_or(<[Value]>::is_empty) {
+            self.finish(StopReason::EmptyPage);
+            return Ok(());
+        }
+        if let Some(has_more) = self.has_more_path.get()
+            && !read_has_more(CLASS, has_more, response, body)?
+        {
+            self.finish(StopReason::HasMoreFalse);
+        }
+        Ok(())
+    }
+
+    fn update_request(&mut self, request: &mut Request) -> Result<()> {
+        if let Some(cursor) = &self.cursor {
+            self.target.write(request, cursor.clone())?;
+        }
+        Ok(())
+    }
+
+    fn has_next_page(&self) -> bool {
+        self.has_next
+    }
+
+    fn stop_reason(&self) -> Option<StopReason> {
+        self.stop.clone()
+    }
+
+    fn validate(&self) -> Result<()> {
+        self.cursor_path.check(CLASS)?;
+        self.has_more_path.check(CLASS)?;
+        self.resolve_target().map(drop)
+    }
+
+    fn describe(&self) -> Value {
+        let mut map = serde_json::Map::new();
+        map.insert("type".into(), "cursor".into());
+        map.insert(
+            "cursor_path".into(),
+            self.cursor_path.get().map(|s| s.as_str().to_owned()).into(),
+        );
+        if let Ok(t) = self.resolve_target() {
+            let (kind, value) = t.describe();
+            map.insert(format!("cursor_{kind}"), value);
+        }
+        if let Some(p) = self.has_more_path.get() {
+            map.insert("has_more_path".into(), p.as_str().into());
+        }
+        if self.stop_after_empty_page {
+            map.insert("stop_after_empty_page".into(), true.into());
+        }
+        if let Some(c) = &self.initial_cursor {
+            map.insert("initial_cursor".into(), c.clone());
+        }
+        Value::Object(map)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::Method;
+    use serde_json::json;
+
+    fn step(p: &mut JsonResponseCursorPaginator, req: &mut Request, body: Value, data: &[Value]) {
+        let r =
+            Response::from_parts(200, vec![], "https://h/", body.to_string().into_bytes()).unwrap();
+        p.update_state(&r, Some(data)).unwrap();
+        p.update_request(req).unwrap();
+    }
+
+    #[test]
+    fn keeps_params_and_stops_on_falsy_cursors() {
+        for falsy in [json!(null), json!(""), json!(0), json!(false)] {
+            let mut p = JsonResponseCursorPaginator::new();
+            let mut req = Request::new(Method::GET, "https://h/".parse().unwrap());
+            req.set_param("q", "x");
+            p.init_request(&mut req).unwrap();
+            assert_eq!(req.param("cursor"), None);
+            step(
+                &mut p,
+                &mut req,
+                json!({"cursors": {"next": "abc"}}),
+                &[json!(1)],
+            );
+            assert_eq!(req.full_url().as_str(), "https://h/?q=x&cursor=abc");
+            step(
+                &mut p,
+                &mut req,
+                json!({"cursors": {"next": falsy}}),
+                &[json!(1)],
+            );
+            assert!(!p.has_next_page());
+            assert_eq!(p.stop_reason(), Some(StopReason::NoCursor));
+        }
+    }
+
+    #[test]
+    fn initial_cursor_and_body_path() {
+        let mut p = JsonResponseCursorPaginator::new()
+            .cursor_body_path("paging.cursor")
+            .initial_cursor("*");
+        let mut req = Request::new(Method::POST, "https://h/".parse().unwrap());
+        p.init_request(&mut req).unwrap();
+        assert_eq!(req.json(), Some(&json!({"paging": {"cursor": "*"}})));
+    }
+
+    #[test]
+    fn has_more_and_empty_page() {
+        let mut p = JsonResponseCursorPaginator::new()
+            .cursor_path("next")
+            .has_more_path("has_more");
+        let mut req = Request::new(Method::GET, "https://h/".parse().unwrap());
+        p.init_request(&mut req).unwrap();
+        step(
+            &mut p,
+            &mut req,
+            json!({"next": "c", "has_more": false}),
+            &[json!(1)],
+        );
+        assert_eq!(p.stop_reason(), Some(StopReason::HasMoreFalse));
+        let mut p = JsonResponseCursorPaginator::new()
+            .cursor_path("next")
+            .stop_after_empty_page(true);
+        p.init_request(&mut req).unwrap();
+        step(&mut p, &mut req, json!({"next": "c"}), &[]);
+        assert_eq!(p.stop_reason(), Some(StopReason::EmptyPage));
+        let e = JsonResponseCursorPaginator::new()
+            .cursor_param("c")
+            .cursor_body_path("b")
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("cursor_param") && e.contains("cursor_body_path"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,168 @@
+//! [`HeaderLinkPaginator`].
+
+use serde_json::Value;
+
+use super::{Paginator, StopReason};
+use crate::error::{Error, Result};
+use crate::request::Request;
+use crate::response::Response;
+
+/// Follows the `Link: <url>; rel="next"` response header (RFC 8288; dlt's `HeaderLinkPaginator`),
+/// as GitHub and many others send it.
+///
+/// Relations match case-insensitively, one link may carry several (`rel="next last"`), and
+/// relative targets are resolved against the response URL. The link replaces the original query
+/// parameters.
+///
+/// ```
+/// use restclient::paginators::HeaderLinkPaginator;
+/// let p = HeaderLinkPaginator::new();
+/// let q = HeaderLinkPaginator::new().links_next_key("nextpage");
+/// ```
+#[derive(Debug, Clone)]
+pub struct HeaderLinkPaginator {
+    links_next_key: String,
+    next: Option<url::Url>,
+    has_next: bool,
+}
+
+impl Default for HeaderLinkPaginator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HeaderLinkPaginator {
+    /// A paginator following `rel="next"`.
+    #[must_use]
+    pub fn new() -> Self {
+        HeaderLinkPaginator {
+            links_next_key: "next".into(),
+            next: None,
+            has_next: true,
+        }
+    }
+
+    /// The relation to follow (default `next`).
+    #[must_use]
+    pub fn links_next_key(mut self, rel: impl Into<String>) -> Self {
+        self.links_next_key = rel.into();
+        self
+    }
+}
+
+/// The target of the first link with relation `rel` in the response's `Link` headers.
+pub(crate) fn find_link(response: &Response, rel: &str) -> Result<Option<url::Url>> {
+    for value in response.headers().get_all(reqwest::header::LINK) {
+        let text = value
+            .to_str()
+            .map_err(|_| response.unexpected("the Link header is not valid text".into()))?;
+        let links = http_link::parse_link_header(text, response.url()).map_err(|e| {
+            response.unexpected(format!("could not parse the Link header `{text}`: {e}"))
+        })?;
+        if let Some(link) = links.into_iter().find(|l| l.rel.eq_ignore_ascii_case(rel)) {
+            return Ok(Some(link.target));
+        }
+    }
+    Ok(None)
+}
+
+impl Paginator for HeaderLinkPaginator {
+    fn init_request(&mut self, _request: &mut Request) -> Result<()> {
+        self.next = None;
+        self.has_next = true;
+        Ok(())
+    }
+
+    fn update_state(&mut self, response: &Response, _data: Option<&[Value]>) -> Result<()> {
+        self.next = find_link(response, &self.links_next_key)?;
+        self.has_next = self.next.is_some();
+        Ok(())
+    }
+
+    fn update_request(&mut self, request: &mut Request) -> Result<()> {
+        if let Some(next) = &self.next {
+            request.set_url(next.clone());
+            request.clear_params();
+        }
+        Ok(())
+    }
+
+    fn has_next_page(&self) -> bool {
+        self.has_next
+    }
+
+    fn stop_reason(&self) -> Option<StopReason> {
+        (!self.has_next).then_some(StopReason::NoNextLink)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.links_next_key.trim().is_empty() {
+            return Err(Error::invalid(
+                "HeaderLinkPaginator",
+                "links_next_key",
+                "must not be empty",
+            ));
+        }
+        Ok(())
+    }
+
+    fn describe(&self) -> Value {
+        serde_json::json!({"type": "header_link", "links_next_key": self.links_next_key})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(header: &str) -> Result<Option<url::Url>> {
+        let r = Response::from_parts(
+            200,
+            vec![("Link", header)],
+            "https://api.example.com/items?page=1",
+            b"[]".to_vec(),
+        )?;
+        find_link(&r, "next")
+    }
+
+    #[test]
+    fn parses_real_world_link_headers() {
+        let gh = r#"<https://api.github.com/repositories/1/issues?page=2>; rel="next", <https://api.github.com/repositories/1/issues?page=5>; rel="last""#;
+        assert_eq!(
+            link(gh).unwrap().unwrap().as_str(),
+            "https://api.github.com/repositories/1/issues?page=2"
+        );
+        assert_eq!(
+            link(r#"</items?page=2>; rel="NEXT""#)
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "https://api.example.com/items?page=2"
+        );
+        assert_eq!(
+            link(r#"<?page=3>; rel="prev next""#)
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "https://api.example.com/items?page=3"
+        );
+        assert_eq!(
+            link(r#"</a,b?x=1>; rel="next"; title="a, b""#)
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "https://api.example.com/a,b?x=1"
+        );
+        assert_eq!(link(r#"</p?page=0>; rel="prev""#).unwrap(), None);
+    }
+
+    #[test]
+    fn garbage_is_a_clear_error() {
+        let e = link("this is not a link").unwrap_err().to_string();
+        assert!(
+            e.contains("Link header") && e.contains("api.example.com"),
+            "{e}"
+        );
+    }
+}

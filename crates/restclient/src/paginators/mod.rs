@@ -1,0 +1,344 @@
+//! Paginators: how to get from one page to the next.
+//!
+//! A paginator follows dlt's three steps, which the walk calls in this order:
+//! [`init_request`](Paginator::init_request) once before the first request,
+//! then after every response [`update_state`](Paginator::update_state) and
+//! [`update_request`](Paginator::update_request), and it continues while
+//! [`has_next_page`](Paginator::has_next_page) is true.
+//!
+//! | dlt | restclient | stops on |
+//! |---|---|---|
+//! | `JSONLinkPaginator` | [`JsonLinkPaginator`] | no next link in the body |
+//! | `HeaderLinkPaginator` | [`HeaderLinkPaginator`] | no `Link: rel=next` |
+//! | `OffsetPaginator` | [`OffsetPaginator`] | total, maximum, empty page, `has_more` |
+//! | `PageNumberPaginator` | [`PageNumberPaginator`] | total pages, maximum, empty page, `has_more` |
+//! | `JSONResponseCursorPaginator` | [`JsonResponseCursorPaginator`] | no cursor, empty page, `has_more` |
+//! | `HeaderCursorPaginator` | [`HeaderCursorPaginator`] | no cursor header |
+//! | `SinglePagePaginator` | [`SinglePagePaginator`] | after one page |
+//!
+//! # Writing your own
+//!
+//! Implement the three steps and `has_next_page`; derive `Clone` (a paginator set on a client is
+//! a template copied for every walk) and `Debug`.
+//!
+//! ```
+//! use restclient::paginators::Paginator;
+//! use restclient::{Request, Response, Result, Value};
+//!
+//! /// Sends `?page=1`, `?page=2`, ... until a page comes back empty.
+//! #[derive(Debug, Clone)]
+//! struct QueryParamPaginator { page: u64, has_next: bool }
+//!
+//! impl Paginator for QueryParamPaginator {
+//!     fn init_request(&mut self, request: &mut Request) -> Result<()> {
+//!         self.update_request(request)
+//!     }
+//!     fn update_state(&mut self, _response: &Response, data: Option<&[Value]>) -> Result<()> {
+//!         if data.is_none_or(|d| d.is_empty()) { self.has_next = false } else { self.page += 1 }
+//!         Ok(())
+//!     }
+//!     fn update_request(&mut self, request: &mut Request) -> Result<()> {
+//!         request.set_param("page", self.page);
+//!         Ok(())
+//!     }
+//!     fn has_next_page(&self) -> bool { self.has_next }
+//! }
+//! ```
+
+mod cursor;
+mod header_cursor;
+mod header_link;
+mod json_link;
+mod offset;
+mod page_number;
+mod range;
+mod single_page;
+
+pub use cursor::JsonResponseCursorPaginator;
+pub use header_cursor::HeaderCursorPaginator;
+pub use header_link::HeaderLinkPaginator;
+pub use json_link::JsonLinkPaginator;
+pub use offset::OffsetPaginator;
+pub use page_number::PageNumberPaginator;
+pub use single_page::SinglePagePaginator;
+
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::request::Request;
+use crate::response::Response;
+
+/// Drives a walk from one page to the next. See the [module docs](self) for an example.
+pub trait Paginator: PaginatorClone + std::fmt::Debug + Send + Sync + 'static {
+    /// Prepares the first request (e.g. sets `offset=0&limit=100`). Called once per walk.
+    ///
+    /// # Errors
+    /// Whatever prevents the request from being prepared.
+    fn init_request(&mut self, request: &mut Request) -> Result<()> {
+        let _ = request;
+        Ok(())
+    }
+
+    /// Reads the response (and the records selected from it) to decide whether and how to go on.
+    ///
+    /// # Errors
+    /// An [`Error::UnexpectedResponse`](crate::Error::UnexpectedResponse) when the response lacks
+    /// what the paginator needs.
+    fn update_state(&mut self, response: &Response, data: Option<&[Value]>) -> Result<()>;
+
+    /// Edits the request into the next one. Called even when there is no next page.
+    ///
+    /// # Errors
+    /// Whatever prevents the request from being edited.
+    fn update_request(&mut self, request: &mut Request) -> Result<()>;
+
+    /// Whether another request should be made.
+    fn has_next_page(&self) -> bool;
+
+    /// Why there is no next page, once [`has_next_page`](Self::has_next_page) is false.
+    fn stop_reason(&self) -> Option<StopReason> {
+        None
+    }
+
+    /// Checks the settings; invalid settings fail when the client or walk is built.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the parameter.
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// A description in dlt's `rest_api` form, e.g. `{"type": "offset", "limit": 100}`.
+    fn describe(&self) -> Value {
+        let name = std::any::type_name::<Self>();
+        serde_json::json!({"type": "custom", "name": name.rsplit("::").next().unwrap_or(name)})
+    }
+
+    /// Whether the next requests can be computed without the previous responses, once the first
+    /// response is known (offset and page-number walks). Used for concurrent fetching.
+    #[doc(hidden)]
+    fn is_computable(&self) -> bool {
+        false
+    }
+}
+
+/// Cloning into a box, so that a paginator can serve as a template. Implemented for every
+/// `Paginator + Clone`; derive `Clone` on your paginator.
+pub trait PaginatorClone {
+    /// A boxed copy.
+    fn clone_box(&self) -> Box<dyn Paginator>;
+}
+
+impl<T: Paginator + Clone> PaginatorClone for T {
+    fn clone_box(&self) -> Box<dyn Paginator> {
+        Box::new(self.clone())
+    }
+}
+
+impl Clone for Box<dyn Paginator> {
+    fn clone(&self) -> Self {
+        self.as_ref().clone_box()
+    }
+}
+
+/// Why a walk ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// The response had no next link.
+    NoNextLink,
+    /// The response had no cursor (or an empty one).
+    NoCursor,
+    /// A page came back empty.
+    EmptyPage,
+    /// The offset or page reached the total the API reported.
+    TotalReached {
+        /// The total as reported (items for offsets, pages for page numbers).
+        total: i64,
+    },
+    /// The response said there is nothing more (`has_more_path` was false).
+    HasMoreFalse,
+    /// The offset or page reached `maximum_offset` / `maximum_page`.
+    MaximumReached {
+        /// The maximum.
+        maximum: i64,
+    },
+    /// The paginator fetches one page only.
+    SinglePage,
+    /// `max_pages` pages were fetched.
+    MaxPages(usize),
+    /// `max_records` records were delivered.
+    MaxRecords(usize),
+    /// A response hook ended the walk.
+    IgnoredByHook,
+    /// A custom paginator's `has_next_page` became false.
+    PaginatorDone,
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopReason::NoNextLink => f.write_str("no next link"),
+            StopReason::NoCursor => f.write_str("no next cursor"),
+            StopReason::EmptyPage => f.write_str("empty page"),
+            StopReason::TotalReached { total } => write!(f, "total reached ({total})"),
+            StopReason::HasMoreFalse => f.write_str("has_more is false"),
+            StopReason::MaximumReached { maximum } => write!(f, "maximum reached ({maximum})"),
+            StopReason::SinglePage => f.write_str("single page"),
+            StopReason::MaxPages(n) => write!(f, "max_pages limit ({n})"),
+            StopReason::MaxRecords(n) => write!(f, "max_records limit ({n})"),
+            StopReason::IgnoredByHook => f.write_str("ignored by a response hook"),
+            StopReason::PaginatorDone => f.write_str("paginator has no next page"),
+        }
+    }
+}
+
+/// Where a paginator writes a value: a query parameter or a dot-separated path in the JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Target {
+    Query(String),
+    Body(Vec<String>),
+}
+
+impl Target {
+    pub(crate) fn write(&self, request: &mut Request, value: Value) -> Result<()> {
+        match self {
+            Target::Query(name) => {
+                match value {
+                    Value::String(s) => request.set_param(name.clone(), s),
+                    other => request.set_param(name.clone(), other),
+                }
+                Ok(())
+            }
+            Target::Body(path) => request.set_json_path(path, value),
+        }
+    }
+
+    pub(crate) fn describe(&self) -> (String, Value) {
+        match self {
+            Target::Query(n) => ("param".into(), Value::from(n.clone())),
+            Target::Body(p) => ("body_path".into(), Value::from(p.join("."))),
+        }
+    }
+}
+
+/// Resolves dlt's "a param name or a body path, not both" rule.
+pub(crate) fn choose_target(
+    component: &'static str,
+    param_name: &str,
+    param: Option<&str>,
+    body_name: &str,
+    body: Option<&str>,
+    default: &str,
+) -> Result<Target> {
+    let both_msg = || format!("Either '{param_name}' or '{body_name}' must be provided, not both.");
+    match (param, body) {
+        (None, None) => Ok(Target::Query(default.to_owned())),
+        (Some(p), None) if !p.is_empty() => Ok(Target::Query(p.to_owned())),
+        (None, Some(b)) if !b.is_empty() => {
+            let path: Vec<String> = b.split('.').map(str::to_owned).collect();
+            if path.iter().any(String::is_empty) {
+                return Err(crate::Error::invalid(
+                    component,
+                    body_name,
+                    format!("`{b}` has an empty step"),
+                ));
+            }
+            Ok(Target::Body(path))
+        }
+        (Some(_), None) => Err(crate::Error::invalid(
+            component,
+            param_name,
+            "must not be empty",
+        )),
+        (None, Some(_)) => Err(crate::Error::invalid(
+            component,
+            body_name,
+            "must not be empty",
+        )),
+        (Some(_), Some(_)) => Err(crate::Error::invalid(
+            component,
+            format!("{param_name}/{body_name}"),
+            both_msg(),
+        )),
+    }
+}
+
+/// A JSONPath setting compiled when set; an invalid one is reported by `validate`.
+#[derive(Debug, Clone)]
+pub(crate) enum PathSetting {
+    Unset,
+    Set(crate::selector::Selector),
+    Invalid(String, String),
+}
+
+impl PathSetting {
+    pub(crate) fn new(parameter: &str, path: &str) -> Self {
+        match crate::selector::Selector::for_parameter(parameter, path) {
+            Ok(s) => PathSetting::Set(s),
+            Err(e) => PathSetting::Invalid(parameter.to_owned(), e.to_string()),
+        }
+    }
+
+    pub(crate) fn get(&self) -> Option<&crate::selector::Selector> {
+        match self {
+            PathSetting::Set(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn check(&self, component: &'static str) -> Result<()> {
+        match self {
+            PathSetting::Invalid(p, reason) => {
+                Err(crate::Error::invalid(component, p.clone(), reason.clone()))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Short text of a JSON value for messages.
+pub(crate) fn preview(value: &Value) -> String {
+    let s = value.to_string();
+    if s.len() > 200 {
+        let cut = (0..=200)
+            .rev()
+            .find(|i| s.is_char_boundary(*i))
+            .unwrap_or(0);
+        format!("{}…", &s[..cut])
+    } else {
+        s
+    }
+}
+
+/// Parses a has_more value as dlt does.
+pub(crate) fn parse_bool(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.to_ascii_lowercase().as_str() {
+            "yes" | "true" | "t" | "y" | "1" => Some(true),
+            "no" | "false" | "f" | "n" | "0" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Reads `has_more_path`; missing, null or non-boolean values are errors naming the path.
+pub(crate) fn read_has_more(
+    class: &str,
+    path: &crate::selector::Selector,
+    response: &Response,
+    body: &Value,
+) -> Result<bool> {
+    match path.first(body) {
+        None | Some(Value::Null) => Err(response.unexpected(format!(
+            "has_more value not found in the response in `{class}`: expected a response with a `{}` key, got `{}`",
+            path.as_str(),
+            preview(body)
+        ))),
+        Some(v) => parse_bool(v).ok_or_else(|| {
+            response.unexpected(format!("`{}` is not a `bool` in the response in `{class}`: got `{}`", path.as_str(), preview(v)))
+        }),
+    }
+}

@@ -1,0 +1,219 @@
+//! [`Response`]: status, headers, final URL and body of one HTTP exchange.
+
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::redact::Redactor;
+
+/// A complete HTTP response: the body is read in full, and parsed as JSON at most once.
+///
+/// A non-2xx status is not an error here; `paginate` checks the status, `get`/`post` do not.
+///
+/// ```no_run
+/// # async fn run() -> restclient::Result<()> {
+/// let client = restclient::RestClient::builder("https://api.example.com").build()?;
+/// let response = client.get("/posts/1").await?;
+/// if response.status().is_success() {
+///     println!("{}", response.json()?["title"]);
+/// }
+/// # Ok(()) }
+/// ```
+pub struct Response {
+    status: StatusCode,
+    headers: HeaderMap,
+    url: Url,
+    body: Bytes,
+    json: OnceLock<std::result::Result<Value, String>>,
+    redactor: Redactor,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("url", &self.redactor.url(&self.url))
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Response {
+    pub(crate) fn new(
+        status: StatusCode,
+        headers: HeaderMap,
+        url: Url,
+        body: Bytes,
+        redactor: Redactor,
+    ) -> Self {
+        Response {
+            status,
+            headers,
+            url,
+            body,
+            json: OnceLock::new(),
+            redactor,
+        }
+    }
+
+    /// A response built by hand, e.g. to unit-test a [`Paginator`](crate::paginators::Paginator).
+    ///
+    /// ```
+    /// use restclient::response::Response;
+    /// let r = Response::from_parts(200, vec![("Link", "<https://h/?p=2>; rel=\"next\"")],
+    ///                              "https://h/", br#"{"items":[1]}"#.to_vec()).unwrap();
+    /// assert_eq!(r.json().unwrap()["items"][0], 1);
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidUrl`] or [`Error::InvalidHeader`] for an invalid URL or header.
+    pub fn from_parts(
+        status: u16,
+        headers: Vec<(&str, &str)>,
+        url: &str,
+        body: Vec<u8>,
+    ) -> Result<Self> {
+        let status = StatusCode::from_u16(status)
+            .map_err(|e| Error::InvalidRequest(format!("invalid status {status}: {e}")))?;
+        let url = Url::parse(url).map_err(|e| Error::InvalidUrl {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let mut map = HeaderMap::new();
+        for (n, v) in headers {
+            let (n, v) = crate::request::parse_header(n, v)?;
+            map.append(n, v);
+        }
+        Ok(Response::new(
+            status,
+            map,
+            url,
+            Bytes::from(body),
+            Redactor::default(),
+        ))
+    }
+
+    /// The status code.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers.
+    #[must_use]
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The value of header `name` as text, if present and valid UTF-8.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The URL the response came from (after redirects).
+    #[must_use]
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The URL as text with secrets masked, for messages.
+    #[must_use]
+    pub fn redacted_url(&self) -> String {
+        self.redactor.url(&self.url)
+    }
+
+    /// The raw body.
+    #[must_use]
+    pub fn bytes(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The body as text (invalid UTF-8 replaced).
+    #[must_use]
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+
+    /// The body parsed as JSON. Parsed on first call, then cached.
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedResponse`] naming the URL when the body is not JSON (an empty body, an
+    /// HTML page, invalid UTF-8).
+    pub fn json(&self) -> Result<&Value> {
+        match self.json.get_or_init(|| parse_json(&self.body)) {
+            Ok(v) => Ok(v),
+            Err(reason) => Err(self.unexpected(reason.clone())),
+        }
+    }
+
+    /// The parsed body for moving records out of it; the cache is invalidated by
+    /// [`Response::forget_json`] afterwards.
+    pub(crate) fn json_mut(&mut self) -> Result<&mut Value> {
+        self.json()?;
+        let url = self.redacted_url();
+        match self.json.get_mut() {
+            Some(Ok(v)) => Ok(v),
+            _ => Err(Error::UnexpectedResponse {
+                url,
+                message: "body is not JSON".into(),
+            }),
+        }
+    }
+
+    /// Drops the cached parse (after records were moved out of it), so that a later
+    /// [`json`](Self::json) parses the untouched body again.
+    pub(crate) fn forget_json(&mut self) {
+        self.json = OnceLock::new();
+    }
+
+    /// An [`Error::UnexpectedResponse`] about this response.
+    #[must_use]
+    pub fn unexpected(&self, message: String) -> Error {
+        Error::UnexpectedResponse {
+            url: self.redacted_url(),
+            message: self.redactor.text(&message),
+        }
+    }
+}
+
+fn parse_json(body: &[u8]) -> std::result::Result<Value, String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err("expected a JSON body, got an empty body".into());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        let start: String = String::from_utf8_lossy(&body[..body.len().min(60)])
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect();
+        format!("expected a JSON body, got invalid JSON ({e}) starting with `{start}`")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_errors_name_the_url_and_what_was_expected() {
+        let r = Response::from_parts(
+            200,
+            vec![],
+            "https://h/x?api_key=SECRET",
+            b"<html>oops</html>".to_vec(),
+        )
+        .unwrap();
+        let e = r.json().unwrap_err().to_string();
+        assert!(e.contains("https://h/x?api_key=***"), "{e}");
+        assert!(e.contains("expected a JSON body"), "{e}");
+        assert!(e.contains("<html>"), "{e}");
+        assert!(!e.contains("SECRET"), "{e}");
+        let r = Response::from_parts(204, vec![], "https://h/", vec![]).unwrap();
+        assert!(r.json().unwrap_err().to_string().contains("empty body"));
+    }
+}
