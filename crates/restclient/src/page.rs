@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::request::Request;
 use crate::response::Response;
+use crate::selector::Selector;
 
 /// The records of one response (dlt's `PageData`).
 ///
@@ -32,6 +33,7 @@ pub struct Page {
     request: Request,
     response: Response,
     paginator: Arc<Value>,
+    data_selector: Arc<Selector>,
     number: usize,
 }
 
@@ -41,6 +43,7 @@ impl Page {
         request: Request,
         response: Response,
         paginator: Arc<Value>,
+        data_selector: Arc<Selector>,
         number: usize,
     ) -> Self {
         Page {
@@ -48,8 +51,15 @@ impl Page {
             request,
             response,
             paginator,
+            data_selector,
             number,
         }
+    }
+
+    /// The data selector that picked the records (given, or detected from the first response).
+    #[must_use]
+    pub fn data_selector(&self) -> &Selector {
+        &self.data_selector
     }
 
     /// The records.

@@ -53,7 +53,7 @@ pub struct Paginate {
     client: Result<RestClient>,
     parts: CallParts,
     paginator: Option<Box<dyn Paginator>>,
-    data_selector: Option<std::result::Result<Selector, String>>,
+    data_selector: Option<Result<Selector>>,
     hooks: Vec<Hook>,
     max_pages: Option<usize>,
     max_records: Option<usize>,
@@ -160,7 +160,7 @@ impl Paginate {
 
     /// Uses this data selector (JSONPath, dlt syntax) instead of the client's.
     pub fn data_selector(mut self, selector: &str) -> Self {
-        self.data_selector = Some(Selector::new(selector).map_err(|e| e.to_string()));
+        self.data_selector = Some(Selector::new(selector));
         self
     }
 
@@ -307,13 +307,7 @@ fn detect_selector(body: &Value) -> Selector {
         .find(|p| p.last().is_some_and(|k| RECORD_KEYS.contains(&k.as_str())))
         .or_else(|| lists.first());
     match chosen {
-        Some(path) => {
-            let expr: String = path
-                .iter()
-                .map(|k| format!("['{}']", k.replace('\\', "\\\\").replace('\'', "\\'")))
-                .collect();
-            Selector::new(&format!("${expr}")).map_or_else(|_| root(), |s| s)
-        }
+        Some(path) => Selector::from_keys(path),
         None => root(),
     }
 }
@@ -326,10 +320,9 @@ fn walk(
         let Paginate { client, parts, paginator, data_selector, hooks, max_pages, max_records } = p;
         let client = client?;
         let (mut request, ctx) = client.prepare(parts)?;
-        let mut selector = match data_selector {
-            Some(Ok(s)) => Some(s),
-            Some(Err(e)) => Err(Error::InvalidRequest(e))?,
-            None => client.inner.data_selector.clone(),
+        let mut selector: Option<Arc<Selector>> = match data_selector {
+            Some(s) => Some(Arc::new(s?)),
+            None => client.inner.data_selector.clone().map(Arc::new),
         };
         let mut paginator: Box<dyn Paginator> = match paginator {
             Some(p) => p,
@@ -373,11 +366,11 @@ fn walk(
                 Err(http_error(&response))?;
             }
             let sel = match &selector {
-                Some(s) => s.clone(),
+                Some(s) => Arc::clone(s),
                 None => {
-                    let s = detect_selector(response.json()?);
+                    let s = Arc::new(detect_selector(response.json()?));
                     tracing::info!(data_selector = s.as_str(), "detected the records at `{}`", s.as_str());
-                    selector = Some(s.clone());
+                    selector = Some(Arc::clone(&s));
                     s
                 }
             };
@@ -393,7 +386,7 @@ fn walk(
             let produced = request.clone();
             paginator.update_request(&mut request)?;
             pages += 1;
-            let mut page = Page::new(taken, produced, response, Arc::clone(&description), pages);
+            let mut page = Page::new(taken, produced, response, Arc::clone(&description), sel, pages);
             let mut limit_hit = None;
             if let Some(max) = max_records {
                 if records + page.len() >= max {
@@ -460,6 +453,11 @@ mod tests {
         ];
         for (body, want) in cases {
             let s = detect_selector(&body);
+            assert!(
+                !s.as_str().contains('['),
+                "dotted form expected: {}",
+                s.as_str()
+            );
             assert_eq!(Value::Array(s.records(&body)), want, "{body}");
         }
     }

@@ -131,6 +131,27 @@ impl Selector {
         }
     }
 
+    /// A selector for a path of object keys, written in dlt's dotted form where the keys allow
+    /// it (`results.posts`), quoted otherwise (`$['@odata.value']`).
+    pub(crate) fn from_keys(keys: &[String]) -> Self {
+        if keys.is_empty() {
+            return Self::root();
+        }
+        let source = if keys.iter().all(|k| is_shorthand(k)) {
+            keys.join(".")
+        } else {
+            let mut s = String::from("$");
+            for k in keys {
+                s.push_str(&quote(k));
+            }
+            s
+        };
+        Selector {
+            source,
+            kind: Kind::Keys(keys.to_vec()),
+        }
+    }
+
     /// The selector as written.
     #[must_use]
     pub fn as_str(&self) -> &str {

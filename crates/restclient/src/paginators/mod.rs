@@ -45,6 +45,7 @@
 //! }
 //! ```
 
+mod config;
 mod cursor;
 mod header_cursor;
 mod header_link;
@@ -54,6 +55,7 @@ mod page_number;
 mod range;
 mod single_page;
 
+pub use config::from_config;
 pub use cursor::JsonResponseCursorPaginator;
 pub use header_cursor::HeaderCursorPaginator;
 pub use header_link::HeaderLinkPaginator;
