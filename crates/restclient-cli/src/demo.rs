@@ -1,0 +1,198 @@
+//! `restclient demo`: the bundled demo API, walked in every pagination style.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use demo_api::DemoServer;
+use futures::TryStreamExt;
+use restclient::paginators::{
+    HeaderCursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, JsonResponseCursorPaginator,
+    OffsetPaginator, PageNumberPaginator, Paginator,
+};
+use restclient::{Method, RestClient};
+use serde_json::json;
+
+use crate::output::{NdjsonWriter, Progress};
+
+struct Style {
+    name: &'static str,
+    path: &'static str,
+    method: Method,
+    paginator: Box<dyn Paginator>,
+    selector: &'static str,
+    body: Option<serde_json::Value>,
+}
+
+fn styles(page_size: u64) -> Vec<Style> {
+    let limit = i64::try_from(page_size).unwrap_or(50);
+    vec![
+        Style {
+            name: "offset",
+            path: "/offset",
+            method: Method::GET,
+            paginator: Box::new(OffsetPaginator::new(limit)),
+            selector: "items",
+            body: None,
+        },
+        Style {
+            name: "offset_no_total",
+            path: "/offset/no-total",
+            method: Method::GET,
+            paginator: Box::new(OffsetPaginator::new(limit).without_total()),
+            selector: "items",
+            body: None,
+        },
+        Style {
+            name: "page_number",
+            path: "/page",
+            method: Method::GET,
+            paginator: Box::new(
+                PageNumberPaginator::new()
+                    .base_page(1)
+                    .total_path("total_pages"),
+            ),
+            selector: "data",
+            body: None,
+        },
+        Style {
+            name: "json_link",
+            path: "/json-link",
+            method: Method::GET,
+            paginator: Box::new(JsonLinkPaginator::new()),
+            selector: "data",
+            body: None,
+        },
+        Style {
+            name: "header_link",
+            path: "/header-link",
+            method: Method::GET,
+            paginator: Box::new(HeaderLinkPaginator::new()),
+            selector: "$",
+            body: None,
+        },
+        Style {
+            name: "cursor",
+            path: "/cursor",
+            method: Method::GET,
+            paginator: Box::new(JsonResponseCursorPaginator::new()),
+            selector: "items",
+            body: None,
+        },
+        Style {
+            name: "header_cursor",
+            path: "/header-cursor",
+            method: Method::GET,
+            paginator: Box::new(HeaderCursorPaginator::new()),
+            selector: "$",
+            body: None,
+        },
+        Style {
+            name: "post_body_cursor",
+            path: "/search",
+            method: Method::POST,
+            paginator: Box::new(
+                JsonResponseCursorPaginator::new()
+                    .cursor_path("next_page_cursor")
+                    .cursor_body_path("cursor"),
+            ),
+            selector: "results",
+            body: Some(json!({"query": "demo"})),
+        },
+    ]
+}
+
+pub(crate) async fn run(
+    out: &Path,
+    records: u64,
+    page_size: u64,
+    show_progress: bool,
+) -> Result<ExitCode> {
+    let server = DemoServer::builder()
+        .records(records)
+        .page_size(page_size)
+        .start()
+        .await
+        .context("cannot start the demo API")?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create `{}`", out.display()))?;
+    let client = RestClient::builder(server.url()).build()?;
+    println!(
+        "demo API listening on {} ({records} records, {page_size} per page)",
+        server.url()
+    );
+    println!("writing records to {}/", out.display());
+    let mut rows = Vec::new();
+    for style in styles(page_size) {
+        let file = out.join(format!("{}.ndjson", style.name));
+        let mut walk = client
+            .paginate(style.path)
+            .method(style.method)
+            .boxed_paginator(style.paginator)
+            .data_selector(style.selector);
+        if let Some(body) = style.body {
+            walk = walk.json(body);
+        }
+        let mut pages = walk.pages();
+        let mut writer = NdjsonWriter::create(Some(&file))?;
+        let mut progress = Progress::new(show_progress, style.name);
+        let mut seen = vec![false; usize::try_from(records).unwrap_or(0)];
+        let mut duplicates = 0u64;
+        while let Some(page) = pages
+            .try_next()
+            .await
+            .with_context(|| format!("style {}", style.name))?
+        {
+            progress.page(page.len());
+            for record in &page {
+                writer.write(record)?;
+                let id = record["id"]
+                    .as_u64()
+                    .and_then(|i| usize::try_from(i).ok())
+                    .unwrap_or(0);
+                match seen.get_mut(id.wrapping_sub(1)) {
+                    Some(slot) if !*slot => *slot = true,
+                    _ => duplicates += 1,
+                }
+            }
+        }
+        writer.finish()?;
+        progress.finish();
+        let complete = duplicates == 0 && seen.iter().all(|s| *s);
+        let reason = pages
+            .stop_reason()
+            .map_or_else(String::new, |r| r.to_string());
+        rows.push((
+            style.name,
+            progress.pages(),
+            progress.records(),
+            progress.elapsed(),
+            complete,
+            reason,
+        ));
+    }
+    println!();
+    println!(
+        "{:<18} {:>6} {:>8} {:>10}  {:<8} stopped because",
+        "style", "pages", "records", "time", "complete"
+    );
+    for (name, pages, n, elapsed, complete, reason) in &rows {
+        println!(
+            "{name:<18} {pages:>6} {n:>8} {:>10}  {:<8} {reason}",
+            format_duration(*elapsed),
+            if *complete { "yes" } else { "NO" }
+        );
+    }
+    let first = std::fs::read_to_string(out.join("offset.ndjson")).unwrap_or_default();
+    if let Some(line) = first.lines().next() {
+        println!("\nfirst record of offset.ndjson: {line}");
+    }
+    if rows.iter().any(|r| !r.4) {
+        bail!("a walk did not deliver every record exactly once");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn format_duration(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
