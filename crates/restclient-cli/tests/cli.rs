@@ -1,0 +1,370 @@
+//! The real `restclient` binary against the demo API.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::process::{Command as StdCommand, Stdio};
+
+use assert_cmd::Command;
+use demo_api::DemoServer;
+use predicates::prelude::*;
+use serde_json::Value;
+
+/// A demo API running on its own thread and runtime, so tests can block on the binary.
+struct Demo {
+    url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Demo {
+    fn start(records: u64, page_size: u64) -> Demo {
+        let (url_tx, url_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let server = DemoServer::builder()
+                    .records(records)
+                    .page_size(page_size)
+                    .start()
+                    .await
+                    .expect("demo server");
+                url_tx.send(server.url()).expect("send url");
+                let _ = stop_rx.await;
+                drop(server);
+            });
+        });
+        let url = url_rx.recv().expect("demo server url");
+        Demo {
+            url,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn restclient() -> Command {
+    let mut cmd = Command::cargo_bin("restclient").expect("binary");
+    cmd.env_remove("RUNTIME__LOG_LEVEL");
+    cmd
+}
+
+/// Parses NDJSON and checks that every line is one JSON value and ids are 1..=n exactly once.
+fn assert_all_ids(stdout: &[u8], n: u64) {
+    let text = std::str::from_utf8(stdout).expect("utf-8 output");
+    let mut ids = Vec::new();
+    for line in text.lines() {
+        let v: Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("invalid JSON line {line:?}: {e}"));
+        ids.push(v["id"].as_u64().expect("id"));
+    }
+    let unique: BTreeSet<u64> = ids.iter().copied().collect();
+    assert_eq!(ids.len(), unique.len(), "duplicates in output");
+    assert_eq!(unique, (1..=n).collect::<BTreeSet<_>>());
+    assert!(text.is_empty() || text.ends_with('\n'));
+}
+
+#[test]
+fn paginate_every_style_writes_each_record_once() {
+    let demo = Demo::start(57, 10);
+    let cases = [
+        ("/offset", r#"{"type":"offset","limit":10}"#, "items"),
+        (
+            "/page",
+            r#"{"type":"page_number","base_page":1,"total_path":"total_pages"}"#,
+            "data",
+        ),
+        ("/json-link", "json_link", "data"),
+        ("/header-link", "header_link", "$"),
+        (
+            "/cursor",
+            r#"{"type":"cursor","cursor_path":"cursors.next","cursor_param":"cursor"}"#,
+            "items",
+        ),
+        ("/header-cursor", "header_cursor", "$"),
+    ];
+    for (path, spec, selector) in cases {
+        let out = restclient()
+            .args([
+                "paginate",
+                &format!("{}{path}", demo.url),
+                "--paginator",
+                spec,
+                "--data-selector",
+                selector,
+            ])
+            .assert()
+            .success();
+        assert_all_ids(&out.get_output().stdout, 57);
+    }
+}
+
+#[test]
+fn post_body_cursor_with_json_body() {
+    let demo = Demo::start(23, 5);
+    let out = restclient()
+        .args([
+            "paginate",
+            &format!("{}/search", demo.url),
+            "-X",
+            "POST",
+            "--json",
+            r#"{"query":"x"}"#,
+        ])
+        .args([
+            "--paginator",
+            r#"{"type":"cursor","cursor_path":"next_page_cursor","cursor_body_path":"cursor"}"#,
+        ])
+        .args(["--data-selector", "results"])
+        .assert()
+        .success();
+    assert_all_ids(&out.get_output().stdout, 23);
+}
+
+#[test]
+fn output_file_limits_and_summary() {
+    let demo = Demo::start(100, 10);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("out.ndjson");
+    restclient()
+        .args([
+            "paginate",
+            &format!("{}/offset", demo.url),
+            "--paginator",
+            r#"{"type":"offset","limit":10}"#,
+        ])
+        .args(["--max-records", "25", "-o"])
+        .arg(&file)
+        .args(["--log-level", "info"])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_empty())
+        .stderr(
+            predicate::str::contains("3 pages, 25 records")
+                .and(predicate::str::contains("max_records limit (25)")),
+        );
+    let written = std::fs::read(&file).expect("output file");
+    assert_all_ids(&written, 25);
+
+    let out = restclient()
+        .args([
+            "paginate",
+            &format!("{}/json-link", demo.url),
+            "--paginator",
+            "json_link",
+            "--max-pages",
+            "2",
+        ])
+        .assert()
+        .success();
+    assert_all_ids(&out.get_output().stdout, 20);
+}
+
+#[test]
+fn inspect_prints_the_walk_plan() {
+    let demo = Demo::start(30, 10);
+    let out = restclient()
+        .args([
+            "inspect",
+            &format!("{}/json-link/nested", demo.url),
+            "--paginator",
+            r#"{"type":"json_link","next_url_path":"pagination.next"}"#,
+        ])
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).expect("one JSON object");
+    assert_eq!(v["paginator"]["type"], "json_link");
+    assert_eq!(v["paginator"]["next_url_path"], "pagination.next");
+    assert_eq!(v["data_selector"], "results.posts");
+    assert_eq!(v["records"], 10);
+}
+
+#[test]
+fn get_prints_the_body_and_fails_on_error_status() {
+    let demo = Demo::start(5, 5);
+    restclient()
+        .args(["get", &format!("{}/posts/3", demo.url)])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(r#""id":3"#));
+    restclient()
+        .args(["get", &format!("{}/posts/99?api_key=SUPERSECRET", demo.url)])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty())
+        .stderr(
+            predicate::str::contains("404")
+                .and(predicate::str::contains("not found"))
+                .and(predicate::str::contains("SUPERSECRET").not()),
+        );
+}
+
+#[test]
+fn env_expansion_in_auth_and_headers() {
+    let demo = Demo::start(5, 5);
+    let out = restclient()
+        .env("RC_TEST_TOKEN", "tok-123456")
+        .args([
+            "get",
+            &format!("{}/echo", demo.url),
+            "--auth",
+            r#"{"type":"bearer","token":"${RC_TEST_TOKEN}"}"#,
+        ])
+        .args([
+            "-H",
+            "X-Trace: t-${RC_TEST_TOKEN}",
+            "-p",
+            "q=${RC_TEST_TOKEN}",
+        ])
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).expect("echo JSON");
+    assert_eq!(v["headers"]["authorization"], "Bearer tok-123456");
+    assert_eq!(v["headers"]["x-trace"], "t-tok-123456");
+    assert_eq!(v["query"][0], serde_json::json!(["q", "tok-123456"]));
+
+    restclient()
+        .env_remove("RC_TEST_MISSING")
+        .args([
+            "get",
+            &format!("{}/echo", demo.url),
+            "--auth",
+            r#"{"type":"bearer","token":"${RC_TEST_MISSING}"}"#,
+        ])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("RC_TEST_MISSING").and(predicate::str::contains("not set")),
+        );
+}
+
+#[test]
+fn errors_are_one_line_with_exit_codes() {
+    let demo = Demo::start(5, 5);
+    let bad_specs = [
+        (r#"{"type":"offset"}"#, "limit"),
+        (r#"{"type":"offset","limit":5,"totl":1}"#, "totl"),
+        (r#"{"type":"nope"}"#, "nope"),
+        ("{not json", "not valid JSON"),
+    ];
+    for (spec, needle) in bad_specs {
+        let out = restclient()
+            .args([
+                "paginate",
+                &format!("{}/offset", demo.url),
+                "--paginator",
+                spec,
+            ])
+            .assert()
+            .code(1);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(stderr.contains(needle), "{spec}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+            "{stderr}"
+        );
+    }
+    restclient()
+        .args([
+            "paginate",
+            &format!("{}/posts/999?token=SECRETTOKEN", demo.url),
+        ])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("404 Client Error: Not Found")
+                .and(predicate::str::contains("SECRETTOKEN").not()),
+        );
+    restclient().args(["paginate"]).assert().code(2);
+    restclient().args(["bogus-command"]).assert().code(2);
+    restclient()
+        .args(["paginate", &demo.url, "--max-pages", "many"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn closed_stdout_pipe_ends_quietly() {
+    let demo = Demo::start(20_000, 1000);
+    let bin = assert_cmd::cargo::cargo_bin("restclient");
+    let mut child = StdCommand::new(bin)
+        .args([
+            "paginate",
+            &format!("{}/offset", demo.url),
+            "--paginator",
+            r#"{"type":"offset","limit":1000}"#,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 64];
+    stdout.read_exact(&mut first).expect("some output");
+    drop(stdout); // like `| head -c 64`
+    let status = child.wait().expect("wait");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("stderr");
+    assert!(status.success(), "exit {status:?}, stderr: {stderr}");
+    assert!(stderr.is_empty(), "quiet: {stderr}");
+}
+
+#[test]
+fn demo_walks_every_style() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = restclient()
+        .current_dir(dir.path())
+        .args([
+            "demo",
+            "--records",
+            "120",
+            "--page-size",
+            "25",
+            "--no-progress",
+        ])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    for style in [
+        "offset",
+        "page_number",
+        "json_link",
+        "header_link",
+        "cursor",
+        "header_cursor",
+        "post_body_cursor",
+    ] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{style} ")))
+            .unwrap_or_else(|| panic!("{style} missing: {stdout}"));
+        assert!(line.contains(" 120 ") && line.contains("yes"), "{line}");
+        let written = std::fs::read(
+            dir.path()
+                .join("restclient-demo-output")
+                .join(format!("{style}.ndjson")),
+        )
+        .expect("file");
+        assert_all_ids(&written, 120);
+    }
+}
