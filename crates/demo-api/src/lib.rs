@@ -60,4 +60,4 @@ mod state;
 pub use config::DemoConfig;
 pub use log::RecordedRequest;
 pub use pages::record;
-pub use server::{DemoServer, DemoServerBuilder};
+pub use server::{BackgroundServer, DemoServer, DemoServerBuilder};

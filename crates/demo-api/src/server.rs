@@ -171,3 +171,64 @@ impl DemoServerBuilder {
         DemoServer::start_on(addr, self.config).await
     }
 }
+
+/// A [`DemoServer`] running on a runtime of its own, for synchronous code (blocking clients,
+/// command-line tests, examples). Derefs to the server; dropping it stops both.
+///
+/// ```
+/// let server = demo_api::DemoServer::builder().records(3).spawn()?;
+/// assert!(server.url().starts_with("http://127.0.0.1:"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct BackgroundServer {
+    server: Option<DemoServer>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl fmt::Debug for BackgroundServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BackgroundServer")
+            .field("server", &self.server)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for BackgroundServer {
+    type Target = DemoServer;
+    fn deref(&self) -> &DemoServer {
+        // Only `Drop` takes the server out.
+        self.server
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("the server lives until drop"))
+    }
+}
+
+impl Drop for BackgroundServer {
+    fn drop(&mut self) {
+        drop(self.server.take());
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl DemoServerBuilder {
+    /// Starts the server on a runtime with its own worker thread, for use from synchronous
+    /// code. Fails (instead of panicking) when called inside an async runtime.
+    pub fn spawn(self) -> std::io::Result<BackgroundServer> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(std::io::Error::other(
+                "DemoServerBuilder::spawn cannot run inside an async runtime; use start().await",
+            ));
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?;
+        let server = runtime.block_on(self.start())?;
+        Ok(BackgroundServer {
+            server: Some(server),
+            runtime: Some(runtime),
+        })
+    }
+}

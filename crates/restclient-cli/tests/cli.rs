@@ -5,54 +5,26 @@ use std::io::Read;
 use std::process::{Command as StdCommand, Stdio};
 
 use assert_cmd::Command;
-use demo_api::DemoServer;
+use demo_api::{BackgroundServer, DemoServer};
 use predicates::prelude::*;
 use serde_json::Value;
 
-/// A demo API running on its own thread and runtime, so tests can block on the binary.
+/// A demo API on its own runtime, so tests can block on the binary.
 struct Demo {
     url: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: BackgroundServer,
 }
 
 impl Demo {
     fn start(records: u64, page_size: u64) -> Demo {
-        let (url_tx, url_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let server = DemoServer::builder()
-                    .records(records)
-                    .page_size(page_size)
-                    .start()
-                    .await
-                    .expect("demo server");
-                url_tx.send(server.url()).expect("send url");
-                let _ = stop_rx.await;
-                drop(server);
-            });
-        });
-        let url = url_rx.recv().expect("demo server url");
+        let server = DemoServer::builder()
+            .records(records)
+            .page_size(page_size)
+            .spawn()
+            .expect("demo server");
         Demo {
-            url,
-            stop: Some(stop_tx),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            url: server.url(),
+            _server: server,
         }
     }
 }

@@ -103,6 +103,12 @@ pub enum Error {
     /// An auth could not sign a request (e.g. the token endpoint failed).
     #[error("authentication failed: {0}")]
     Auth(String),
+    /// The blocking API was used inside an async runtime, where blocking would stall it; use
+    /// the async [`RestClient`](crate::RestClient) there.
+    #[error(
+        "the blocking client cannot be used inside an async runtime; use restclient::RestClient (async) there"
+    )]
+    BlockingInAsync,
     /// Too many redirects in a row.
     #[error("too many redirects (more than {max}) starting at {url}")]
     TooManyRedirects {

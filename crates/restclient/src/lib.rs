@@ -34,6 +34,8 @@
 #![cfg_attr(not(test), warn(missing_docs))]
 
 pub mod auth;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod client;
 mod error;
 pub mod hooks;
