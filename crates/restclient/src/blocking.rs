@@ -98,6 +98,7 @@ macro_rules! forward {
     ($( $(#[$doc:meta])* fn $name:ident ( $($arg:ident : $ty:ty),* ); )*) => {
         $(
             $(#[$doc])*
+            #[allow(clippy::needless_update)] // the builder has one field, the others two
             pub fn $name(self, $($arg: $ty),*) -> Self {
                 Self { inner: self.inner.$name($($arg),*), ..self }
             }
