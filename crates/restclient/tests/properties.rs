@@ -1,0 +1,121 @@
+//! Property tests: parsers and pure logic never panic on arbitrary input, and keep their
+//! invariants.
+
+use proptest::prelude::*;
+use restclient::paginators::{HeaderLinkPaginator, JsonLinkPaginator, Paginator, from_config};
+use restclient::request::{Request, join_url};
+use restclient::response::Response;
+use restclient::selector::Selector;
+use restclient::{Method, Value};
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        ".{0,12}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 64, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map("[a-z_@.-]{0,6}", inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn selectors_never_panic(path in ".{0,40}", body in json_value()) {
+        if let Ok(s) = Selector::new(&path) {
+            let _ = s.first(&body);
+            let _ = s.matches(&body);
+            let _ = s.records(&body);
+        }
+    }
+
+    #[test]
+    fn path_like_selectors_never_panic(path in "[a-z$.*?@()'\"=<>0-9 \\[\\]-]{0,30}", body in json_value()) {
+        if let Ok(s) = Selector::new(&path) {
+            let _ = s.records(&body);
+            let _ = s.first(&body);
+        }
+    }
+
+    #[test]
+    fn dotted_selectors_find_what_they_name(keys in prop::collection::vec("[a-zA-Z_][a-zA-Z0-9_-]{0,8}", 1..5), leaf in json_value()) {
+        let mut body = leaf.clone();
+        for k in keys.iter().rev() {
+            body = serde_json::json!({ k.clone(): body });
+        }
+        let s = Selector::new(&keys.join(".")).unwrap();
+        prop_assert_eq!(s.first(&body), Some(&leaf));
+        let expected: Vec<Value> = match leaf {
+            Value::Null => vec![],
+            Value::Array(items) => items,
+            other => vec![other],
+        };
+        prop_assert_eq!(s.records(&body), expected);
+    }
+
+    #[test]
+    fn join_url_has_one_slash_at_the_seam(base in "[a-z:/.]{0,20}", path in "[a-z/?=&]{0,20}") {
+        let joined = join_url(&base, &path);
+        if base.is_empty() {
+            prop_assert_eq!(joined, path);
+        } else if path.is_empty() {
+            prop_assert_eq!(joined, base);
+        } else {
+            let b = base.trim_end_matches('/');
+            let p = path.trim_start_matches('/');
+            prop_assert_eq!(joined, format!("{b}/{p}"));
+        }
+    }
+
+    #[test]
+    fn link_headers_never_panic(header in ".{0,80}", rel in "[a-zA-Z]{1,8}") {
+        if let Ok(response) = Response::from_parts(200, vec![("Link", header.as_str())], "https://h.example/p?x=1", b"[]".to_vec()) {
+            let mut p = HeaderLinkPaginator::new().links_next_key(rel);
+            let mut req = Request::new(Method::GET, "https://h.example/p".parse().unwrap());
+            if p.update_state(&response, Some(&[])).is_ok() {
+                p.update_request(&mut req).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn bodies_never_panic(body in prop::collection::vec(any::<u8>(), 0..200), next in json_value()) {
+        let response = Response::from_parts(200, vec![], "https://h.example/", body).unwrap();
+        let _ = response.json();
+        let doc = serde_json::json!({"next": next});
+        let response = Response::from_parts(200, vec![], "https://h.example/a/b", doc.to_string().into_bytes()).unwrap();
+        let mut p = JsonLinkPaginator::new();
+        let mut req = Request::new(Method::GET, "https://h.example/a/b".parse().unwrap());
+        if p.update_state(&response, None).is_ok() {
+            let _ = p.update_request(&mut req);
+        }
+    }
+
+    #[test]
+    fn paginator_configs_never_panic(config in json_value(), kind in prop::sample::select(vec!["offset", "page_number", "cursor", "json_link", "header_link", "header_cursor", "single_page", "auto", "x"])) {
+        let _ = from_config(&config);
+        if let Value::Object(mut map) = config {
+            map.insert("type".into(), Value::from(kind));
+            let _ = from_config(&Value::Object(map));
+        }
+    }
+
+    #[test]
+    fn request_debug_hides_secret_params(secret in "[A-Z]{10,16}", name in prop::sample::select(vec!["api_key", "token", "access_token", "client_secret", "password", "X-Api-Key"])) {
+        let mut req = Request::new(Method::GET, "https://h.example/p".parse().unwrap());
+        req.set_param(name, &secret);
+        req.set_param("page", 2);
+        let debug = format!("{req:?}");
+        prop_assert!(!debug.contains(&secret), "{}", debug);
+    }
+}
