@@ -53,7 +53,7 @@ pub struct Paginate {
     client: Result<RestClient>,
     parts: CallParts,
     paginator: Option<Box<dyn Paginator>>,
-    data_selector: Option<std::result::Result<Selector, String>>,
+    data_selector: Option<Result<Selector>>,
     hooks: Vec<Hook>,
     max_pages: Option<usize>,
     max_records: Option<usize>,
@@ -160,7 +160,7 @@ impl Paginate {
 
     /// Uses this data selector (JSONPath, dlt syntax) instead of the client's.
     pub fn data_selector(mut self, selector: &str) -> Self {
-        self.data_selector = Some(Selector::new(selector).map_err(|e| e.to_string()));
+        self.data_selector = Some(Selector::new(selector));
         self
     }
 
@@ -328,7 +328,7 @@ fn walk(
         let (mut request, ctx) = client.prepare(parts)?;
         let mut selector = match data_selector {
             Some(Ok(s)) => Some(s),
-            Some(Err(e)) => Err(Error::InvalidRequest(e))?,
+            Some(Err(e)) => Err(e)?,
             None => client.inner.data_selector.clone(),
         };
         let mut paginator: Box<dyn Paginator> = match paginator {
