@@ -346,6 +346,13 @@ fn walk(
         let mut pages = 0usize;
         let mut records = 0usize;
         let reason = loop {
+            // A zero limit allows no request at all.
+            if max_pages == Some(0) {
+                break StopReason::MaxPages(0);
+            }
+            if max_records == Some(0) {
+                break StopReason::MaxRecords(0);
+            }
             if !seen.insert(fingerprint(&request)) {
                 Err(Error::PaginationLoop {
                     url: ctx.redactor.url(&request.full_url()),
