@@ -280,105 +280,97 @@ fn an_invalid_header_fails_at_build_naming_it() {
     );
 }
 
-/// Builds a client with `paginator` and returns the `(component, parameter)` it is rejected for.
-fn rejected(paginator: impl Paginator) -> (&'static str, String) {
+/// Asserts that a client with `paginator` fails to build, naming `component` and `parameter`.
+#[track_caller]
+fn assert_rejected(paginator: impl Paginator, component: &str, parameter: &str) {
     match RestClient::builder("http://127.0.0.1:9")
         .paginator(paginator)
         .build()
     {
         Err(Error::InvalidParameter {
-            component,
-            parameter,
+            component: c,
+            parameter: p,
             ..
-        }) => (component, parameter),
-        other => panic!("expected InvalidParameter, got {other:?}"),
+        }) => assert_eq!((c, p.as_str()), (component, parameter)),
+        other => panic!("expected InvalidParameter for {parameter}, got {other:?}"),
     }
 }
 
 #[test]
 fn invalid_paginator_settings_fail_at_build_naming_the_parameter() {
     let offset = "OffsetPaginator";
+    assert_rejected(OffsetPaginator::new(0), offset, "limit");
+    assert_rejected(OffsetPaginator::new(10).offset(-1), offset, "offset");
+    assert_rejected(
+        OffsetPaginator::new(10)
+            .offset_param("o")
+            .offset_body_path("o"),
+        offset,
+        "offset_param/offset_body_path",
+    );
+    assert_rejected(
+        OffsetPaginator::new(10).limit_body_path(""),
+        offset,
+        "limit_body_path",
+    );
+    assert_rejected(
+        OffsetPaginator::new(10).total_path("a["),
+        offset,
+        "total_path",
+    );
+    assert_rejected(
+        OffsetPaginator::new(10)
+            .without_total()
+            .stop_after_empty_page(false),
+        offset,
+        "total_path",
+    );
     let page = "PageNumberPaginator";
-    let cases: Vec<((&str, String), (&str, &str))> = vec![
-        (rejected(OffsetPaginator::new(0)), (offset, "limit")),
-        (
-            rejected(OffsetPaginator::new(10).offset(-1)),
-            (offset, "offset"),
-        ),
-        (
-            rejected(
-                OffsetPaginator::new(10)
-                    .offset_param("o")
-                    .offset_body_path("o"),
-            ),
-            (offset, "offset_param/offset_body_path"),
-        ),
-        (
-            rejected(OffsetPaginator::new(10).limit_body_path("")),
-            (offset, "limit_body_path"),
-        ),
-        (
-            rejected(OffsetPaginator::new(10).total_path("a[")),
-            (offset, "total_path"),
-        ),
-        (
-            rejected(
-                OffsetPaginator::new(10)
-                    .without_total()
-                    .stop_after_empty_page(false),
-            ),
-            (offset, "total_path"),
-        ),
-        (
-            rejected(
-                PageNumberPaginator::new()
-                    .page_param("p")
-                    .page_body_path("p"),
-            ),
-            (page, "page_param/page_body_path"),
-        ),
-        (
-            rejected(PageNumberPaginator::new().has_more_path("$[")),
-            (page, "has_more_path"),
-        ),
-        (
-            rejected(JsonLinkPaginator::new().next_url_path("next[")),
-            ("JsonLinkPaginator", "next_url_path"),
-        ),
-        (
-            rejected(JsonResponseCursorPaginator::new().cursor_path("a[")),
-            ("JsonResponseCursorPaginator", "cursor_path"),
-        ),
-        (
-            rejected(
-                JsonResponseCursorPaginator::new()
-                    .cursor_param("c")
-                    .cursor_body_path("c"),
-            ),
-            (
-                "JsonResponseCursorPaginator",
-                "cursor_param/cursor_body_path",
-            ),
-        ),
-        (
-            rejected(HeaderLinkPaginator::new().links_next_key(" ")),
-            ("HeaderLinkPaginator", "links_next_key"),
-        ),
-        (
-            rejected(HeaderCursorPaginator::new().cursor_key("bad key")),
-            ("HeaderCursorPaginator", "cursor_key"),
-        ),
-        (
-            rejected(HeaderCursorPaginator::new().cursor_param("")),
-            ("HeaderCursorPaginator", "cursor_param"),
-        ),
-    ];
-    for ((component, parameter), (want_component, want_parameter)) in cases {
-        assert_eq!(
-            (component, parameter.as_str()),
-            (want_component, want_parameter)
-        );
-    }
+    assert_rejected(
+        PageNumberPaginator::new()
+            .page_param("p")
+            .page_body_path("p"),
+        page,
+        "page_param/page_body_path",
+    );
+    assert_rejected(
+        PageNumberPaginator::new().has_more_path("$["),
+        page,
+        "has_more_path",
+    );
+    assert_rejected(
+        JsonLinkPaginator::new().next_url_path("next["),
+        "JsonLinkPaginator",
+        "next_url_path",
+    );
+    let cursor = "JsonResponseCursorPaginator";
+    assert_rejected(
+        JsonResponseCursorPaginator::new().cursor_path("a["),
+        cursor,
+        "cursor_path",
+    );
+    assert_rejected(
+        JsonResponseCursorPaginator::new()
+            .cursor_param("c")
+            .cursor_body_path("c"),
+        cursor,
+        "cursor_param/cursor_body_path",
+    );
+    assert_rejected(
+        HeaderLinkPaginator::new().links_next_key(" "),
+        "HeaderLinkPaginator",
+        "links_next_key",
+    );
+    assert_rejected(
+        HeaderCursorPaginator::new().cursor_key("bad key"),
+        "HeaderCursorPaginator",
+        "cursor_key",
+    );
+    assert_rejected(
+        HeaderCursorPaginator::new().cursor_param(""),
+        "HeaderCursorPaginator",
+        "cursor_param",
+    );
     let e = RestClient::builder("http://127.0.0.1:9")
         .paginator(
             PageNumberPaginator::new()
