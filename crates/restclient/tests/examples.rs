@@ -1,0 +1,71 @@
+//! The custom paginators of the examples, proven against demo-api: the example files are
+//! included as modules (their `main` goes unused here) and their `walk` is run to the end.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+#[path = "../examples/query_param_paginator.rs"]
+#[allow(dead_code)]
+mod query_param_paginator;
+
+#[path = "../examples/post_body_paginator.rs"]
+#[allow(dead_code)]
+mod post_body_paginator;
+
+use futures::TryStreamExt;
+use restclient::{Page, Pages, paginators::StopReason};
+use serde_json::json;
+use support::{assert_records, demo, json_bodies, paths};
+
+async fn collect(mut pages: Pages) -> (Vec<Page>, Option<StopReason>) {
+    let mut all = Vec::new();
+    while let Some(page) = pages.try_next().await.unwrap() {
+        all.push(page);
+    }
+    (all, pages.stop_reason())
+}
+
+fn records(pages: &[Page]) -> Vec<restclient::Value> {
+    pages.iter().flat_map(|p| p.records().to_vec()).collect()
+}
+
+#[tokio::test]
+async fn query_param_paginator_walks_every_page_until_an_empty_list() {
+    for (n, last) in [(25, 4), (30, 4), (5, 2), (0, 1)] {
+        let server = demo(n, 10).await;
+        let (pages, stop) = collect(query_param_paginator::walk(&server.url()).unwrap()).await;
+        assert_records(&records(&pages), n);
+        let expected: Vec<String> = (1..=last).map(|p| format!("/posts?page={p}")).collect();
+        assert_eq!(paths(&server), expected, "{n} records");
+        assert_eq!(
+            pages.last().map(|p| p.len()),
+            Some(0),
+            "ends on the empty list"
+        );
+        assert_eq!(stop, Some(StopReason::PaginatorDone));
+        assert_eq!(pages[0].paginator()["name"], "QueryParamPaginator");
+    }
+}
+
+#[tokio::test]
+async fn post_body_paginator_keeps_the_query_and_sends_each_cursor() {
+    let server = demo(25, 10).await;
+    let (pages, stop) =
+        collect(post_body_paginator::walk(&server.url(), "awesome product").unwrap()).await;
+    assert_records(&records(&pages), 25);
+    assert_eq!(paths(&server), support::repeat("/search", 3));
+    let cursor = |i: usize| pages[i].response().json().unwrap()["next_page_cursor"].clone();
+    assert!(cursor(0).is_string() && cursor(1).is_string());
+    assert_eq!(cursor(2), json!(null));
+    assert_eq!(
+        json_bodies(&server),
+        [
+            Some(json!({"query": "awesome product"})),
+            Some(json!({"query": "awesome product", "cursor": cursor(0)})),
+            Some(json!({"query": "awesome product", "cursor": cursor(1)})),
+        ]
+    );
+    let methods: Vec<_> = server.requests().into_iter().map(|r| r.method).collect();
+    assert_eq!(methods, support::repeat("POST", 3));
+    assert_eq!(stop, Some(StopReason::PaginatorDone));
+}
