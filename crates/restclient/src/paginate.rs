@@ -134,6 +134,12 @@ impl Paginate {
         self
     }
 
+    /// Adds headers for this walk; each name replaces a client default of that name.
+    pub fn headers(mut self, headers: reqwest::header::HeaderMap) -> Self {
+        self.parts.headers(headers);
+        self
+    }
+
     /// Uses this auth instead of the client's.
     pub fn auth(mut self, auth: impl Auth) -> Self {
         self.parts.auth = AuthChoice::Call(Arc::new(auth));

@@ -10,6 +10,7 @@ use axum::{Json, Router, routing::get};
 use futures::TryStreamExt;
 use restclient::{
     Error, Method, Request, Response, StatusCode, Value,
+    header::{HeaderMap, HeaderName, HeaderValue},
     hooks::HookAction,
     paginators::{JsonLinkPaginator, OffsetPaginator, PageNumberPaginator, Paginator, StopReason},
 };
@@ -279,7 +280,10 @@ async fn per_call_settings_override_the_client_and_do_not_leak() {
             .paginate("/page")
             .param("page_size", 5)
             .header("X-Env", "call")
-            .header("X-Trace", "t-1")
+            .headers(HeaderMap::from_iter([(
+                HeaderName::from_static("x-trace"),
+                HeaderValue::from_static("t-1"),
+            )]))
             .paginator(
                 PageNumberPaginator::new()
                     .base_page(1)

@@ -7,6 +7,7 @@ mod support;
 use restclient::{
     Error, Method, RestClient, StatusCode, Value,
     auth::BearerTokenAuth,
+    header::{HeaderMap, HeaderValue},
     paginators::{
         HeaderCursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, JsonResponseCursorPaginator,
         OffsetPaginator, PageNumberPaginator, Paginator,
@@ -104,6 +105,25 @@ async fn per_call_headers_override_client_headers() {
         "the override did not stick"
     );
     assert_eq!(e["headers"].get("x-only-here"), None);
+
+    let mut map = HeaderMap::new();
+    map.insert("x-env", HeaderValue::from_static("map"));
+    map.append("x-tag", HeaderValue::from_static("a"));
+    map.append("x-tag", HeaderValue::from_static("b"));
+    let e = echo(
+        &client
+            .request(Method::GET, "/echo")
+            .headers(map)
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(e["headers"]["x-env"], "map");
+    assert_eq!(
+        e["headers"]["x-tag"], "a, b",
+        "every value of a header is sent"
+    );
+    assert_eq!(e["headers"]["user-agent"], "MyApp/1.0");
 }
 
 #[tokio::test]
