@@ -69,3 +69,22 @@ async fn post_body_paginator_keeps_the_query_and_sends_each_cursor() {
     assert_eq!(methods, support::repeat("POST", 3));
     assert_eq!(stop, Some(StopReason::PaginatorDone));
 }
+
+#[tokio::test]
+async fn a_custom_paginator_on_a_client_is_a_template_too() {
+    // QueryParamPaginator's init_request does not reset its page: only the copy per walk makes
+    // the second walk start at page 1 again.
+    let server = demo(25, 10).await;
+    let client = restclient::RestClient::builder(server.url())
+        .paginator(query_param_paginator::QueryParamPaginator::new("page", 1))
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        server.clear_requests();
+        let (pages, stop) = collect(client.paginate("/posts").pages()).await;
+        assert_records(&records(&pages), 25);
+        let expected: Vec<String> = (1..=4).map(|p| format!("/posts?page={p}")).collect();
+        assert_eq!(paths(&server), expected);
+        assert_eq!(stop, Some(StopReason::PaginatorDone));
+    }
+}
