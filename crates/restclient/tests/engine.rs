@@ -643,3 +643,56 @@ async fn hooks_see_every_response_in_order() {
     assert_eq!(expected.len(), 6);
     assert_eq!(*seen.lock().unwrap(), expected);
 }
+
+// ---------------------------------------------------------------- laziness and odd bodies
+
+#[tokio::test]
+async fn nothing_is_sent_before_polling_and_dropping_the_stream_stops_the_walk() {
+    let server = demo(50, 10).await;
+    let client = client(&server);
+    let mut pages = client
+        .paginate("/offset")
+        .paginator(OffsetPaginator::new(10))
+        .pages();
+    assert!(
+        server.requests().is_empty(),
+        "a stream that is not polled sends nothing"
+    );
+    let first = pages.try_next().await.unwrap().unwrap();
+    assert_eq!(first.number(), 1);
+    drop(pages);
+    assert_eq!(paths(&server), offsets(10, &[0]));
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_a_clear_error_naming_the_url() {
+    let odd = OddServer::start(
+        Router::new()
+            .route(
+                "/html",
+                get(|| async { axum::response::Html("<html>oops</html>") }),
+            )
+            .route("/empty", get(|| async { StatusCode::NO_CONTENT })),
+    )
+    .await;
+    let client = builder(&odd.url()).build().unwrap();
+    let w = try_walk(client.paginate("/html?token=SECRET-T")).await;
+    let e = w.error();
+    assert!(matches!(e, Error::UnexpectedResponse { .. }), "{e:?}");
+    let text = e.to_string();
+    assert!(
+        text.contains(&format!("{}/html?token=***", odd.url())),
+        "{text}"
+    );
+    assert!(
+        text.contains("expected a JSON body") && text.contains("<html>"),
+        "{text}"
+    );
+    assert!(!text.contains("SECRET-T"), "{text}");
+    let w = try_walk(client.paginate("/empty")).await;
+    assert!(
+        w.error().to_string().contains("empty body"),
+        "{}",
+        w.error()
+    );
+}

@@ -427,3 +427,32 @@ async fn json_and_form_on_one_request_is_an_invalid_request() {
     assert!(matches!(e, Error::InvalidHeader { .. }), "{e:?}");
     assert!(server.requests().is_empty(), "nothing was sent");
 }
+
+#[tokio::test]
+async fn endless_redirects_end_with_too_many_redirects() {
+    use axum::{Router, http::header::LOCATION, routing::get};
+    let odd = support::OddServer::start(Router::new().route(
+        "/again",
+        get(|| async { (StatusCode::FOUND, [(LOCATION, "/again?api_key=SECRET-K")]) }),
+    ))
+    .await;
+    let e = builder(&odd.url())
+        .build()
+        .unwrap()
+        .get("/again")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::TooManyRedirects { max: 10, .. }),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().contains(&format!("{}/again", odd.url())),
+        "{e}"
+    );
+    assert_eq!(
+        odd.requests().len(),
+        11,
+        "the first request and 10 redirects"
+    );
+}
