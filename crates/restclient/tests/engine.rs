@@ -696,3 +696,32 @@ async fn a_body_that_is_not_json_is_a_clear_error_naming_the_url() {
         w.error()
     );
 }
+
+#[tokio::test]
+async fn secrets_are_masked_by_value_in_status_errors() {
+    let server = demo(5, 5).await;
+    let client = builder(&server.url())
+        .header("X-API-Key", "k3y-value-123")
+        .auth(restclient::auth::BearerTokenAuth::new("b3arer-value-456"))
+        .build()
+        .unwrap();
+    let w = try_walk(
+        client
+            .paginate("/status/404")
+            .param("q", "k3y-value-123")
+            .param("p", "b3arer-value-456"),
+    )
+    .await;
+    assert_eq!(
+        w.error().to_string(),
+        format!(
+            "404 Client Error: Not Found for url: {}/status/404?q=***&p=***",
+            server.url()
+        )
+    );
+    assert_eq!(
+        paths(&server),
+        ["/status/404?q=k3y-value-123&p=b3arer-value-456"],
+        "only the text is masked, not what is sent"
+    );
+}
