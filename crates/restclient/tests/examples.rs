@@ -12,49 +12,35 @@ mod query_param_paginator;
 #[allow(dead_code)]
 mod post_body_paginator;
 
-use futures::TryStreamExt;
-use restclient::{Page, Pages, paginators::StopReason};
+use restclient::paginators::StopReason;
 use serde_json::json;
-use support::{assert_records, demo, json_bodies, paths};
-
-async fn collect(mut pages: Pages) -> (Vec<Page>, Option<StopReason>) {
-    let mut all = Vec::new();
-    while let Some(page) = pages.try_next().await.unwrap() {
-        all.push(page);
-    }
-    (all, pages.stop_reason())
-}
-
-fn records(pages: &[Page]) -> Vec<restclient::Value> {
-    pages.iter().flat_map(|p| p.records().to_vec()).collect()
-}
+use support::{assert_records, demo, json_bodies, paths, walk_pages};
 
 #[tokio::test]
 async fn query_param_paginator_walks_every_page_until_an_empty_list() {
     for (n, last) in [(25, 4), (30, 4), (5, 2), (0, 1)] {
         let server = demo(n, 10).await;
-        let (pages, stop) = collect(query_param_paginator::walk(&server.url()).unwrap()).await;
-        assert_records(&records(&pages), n);
+        let w = walk_pages(query_param_paginator::walk(&server.url()).unwrap()).await;
+        assert_records(&w.records(), n);
         let expected: Vec<String> = (1..=last).map(|p| format!("/posts?page={p}")).collect();
         assert_eq!(paths(&server), expected, "{n} records");
         assert_eq!(
-            pages.last().map(|p| p.len()),
+            w.pages.last().map(|p| p.len()),
             Some(0),
             "ends on the empty list"
         );
-        assert_eq!(stop, Some(StopReason::PaginatorDone));
-        assert_eq!(pages[0].paginator()["name"], "QueryParamPaginator");
+        assert_eq!(w.stop_reason(), StopReason::PaginatorDone);
+        assert_eq!(w.pages[0].paginator()["name"], "QueryParamPaginator");
     }
 }
 
 #[tokio::test]
 async fn post_body_paginator_keeps_the_query_and_sends_each_cursor() {
     let server = demo(25, 10).await;
-    let (pages, stop) =
-        collect(post_body_paginator::walk(&server.url(), "awesome product").unwrap()).await;
-    assert_records(&records(&pages), 25);
+    let w = walk_pages(post_body_paginator::walk(&server.url(), "awesome product").unwrap()).await;
+    assert_records(&w.records(), 25);
     assert_eq!(paths(&server), support::repeat("/search", 3));
-    let cursor = |i: usize| pages[i].response().json().unwrap()["next_page_cursor"].clone();
+    let cursor = |i: usize| w.pages[i].response().json().unwrap()["next_page_cursor"].clone();
     assert!(cursor(0).is_string() && cursor(1).is_string());
     assert_eq!(cursor(2), json!(null));
     assert_eq!(
@@ -67,7 +53,7 @@ async fn post_body_paginator_keeps_the_query_and_sends_each_cursor() {
     );
     let methods: Vec<_> = server.requests().into_iter().map(|r| r.method).collect();
     assert_eq!(methods, support::repeat("POST", 3));
-    assert_eq!(stop, Some(StopReason::PaginatorDone));
+    assert_eq!(w.stop_reason(), StopReason::PaginatorDone);
 }
 
 #[tokio::test]
@@ -81,10 +67,10 @@ async fn a_custom_paginator_on_a_client_is_a_template_too() {
         .unwrap();
     for _ in 0..2 {
         server.clear_requests();
-        let (pages, stop) = collect(client.paginate("/posts").pages()).await;
-        assert_records(&records(&pages), 25);
+        let w = walk_pages(client.paginate("/posts").pages()).await;
+        assert_records(&w.records(), 25);
         let expected: Vec<String> = (1..=4).map(|p| format!("/posts?page={p}")).collect();
         assert_eq!(paths(&server), expected);
-        assert_eq!(stop, Some(StopReason::PaginatorDone));
+        assert_eq!(w.stop_reason(), StopReason::PaginatorDone);
     }
 }

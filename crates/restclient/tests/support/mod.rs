@@ -17,7 +17,7 @@ use axum::{
 };
 use futures::StreamExt;
 use restclient::{
-    Error, Page, Paginate, RestClient, RestClientBuilder, Value, paginators::StopReason,
+    Error, Page, Pages, Paginate, RestClient, RestClientBuilder, Value, paginators::StopReason,
     retry::RetryPolicy,
 };
 use tokio::{net::TcpListener, task::JoinHandle};
@@ -84,9 +84,27 @@ impl Walk {
 }
 
 /// Polls the pages of `paginate` until the stream ends; keeps the error instead of panicking.
-/// Asserts that a stream that yielded an error ends right after it.
 pub async fn try_walk(paginate: Paginate) -> Walk {
-    let mut stream = paginate.pages();
+    try_walk_pages(paginate.pages()).await
+}
+
+/// Walks to the end and panics if the walk fails.
+pub async fn walk(paginate: Paginate) -> Walk {
+    walk_pages(paginate.pages()).await
+}
+
+/// Walks a stream of pages to the end and panics if the walk fails.
+pub async fn walk_pages(pages: Pages) -> Walk {
+    let walk = try_walk_pages(pages).await;
+    if let Some(e) = &walk.error {
+        panic!("the walk failed: {e}");
+    }
+    walk
+}
+
+/// Polls `stream` until it ends; keeps the error instead of panicking. Asserts that a stream
+/// that yielded an error ends right after it.
+pub async fn try_walk_pages(mut stream: Pages) -> Walk {
     let mut pages = Vec::new();
     let mut error = None;
     while let Some(item) = stream.next().await {
@@ -106,15 +124,6 @@ pub async fn try_walk(paginate: Paginate) -> Walk {
         assert_eq!(stop, None, "a failed walk has no stop reason");
     }
     Walk { pages, error, stop }
-}
-
-/// Walks to the end and panics if the walk fails.
-pub async fn walk(paginate: Paginate) -> Walk {
-    let walk = try_walk(paginate).await;
-    if let Some(e) = &walk.error {
-        panic!("the walk failed: {e}");
-    }
-    walk
 }
 
 /// The `id` of each record (a record without a numeric id fails the test).
