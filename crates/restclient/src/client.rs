@@ -111,15 +111,9 @@ impl RestClientBuilder {
         self
     }
 
-    /// Adds default headers.
+    /// Adds default headers; each name replaces an earlier default of that name.
     pub fn headers(mut self, headers: HeaderMap) -> Self {
-        for (name, value) in &headers {
-            let mut value = value.clone();
-            if crate::redact::is_sensitive_header(name) {
-                value.set_sensitive(true);
-            }
-            self.headers.insert(name.clone(), value);
-        }
+        merge_headers(&mut self.headers, headers);
         self
     }
 
@@ -526,6 +520,25 @@ impl RestClient {
     }
 }
 
+/// Moves `headers` into `target`: each name in `headers` replaces that name in `target` with
+/// all its values, and values of sensitive names are marked sensitive.
+fn merge_headers(target: &mut HeaderMap, headers: HeaderMap) {
+    let mut current: Option<HeaderName> = None;
+    // A map yields a name with its first value only; later values of that name come with `None`.
+    for (name, mut value) in headers {
+        if let Some(name) = name {
+            target.remove(&name);
+            current = Some(name);
+        }
+        if let Some(name) = &current {
+            if crate::redact::is_sensitive_header(name) {
+                value.set_sensitive(true);
+            }
+            target.append(name.clone(), value);
+        }
+    }
+}
+
 /// Removes headers that carry credentials, before a request leaves the credentials' origin.
 fn strip_credentials(headers: &mut HeaderMap) {
     let names: Vec<HeaderName> = headers
@@ -628,20 +641,7 @@ impl CallParts {
     }
 
     pub(crate) fn headers(&mut self, headers: HeaderMap) {
-        let mut current: Option<HeaderName> = None;
-        // A map yields a name with its first value only; later values of that name come with `None`.
-        for (name, mut value) in headers {
-            if let Some(name) = name {
-                self.headers.remove(&name);
-                current = Some(name);
-            }
-            if let Some(name) = &current {
-                if crate::redact::is_sensitive_header(name) {
-                    value.set_sensitive(true);
-                }
-                self.headers.append(name.clone(), value);
-            }
-        }
+        merge_headers(&mut self.headers, headers);
     }
 
     pub(crate) fn set_body(&mut self, body: Body) {

@@ -4,6 +4,7 @@
 
 mod support;
 
+use futures::TryStreamExt;
 use restclient::{
     Error, Method, RestClient, StatusCode, Value,
     auth::BearerTokenAuth,
@@ -124,6 +125,31 @@ async fn per_call_headers_override_client_headers() {
         "every value of a header is sent"
     );
     assert_eq!(e["headers"]["user-agent"], "MyApp/1.0");
+}
+
+#[tokio::test]
+async fn client_headers_from_a_map_keep_every_value_and_hide_secrets() {
+    let server = demo(5, 5).await;
+    let mut map = HeaderMap::new();
+    map.append("x-tag", HeaderValue::from_static("a"));
+    map.append("x-tag", HeaderValue::from_static("b"));
+    map.insert("x-secret-token", HeaderValue::from_static("s3cret-header"));
+    let client = builder(&server.url())
+        .header("X-Tag", "replaced")
+        .headers(map)
+        .build()
+        .unwrap();
+    let e = echo(&client.get("/echo").await.unwrap());
+    assert_eq!(e["headers"]["x-tag"], "a, b");
+    assert_eq!(e["headers"]["x-secret-token"], "s3cret-header");
+    let e = client
+        .paginate("/status/404")
+        .param("q", "s3cret-header")
+        .records()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(!e.to_string().contains("s3cret-header"), "{e}");
 }
 
 #[tokio::test]
