@@ -111,15 +111,9 @@ impl RestClientBuilder {
         self
     }
 
-    /// Adds default headers.
+    /// Adds default headers; each name replaces an earlier default of that name.
     pub fn headers(mut self, headers: HeaderMap) -> Self {
-        for (name, value) in &headers {
-            let mut value = value.clone();
-            if crate::redact::is_sensitive_header(name) {
-                value.set_sensitive(true);
-            }
-            self.headers.insert(name.clone(), value);
-        }
+        merge_headers(&mut self.headers, headers);
         self
     }
 
@@ -341,8 +335,12 @@ impl RestClient {
         let origin = self.inner.origin.clone().unwrap_or_else(|| url.origin());
         let mut request = Request::new(parts.method, url);
         let mut headers = self.inner.headers.clone();
+        // A call's header replaces the client's of the same name; all its values are kept.
+        for name in parts.headers.keys() {
+            headers.remove(name);
+        }
         for (name, value) in &parts.headers {
-            headers.insert(name.clone(), value.clone());
+            headers.append(name.clone(), value.clone());
         }
         *request.headers_mut() = headers;
         for (k, v) in parts.params {
@@ -522,6 +520,25 @@ impl RestClient {
     }
 }
 
+/// Moves `headers` into `target`: each name in `headers` replaces that name in `target` with
+/// all its values, and values of sensitive names are marked sensitive.
+fn merge_headers(target: &mut HeaderMap, headers: HeaderMap) {
+    let mut current: Option<HeaderName> = None;
+    // A map yields a name with its first value only; later values of that name come with `None`.
+    for (name, mut value) in headers {
+        if let Some(name) = name {
+            target.remove(&name);
+            current = Some(name);
+        }
+        if let Some(name) = &current {
+            if crate::redact::is_sensitive_header(name) {
+                value.set_sensitive(true);
+            }
+            target.append(name.clone(), value);
+        }
+    }
+}
+
 /// Removes headers that carry credentials, before a request leaves the credentials' origin.
 fn strip_credentials(headers: &mut HeaderMap) {
     let names: Vec<HeaderName> = headers
@@ -623,6 +640,10 @@ impl CallParts {
         }
     }
 
+    pub(crate) fn headers(&mut self, headers: HeaderMap) {
+        merge_headers(&mut self.headers, headers);
+    }
+
     pub(crate) fn set_body(&mut self, body: Body) {
         if self
             .body
@@ -666,6 +687,22 @@ impl RequestBuilder {
     /// Adds a header for this request (overrides a client default of the same name).
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.parts.header(name, value);
+        self
+    }
+
+    /// Adds headers for this request; each name replaces a client default of that name.
+    ///
+    /// ```no_run
+    /// # async fn run() -> restclient::Result<()> {
+    /// # let client = restclient::RestClient::builder("https://api.example.com").build()?;
+    /// use restclient::header::{ACCEPT, HeaderMap, HeaderValue};
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert(ACCEPT, HeaderValue::from_static("application/vnd.github+json"));
+    /// let r = client.request(restclient::Method::GET, "/issues").headers(headers).send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn headers(mut self, headers: HeaderMap) -> Self {
+        self.parts.headers(headers);
         self
     }
 

@@ -134,6 +134,12 @@ impl Paginate {
         self
     }
 
+    /// Adds headers for this walk; each name replaces a client default of that name.
+    pub fn headers(mut self, headers: reqwest::header::HeaderMap) -> Self {
+        self.parts.headers(headers);
+        self
+    }
+
     /// Uses this auth instead of the client's.
     pub fn auth(mut self, auth: impl Auth) -> Self {
         self.parts.auth = AuthChoice::Call(Arc::new(auth));
@@ -339,6 +345,13 @@ fn walk(
         let mut pages = 0usize;
         let mut records = 0usize;
         let reason = loop {
+            // A zero limit allows no request at all.
+            if max_pages == Some(0) {
+                break StopReason::MaxPages(0);
+            }
+            if max_records == Some(0) {
+                break StopReason::MaxRecords(0);
+            }
             if !seen.insert(fingerprint(&request)) {
                 Err(Error::PaginationLoop {
                     url: ctx.redactor.url(&request.full_url()),

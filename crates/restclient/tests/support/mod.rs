@@ -1,0 +1,245 @@
+//! Helpers shared by the integration tests: demo servers, walking a [`Paginate`] to its end,
+//! asserting record ids and the exact requests a server received, and a tiny axum server for
+//! responses demo-api does not give.
+//!
+//! Each test file uses a subset of these, hence `dead_code` is allowed here.
+// `pub` items in a private test module are what `unreachable_pub` flags; they are meant for
+// the test files.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::{
+    Router,
+    body::{Body, to_bytes},
+    extract::Request,
+    middleware::{self, Next},
+};
+use futures::StreamExt;
+use restclient::{
+    Error, Page, Pages, Paginate, RestClient, RestClientBuilder, Value, paginators::StopReason,
+    retry::RetryPolicy,
+};
+use tokio::{net::TcpListener, task::JoinHandle};
+
+pub use demo_api::{DemoServer, RecordedRequest, record};
+
+/// Starts a demo-api server with `records` records and a default page size of `page_size`.
+pub async fn demo(records: u64, page_size: u64) -> DemoServer {
+    DemoServer::builder()
+        .records(records)
+        .page_size(page_size)
+        .start()
+        .await
+        .expect("the demo server starts")
+}
+
+/// A client builder for `base_url` that never retries (no test waits for a backoff).
+pub fn builder(base_url: &str) -> RestClientBuilder {
+    RestClient::builder(base_url).retry(RetryPolicy::none())
+}
+
+/// A client for the demo server, without retries.
+pub fn client(server: &DemoServer) -> RestClient {
+    builder(&server.url()).build().expect("the client builds")
+}
+
+/// What a walk produced: every page until the stream ended, the error that ended it (if any),
+/// and the stop reason reported after the end.
+#[derive(Debug)]
+pub struct Walk {
+    pub pages: Vec<Page>,
+    pub error: Option<Error>,
+    pub stop: Option<StopReason>,
+}
+
+impl Walk {
+    /// Every record of every page, in order.
+    pub fn records(&self) -> Vec<Value> {
+        self.pages
+            .iter()
+            .flat_map(|page| page.records().iter().cloned())
+            .collect()
+    }
+
+    /// The `id` of every record, in order.
+    pub fn ids(&self) -> Vec<u64> {
+        ids(&self.records())
+    }
+
+    /// The stop reason of a walk that must have ended without an error.
+    pub fn stop_reason(&self) -> StopReason {
+        if let Some(error) = &self.error {
+            panic!("the walk failed: {error}");
+        }
+        self.stop
+            .clone()
+            .expect("a walk that ended without an error has a stop reason")
+    }
+
+    /// The error of a walk that must have failed.
+    pub fn error(&self) -> &Error {
+        self.error.as_ref().expect("the walk ends with an error")
+    }
+}
+
+/// Polls the pages of `paginate` until the stream ends; keeps the error instead of panicking.
+pub async fn try_walk(paginate: Paginate) -> Walk {
+    try_walk_pages(paginate.pages()).await
+}
+
+/// Walks to the end and panics if the walk fails.
+pub async fn walk(paginate: Paginate) -> Walk {
+    walk_pages(paginate.pages()).await
+}
+
+/// Walks a stream of pages to the end and panics if the walk fails.
+pub async fn walk_pages(pages: Pages) -> Walk {
+    let walk = try_walk_pages(pages).await;
+    if let Some(e) = &walk.error {
+        panic!("the walk failed: {e}");
+    }
+    walk
+}
+
+/// Polls `stream` until it ends; keeps the error instead of panicking. Asserts that a stream
+/// that yielded an error ends right after it.
+pub async fn try_walk_pages(mut stream: Pages) -> Walk {
+    let mut pages = Vec::new();
+    let mut error = None;
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(page) => {
+                assert!(error.is_none(), "a page after the error {error:?}");
+                pages.push(page);
+            }
+            Err(e) => {
+                assert!(error.is_none(), "a second error {e} after {error:?}");
+                error = Some(e);
+            }
+        }
+    }
+    let stop = stream.stop_reason();
+    if error.is_some() {
+        assert_eq!(stop, None, "a failed walk has no stop reason");
+    }
+    Walk { pages, error, stop }
+}
+
+/// The `id` of each record (a record without a numeric id fails the test).
+pub fn ids(records: &[Value]) -> Vec<u64> {
+    records
+        .iter()
+        .map(|r| {
+            r["id"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("record without id: {r}"))
+        })
+        .collect()
+}
+
+/// Asserts that the records are exactly the demo records `1..=n`, in order, each once
+/// (the whole record, not only its id).
+pub fn assert_records(records: &[Value], n: u64) {
+    assert_eq!(ids(records), (1..=n).collect::<Vec<_>>(), "record ids");
+    for r in records {
+        let id = r["id"].as_u64().unwrap();
+        assert_eq!(r, &record(id), "record {id}");
+    }
+}
+
+/// The path and query of every request the server received, in order.
+pub fn paths(server: &DemoServer) -> Vec<String> {
+    path_and_queries(&server.requests())
+}
+
+/// The path and query of each request.
+pub fn path_and_queries(requests: &[RecordedRequest]) -> Vec<String> {
+    requests
+        .iter()
+        .map(RecordedRequest::path_and_query)
+        .collect()
+}
+
+/// The JSON body of every request the server received (`None` for no or non-JSON body).
+pub fn json_bodies(server: &DemoServer) -> Vec<Option<Value>> {
+    server
+        .requests()
+        .iter()
+        .map(RecordedRequest::json)
+        .collect()
+}
+
+/// `n` copies of `s`: for the expected method or header of each request.
+pub fn repeat(s: &str, n: usize) -> Vec<String> {
+    vec![s.to_owned(); n]
+}
+
+/// A tiny axum server for odd responses demo-api does not give (a next link to itself, a link
+/// to another origin, ...). Records every request like demo-api does; stops when dropped.
+#[derive(Debug)]
+pub struct OddServer {
+    url: String,
+    log: Arc<Mutex<Vec<RecordedRequest>>>,
+    task: JoinHandle<()>,
+}
+
+impl OddServer {
+    /// Serves `router` on `127.0.0.1` with an ephemeral port.
+    pub async fn start(router: Router) -> OddServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let log: Arc<Mutex<Vec<RecordedRequest>>> = Arc::default();
+        let recorder = Arc::clone(&log);
+        let app = router.layer(middleware::from_fn(move |request: Request, next: Next| {
+            let log = Arc::clone(&recorder);
+            async move {
+                let (parts, body) = request.into_parts();
+                let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+                log.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(RecordedRequest {
+                        method: parts.method.as_str().to_owned(),
+                        path: parts.uri.path().to_owned(),
+                        query: parts.uri.query().map(str::to_owned),
+                        headers: parts
+                            .headers
+                            .iter()
+                            .map(|(n, v)| {
+                                (
+                                    n.as_str().to_owned(),
+                                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                                )
+                            })
+                            .collect(),
+                        body: bytes.to_vec(),
+                    });
+                next.run(Request::from_parts(parts, Body::from(bytes)))
+                    .await
+            }
+        }));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        OddServer { url, log, task }
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:40123`.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// Every request received so far, in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Drop for OddServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
