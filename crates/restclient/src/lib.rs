@@ -35,6 +35,7 @@
 
 pub mod auth;
 mod client;
+pub mod config;
 mod error;
 pub mod hooks;
 mod page;
