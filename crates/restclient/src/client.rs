@@ -487,7 +487,7 @@ impl RestClient {
                 }
                 Err(e) => {
                     tracing::info!(
-                        method = %method, url = %url(), attempt, elapsed_ms, error = %e,
+                        method = %method, url = %url(), attempt, elapsed_ms,
                         "{method} {} -> failed in {elapsed_ms} ms{of}: {e}", url()
                     );
                     let decision = policy.decide(attempt, &Outcome::Error(&e));
@@ -516,7 +516,7 @@ impl RestClient {
             Decision::Retry { wait, reason } => {
                 let wait_ms = wait.as_millis() as u64;
                 tracing::info!(
-                    method = %method, url = %url, attempt, wait_ms, reason = %reason,
+                    method = %method, url = %url, next_attempt = attempt + 1, wait_ms,
                     "retrying {method} {url} in {wait_ms} ms (attempt {} of {max}): {reason}",
                     attempt + 1
                 );
@@ -526,7 +526,7 @@ impl RestClient {
             Decision::Exhausted { reason } => {
                 if attempt > 1 {
                     tracing::warn!(
-                        method = %method, url = %url, attempts = attempt, reason = %reason,
+                        method = %method, url = %url, attempts = attempt,
                         "giving up on {method} {url} after {attempt} attempts: {reason}"
                     );
                 }
@@ -594,7 +594,7 @@ impl RestClient {
                     None => "no body".to_owned(),
                 };
                 tracing::debug!(
-                    method = %method, url = %ctx.redactor.url(&url), headers = %ctx.redactor.headers(&headers),
+                    method = %method, url = %ctx.redactor.url(&url),
                     "sending {method} {} with headers {} and {body_note}",
                     ctx.redactor.url(&url), ctx.redactor.headers(&headers)
                 );
@@ -638,8 +638,7 @@ impl RestClient {
                 .await
                 .map_err(|e| transport_error(&e, &method, &url, &ctx.redactor))?;
             tracing::debug!(
-                url = %ctx.redactor.url(&url), status = status.as_u16(), headers = %ctx.redactor.headers(&headers),
-                body_bytes = bytes.len(),
+                url = %ctx.redactor.url(&url), status = status.as_u16(), body_bytes = bytes.len(),
                 "received {status} from {} with headers {} and {} body bytes",
                 ctx.redactor.url(&url), ctx.redactor.headers(&headers), bytes.len()
             );
