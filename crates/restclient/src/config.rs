@@ -218,7 +218,7 @@ impl RuntimeConfig {
                 toml::Value::String(s) => Raw::Str(s.clone()),
                 other => Raw::Other(other.type_str()),
             };
-            self.set(key, value).map_err(|reason| Error::Config {
+            self.set(key, &value).map_err(|reason| Error::Config {
                 origin: where_.clone(),
                 key: Some(format!("runtime.{key}")),
                 reason,
@@ -250,7 +250,7 @@ impl RuntimeConfig {
         vars.sort();
         for (name, value) in vars {
             let key = name[ENV_PREFIX.len()..].to_ascii_lowercase();
-            self.set(&key, Raw::Env(value.trim().to_owned()))
+            self.set(&key, &Raw::Env(value.trim().to_owned()))
                 .map_err(|reason| Error::Config {
                     origin: format!("environment variable {name}"),
                     key: Some(format!("runtime.{key}")),
@@ -273,7 +273,7 @@ impl RuntimeConfig {
     }
 
     /// Sets one key from a raw value; the error is the reason only.
-    fn set(&mut self, key: &str, value: Raw) -> std::result::Result<(), String> {
+    fn set(&mut self, key: &str, value: &Raw) -> std::result::Result<(), String> {
         match key {
             "request_timeout" => {
                 let secs = value.seconds()?;
