@@ -213,6 +213,14 @@ impl RestClientBuilder {
     /// The timeout of each request, body included; wins over the config's `request_timeout`
     /// (default 60 s). A request that takes longer fails with a
     /// [`TransportKind::Timeout`] error, which is retried.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = restclient::RestClient::builder("https://api.example.com")
+    ///     .timeout(Duration::from_secs(5))
+    ///     .build()?;
+    /// # Ok::<(), restclient::Error>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self

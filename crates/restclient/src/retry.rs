@@ -18,8 +18,9 @@ use crate::response::Response;
 /// the exponential wait). There is no jitter, as in dlt.
 ///
 /// When the attempts run out, `get`/`send` return the last response as it is (dlt does the
-/// same) and the last transport error says how many attempts were made; in `paginate` the
-/// status error says it too.
+/// same; [`Response::attempts`] says how many were made) and the last transport error says how
+/// many attempts were made; in `paginate` the status error says it too. Every method is
+/// retried, POST included, as in dlt.
 ///
 /// The defaults are dlt's. A client without an explicit policy takes the numbers from its
 /// [`RuntimeConfig`](crate::config::RuntimeConfig) (`request_max_attempts`,
@@ -65,6 +66,14 @@ impl Default for RetryPolicy {
 
 /// The outcome of one attempt, as a [`RetryCondition`] sees it: a complete response (any
 /// status), or the error that ended the attempt.
+///
+/// ```
+/// use restclient::{StatusCode, response::Response, retry::Outcome};
+/// let r = Response::from_parts(418, vec![], "https://h/", vec![]).unwrap();
+/// let o = Outcome::Response(&r);
+/// assert_eq!(o.status(), Some(StatusCode::IM_A_TEAPOT));
+/// assert!(o.error().is_none());
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub enum Outcome<'a> {
     /// The server answered; the body has been read in full.
@@ -179,6 +188,11 @@ impl RetryPolicy {
 
     /// Whether an error is retried by default: connection failures, timeouts and bodies cut
     /// short ([`TransportKind::Connect`], [`TransportKind::Timeout`], [`TransportKind::Body`]).
+    ///
+    /// ```
+    /// use restclient::{Error, retry::RetryPolicy};
+    /// assert!(!RetryPolicy::is_retryable_error(&Error::Auth("token endpoint said 400".into())));
+    /// ```
     #[must_use]
     pub fn is_retryable_error(error: &Error) -> bool {
         matches!(
