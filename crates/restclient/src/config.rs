@@ -18,7 +18,8 @@
 //! The config file is the one given explicitly, else the one named by `RESTCLIENT_CONFIG`,
 //! else `.restclient/config.toml` in the working directory. Only its `[runtime]` table is read;
 //! other tables are ignored, since dlt config files hold many. A missing default file is fine;
-//! a file named explicitly or by `RESTCLIENT_CONFIG` must exist.
+//! a file named explicitly or by `RESTCLIENT_CONFIG` must exist (an empty `RESTCLIENT_CONFIG`
+//! counts as unset).
 //!
 //! ```toml
 //! [runtime]

@@ -74,8 +74,9 @@ async fn a_body_cut_short_is_retried_to_a_complete_walk() {
 
 #[tokio::test]
 async fn a_stalled_response_times_out_and_is_retried_to_a_complete_walk() {
+    // Long enough that a normal page never times out on a busy machine.
     let config = RuntimeConfig {
-        request_timeout: Duration::from_millis(300),
+        request_timeout: Duration::from_secs(1),
         ..quick_config()
     };
     let builder = DemoServer::builder().stall_every(3, Duration::from_secs(30));
@@ -424,4 +425,32 @@ async fn info_level_shows_no_details() {
     walk(&client).await.unwrap();
     assert_eq!(logs.lines_with("-> 200 OK in").len(), 1, "{}", logs.text());
     assert!(logs.lines_with("sending GET").is_empty());
+}
+
+#[tokio::test]
+async fn a_body_cut_short_every_time_fails_as_a_body_error_after_max_attempts() {
+    let server = DemoServer::builder()
+        .truncate_every(1)
+        .start()
+        .await
+        .unwrap();
+    let client = RestClient::builder(server.url())
+        .config(RuntimeConfig {
+            request_max_attempts: 2,
+            ..quick_config()
+        })
+        .build()
+        .unwrap();
+    let err = client.get("/offset").await.unwrap_err();
+    assert!(err.is_transport(TransportKind::Body), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "response body failed for GET {}/offset",
+            server.url()
+        )),
+        "{text}"
+    );
+    assert!(text.ends_with("(after 2 attempts)"), "{text}");
+    assert_eq!(server.requests().len(), 2);
 }
