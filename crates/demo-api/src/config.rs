@@ -2,11 +2,14 @@
 
 use std::time::Duration;
 
+use crate::faults::Faults;
+
 /// Configuration of a [`DemoServer`](crate::DemoServer).
 ///
 /// The server exposes `records` deterministic records (ids `1..=records`, see
 /// [`record`](crate::record)), pages of `page_size` records when a request does
-/// not say otherwise, and waits `latency` before handling every request.
+/// not say otherwise, and waits `latency` before handling every request. `faults` injects
+/// errors into the paginated routes (all off by default; see [`Faults`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoConfig {
     /// Number of records served by every paginated route (ids `1..=records`). Default 100.
@@ -15,6 +18,8 @@ pub struct DemoConfig {
     pub page_size: u64,
     /// Artificial delay applied to every request before it is handled. Default zero.
     pub latency: Duration,
+    /// Injected faults (503, 429, bodies cut short, stalls). Default: none.
+    pub faults: Faults,
 }
 
 impl Default for DemoConfig {
@@ -23,6 +28,7 @@ impl Default for DemoConfig {
             records: 100,
             page_size: 10,
             latency: Duration::ZERO,
+            faults: Faults::default(),
         }
     }
 }

@@ -41,6 +41,13 @@
 //! | `ANY /status/{code}` | that status with `{"status": code}` (`100..=599`, else 400; hyper turns 1xx other than 101 into 500) |
 //! | `GET /redirect?to=URL&status=302` | that 3xx status with `Location: URL` |
 //!
+//! # Faults
+//!
+//! [`Faults`] (in [`DemoConfig::faults`], or the builder's `unavailable_every`,
+//! `rate_limit_every`, `truncate_every` and `stall_every`) make every k-th request to a
+//! paginated route answer 503, answer 429 with `Retry-After`, send its body cut short, or stall
+//! before answering. Requests are counted, never drawn at random, so tests are exact.
+//!
 //! The POST variants of `/offset` and `/page` read their parameters from a JSON
 //! object body (`{"offset": 0, "limit": 10}`, `{"page": 2, "page_size": 10}`);
 //! query parameters are used for anything the body does not set. Cursors are
@@ -50,6 +57,7 @@
 
 mod config;
 mod error;
+mod faults;
 mod log;
 mod pages;
 mod params;
@@ -58,6 +66,7 @@ mod server;
 mod state;
 
 pub use config::DemoConfig;
+pub use faults::{FAULTED_PATHS, Faults};
 pub use log::RecordedRequest;
 pub use pages::record;
 pub use server::{BackgroundServer, DemoServer, DemoServerBuilder};

@@ -11,6 +11,8 @@ use demo_api::{DemoConfig, DemoServer};
 
 const USAGE: &str = "\
 Usage: demo-api [--host HOST] [--port PORT] [--records N] [--page-size K] [--latency-ms MS]
+                [--unavailable-every K] [--rate-limit-every K] [--retry-after S]
+                [--truncate-every K] [--stall-every K] [--stall-ms MS]
 
 Serves every restclient pagination style over HTTP until Ctrl-C.
 
@@ -20,6 +22,12 @@ Options:
   --records N        number of records, ids 1..=N (default 100)
   --page-size K      default page size, clamped to 1..=10000 (default 10)
   --latency-ms MS    delay added to every request in milliseconds (default 0)
+
+Faults, on the paginated routes, every K-th request (counted; default: off):
+  --unavailable-every K  answer 503
+  --rate-limit-every K   answer 429 with `Retry-After: S` (--retry-after S, default 1)
+  --truncate-every K     send half the body under a Content-Length for all of it
+  --stall-every K        wait --stall-ms MS (default 30000) before answering
   -h, --help         print this help";
 
 /// Parsed command line.
@@ -74,6 +82,12 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
             "--records" => config.records = number(value()?)?,
             "--page-size" => config.page_size = number(value()?)?,
             "--latency-ms" => config.latency = Duration::from_millis(number(value()?)?),
+            "--unavailable-every" => config.faults.unavailable_every = Some(number(value()?)?),
+            "--rate-limit-every" => config.faults.rate_limit_every = Some(number(value()?)?),
+            "--retry-after" => config.faults.retry_after_secs = number(value()?)?,
+            "--truncate-every" => config.faults.truncate_every = Some(number(value()?)?),
+            "--stall-every" => config.faults.stall_every = Some(number(value()?)?),
+            "--stall-ms" => config.faults.stall = Duration::from_millis(number(value()?)?),
             _ => return Err(format!("unknown argument `{flag}`")),
         }
     }
@@ -146,6 +160,45 @@ mod tests {
         let args = parse(&["--host", "::1"])?.ok_or("unexpected help")?;
         assert_eq!(args.addr.ip(), IpAddr::from(std::net::Ipv6Addr::LOCALHOST));
         assert!(parse(&["--help"])?.is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn parses_fault_flags() -> Result<(), String> {
+        let args = parse(&[
+            "--unavailable-every=3",
+            "--rate-limit-every",
+            "4",
+            "--retry-after",
+            "2",
+            "--truncate-every",
+            "5",
+            "--stall-every",
+            "6",
+            "--stall-ms",
+            "250",
+        ])?
+        .ok_or("unexpected help")?;
+        let f = &args.config.faults;
+        assert_eq!(
+            (
+                f.unavailable_every,
+                f.rate_limit_every,
+                f.retry_after_secs,
+                f.truncate_every,
+                f.stall_every,
+                f.stall
+            ),
+            (
+                Some(3),
+                Some(4),
+                2,
+                Some(5),
+                Some(6),
+                Duration::from_millis(250)
+            )
+        );
+        assert!(parse(&["--stall-every", "x"]).is_err());
         Ok(())
     }
 

@@ -156,6 +156,38 @@ impl DemoServerBuilder {
         self
     }
 
+    /// Every `k`-th request to a paginated route answers 503 (see [`Faults`](crate::Faults)).
+    #[must_use]
+    pub fn unavailable_every(mut self, k: u64) -> Self {
+        self.config.faults.unavailable_every = Some(k);
+        self
+    }
+
+    /// Every `k`-th request to a paginated route answers 429 with
+    /// `Retry-After: retry_after_secs`.
+    #[must_use]
+    pub fn rate_limit_every(mut self, k: u64, retry_after_secs: u64) -> Self {
+        self.config.faults.rate_limit_every = Some(k);
+        self.config.faults.retry_after_secs = retry_after_secs;
+        self
+    }
+
+    /// Every `k`-th request to a paginated route gets its body cut short (a `Content-Length`
+    /// for the whole body, half of it sent, then the connection closed).
+    #[must_use]
+    pub fn truncate_every(mut self, k: u64) -> Self {
+        self.config.faults.truncate_every = Some(k);
+        self
+    }
+
+    /// Every `k`-th request to a paginated route waits `stall` before it is answered.
+    #[must_use]
+    pub fn stall_every(mut self, k: u64, stall: Duration) -> Self {
+        self.config.faults.stall_every = Some(k);
+        self.config.faults.stall = stall;
+        self
+    }
+
     /// The configuration built so far.
     pub fn config(&self) -> &DemoConfig {
         &self.config

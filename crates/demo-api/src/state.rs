@@ -1,8 +1,8 @@
 //! State shared by the middleware and every handler.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use crate::{config::DemoConfig, log::RequestLog, pages::clamp_size};
+use crate::{config::DemoConfig, faults::FaultState, log::RequestLog, pages::clamp_size};
 
 /// Per-server state, cheap to clone.
 #[derive(Debug, Clone)]
@@ -17,6 +17,8 @@ pub(crate) struct AppState {
     pub(crate) addr: SocketAddr,
     /// The request log.
     pub(crate) log: RequestLog,
+    /// Injected faults and their request counter.
+    pub(crate) faults: Arc<FaultState>,
 }
 
 impl AppState {
@@ -27,6 +29,7 @@ impl AppState {
             latency: config.latency,
             addr,
             log,
+            faults: FaultState::new(config.faults.clone()),
         }
     }
 }

@@ -9,13 +9,14 @@ use serde_json::Value;
 use url::Url;
 
 use crate::auth::Auth;
+use crate::config::RuntimeConfig;
 use crate::error::{Error, Result, TransportKind};
 use crate::paginate::Paginate;
 use crate::paginators::Paginator;
 use crate::redact::Redactor;
 use crate::request::{Body, Request};
 use crate::response::Response;
-use crate::retry::RetryPolicy;
+use crate::retry::{Decision, Outcome, RetryCondition, RetryPolicy};
 use crate::selector::Selector;
 
 const MAX_REDIRECTS: usize = 10;
@@ -59,6 +60,8 @@ pub(crate) struct Inner {
     pub(crate) redactor: Redactor,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Duration,
+    /// `Some(max_chars)` when status errors carry the body (`http_show_error_body`).
+    pub(crate) error_body: Option<usize>,
 }
 
 impl std::fmt::Debug for RestClient {
@@ -84,8 +87,10 @@ pub struct RestClientBuilder {
     paginator: Option<Box<dyn Paginator>>,
     data_selector: Option<String>,
     http: Option<reqwest::Client>,
-    retry: RetryPolicy,
-    timeout: Duration,
+    config: Option<RuntimeConfig>,
+    retry: Option<RetryPolicy>,
+    retry_conditions: Vec<RetryCondition>,
+    timeout: Option<Duration>,
     error: Option<Error>,
 }
 
@@ -143,15 +148,75 @@ impl RestClientBuilder {
         self
     }
 
-    /// The retry policy (default: dlt's 5 attempts with exponential backoff).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
+    /// The runtime settings: timeout, retries and error bodies (dlt's `[runtime]` section).
+    ///
+    /// Without this call, [`build`](Self::build) loads them with
+    /// [`RuntimeConfig::from_env`] (the config file, then `RUNTIME__*` variables). An explicit
+    /// [`retry`](Self::retry) or [`timeout`](Self::timeout) wins over the config.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use restclient::{RestClient, config::RuntimeConfig};
+    /// let config = RuntimeConfig::load_from(None, [
+    ///     ("RUNTIME__REQUEST_MAX_ATTEMPTS".to_string(), "3".to_string()),
+    /// ])?;
+    /// let client = RestClient::builder("https://api.example.com")
+    ///     .config(config)
+    ///     .timeout(Duration::from_secs(5)) // wins over request_timeout
+    ///     .build()?;
+    /// # Ok::<(), restclient::Error>(())
+    /// ```
+    pub fn config(mut self, config: RuntimeConfig) -> Self {
+        self.config = Some(config);
         self
     }
 
-    /// The timeout of each request (default 60 s).
+    /// The retry policy; wins over the config's `request_max_attempts`,
+    /// `request_backoff_factor` and `request_max_retry_delay`.
+    ///
+    /// ```
+    /// use restclient::{RestClient, retry::RetryPolicy};
+    /// let client = RestClient::builder("https://api.example.com")
+    ///     .retry(RetryPolicy { max_attempts: 3, backoff_factor: 0.5, ..RetryPolicy::default() })
+    ///     .build()?;
+    /// # Ok::<(), restclient::Error>(())
+    /// ```
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Also retries the outcomes `f` accepts (dlt's `retry_condition`), on top of the policy in
+    /// force, whether it comes from the config or from [`retry`](Self::retry).
+    ///
+    /// ```
+    /// use restclient::{RestClient, retry::Outcome};
+    /// // An API that answers 200 with {"error": "try again"} when it is busy.
+    /// let client = RestClient::builder("https://api.example.com")
+    ///     .retry_if(|o: &Outcome<'_>| {
+    ///         o.response().and_then(|r| r.json().ok()).is_some_and(|b| b["error"] == "try again")
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), restclient::Error>(())
+    /// ```
+    pub fn retry_if(mut self, f: impl Fn(&Outcome<'_>) -> bool + Send + Sync + 'static) -> Self {
+        self.retry_conditions.push(RetryCondition::new(f));
+        self
+    }
+
+    /// The timeout of each request, body included; wins over the config's `request_timeout`
+    /// (default 60 s). A request that takes longer fails with a
+    /// [`TransportKind::Timeout`] error, which is retried.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = restclient::RestClient::builder("https://api.example.com")
+    ///     .timeout(Duration::from_secs(5))
+    ///     .build()?;
+    /// # Ok::<(), restclient::Error>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = Some(timeout);
         self
     }
 
@@ -159,7 +224,9 @@ impl RestClientBuilder {
     ///
     /// # Errors
     /// [`Error::InvalidBaseUrl`], [`Error::InvalidHeader`], [`Error::InvalidPath`] for the data
-    /// selector, or [`Error::InvalidParameter`] for the paginator, naming the bad value.
+    /// selector, [`Error::InvalidParameter`] for the paginator or the retry and timeout
+    /// settings, or [`Error::Config`] for a bad config file or `RUNTIME__*` variable (when no
+    /// [`config`](Self::config) was given), naming the bad value.
     pub fn build(self) -> Result<RestClient> {
         if let Some(e) = self.error {
             return Err(e);
@@ -192,11 +259,32 @@ impl RestClientBuilder {
         if let Some(p) = &self.paginator {
             p.validate()?;
         }
-        if self.retry.max_attempts == 0 {
+        let config = match self.config {
+            Some(c) => c,
+            None => RuntimeConfig::from_env()?,
+        };
+        let mut retry = self.retry.unwrap_or_else(|| RetryPolicy::from(&config));
+        retry.retry_condition.extend(self.retry_conditions);
+        if retry.max_attempts == 0 {
             return Err(Error::invalid(
                 "RestClient",
                 "request_max_attempts",
                 "must be at least 1",
+            ));
+        }
+        if !(retry.backoff_factor >= 0.0 && retry.backoff_factor.is_finite()) {
+            return Err(Error::invalid(
+                "RestClient",
+                "request_backoff_factor",
+                format!("must be a number >= 0, got {}", retry.backoff_factor),
+            ));
+        }
+        let timeout = self.timeout.unwrap_or(config.request_timeout);
+        if timeout.is_zero() {
+            return Err(Error::invalid(
+                "RestClient",
+                "request_timeout",
+                "must be greater than 0",
             ));
         }
         let http = match self.http {
@@ -213,8 +301,11 @@ impl RestClientBuilder {
                 data_selector,
                 http,
                 redactor,
-                retry: self.retry,
-                timeout: self.timeout,
+                retry,
+                timeout,
+                error_body: config
+                    .http_show_error_body
+                    .then_some(config.http_max_error_body_length),
             }),
         })
     }
@@ -259,8 +350,10 @@ impl RestClient {
             paginator: None,
             data_selector: None,
             http: None,
-            retry: RetryPolicy::default(),
-            timeout: Duration::from_secs(60),
+            config: None,
+            retry: None,
+            retry_conditions: Vec::new(),
+            timeout: None,
             error: None,
         }
     }
@@ -359,6 +452,9 @@ impl RestClient {
 
     /// Sends one request: signs it (on its origin only), follows redirects, retries what
     /// deserves a retry, and reads the whole body.
+    ///
+    /// Logs each attempt at INFO (`GET <url> -> 200 OK in 12 ms`), each retry wait at INFO with
+    /// its reason, and gives up with a WARN when the attempts run out.
     pub(crate) async fn execute(&self, request: &Request, ctx: &CallContext) -> Result<Response> {
         let policy = &self.inner.retry;
         let mut attempt: u32 = 0;
@@ -368,13 +464,15 @@ impl RestClient {
             let started = Instant::now();
             let outcome = self.send_following_redirects(request, ctx).await;
             let url = || ctx.redactor.url(&request.full_url());
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let method = request.method();
+            let of = attempt_note(attempt, policy.max_attempts);
             match outcome {
-                Ok((response, signed)) => {
+                Ok((mut response, signed)) => {
                     let status = response.status();
                     tracing::info!(
-                        method = %request.method(), url = %url(), status = status.as_u16(), attempt,
-                        elapsed_ms = started.elapsed().as_millis() as u64,
-                        "{} {} -> {}", request.method(), url(), status.as_u16()
+                        method = %method, url = %url(), status = status.as_u16(), attempt, elapsed_ms,
+                        "{method} {} -> {status} in {elapsed_ms} ms{of}", url()
                     );
                     if status == StatusCode::UNAUTHORIZED
                         && signed
@@ -386,36 +484,61 @@ impl RestClient {
                         attempt -= 1;
                         continue;
                     }
-                    if RetryPolicy::is_retryable_status(status) && attempt < policy.max_attempts {
-                        let wait = policy.wait(attempt, response.header("retry-after"));
-                        tracing::info!(url = %url(), attempt, wait_ms = wait.as_millis() as u64, "retrying after status {status}");
-                        tokio::time::sleep(wait).await;
+                    let decision = policy.decide(attempt, &Outcome::Response(&response));
+                    if self.after_attempt(decision, attempt, request, ctx).await {
                         continue;
                     }
+                    response.set_attempts(attempt);
                     return Ok(response);
                 }
-                Err(e @ Error::Transport { kind, .. })
-                    if kind != TransportKind::Other && attempt < policy.max_attempts =>
-                {
-                    let wait = policy.backoff(attempt);
-                    tracing::info!(url = %url(), attempt, wait_ms = wait.as_millis() as u64, "retrying after error: {e}");
-                    tokio::time::sleep(wait).await;
+                Err(e) => {
+                    tracing::info!(
+                        method = %method, url = %url(), attempt, elapsed_ms,
+                        "{method} {} -> failed in {elapsed_ms} ms{of}: {e}", url()
+                    );
+                    let decision = policy.decide(attempt, &Outcome::Error(&e));
+                    if self.after_attempt(decision, attempt, request, ctx).await {
+                        continue;
+                    }
+                    return Err(with_attempts(e, attempt));
                 }
-                Err(Error::Transport {
-                    kind,
-                    method,
-                    url,
-                    message,
-                }) if attempt > 1 => {
-                    return Err(Error::Transport {
-                        kind,
-                        method,
-                        url,
-                        message: format!("{message} (after {attempt} attempts)"),
-                    });
-                }
-                Err(e) => return Err(e),
             }
+        }
+    }
+
+    /// Acts on a retry decision: waits and returns `true` to try again, or logs giving up and
+    /// returns `false`.
+    async fn after_attempt(
+        &self,
+        decision: Decision,
+        attempt: u32,
+        request: &Request,
+        ctx: &CallContext,
+    ) -> bool {
+        let method = request.method();
+        let url = ctx.redactor.url(&request.full_url());
+        let max = self.inner.retry.max_attempts;
+        match decision {
+            Decision::Retry { wait, reason } => {
+                let wait_ms = wait.as_millis() as u64;
+                tracing::info!(
+                    method = %method, url = %url, next_attempt = attempt + 1, wait_ms,
+                    "retrying {method} {url} in {wait_ms} ms (attempt {} of {max}): {reason}",
+                    attempt + 1
+                );
+                tokio::time::sleep(wait).await;
+                true
+            }
+            Decision::Exhausted { reason } => {
+                if attempt > 1 {
+                    tracing::warn!(
+                        method = %method, url = %url, attempts = attempt,
+                        "giving up on {method} {url} after {attempt} attempts: {reason}"
+                    );
+                }
+                false
+            }
+            Decision::Done => false,
         }
     }
 
@@ -470,6 +593,18 @@ impl RestClient {
                     );
                 }
             }
+            if tracing::enabled!(tracing::Level::DEBUG) {
+                let body_note = match body {
+                    Some(Body::Json(v)) => format!("a JSON body of {} bytes", v.to_string().len()),
+                    Some(Body::Form(f)) => format!("a form body of {} fields", f.len()),
+                    None => "no body".to_owned(),
+                };
+                tracing::debug!(
+                    method = %method, url = %ctx.redactor.url(&url),
+                    "sending {method} {} with headers {} and {body_note}",
+                    ctx.redactor.url(&url), ctx.redactor.headers(&headers)
+                );
+            }
             wire = wire.headers(headers);
             wire = match body {
                 Some(Body::Json(v)) => wire.json(v),
@@ -508,6 +643,11 @@ impl RestClient {
                 .bytes()
                 .await
                 .map_err(|e| transport_error(&e, &method, &url, &ctx.redactor))?;
+            tracing::debug!(
+                url = %ctx.redactor.url(&url), status = status.as_u16(), body_bytes = bytes.len(),
+                "received {status} from {} with headers {} and {} body bytes",
+                ctx.redactor.url(&url), ctx.redactor.headers(&headers), bytes.len()
+            );
             return Ok((
                 Response::new(status, headers, final_url, bytes, ctx.redactor.clone()),
                 signed && url.origin() == ctx.origin,
@@ -539,6 +679,33 @@ fn merge_headers(target: &mut HeaderMap, headers: HeaderMap) {
     }
 }
 
+/// ` (attempt 2 of 5)` for a retry, nothing for a first attempt.
+fn attempt_note(attempt: u32, max: u32) -> String {
+    if attempt > 1 {
+        format!(" (attempt {attempt} of {max})")
+    } else {
+        String::new()
+    }
+}
+
+/// Says in a transport error how many attempts were made, when there were several.
+fn with_attempts(e: Error, attempts: u32) -> Error {
+    match e {
+        Error::Transport {
+            kind,
+            method,
+            url,
+            message,
+        } if attempts > 1 => Error::Transport {
+            kind,
+            method,
+            url,
+            message: format!("{message} (after {attempts} attempts)"),
+        },
+        e => e,
+    }
+}
+
 /// Removes headers that carry credentials, before a request leaves the credentials' origin.
 fn strip_credentials(headers: &mut HeaderMap) {
     let names: Vec<HeaderName> = headers
@@ -554,9 +721,11 @@ fn strip_credentials(headers: &mut HeaderMap) {
 fn transport_error(e: &reqwest::Error, method: &Method, url: &Url, redactor: &Redactor) -> Error {
     let kind = if e.is_timeout() {
         TransportKind::Timeout
-    } else if e.is_connect() {
+    } else if e.is_connect() || e.is_request() {
+        // `is_request`: the connection broke before a response (e.g. hyper's
+        // "connection closed before message completed" on a stale pooled connection).
         TransportKind::Connect
-    } else if e.is_body() || e.is_decode() || e.is_request() {
+    } else if e.is_body() || e.is_decode() {
         TransportKind::Body
     } else {
         TransportKind::Other

@@ -61,7 +61,11 @@ pub enum Error {
     #[error("invalid request: {0}")]
     InvalidRequest(String),
     /// The server answered with an error status where a success was required (in `paginate`).
-    #[error("{status_line} for url: {url}{}", body.as_deref().map(|b| format!("\nResponse: {b}")).unwrap_or_default())]
+    ///
+    /// When the status was retried until the attempts ran out, the message says how many
+    /// attempts were made: `503 Server Error: Service Unavailable for url: ... (after 5
+    /// attempts)`.
+    #[error("{status_line} for url: {url}{}{}", attempts_note(*attempts), body.as_deref().map(|b| format!("\nResponse: {b}")).unwrap_or_default())]
     Http {
         /// The status code.
         status: StatusCode,
@@ -71,6 +75,8 @@ pub enum Error {
         url: String,
         /// The (truncated, redacted) body, when `http_show_error_body` is on.
         body: Option<String>,
+        /// How many attempts were made (1 when the status was not retried).
+        attempts: u32,
     },
     /// The request could not be sent or its response could not be read.
     #[error("{kind} for {method} {url}: {message}")]
@@ -109,6 +115,17 @@ pub enum Error {
         "the blocking client cannot be used inside an async runtime; use restclient::RestClient (async) there"
     )]
     BlockingInAsync,
+    /// A runtime setting from a config file or the environment is invalid (see
+    /// [`RuntimeConfig`](crate::config::RuntimeConfig)).
+    #[error("invalid configuration in {origin}{}: {reason}", key.as_deref().map(|k| format!(", key `{k}`")).unwrap_or_default())]
+    Config {
+        /// Where the setting came from: `file <path>` or `environment variable <NAME>`.
+        origin: String,
+        /// The key at fault, e.g. `runtime.request_max_attempts`, when one is.
+        key: Option<String>,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Too many redirects in a row.
     #[error("too many redirects (more than {max}) starting at {url}")]
     TooManyRedirects {
@@ -119,11 +136,19 @@ pub enum Error {
     },
 }
 
+fn attempts_note(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
 /// The kind of a [`Error::Transport`] failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransportKind {
-    /// The connection could not be established.
+    /// The connection could not be established, or it was lost before a response arrived.
     Connect,
     /// The request or response took longer than the timeout.
     Timeout,

@@ -37,6 +37,7 @@ pub mod auth;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod client;
+pub mod config;
 mod error;
 pub mod hooks;
 mod page;

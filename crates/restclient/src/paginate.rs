@@ -376,7 +376,7 @@ fn walk(
             }
             let status = response.status();
             if !accepted && (status.is_client_error() || status.is_server_error()) {
-                Err(http_error(&response))?;
+                Err(http_error(&response, client.inner.error_body))?;
             }
             let sel = match &selector {
                 Some(s) => Arc::clone(s),
@@ -426,8 +426,9 @@ fn walk(
     }
 }
 
-/// The status error of dlt's default hook: `404 Client Error: Not Found for url: ...`.
-pub(crate) fn http_error(response: &Response) -> Error {
+/// The status error of dlt's default hook: `404 Client Error: Not Found for url: ...`; with
+/// `error_body = Some(max_chars)` (`http_show_error_body`) it carries the body too.
+pub(crate) fn http_error(response: &Response, error_body: Option<usize>) -> Error {
     let status = response.status();
     let kind = if status.is_server_error() {
         "Server"
@@ -439,7 +440,8 @@ pub(crate) fn http_error(response: &Response) -> Error {
         status,
         status_line: format!("{} {kind} Error: {reason}", status.as_u16()),
         url: response.redacted_url(),
-        body: None,
+        body: error_body.and_then(|max| response.error_body(max)),
+        attempts: response.attempts(),
     }
 }
 

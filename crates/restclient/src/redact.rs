@@ -131,6 +131,26 @@ impl Redactor {
         self.text(url.as_str())
     }
 
+    /// Headers as text for logs, `{name: value, ...}`: values of sensitive headers (by name, or
+    /// marked sensitive) are `***`, every other value is masked by value.
+    pub(crate) fn headers(&self, headers: &HeaderMap) -> String {
+        let mut out = String::from("{");
+        for (i, (name, value)) in headers.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(name.as_str());
+            out.push_str(": ");
+            if is_sensitive_header(name) || value.is_sensitive() {
+                out.push_str(MASK);
+            } else {
+                out.push_str(&self.text(&String::from_utf8_lossy(value.as_bytes())));
+            }
+        }
+        out.push('}');
+        out
+    }
+
     /// A URL given as a string; text that is not a URL is masked by value only.
     pub(crate) fn url_str(&self, url: &str) -> String {
         match Url::parse(url) {
@@ -142,6 +162,7 @@ impl Redactor {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -168,6 +189,22 @@ mod tests {
         let r = Redactor::default();
         let u = Url::parse("https://user:pw@h/").unwrap();
         assert_eq!(r.url(&u), "https://user:***@h/");
+    }
+
+    #[test]
+    fn headers_mask_by_name_by_flag_and_by_value() {
+        let r = Redactor::default().with_secrets(["hunter22"]);
+        let mut h = HeaderMap::new();
+        h.insert("accept", "application/json".parse().unwrap());
+        h.insert("authorization", "Bearer abc123".parse().unwrap());
+        let mut flagged: reqwest::header::HeaderValue = "plain-looking".parse().unwrap();
+        flagged.set_sensitive(true);
+        h.insert("x-custom", flagged);
+        h.insert("x-echo", "pw=hunter22".parse().unwrap());
+        assert_eq!(
+            r.headers(&h),
+            "{accept: application/json, authorization: ***, x-custom: ***, x-echo: pw=***}"
+        );
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub struct Response {
     body: Bytes,
     json: OnceLock<std::result::Result<Value, String>>,
     redactor: Redactor,
+    attempts: u32,
 }
 
 impl std::fmt::Debug for Response {
@@ -58,6 +59,7 @@ impl Response {
             body,
             json: OnceLock::new(),
             redactor,
+            attempts: 1,
         }
     }
 
@@ -126,6 +128,36 @@ impl Response {
     #[must_use]
     pub fn redacted_url(&self) -> String {
         self.redactor.url(&self.url)
+    }
+
+    /// How many attempts it took to get this response: 1 unless earlier attempts were retried
+    /// (see [`RetryPolicy`](crate::retry::RetryPolicy)). A final 503 after five attempts says 5.
+    ///
+    /// ```
+    /// # let r = restclient::response::Response::from_parts(200, vec![], "https://h/", vec![]).unwrap();
+    /// assert_eq!(r.attempts(), 1);
+    /// ```
+    #[must_use]
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    pub(crate) fn set_attempts(&mut self, attempts: u32) {
+        self.attempts = attempts;
+    }
+
+    /// The body for an error message: redacted, then cut to `max_chars` characters followed by
+    /// `… (truncated)`; `None` when the body is empty.
+    pub(crate) fn error_body(&self, max_chars: usize) -> Option<String> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        // Redact first: cutting first could leave half a secret that no longer matches.
+        let text = self.redactor.text(&self.text());
+        Some(match text.char_indices().nth(max_chars) {
+            Some((cut, _)) => format!("{}… (truncated)", &text[..cut]),
+            None => text,
+        })
     }
 
     /// The raw body.
@@ -197,7 +229,25 @@ fn parse_json(body: &[u8]) -> std::result::Result<Value, String> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn error_body_is_redacted_then_truncated_by_characters() {
+        let r = Response::new(
+            StatusCode::BAD_REQUEST,
+            HeaderMap::new(),
+            Url::parse("https://h/").unwrap(),
+            Bytes::from("ééé token=SECRET-VALUE tail"),
+            Redactor::default().with_secrets(["SECRET-VALUE"]),
+        );
+        assert_eq!(r.error_body(100).unwrap(), "ééé token=*** tail");
+        assert_eq!(r.error_body(2).unwrap(), "éé… (truncated)");
+        // A cut inside the secret still never shows its start.
+        assert_eq!(r.error_body(12).unwrap(), "ééé token=**… (truncated)");
+        let empty = Response::from_parts(500, vec![], "https://h/", b" ".to_vec()).unwrap();
+        assert_eq!(empty.error_body(10), None);
+    }
 
     #[test]
     fn json_errors_name_the_url_and_what_was_expected() {

@@ -1,16 +1,30 @@
 //! [`RetryPolicy`]: which outcomes are retried and how long to wait.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 
+use crate::error::{Error, TransportKind};
+use crate::response::Response;
+
 /// When and how requests are retried (dlt's retrying session).
 ///
-/// Retried: 429 and 5xx responses, connection errors, timeouts and bodies cut short, up to
-/// `max_attempts` attempts in total. After failed attempt `n` the wait is
+/// Retried: 429 and 5xx responses, connection errors, timeouts and bodies cut short, plus
+/// whatever a [`retry_if`](Self::retry_if) condition accepts, up to `max_attempts` attempts in
+/// total. Other 4xx responses are not retried. After failed attempt `n` the wait is
 /// `backoff_factor × 2^(n−1)` seconds, capped at `max_retry_delay`; a `Retry-After` header in
 /// seconds or as an HTTP date replaces it (capped too; zero, past or garbage values fall back to
-/// the exponential wait).
+/// the exponential wait). There is no jitter, as in dlt.
+///
+/// When the attempts run out, `get`/`send` return the last response as it is (dlt does the
+/// same; [`Response::attempts`] says how many were made) and the last transport error says how
+/// many attempts were made; in `paginate` the status error says it too. Every method is
+/// retried, POST included, as in dlt.
+///
+/// The defaults are dlt's. A client without an explicit policy takes the numbers from its
+/// [`RuntimeConfig`](crate::config::RuntimeConfig) (`request_max_attempts`,
+/// `request_backoff_factor`, `request_max_retry_delay`).
 ///
 /// ```
 /// use std::time::Duration;
@@ -19,8 +33,11 @@ use reqwest::StatusCode;
 /// assert_eq!(p.max_attempts, 5);
 /// assert_eq!(p.backoff(1), Duration::from_secs(1));
 /// assert_eq!(p.backoff(4), Duration::from_secs(8));
+///
+/// let quick = RetryPolicy { max_attempts: 3, backoff_factor: 0.1, ..RetryPolicy::default() };
+/// assert_eq!(quick.backoff(2), Duration::from_millis(200));
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct RetryPolicy {
     /// Attempts in total, the first included (dlt's `request_max_attempts`, default 5).
     pub max_attempts: u32,
@@ -30,6 +47,9 @@ pub struct RetryPolicy {
     pub max_retry_delay: Duration,
     /// Whether `Retry-After` replaces the exponential wait (default true).
     pub respect_retry_after: bool,
+    /// Extra outcomes to retry (dlt's `retry_condition`): an outcome is retried when the default
+    /// rules or any of these accept it. Add one with [`retry_if`](Self::retry_if).
+    pub retry_condition: Vec<RetryCondition>,
 }
 
 impl Default for RetryPolicy {
@@ -39,8 +59,97 @@ impl Default for RetryPolicy {
             backoff_factor: 1.0,
             max_retry_delay: Duration::from_secs(300),
             respect_retry_after: true,
+            retry_condition: Vec::new(),
         }
     }
+}
+
+/// The outcome of one attempt, as a [`RetryCondition`] sees it: a complete response (any
+/// status), or the error that ended the attempt.
+///
+/// ```
+/// use restclient::{StatusCode, response::Response, retry::Outcome};
+/// let r = Response::from_parts(418, vec![], "https://h/", vec![]).unwrap();
+/// let o = Outcome::Response(&r);
+/// assert_eq!(o.status(), Some(StatusCode::IM_A_TEAPOT));
+/// assert!(o.error().is_none());
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub enum Outcome<'a> {
+    /// The server answered; the body has been read in full.
+    Response(&'a Response),
+    /// The attempt failed without a response (transport failure, auth failure, ...).
+    Error(&'a Error),
+}
+
+impl<'a> Outcome<'a> {
+    /// The response, when there is one.
+    #[must_use]
+    pub fn response(&self) -> Option<&'a Response> {
+        match self {
+            Outcome::Response(r) => Some(r),
+            Outcome::Error(_) => None,
+        }
+    }
+
+    /// The error, when the attempt failed.
+    #[must_use]
+    pub fn error(&self) -> Option<&'a Error> {
+        match self {
+            Outcome::Response(_) => None,
+            Outcome::Error(e) => Some(e),
+        }
+    }
+
+    /// The response's status, when there is a response.
+    #[must_use]
+    pub fn status(&self) -> Option<StatusCode> {
+        self.response().map(Response::status)
+    }
+}
+
+/// A predicate that marks more outcomes as retryable, e.g. an error inside a 200 body.
+///
+/// ```
+/// use restclient::retry::{Outcome, RetryCondition};
+/// let error_in_body = RetryCondition::new(|o: &Outcome<'_>| {
+///     o.response()
+///         .and_then(|r| r.json().ok())
+///         .is_some_and(|body| body.get("error").is_some())
+/// });
+/// # let _ = error_in_body;
+/// ```
+#[derive(Clone)]
+pub struct RetryCondition(Arc<dyn Fn(&Outcome<'_>) -> bool + Send + Sync>);
+
+impl RetryCondition {
+    /// Wraps a predicate.
+    pub fn new(f: impl Fn(&Outcome<'_>) -> bool + Send + Sync + 'static) -> Self {
+        RetryCondition(Arc::new(f))
+    }
+
+    /// Whether the predicate accepts `outcome`.
+    #[must_use]
+    pub fn matches(&self, outcome: &Outcome<'_>) -> bool {
+        (self.0)(outcome)
+    }
+}
+
+impl std::fmt::Debug for RetryCondition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RetryCondition(..)")
+    }
+}
+
+/// What the send loop does after an attempt.
+#[derive(Debug)]
+pub(crate) enum Decision {
+    /// Wait this long, then try again; `reason` says why (for the log).
+    Retry { wait: Duration, reason: String },
+    /// The outcome deserved a retry but the attempts are used up.
+    Exhausted { reason: String },
+    /// The outcome is final.
+    Done,
 }
 
 impl RetryPolicy {
@@ -53,10 +162,70 @@ impl RetryPolicy {
         }
     }
 
-    /// Whether a response with this status is retried.
+    /// Adds a condition under which an outcome is retried, besides the default rules (dlt's
+    /// `retry_condition`). The predicate sees every outcome, so it can look into a 200 body.
+    ///
+    /// ```
+    /// use restclient::retry::{Outcome, RetryPolicy};
+    /// use restclient::response::Response;
+    /// let policy = RetryPolicy::default().retry_if(|o: &Outcome<'_>| {
+    ///     o.response().and_then(|r| r.json().ok()).is_some_and(|b| b["error"] == "try again")
+    /// });
+    /// let busy = Response::from_parts(200, vec![], "https://h/", br#"{"error":"try again"}"#.to_vec()).unwrap();
+    /// assert!(policy.is_retryable(&Outcome::Response(&busy)));
+    /// ```
+    #[must_use]
+    pub fn retry_if(mut self, f: impl Fn(&Outcome<'_>) -> bool + Send + Sync + 'static) -> Self {
+        self.retry_condition.push(RetryCondition::new(f));
+        self
+    }
+
+    /// Whether a response with this status is retried by default: 429 and 5xx.
     #[must_use]
     pub fn is_retryable_status(status: StatusCode) -> bool {
         status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+    }
+
+    /// Whether an error is retried by default: connection failures, timeouts and bodies cut
+    /// short ([`TransportKind::Connect`], [`TransportKind::Timeout`], [`TransportKind::Body`]).
+    ///
+    /// ```
+    /// use restclient::{Error, retry::RetryPolicy};
+    /// assert!(!RetryPolicy::is_retryable_error(&Error::Auth("token endpoint said 400".into())));
+    /// ```
+    #[must_use]
+    pub fn is_retryable_error(error: &Error) -> bool {
+        matches!(
+            error,
+            Error::Transport {
+                kind: TransportKind::Connect | TransportKind::Timeout | TransportKind::Body,
+                ..
+            }
+        )
+    }
+
+    /// Whether this policy retries `outcome` (attempts left aside).
+    ///
+    /// ```
+    /// use restclient::retry::{Outcome, RetryPolicy};
+    /// use restclient::response::Response;
+    /// let p = RetryPolicy::default();
+    /// let r = |s| Response::from_parts(s, vec![], "https://h/", vec![]).unwrap();
+    /// assert!(p.is_retryable(&Outcome::Response(&r(429))));
+    /// assert!(p.is_retryable(&Outcome::Response(&r(503))));
+    /// assert!(!p.is_retryable(&Outcome::Response(&r(404))));
+    /// assert!(!p.is_retryable(&Outcome::Response(&r(200))));
+    /// ```
+    #[must_use]
+    pub fn is_retryable(&self, outcome: &Outcome<'_>) -> bool {
+        self.by_default(outcome) || self.retry_condition.iter().any(|c| c.matches(outcome))
+    }
+
+    fn by_default(&self, outcome: &Outcome<'_>) -> bool {
+        match outcome {
+            Outcome::Response(r) => Self::is_retryable_status(r.status()),
+            Outcome::Error(e) => Self::is_retryable_error(e),
+        }
     }
 
     /// The exponential wait after failed attempt `attempt` (1-based), capped.
@@ -69,6 +238,16 @@ impl RetryPolicy {
     }
 
     /// The wait after failed attempt `attempt`, honouring a `Retry-After` header value.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use restclient::retry::RetryPolicy;
+    /// let p = RetryPolicy::default();
+    /// assert_eq!(p.wait(1, Some("7")), Duration::from_secs(7));
+    /// assert_eq!(p.wait(2, Some("0")), Duration::from_secs(2)); // zero: exponential
+    /// assert_eq!(p.wait(3, Some("soon")), Duration::from_secs(4)); // garbage: exponential
+    /// assert_eq!(p.wait(1, Some("3600")), Duration::from_secs(300)); // capped
+    /// ```
     #[must_use]
     pub fn wait(&self, attempt: u32, retry_after: Option<&str>) -> Duration {
         if self.respect_retry_after
@@ -77,6 +256,57 @@ impl RetryPolicy {
             return d.min(self.max_retry_delay);
         }
         self.backoff(attempt)
+    }
+
+    /// What to do after attempt `attempt` ended with `outcome`.
+    pub(crate) fn decide(&self, attempt: u32, outcome: &Outcome<'_>) -> Decision {
+        let by_default = self.by_default(outcome);
+        if !by_default && !self.retry_condition.iter().any(|c| c.matches(outcome)) {
+            return Decision::Done;
+        }
+        let mut reason = match outcome {
+            Outcome::Response(r) => {
+                let s = r.status();
+                format!("{} {}", s.as_u16(), s.canonical_reason().unwrap_or(""))
+                    .trim_end()
+                    .to_owned()
+            }
+            Outcome::Error(e) => e.to_string(),
+        };
+        if !by_default {
+            reason.push_str(" (a retry condition matched)");
+        }
+        if attempt >= self.max_attempts {
+            return Decision::Exhausted { reason };
+        }
+        let retry_after = outcome.response().and_then(|r| r.header("retry-after"));
+        let wait = match retry_after {
+            Some(value) if self.respect_retry_after => {
+                match parse_retry_after(value, SystemTime::now()) {
+                    Some(d) if d > self.max_retry_delay => {
+                        reason.push_str(&format!(
+                            "; Retry-After {value:?} capped at request_max_retry_delay"
+                        ));
+                        self.max_retry_delay
+                    }
+                    Some(d) => {
+                        reason.push_str(&format!("; waiting as Retry-After {value:?} says"));
+                        d
+                    }
+                    None => {
+                        reason.push_str(&format!(
+                            "; Retry-After {value:?} ignored (zero, past or not understood), exponential backoff"
+                        ));
+                        self.backoff(attempt)
+                    }
+                }
+            }
+            _ => {
+                reason.push_str("; exponential backoff");
+                self.backoff(attempt)
+            }
+        };
+        Decision::Retry { wait, reason }
     }
 }
 
@@ -92,7 +322,21 @@ pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+
+    fn response(status: u16, headers: Vec<(&str, &str)>, body: &str) -> Response {
+        Response::from_parts(status, headers, "https://h/x", body.as_bytes().to_vec()).unwrap()
+    }
+
+    fn transport(kind: TransportKind) -> Error {
+        Error::Transport {
+            kind,
+            method: "GET".into(),
+            url: "https://h/x".into(),
+            message: "boom".into(),
+        }
+    }
 
     #[test]
     fn retry_after_forms() {
@@ -129,5 +373,115 @@ mod tests {
         };
         assert_eq!(p.backoff(10), Duration::from_secs(5));
         assert_eq!(p.wait(1, Some("100")), Duration::from_secs(5));
+        assert_eq!(p.backoff(1), Duration::from_secs(1));
+        let fractional = RetryPolicy {
+            backoff_factor: 1.5,
+            ..RetryPolicy::default()
+        };
+        assert_eq!(fractional.backoff(3), Duration::from_secs(6));
+    }
+
+    #[test]
+    fn default_rules() {
+        let p = RetryPolicy::default();
+        for s in [429, 500, 502, 503, 504, 599] {
+            assert!(
+                p.is_retryable(&Outcome::Response(&response(s, vec![], ""))),
+                "{s}"
+            );
+        }
+        for s in [200, 204, 301, 400, 401, 403, 404, 409, 422] {
+            assert!(
+                !p.is_retryable(&Outcome::Response(&response(s, vec![], ""))),
+                "{s}"
+            );
+        }
+        for k in [
+            TransportKind::Connect,
+            TransportKind::Timeout,
+            TransportKind::Body,
+        ] {
+            assert!(p.is_retryable(&Outcome::Error(&transport(k))), "{k}");
+        }
+        assert!(!p.is_retryable(&Outcome::Error(&transport(TransportKind::Other))));
+        assert!(!p.is_retryable(&Outcome::Error(&Error::Auth("no".into()))));
+    }
+
+    #[test]
+    fn decisions_count_attempts_and_explain_the_wait() {
+        let p = RetryPolicy {
+            max_attempts: 3,
+            max_retry_delay: Duration::from_secs(10),
+            ..RetryPolicy::default()
+        };
+        let limited = response(429, vec![("Retry-After", "4")], "");
+        match p.decide(1, &Outcome::Response(&limited)) {
+            Decision::Retry { wait, reason } => {
+                assert_eq!(wait, Duration::from_secs(4));
+                assert!(reason.starts_with("429 Too Many Requests"), "{reason}");
+                assert!(reason.contains("Retry-After \"4\""), "{reason}");
+            }
+            d => panic!("{d:?}"),
+        }
+        let long = response(503, vec![("Retry-After", "60")], "");
+        match p.decide(2, &Outcome::Response(&long)) {
+            Decision::Retry { wait, reason } => {
+                assert_eq!(wait, Duration::from_secs(10));
+                assert!(reason.contains("capped"), "{reason}");
+            }
+            d => panic!("{d:?}"),
+        }
+        let garbage = response(503, vec![("Retry-After", "soon")], "");
+        match p.decide(2, &Outcome::Response(&garbage)) {
+            Decision::Retry { wait, reason } => {
+                assert_eq!(wait, Duration::from_secs(2));
+                assert!(reason.contains("ignored"), "{reason}");
+            }
+            d => panic!("{d:?}"),
+        }
+        assert!(matches!(
+            p.decide(3, &Outcome::Response(&long)),
+            Decision::Exhausted { .. }
+        ));
+        assert!(matches!(
+            p.decide(1, &Outcome::Response(&response(404, vec![], ""))),
+            Decision::Done
+        ));
+        match p.decide(2, &Outcome::Error(&transport(TransportKind::Timeout))) {
+            Decision::Retry { wait, reason } => {
+                assert_eq!(wait, Duration::from_secs(2));
+                assert!(reason.contains("timed out"), "{reason}");
+            }
+            d => panic!("{d:?}"),
+        }
+    }
+
+    #[test]
+    fn retry_after_can_be_ignored() {
+        let p = RetryPolicy {
+            respect_retry_after: false,
+            ..RetryPolicy::default()
+        };
+        assert_eq!(p.wait(1, Some("30")), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn conditions_add_to_the_default_rules() {
+        let p = RetryPolicy::default().retry_if(|o: &Outcome<'_>| {
+            o.response()
+                .and_then(|r| r.json().ok())
+                .is_some_and(|b| b["error"] == "try again")
+        });
+        let busy = response(200, vec![], r#"{"error":"try again"}"#);
+        let fine = response(200, vec![], r#"{"items":[]}"#);
+        assert!(p.is_retryable(&Outcome::Response(&busy)));
+        assert!(!p.is_retryable(&Outcome::Response(&fine)));
+        assert!(p.is_retryable(&Outcome::Response(&response(503, vec![], ""))));
+        match p.decide(1, &Outcome::Response(&busy)) {
+            Decision::Retry { reason, .. } => {
+                assert!(reason.contains("retry condition"), "{reason}");
+            }
+            d => panic!("{d:?}"),
+        }
     }
 }

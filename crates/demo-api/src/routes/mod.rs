@@ -48,6 +48,11 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/status/{code}", any(misc::status))
         .route("/redirect", get(misc::redirect))
         .fallback(misc::not_found)
+        // Inside the recording layer, so that faulted requests are recorded too.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::faults::inject,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             record_request,
