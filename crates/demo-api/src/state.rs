@@ -1,8 +1,8 @@
 //! State shared by the middleware and every handler.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use crate::{config::DemoConfig, log::RequestLog, pages::clamp_size};
+use crate::{config::DemoConfig, log::RequestLog, pages::clamp_size, routes::AuthState};
 
 /// Per-server state, cheap to clone.
 #[derive(Debug, Clone)]
@@ -17,6 +17,8 @@ pub(crate) struct AppState {
     pub(crate) addr: SocketAddr,
     /// The request log.
     pub(crate) log: RequestLog,
+    /// Credentials and issued tokens of the `/auth` routes.
+    pub(crate) auth: Arc<AuthState>,
 }
 
 impl AppState {
@@ -27,6 +29,7 @@ impl AppState {
             latency: config.latency,
             addr,
             log,
+            auth: Arc::new(AuthState::new(config)),
         }
     }
 }

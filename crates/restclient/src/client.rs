@@ -371,7 +371,7 @@ impl RestClient {
             let outcome = self.send_following_redirects(request, ctx).await;
             let url = || ctx.redactor.url(&request.full_url());
             match outcome {
-                Ok((response, signed)) => {
+                Ok((response, signed_as)) => {
                     let status = response.status();
                     tracing::info!(
                         method = %request.method(), url = %url(), status = status.as_u16(), attempt,
@@ -379,10 +379,10 @@ impl RestClient {
                         "{} {} -> {}", request.method(), url(), status.as_u16()
                     );
                     if status == StatusCode::UNAUTHORIZED
-                        && signed
                         && !refreshed
+                        && let Some(signed) = &signed_as
                         && let Some(auth) = &ctx.auth
-                        && auth.on_unauthorized().await?
+                        && auth.on_unauthorized(signed).await?
                     {
                         refreshed = true;
                         attempt -= 1;
@@ -422,12 +422,13 @@ impl RestClient {
     }
 
     /// One attempt, following redirects ourselves so that credentials stay on their origin.
-    /// Returns the response and whether it was signed.
+    /// Returns the response and, when the auth signed it, what the auth added (for
+    /// `on_unauthorized`).
     async fn send_following_redirects(
         &self,
         request: &Request,
         ctx: &CallContext,
-    ) -> Result<(Response, bool)> {
+    ) -> Result<(Response, Option<Request>)> {
         let mut url = request.full_url();
         let mut method = request.method().clone();
         let mut body = request.body();
@@ -439,16 +440,21 @@ impl RestClient {
                 .request(method.clone(), url.clone())
                 .timeout(self.inner.timeout);
             let mut headers = request.headers().clone();
-            let mut signed = false;
+            let mut signed = None;
             if same_origin {
                 if let Some(auth) = &ctx.auth {
                     auth.prepare().await?;
+                    // The auth sees the request's headers, so that it can merge with them
+                    // (e.g. an API key cookie joins an existing `Cookie` header).
                     let mut scratch = Request::new(method.clone(), url.clone());
+                    *scratch.headers_mut() = headers.clone();
                     auth.apply(&mut scratch)?;
                     for (name, value) in scratch.headers() {
-                        let mut value = value.clone();
-                        value.set_sensitive(true);
-                        headers.insert(name.clone(), value);
+                        if headers.get(name) != Some(value) {
+                            let mut value = value.clone();
+                            value.set_sensitive(true);
+                            headers.insert(name.clone(), value);
+                        }
                     }
                     if !scratch.params().is_empty() {
                         let mut signed_url = url.clone();
@@ -459,7 +465,7 @@ impl RestClient {
                             .request(method.clone(), signed_url)
                             .timeout(self.inner.timeout);
                     }
-                    signed = true;
+                    signed = Some(scratch);
                 }
             } else {
                 strip_credentials(&mut headers);
@@ -505,14 +511,15 @@ impl RestClient {
                 continue;
             }
             let headers = response.headers().clone();
-            let final_url = response.url().clone();
+            // The URL as requested, without the query parameters an auth added (an API key).
+            let final_url = url.clone();
             let bytes = response
                 .bytes()
                 .await
                 .map_err(|e| transport_error(&e, &method, &url, &ctx.redactor))?;
             return Ok((
                 Response::new(status, headers, final_url, bytes, ctx.redactor.clone()),
-                signed && url.origin() == ctx.origin,
+                signed.filter(|_| url.origin() == ctx.origin),
             ));
         }
         Err(Error::TooManyRedirects {
