@@ -186,6 +186,7 @@ impl Auth for ApiKeyAuth {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use reqwest::Method;

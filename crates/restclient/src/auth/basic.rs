@@ -70,6 +70,7 @@ impl Auth for HttpBasicAuth {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -100,8 +100,33 @@ pub trait Auth: std::fmt::Debug + Send + Sync + 'static {
     }
 
     /// The secret values this auth sends, so that they are masked wherever restclient writes
-    /// text (logs, errors, Debug).
+    /// text (logs, errors, Debug). Read when a client is built and when a call starts; an auth
+    /// whose secrets change (a fetched token) returns the current ones.
     fn secrets(&self) -> Vec<String> {
         Vec::new()
     }
 }
+
+macro_rules! forward_auth {
+    ($($wrapper:ident),*) => {$(
+        /// Forwards to the wrapped auth, so that an auth chosen at run time
+        /// (`Box<dyn Auth>`, `Arc<dyn Auth>`) can be given to a client or a call.
+        impl<A: Auth + ?Sized> Auth for $wrapper<A> {
+            fn prepare(&self) -> BoxFuture<'_, Result<()>> {
+                (**self).prepare()
+            }
+            fn apply(&self, request: &mut Request) -> Result<()> {
+                (**self).apply(request)
+            }
+            fn on_unauthorized<'a>(&'a self, rejected: &'a Request) -> BoxFuture<'a, Result<bool>> {
+                (**self).on_unauthorized(rejected)
+            }
+            fn secrets(&self) -> Vec<String> {
+                (**self).secrets()
+            }
+        }
+    )*};
+}
+
+use std::sync::Arc;
+forward_auth!(Box, Arc);

@@ -214,14 +214,14 @@ impl OAuth2ClientCredentials {
             .insert(ACCEPT, HeaderValue::from_static("application/json"));
         match s.method {
             ClientAuthMethod::ClientSecretPost => {
-                request.set_form("client_id", &s.client_id);
+                request.set_form("client_id", s.client_id.clone());
                 request.set_form("client_secret", s.client_secret.expose());
             }
             ClientAuthMethod::ClientSecretBasic => request.client_secret_basic(),
         }
         request.set_form("grant_type", "client_credentials");
         for (k, v) in &s.request_data {
-            request.set_form(k.clone(), v);
+            request.set_form(k.clone(), v.clone());
         }
         request
     }
@@ -348,23 +348,23 @@ impl Auth for OAuth2ClientCredentials {
                 .headers()
                 .get(AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(str::to_owned);
-            let _fetching = self.shared.fetching.lock().await;
-            {
-                let current = self.lock();
-                if let (Some(sent), Some(t)) = (&sent, &current.token)
-                    && t.value.expose() != sent
-                {
-                    // Another request already renewed the refused token.
-                    return Ok(true);
-                }
+                .and_then(|v| v.strip_prefix("Bearer "));
+            let mut current = self.lock();
+            let refused_is_current = match (&current.token, sent) {
+                (Some(t), Some(sent)) => t.value.expose() == sent,
+                (Some(_), None) => true,
+                // Another refused request already dropped it.
+                (None, _) => false,
+            };
+            if refused_is_current {
+                // Dropped, not fetched here: the retry's `prepare` fetches a new one, and
+                // concurrent requests refused for the same token share that fetch.
+                current.token = None;
+                tracing::info!(
+                    url = %self.shared.redactor.url(&self.shared.access_token_url),
+                    "the API refused the OAuth2 access token (401); fetching a new one"
+                );
             }
-            tracing::info!(
-                url = %self.shared.redactor.url(&self.shared.access_token_url),
-                "the API refused the OAuth2 access token (401): fetching a new one"
-            );
-            self.refresh().await?;
             Ok(true)
         })
     }
@@ -727,9 +727,9 @@ impl TokenRequest {
     }
 
     /// Sets form field `name`, replacing its value in place or appending it.
-    pub fn set_form(&mut self, name: impl Into<String>, value: impl ToString) {
+    pub fn set_form(&mut self, name: impl Into<String>, value: impl Into<String>) {
         let name = name.into();
-        let value = value.to_string();
+        let value = value.into();
         match self.form.iter_mut().find(|(k, _)| *k == name) {
             Some(slot) => slot.1 = value,
             None => self.form.push((name, value)),
@@ -806,6 +806,7 @@ impl TokenRequest {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -927,6 +928,42 @@ mod tests {
         assert!(req.headers().get(AUTHORIZATION).is_none());
         let shown = format!("{auth:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
+    }
+
+    #[test]
+    fn a_401_drops_only_the_token_that_was_refused() {
+        let auth = OAuth2ClientCredentials::new("https://h/token", "id", "s3cret").unwrap();
+        let set_current = |value: &str| {
+            auth.lock().token = Some(Token {
+                value: Secret::new(value),
+                expires_at: Instant::now() + Duration::from_secs(60),
+                refresh_at: Instant::now() + Duration::from_secs(50),
+            });
+        };
+        let refused = |value: &str| {
+            let mut r = Request::new(reqwest::Method::GET, "https://h/".parse().unwrap());
+            r.set_header("Authorization", &format!("Bearer {value}"))
+                .unwrap();
+            r
+        };
+        let current = || {
+            auth.lock()
+                .token
+                .as_ref()
+                .map(|t| t.value.expose().to_owned())
+        };
+
+        // A late 401 for an older token keeps the newer one (and still asks for a retry).
+        set_current("new-token");
+        let retry = futures::executor::block_on(auth.on_unauthorized(&refused("old-token")));
+        assert!(retry.unwrap());
+        assert_eq!(current().as_deref(), Some("new-token"));
+        assert!(auth.secrets().contains(&"new-token".to_owned()));
+
+        // A 401 for the current token drops it, so that the retry fetches a new one.
+        let retry = futures::executor::block_on(auth.on_unauthorized(&refused("new-token")));
+        assert!(retry.unwrap());
+        assert_eq!(current(), None);
     }
 
     #[test]
