@@ -68,7 +68,15 @@ impl std::fmt::Debug for RestClient {
                 "base_url",
                 &self.inner.redactor.url_str(&self.inner.base_url),
             )
-            .field("auth", &self.inner.auth)
+            .field(
+                "auth",
+                // An auth's own Debug may show what it holds; mask what it declares secret.
+                &self
+                    .inner
+                    .auth
+                    .as_ref()
+                    .map(|a| crate::redact::Shown(self.inner.redactor.text(&format!("{a:?}")))),
+            )
             .field("paginator", &self.inner.paginator)
             .field("data_selector", &self.inner.data_selector)
             .finish_non_exhaustive()
@@ -595,7 +603,6 @@ impl WithoutUrlText for reqwest::Error {
 }
 
 /// The per-call parts shared by [`RequestBuilder`] and [`Paginate`].
-#[derive(Debug)]
 pub(crate) struct CallParts {
     pub(crate) method: Method,
     pub(crate) path: String,
@@ -604,6 +611,37 @@ pub(crate) struct CallParts {
     pub(crate) body: Option<Body>,
     pub(crate) auth: AuthChoice,
     pub(crate) error: Option<Error>,
+}
+
+impl std::fmt::Debug for CallParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Shown like a request: sensitive parameter and header values masked, no body.
+        let mut shown = Request::new(
+            self.method.clone(),
+            Url::parse("http://call.invalid/").map_err(|_| std::fmt::Error)?,
+        );
+        for (k, v) in &self.params {
+            shown.append_param(k.clone(), v);
+        }
+        *shown.headers_mut() = self.headers.clone();
+        f.debug_struct("CallParts")
+            .field("path", &Redactor::default().path(&self.path))
+            .field("request", &shown)
+            .field("has_body", &self.body.is_some())
+            .field(
+                "auth",
+                &match &self.auth {
+                    AuthChoice::Client => crate::redact::Shown("client's".into()),
+                    AuthChoice::Without => crate::redact::Shown("none".into()),
+                    AuthChoice::Call(a) => crate::redact::Shown(
+                        Redactor::default()
+                            .with_secrets(a.secrets())
+                            .text(&format!("{a:?}")),
+                    ),
+                },
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 impl CallParts {

@@ -692,6 +692,19 @@ async fn custom_auth_example() {
     assert!(!shown.contains("custom-t0ken"), "{shown}");
 }
 
+/// A custom auth with a careless `Debug` (derived over a plain `String`).
+#[derive(Debug)]
+struct LeakyAuth(String);
+
+impl Auth for LeakyAuth {
+    fn apply(&self, request: &mut restclient::Request) -> restclient::Result<()> {
+        request.set_header("X-Leaky", &self.0)
+    }
+    fn secrets(&self) -> Vec<String> {
+        vec![self.0.clone()]
+    }
+}
+
 /// Every credential value a test could leak: configured ones, their encodings, wrong ones
 /// it used, and every token the server issued.
 fn all_secrets(servers: &[&DemoServer], extra: &[&str]) -> Vec<String> {
@@ -841,6 +854,28 @@ async fn no_secret_in_logs_debug_or_errors() {
         .unwrap_err();
     texts.push(format!("{err} {err:?} {client:?}"));
 
+    // Builders, and a custom auth whose own Debug shows its token (masked by its `secrets`).
+    texts.push(format!(
+        "{:?}",
+        client
+            .paginate("/x")
+            .param("api_key", "pl41n-query-secret")
+            .auth(LeakyAuth("l3aky-t0ken".into()))
+    ));
+    texts.push(format!(
+        "{:?}",
+        client
+            .request(Method::GET, "/x?token=pl41n-query-secret")
+            .header("X-Token", "pl41n-header-secret")
+    ));
+    let leaky = RestClient::builder(server.url())
+        .auth(LeakyAuth("l3aky-t0ken".into()))
+        .build()
+        .unwrap();
+    texts.push(format!("{leaky:?}"));
+    let r = leaky.get("/echo").await.unwrap();
+    texts.push(format!("{r:?}"));
+
     let text = logs.text();
     assert!(
         text.contains("TRACE") || text.contains("DEBUG"),
@@ -852,7 +887,12 @@ async fn no_secret_in_logs_debug_or_errors() {
     );
     let secrets = all_secrets(
         &[&server],
-        &[WRONG, "pl41n-header-secret", "pl41n-query-secret"],
+        &[
+            WRONG,
+            "pl41n-header-secret",
+            "pl41n-query-secret",
+            "l3aky-t0ken",
+        ],
     );
     assert!(secrets.len() > 10, "issued tokens are checked too");
     for secret in &secrets {

@@ -25,22 +25,25 @@
 //! Writing your own takes one method (see `examples/custom_auth.rs`):
 //!
 //! ```
-//! use restclient::auth::Auth;
+//! use restclient::auth::{Auth, Secret};
 //! use restclient::{Request, Result};
 //!
 //! /// Sends `Authorization: Custom <token>`.
 //! #[derive(Debug)]
-//! struct CustomAuth { token: String }
+//! struct CustomAuth { token: Secret } // `Secret`: Debug shows `***`
 //!
 //! impl Auth for CustomAuth {
 //!     fn apply(&self, request: &mut Request) -> Result<()> {
-//!         request.set_header("Authorization", &format!("Custom {}", self.token))
+//!         request.set_header("Authorization", &format!("Custom {}", self.token.expose()))
 //!     }
-//!     fn secrets(&self) -> Vec<String> { vec![self.token.clone()] }
+//!     // Masked by value in restclient's logs and errors.
+//!     fn secrets(&self) -> Vec<String> { vec![self.token.expose().to_owned()] }
 //! }
 //! ```
 //!
-//! (A real one would hold the token as a [`Secret`], so that its `Debug` hides it.)
+//! An auth that needs to fetch or renew credentials implements [`Auth::prepare`] (called
+//! before each signing) and [`Auth::on_unauthorized`] (called once per request after a 401),
+//! as [`OAuth2ClientCredentials`] does.
 
 mod api_key;
 mod basic;
