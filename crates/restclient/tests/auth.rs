@@ -565,6 +565,15 @@ async fn wrong_client_credentials_fail_clearly_without_a_retry_storm() {
     let err = client.get("/auth/oauth2/offset").await.unwrap_err();
     assert!(matches!(err, Error::Auth(_)), "{err}");
     assert_eq!(token_requests(&server).len(), 2);
+
+    // Concurrent requests share the failed fetch as they would share a token.
+    let results = join_all((0..8).map(|_| client.get("/auth/oauth2/offset"))).await;
+    for r in results {
+        let err = r.unwrap_err();
+        assert!(matches!(&err, Error::Auth(m) if m.contains("401")), "{err}");
+    }
+    assert_eq!(token_requests(&server).len(), 3);
+    assert!(requests_under(&server, "/auth/").is_empty());
 }
 
 #[tokio::test]

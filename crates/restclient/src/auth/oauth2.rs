@@ -49,7 +49,8 @@ type TokenRequestHook = dyn Fn(&mut TokenRequest) + Send + Sync;
 ///   it with [`refresh_skew`](OAuth2ClientCredentialsBuilder::refresh_skew).
 /// * A 401 from the API renews the token once and retries that request once.
 /// * Concurrent requests share one fetch: one request fetches while the others wait for its
-///   token. Clones share the token too.
+///   token, or its error (so wrong credentials cost one token request, not one per waiting
+///   request). Clones share the token too.
 /// * The token request is a form POST: `grant_type=client_credentials`, with the client
 ///   credentials as form fields ([`ClientAuthMethod::ClientSecretPost`], the default) or a
 ///   Basic header ([`ClientAuthMethod::ClientSecretBasic`]), then
@@ -106,8 +107,11 @@ struct Shared {
 #[derive(Default)]
 struct Current {
     token: Option<Token>,
-    /// Incremented on every fetched token.
-    generation: u64,
+    /// Incremented on every fetch, successful or not.
+    attempts: u64,
+    /// Why the last fetch failed, so that the requests that waited for it share its error
+    /// instead of asking the token endpoint again each.
+    last_error: Option<String>,
 }
 
 struct Token {
@@ -181,7 +185,19 @@ impl OAuth2ClientCredentials {
     /// Fetches a token and makes it the current one.
     async fn refresh(&self) -> Result<()> {
         let started = Instant::now();
-        let (value, lifetime) = self.fetch().await?;
+        let fetched = self.fetch().await;
+        let mut current = self.lock();
+        current.attempts += 1;
+        let (value, lifetime) = match fetched {
+            Ok(fetched) => fetched,
+            Err(e) => {
+                current.last_error = Some(match &e {
+                    Error::Auth(message) => message.clone(),
+                    other => other.to_string(),
+                });
+                return Err(e);
+            }
+        };
         let skew = self
             .shared
             .refresh_skew
@@ -192,9 +208,8 @@ impl OAuth2ClientCredentials {
             expires_at,
             refresh_at: expires_at.checked_sub(skew).unwrap_or(started).max(started),
         };
-        let mut current = self.lock();
         current.token = Some(token);
-        current.generation += 1;
+        current.last_error = None;
         Ok(())
     }
 
@@ -306,20 +321,24 @@ impl Auth for OAuth2ClientCredentials {
                 let current = self.lock();
                 match &current.token {
                     Some(t) if Instant::now() < t.refresh_at => return Ok(()),
-                    _ => current.generation,
+                    _ => current.attempts,
                 }
             };
             let _fetching = self.shared.fetching.lock().await;
             {
-                // Another request may have fetched a token while we waited: use it while it
-                // has not expired, even inside the skew (a skew longer than the lifetime would
-                // otherwise make every waiting request fetch again).
+                // Another request may have fetched while we waited. Use its token while it has
+                // not expired, even inside the skew (a skew longer than the lifetime would
+                // otherwise make every waiting request fetch again), and share its error.
                 let current = self.lock();
+                let fetched_meanwhile = current.attempts != seen;
                 if let Some(t) = &current.token
-                    && (current.generation != seen || Instant::now() < t.refresh_at)
+                    && (fetched_meanwhile || Instant::now() < t.refresh_at)
                     && Instant::now() < t.expires_at
                 {
                     return Ok(());
+                }
+                if fetched_meanwhile && let Some(message) = &current.last_error {
+                    return Err(Error::Auth(message.clone()));
                 }
             }
             self.refresh().await
