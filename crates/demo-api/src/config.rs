@@ -20,6 +20,13 @@ pub struct DemoConfig {
     pub latency: Duration,
     /// Injected faults (503, 429, bodies cut short, stalls). Default: none.
     pub faults: Faults,
+    /// The credentials the `/auth/...` routes and `POST /oauth/token` accept.
+    /// Default [`DemoCredentials::default`].
+    pub credentials: DemoCredentials,
+    /// Lifetime in seconds of the access tokens issued by `POST /oauth/token` (the
+    /// `expires_in` of the token response; `0` gives tokens that are already expired).
+    /// Default 3600.
+    pub token_expires_in: u64,
 }
 
 impl Default for DemoConfig {
@@ -29,6 +36,65 @@ impl Default for DemoConfig {
             page_size: 10,
             latency: Duration::ZERO,
             faults: Faults::default(),
+            credentials: DemoCredentials::default(),
+            token_expires_in: 3600,
         }
+    }
+}
+
+/// The credentials accepted by the auth-protected routes (see the crate docs).
+///
+/// | field | default | used by |
+/// |---|---|---|
+/// | `bearer_token` | `demo-bearer-token` | `/auth/bearer/...` |
+/// | `api_key` | `demo-api-key` | `/auth/api-key/{header,query,cookie}/...` |
+/// | `username`, `password` | `demo-user`, `demo-password` | `/auth/basic/...` |
+/// | `client_id`, `client_secret` | `demo-client`, `demo-client-secret` | `POST /oauth/token` |
+/// | `account_id` | `demo-account` | `POST /oauth/token` with `grant_type=account_credentials` |
+///
+/// `Debug` masks every value but the user name and client id.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DemoCredentials {
+    /// The token `/auth/bearer/...` expects after `Bearer `.
+    pub bearer_token: String,
+    /// The key `/auth/api-key/...` expects (header `X-API-Key`, query or cookie `api_key`).
+    pub api_key: String,
+    /// The user name of `/auth/basic/...`.
+    pub username: String,
+    /// The password of `/auth/basic/...`.
+    pub password: String,
+    /// The OAuth2 client id accepted by `POST /oauth/token`.
+    pub client_id: String,
+    /// The OAuth2 client secret accepted by `POST /oauth/token`.
+    pub client_secret: String,
+    /// The `account_id` the Zoom-style `account_credentials` grant must send.
+    pub account_id: String,
+}
+
+impl Default for DemoCredentials {
+    fn default() -> Self {
+        Self {
+            bearer_token: "demo-bearer-token".into(),
+            api_key: "demo-api-key".into(),
+            username: "demo-user".into(),
+            password: "demo-password".into(),
+            client_id: "demo-client".into(),
+            client_secret: "demo-client-secret".into(),
+            account_id: "demo-account".into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for DemoCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoCredentials")
+            .field("bearer_token", &"***")
+            .field("api_key", &"***")
+            .field("username", &self.username)
+            .field("password", &"***")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("account_id", &self.account_id)
+            .finish()
     }
 }

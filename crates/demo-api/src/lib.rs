@@ -54,6 +54,37 @@
 //! opaque; a missing, `null` or empty cursor means the first page. Absolute links
 //! are built from the request's `Host` header. Unknown paths answer
 //! `404 {"error": "not found"}`.
+//!
+//! # Auth-protected routes
+//!
+//! Each prefix below serves `GET /offset` (the offset style with a total, as above),
+//! `GET /link?next=URL` (`{"data": first page, "next": URL}`, to point a next link
+//! anywhere), `ANY /echo` and `GET /redirect?to=URL&status=302`, but only with the
+//! right credentials ([`DemoConfig::credentials`], defaults in [`DemoCredentials`]);
+//! otherwise `401 {"error": "..."}` with a `WWW-Authenticate` header.
+//!
+//! | Prefix | Credentials |
+//! |---|---|
+//! | `/auth/bearer` | `Authorization: Bearer <bearer_token>` |
+//! | `/auth/api-key/header` | `X-API-Key: <api_key>` |
+//! | `/auth/api-key/query` | query parameter `api_key=<api_key>` |
+//! | `/auth/api-key/cookie` | cookie `api_key=<api_key>` (other cookies may come along) |
+//! | `/auth/basic` | `Authorization: Basic base64(<username>:<password>)` |
+//! | `/auth/oauth2` | `Authorization: Bearer <token>` with a token from `POST /oauth/token` that has neither expired nor been revoked |
+//!
+//! `POST /oauth/token` takes a form body and answers
+//! `{"access_token", "token_type": "bearer", "expires_in"}` with a fresh token that lives
+//! [`DemoConfig::token_expires_in`] seconds (default 3600; see also
+//! [`DemoServer::set_token_expires_in`], [`DemoServer::revoke_tokens`] and
+//! [`DemoServer::tokens_issued`]). The client authenticates with `client_id` and
+//! `client_secret` form fields (client_secret_post) or a `Basic` header
+//! (client_secret_basic), not both. Grants: `grant_type=client_credentials`, and Zoom's
+//! `grant_type=account_credentials` with `account_id=<account_id>`. Errors, as OAuth2 words
+//! them: `401 {"error": "invalid_client"}` for wrong or missing client credentials,
+//! `400` with `invalid_request`, `invalid_grant` or `unsupported_grant_type`. Query
+//! parameters of the token URL inject faults: `fault=server_error` answers 503,
+//! `fault=no_access_token` answers 200 without `access_token`, and
+//! `expires_in_format=string` sends `expires_in` as a string (`"3600"`).
 
 mod config;
 mod error;
@@ -65,7 +96,7 @@ mod routes;
 mod server;
 mod state;
 
-pub use config::DemoConfig;
+pub use config::{DemoConfig, DemoCredentials};
 pub use faults::{FAULTED_PATHS, Faults};
 pub use log::RecordedRequest;
 pub use pages::record;

@@ -1,13 +1,13 @@
 //! Starting, inspecting and stopping a server.
 
-use std::{fmt, net::SocketAddr, time::Duration};
+use std::{fmt, net::SocketAddr, sync::Arc, time::Duration};
 
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 use crate::{
-    config::DemoConfig,
+    config::{DemoConfig, DemoCredentials},
     log::{RecordedRequest, RequestLog},
-    routes::router,
+    routes::{AuthState, router},
     state::AppState,
 };
 
@@ -24,6 +24,7 @@ use crate::{
 pub struct DemoServer {
     addr: SocketAddr,
     log: RequestLog,
+    auth: Arc<AuthState>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -50,7 +51,9 @@ impl DemoServer {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let log = RequestLog::default();
-        let app = router(AppState::new(&config, addr, log.clone()));
+        let state = AppState::new(&config, addr, log.clone());
+        let auth = Arc::clone(&state.auth);
+        let app = router(state);
         let (shutdown, signal) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -63,6 +66,7 @@ impl DemoServer {
         Ok(DemoServer {
             addr,
             log,
+            auth,
             shutdown: Some(shutdown),
             task: Some(task),
         })
@@ -101,6 +105,21 @@ impl DemoServer {
     /// Forgets all recorded requests.
     pub fn clear_requests(&self) {
         self.log.clear();
+    }
+
+    /// How many access tokens `POST /oauth/token` has issued.
+    pub fn tokens_issued(&self) -> u64 {
+        self.auth.issued()
+    }
+
+    /// Revokes every access token issued so far: `/auth/oauth2/...` answers 401 to them.
+    pub fn revoke_tokens(&self) {
+        self.auth.revoke();
+    }
+
+    /// Sets the lifetime (`expires_in`, seconds) of the access tokens issued from now on.
+    pub fn set_token_expires_in(&self, seconds: u64) {
+        self.auth.set_expires_in(seconds);
     }
 
     /// Shuts down gracefully: stops accepting connections and waits until
@@ -185,6 +204,20 @@ impl DemoServerBuilder {
     pub fn stall_every(mut self, k: u64, stall: Duration) -> Self {
         self.config.faults.stall_every = Some(k);
         self.config.faults.stall = stall;
+        self
+    }
+
+    /// Sets the credentials the `/auth/...` routes and `POST /oauth/token` accept.
+    #[must_use]
+    pub fn credentials(mut self, credentials: DemoCredentials) -> Self {
+        self.config.credentials = credentials;
+        self
+    }
+
+    /// Sets the lifetime (`expires_in`, seconds) of issued access tokens (default 3600).
+    #[must_use]
+    pub fn token_expires_in(mut self, seconds: u64) -> Self {
+        self.config.token_expires_in = seconds;
         self
     }
 

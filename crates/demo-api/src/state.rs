@@ -2,7 +2,9 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use crate::{config::DemoConfig, faults::FaultState, log::RequestLog, pages::clamp_size};
+use crate::{
+    config::DemoConfig, faults::FaultState, log::RequestLog, pages::clamp_size, routes::AuthState,
+};
 
 /// Per-server state, cheap to clone.
 #[derive(Debug, Clone)]
@@ -19,6 +21,8 @@ pub(crate) struct AppState {
     pub(crate) log: RequestLog,
     /// Injected faults and their request counter.
     pub(crate) faults: Arc<FaultState>,
+    /// Credentials and issued tokens of the `/auth` routes.
+    pub(crate) auth: Arc<AuthState>,
 }
 
 impl AppState {
@@ -30,6 +34,7 @@ impl AppState {
             addr,
             log,
             faults: FaultState::new(config.faults.clone()),
+            auth: Arc::new(AuthState::new(config)),
         }
     }
 }

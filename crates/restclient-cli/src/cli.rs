@@ -123,6 +123,10 @@ pub(crate) struct WalkArgs {
 /// Options of every subcommand.
 #[derive(Debug, Args)]
 pub(crate) struct CommonArgs {
+    /// Runtime settings (`[runtime]` of a dlt-style config.toml). Default: RESTCLIENT_CONFIG,
+    /// else .restclient/config.toml when present; RUNTIME__* variables override the file.
+    #[arg(long = "config", value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
     /// Log level: error, warn, info, debug, trace (also dlt's WARNING, CRITICAL). Default:
     /// RUNTIME__LOG_LEVEL, else warn.
     #[arg(long = "log-level", value_name = "LEVEL")]

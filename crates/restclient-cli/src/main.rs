@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow};
 use clap::Parser;
 use futures::TryStreamExt;
+use restclient::config::{LogLevel, RuntimeConfig};
 use restclient::{Method, Paginate, RestClient};
 
 use cli::{Cli, Command, CommonArgs, RequestArgs, WalkArgs};
@@ -18,13 +19,20 @@ use output::{NdjsonWriter, Progress};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let log_level = match &cli.command {
+    let common = match &cli.command {
         Command::Get { common, .. }
         | Command::Paginate { common, .. }
         | Command::Inspect { common, .. }
         | Command::Demo { common, .. } => common,
     };
-    if let Err(e) = init_logging(log_level) {
+    let config = match load_config(common) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&format!("{e:#}")));
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = init_logging(common, &config) {
         eprintln!("error: {e:#}");
         return ExitCode::from(2);
     }
@@ -38,13 +46,23 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command)) {
+    match runtime.block_on(run(cli.command, config)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {}", one_line(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Defaults, then `--config FILE` (or RESTCLIENT_CONFIG, or .restclient/config.toml), then
+/// RUNTIME__* variables.
+fn load_config(common: &CommonArgs) -> Result<RuntimeConfig> {
+    let mut loader = RuntimeConfig::loader();
+    if let Some(file) = &common.config {
+        loader = loader.file(file);
+    }
+    Ok(loader.load()?)
 }
 
 /// Errors are one line on stderr; a response body in an HTTP error keeps its own lines out.
@@ -56,24 +74,14 @@ fn one_line(text: &str) -> String {
         .join(" | ")
 }
 
-fn init_logging(common: &CommonArgs) -> Result<()> {
+fn init_logging(common: &CommonArgs, config: &RuntimeConfig) -> Result<()> {
     let level = match &common.log_level {
-        Some(l) => l.clone(),
-        None => std::env::var("RUNTIME__LOG_LEVEL").unwrap_or_else(|_| "warn".into()),
+        Some(l) => l
+            .parse::<LogLevel>()
+            .map_err(|e| anyhow!("--log-level: {e}"))?,
+        None => config.log_level,
     };
-    let filter = match level.to_ascii_lowercase().as_str() {
-        "trace" => "trace",
-        "debug" => "debug",
-        "info" => "info",
-        "warn" | "warning" => "warn",
-        "error" | "critical" => "error",
-        "off" => "off",
-        other => {
-            return Err(anyhow!(
-                "--log-level: unknown level `{other}` (expected error, warn, info, debug or trace)"
-            ));
-        }
-    };
+    let filter = tracing::Level::from(level).as_str().to_ascii_lowercase();
     tracing_subscriber::fmt()
         .with_writer(io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
@@ -85,9 +93,9 @@ fn init_logging(common: &CommonArgs) -> Result<()> {
     Ok(())
 }
 
-async fn run(command: Command) -> Result<ExitCode> {
+async fn run(command: Command, config: RuntimeConfig) -> Result<ExitCode> {
     match command {
-        Command::Get { url, request, .. } => get(&url, &request).await,
+        Command::Get { url, request, .. } => get(&url, &request, config).await,
         Command::Paginate {
             url,
             request,
@@ -101,6 +109,7 @@ async fn run(command: Command) -> Result<ExitCode> {
                 &url,
                 &request,
                 &walk,
+                config,
                 output.as_deref(),
                 output::progress_enabled(progress, no_progress),
             )
@@ -108,7 +117,7 @@ async fn run(command: Command) -> Result<ExitCode> {
         }
         Command::Inspect {
             url, request, walk, ..
-        } => inspect(&url, &request, &walk).await,
+        } => inspect(&url, &request, &walk, config).await,
         Command::Demo {
             out,
             records,
@@ -134,8 +143,8 @@ fn method(request: &RequestArgs) -> Result<Method> {
 }
 
 /// A client whose base URL is the URL itself, as dlt's `paginate()` shortcut does.
-fn client(url: &str, request: &RequestArgs) -> Result<RestClient> {
-    let mut builder = RestClient::builder(url);
+fn client(url: &str, request: &RequestArgs, config: RuntimeConfig) -> Result<RestClient> {
+    let mut builder = RestClient::builder(url).config(config);
     for h in &request.headers {
         let (name, value) = spec::header(h)?;
         builder = builder.header(&name, &value);
@@ -146,8 +155,8 @@ fn client(url: &str, request: &RequestArgs) -> Result<RestClient> {
     Ok(builder.build()?)
 }
 
-async fn get(url: &str, request: &RequestArgs) -> Result<ExitCode> {
-    let client = client(url, request)?;
+async fn get(url: &str, request: &RequestArgs, config: RuntimeConfig) -> Result<ExitCode> {
+    let client = client(url, request, config)?;
     let mut call = client.request(method(request)?, "");
     for p in &request.params {
         let (k, v) = spec::param(p)?;
@@ -177,8 +186,13 @@ async fn get(url: &str, request: &RequestArgs) -> Result<ExitCode> {
     }
 }
 
-fn walk(url: &str, request: &RequestArgs, walk: &WalkArgs) -> Result<Paginate> {
-    let client = client(url, request)?;
+fn walk(
+    url: &str,
+    request: &RequestArgs,
+    walk: &WalkArgs,
+    config: RuntimeConfig,
+) -> Result<Paginate> {
+    let client = client(url, request, config)?;
     let mut p = client.paginate("").method(method(request)?);
     for param in &request.params {
         let (k, v) = spec::param(param)?;
@@ -209,10 +223,11 @@ async fn paginate(
     url: &str,
     request: &RequestArgs,
     walk_args: &WalkArgs,
+    config: RuntimeConfig,
     output: Option<&std::path::Path>,
     show: bool,
 ) -> Result<ExitCode> {
-    let mut pages = walk(url, request, walk_args)?.pages();
+    let mut pages = walk(url, request, walk_args, config)?.pages();
     let mut writer = NdjsonWriter::create(output)?;
     let mut progress = Progress::new(show, "paginate");
     let result: Result<()> = async {
@@ -274,8 +289,13 @@ fn ignore_broken_pipe<T>(r: io::Result<T>) -> Result<Option<T>> {
     }
 }
 
-async fn inspect(url: &str, request: &RequestArgs, walk_args: &WalkArgs) -> Result<ExitCode> {
-    let mut pages = walk(url, request, walk_args)?.max_pages(1).pages();
+async fn inspect(
+    url: &str,
+    request: &RequestArgs,
+    walk_args: &WalkArgs,
+    config: RuntimeConfig,
+) -> Result<ExitCode> {
+    let mut pages = walk(url, request, walk_args, config)?.max_pages(1).pages();
     let Some(page) = pages.try_next().await? else {
         return Err(anyhow!(
             "the first response was ignored by a hook; nothing to inspect"

@@ -1,7 +1,12 @@
 //! SPEC arguments in dlt's `rest_api` form, and `${NAME}` expansion.
 
 use anyhow::{Context, Result, anyhow, bail};
-use restclient::auth::{Auth, BearerTokenAuth};
+use std::time::Duration;
+
+use restclient::auth::{
+    ApiKeyAuth, ApiKeyLocation, Auth, BearerTokenAuth, ClientAuthMethod, HttpBasicAuth,
+    OAuth2ClientCredentials,
+};
 use restclient::paginators::Paginator;
 use serde_json::Value;
 
@@ -59,52 +64,118 @@ pub(crate) fn paginator(text: &str) -> Result<Option<Box<dyn Paginator>>> {
     restclient::paginators::from_config(&spec).map_err(|e| anyhow!("--paginator: {e}"))
 }
 
-/// `--auth SPEC` (dlt's auth config; the type defaults to `bearer`, as in dlt).
-pub(crate) fn auth(text: &str) -> Result<BoxedAuth> {
+/// `--auth SPEC` (dlt's auth config; the type defaults to `bearer`, as in dlt):
+/// `bearer` (`token`), `api_key` (`api_key`, `name`, `location`), `http_basic` (`username`,
+/// `password`), `oauth2_client_credentials` (`access_token_url`, `client_id`, `client_secret`,
+/// `access_token_request_data`, `default_token_expiration`, `client_auth_method`).
+pub(crate) fn auth(text: &str) -> Result<Box<dyn Auth>> {
     let spec = parse_spec(text, "--auth")?;
     let empty = serde_json::Map::new();
     let (kind, params) = match &spec {
         Value::String(s) => (s.as_str(), &empty),
-        Value::Object(map) => (
-            map.get("type").and_then(Value::as_str).unwrap_or("bearer"),
-            map,
-        ),
+        Value::Object(map) => match map.get("type") {
+            None => ("bearer", map),
+            Some(Value::String(s)) => (s.as_str(), map),
+            Some(other) => bail!("--auth: `type` must be a string, got {other}"),
+        },
         _ => bail!("--auth: expected a type name or a JSON object"),
-    };
-    let string = |key: &str| -> Result<String> {
-        match params.get(key) {
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(other) => bail!("--auth: `{key}` must be a string, got {other}"),
-            None => bail!("--auth: `{key}` is required for type `{kind}`"),
-        }
     };
     let known: &[&str] = match kind {
         "bearer" => &["type", "token"],
-        other => bail!("--auth: auth type `{other}` is not supported yet (supported: bearer)"),
+        "api_key" => &["type", "api_key", "name", "location"],
+        "http_basic" => &["type", "username", "password"],
+        "oauth2_client_credentials" => &[
+            "type",
+            "access_token_url",
+            "client_id",
+            "client_secret",
+            "access_token_request_data",
+            "default_token_expiration",
+            "client_auth_method",
+        ],
+        other => bail!(
+            "--auth: unknown auth type `{other}` (expected bearer, api_key, http_basic or oauth2_client_credentials)"
+        ),
     };
     if let Some(unknown) = params.keys().find(|k| !known.contains(&k.as_str())) {
         bail!("--auth: unknown key `{unknown}` for type `{kind}`");
     }
-    Ok(BoxedAuth(Box::new(BearerTokenAuth::new(string("token")?))))
-}
-
-/// A boxed auth that can be handed to the builders (which take `impl Auth`).
-#[derive(Debug)]
-pub(crate) struct BoxedAuth(Box<dyn Auth>);
-
-impl Auth for BoxedAuth {
-    fn prepare(&self) -> futures::future::BoxFuture<'_, restclient::Result<()>> {
-        self.0.prepare()
-    }
-    fn apply(&self, request: &mut restclient::Request) -> restclient::Result<()> {
-        self.0.apply(request)
-    }
-    fn on_unauthorized(&self) -> futures::future::BoxFuture<'_, restclient::Result<bool>> {
-        self.0.on_unauthorized()
-    }
-    fn secrets(&self) -> Vec<String> {
-        self.0.secrets()
-    }
+    let string = |key: &str| -> Result<Option<String>> {
+        match params.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => bail!("--auth: `{key}` must be a string, got {other}"),
+        }
+    };
+    let required = |key: &str| -> Result<String> {
+        string(key)?.ok_or_else(|| anyhow!("--auth: `{key}` is required for type `{kind}`"))
+    };
+    let auth: Box<dyn Auth> = match kind {
+        "bearer" => Box::new(BearerTokenAuth::new(required("token")?)),
+        "api_key" => {
+            let mut a = ApiKeyAuth::new(required("api_key")?);
+            if let Some(name) = string("name")? {
+                a = a.name(name);
+            }
+            if let Some(location) = string("location")? {
+                a = a.location(
+                    location
+                        .parse::<ApiKeyLocation>()
+                        .map_err(|e| anyhow!("--auth: {e}"))?,
+                );
+            }
+            Box::new(a)
+        }
+        "http_basic" => Box::new(HttpBasicAuth::new(
+            required("username")?,
+            required("password")?,
+        )),
+        _ => {
+            let mut b = OAuth2ClientCredentials::builder(
+                &required("access_token_url")?,
+                required("client_id")?,
+                required("client_secret")?,
+            );
+            match params.get("access_token_request_data") {
+                None => {}
+                Some(Value::Object(data)) => {
+                    let fields: Vec<(String, String)> = data
+                        .iter()
+                        .map(|(k, v)| {
+                            (
+                                k.clone(),
+                                v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                            )
+                        })
+                        .collect();
+                    b = b.access_token_request_data(fields);
+                }
+                Some(other) => {
+                    bail!("--auth: `access_token_request_data` must be an object, got {other}")
+                }
+            }
+            match params.get("default_token_expiration") {
+                None => {}
+                Some(Value::Number(n)) if n.as_u64().is_some() => {
+                    b = b.default_token_expiration(Duration::from_secs(n.as_u64().unwrap_or(3600)));
+                }
+                Some(other) => {
+                    bail!("--auth: `default_token_expiration` must be whole seconds, got {other}")
+                }
+            }
+            match string("client_auth_method")?.as_deref() {
+                None | Some("client_secret_post") => {}
+                Some("client_secret_basic") => {
+                    b = b.client_auth_method(ClientAuthMethod::ClientSecretBasic)
+                }
+                Some(other) => bail!(
+                    "--auth: `client_auth_method` must be client_secret_post or client_secret_basic, got `{other}`"
+                ),
+            }
+            Box::new(b.build().map_err(|e| anyhow!("--auth: {e}"))?)
+        }
+    };
+    Ok(auth)
 }
 
 /// `-H 'Name: value'`.

@@ -71,7 +71,15 @@ impl std::fmt::Debug for RestClient {
                 "base_url",
                 &self.inner.redactor.url_str(&self.inner.base_url),
             )
-            .field("auth", &self.inner.auth)
+            .field(
+                "auth",
+                // An auth's own Debug may show what it holds; mask what it declares secret.
+                &self
+                    .inner
+                    .auth
+                    .as_ref()
+                    .map(|a| crate::redact::Shown(self.inner.redactor.text(&format!("{a:?}")))),
+            )
             .field("paginator", &self.inner.paginator)
             .field("data_selector", &self.inner.data_selector)
             .finish_non_exhaustive()
@@ -468,17 +476,17 @@ impl RestClient {
             let method = request.method();
             let of = attempt_note(attempt, policy.max_attempts);
             match outcome {
-                Ok((mut response, signed)) => {
+                Ok((mut response, signed_as)) => {
                     let status = response.status();
                     tracing::info!(
                         method = %method, url = %url(), status = status.as_u16(), attempt, elapsed_ms,
                         "{method} {} -> {status} in {elapsed_ms} ms{of}", url()
                     );
                     if status == StatusCode::UNAUTHORIZED
-                        && signed
                         && !refreshed
+                        && let Some(signed) = &signed_as
                         && let Some(auth) = &ctx.auth
-                        && auth.on_unauthorized().await?
+                        && auth.on_unauthorized(signed).await?
                     {
                         refreshed = true;
                         attempt -= 1;
@@ -543,12 +551,13 @@ impl RestClient {
     }
 
     /// One attempt, following redirects ourselves so that credentials stay on their origin.
-    /// Returns the response and whether it was signed.
+    /// Returns the response and, when the auth signed it, what the auth added (for
+    /// `on_unauthorized`).
     async fn send_following_redirects(
         &self,
         request: &Request,
         ctx: &CallContext,
-    ) -> Result<(Response, bool)> {
+    ) -> Result<(Response, Option<Request>)> {
         let mut url = request.full_url();
         let mut method = request.method().clone();
         let mut body = request.body();
@@ -560,16 +569,21 @@ impl RestClient {
                 .request(method.clone(), url.clone())
                 .timeout(self.inner.timeout);
             let mut headers = request.headers().clone();
-            let mut signed = false;
+            let mut signed = None;
             if same_origin {
                 if let Some(auth) = &ctx.auth {
                     auth.prepare().await?;
+                    // The auth sees the request's headers, so that it can merge with them
+                    // (e.g. an API key cookie joins an existing `Cookie` header).
                     let mut scratch = Request::new(method.clone(), url.clone());
+                    *scratch.headers_mut() = headers.clone();
                     auth.apply(&mut scratch)?;
                     for (name, value) in scratch.headers() {
-                        let mut value = value.clone();
-                        value.set_sensitive(true);
-                        headers.insert(name.clone(), value);
+                        if headers.get(name) != Some(value) {
+                            let mut value = value.clone();
+                            value.set_sensitive(true);
+                            headers.insert(name.clone(), value);
+                        }
                     }
                     if !scratch.params().is_empty() {
                         let mut signed_url = url.clone();
@@ -580,7 +594,7 @@ impl RestClient {
                             .request(method.clone(), signed_url)
                             .timeout(self.inner.timeout);
                     }
-                    signed = true;
+                    signed = Some(scratch);
                 }
             } else {
                 strip_credentials(&mut headers);
@@ -638,7 +652,8 @@ impl RestClient {
                 continue;
             }
             let headers = response.headers().clone();
-            let final_url = response.url().clone();
+            // The URL as requested, without the query parameters an auth added (an API key).
+            let final_url = url.clone();
             let bytes = response
                 .bytes()
                 .await
@@ -650,7 +665,7 @@ impl RestClient {
             );
             return Ok((
                 Response::new(status, headers, final_url, bytes, ctx.redactor.clone()),
-                signed && url.origin() == ctx.origin,
+                signed.filter(|_| url.origin() == ctx.origin),
             ));
         }
         Err(Error::TooManyRedirects {
@@ -774,7 +789,6 @@ impl WithoutUrlText for reqwest::Error {
 }
 
 /// The per-call parts shared by [`RequestBuilder`] and [`Paginate`].
-#[derive(Debug)]
 pub(crate) struct CallParts {
     pub(crate) method: Method,
     pub(crate) path: String,
@@ -783,6 +797,37 @@ pub(crate) struct CallParts {
     pub(crate) body: Option<Body>,
     pub(crate) auth: AuthChoice,
     pub(crate) error: Option<Error>,
+}
+
+impl std::fmt::Debug for CallParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Shown like a request: sensitive parameter and header values masked, no body.
+        let mut shown = Request::new(
+            self.method.clone(),
+            Url::parse("http://call.invalid/").map_err(|_| std::fmt::Error)?,
+        );
+        for (k, v) in &self.params {
+            shown.append_param(k.clone(), v);
+        }
+        *shown.headers_mut() = self.headers.clone();
+        f.debug_struct("CallParts")
+            .field("path", &Redactor::default().path(&self.path))
+            .field("request", &shown)
+            .field("has_body", &self.body.is_some())
+            .field(
+                "auth",
+                &match &self.auth {
+                    AuthChoice::Client => crate::redact::Shown("client's".into()),
+                    AuthChoice::Without => crate::redact::Shown("none".into()),
+                    AuthChoice::Call(a) => crate::redact::Shown(
+                        Redactor::default()
+                            .with_secrets(a.secrets())
+                            .text(&format!("{a:?}")),
+                    ),
+                },
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 impl CallParts {

@@ -41,6 +41,15 @@ pub(crate) fn is_sensitive_header(name: &HeaderName) -> bool {
     is_sensitive_name(name.as_str())
 }
 
+/// Text that is shown as it is by `Debug` (already redacted).
+pub(crate) struct Shown(pub(crate) String);
+
+impl std::fmt::Debug for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Masks secrets in text. Cheap to clone; shared by a client and everything it produces.
 #[derive(Clone, Default)]
 pub(crate) struct Redactor {
@@ -151,6 +160,33 @@ impl Redactor {
         out
     }
 
+    /// A path as given to a call (`/posts?api_key=...`, or an absolute URL), with sensitive
+    /// query values and every known secret masked.
+    pub(crate) fn path(&self, path: &str) -> String {
+        if let Ok(url) = Url::parse(path) {
+            return self.url(&url);
+        }
+        let Some((before, query)) = path.split_once('?') else {
+            return self.text(path);
+        };
+        let (query, fragment) = match query.split_once('#') {
+            Some((q, f)) => (q, Some(f)),
+            None => (query, None),
+        };
+        let masked: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(url::form_urlencoded::parse(query.as_bytes()).map(|(k, v)| {
+                let v = if is_sensitive_name(&k) {
+                    MASK.into()
+                } else {
+                    v
+                };
+                (k, v)
+            }))
+            .finish();
+        let fragment = fragment.map(|f| format!("#{f}")).unwrap_or_default();
+        self.text(&format!("{before}?{masked}{fragment}"))
+    }
+
     /// A URL given as a string; text that is not a URL is masked by value only.
     pub(crate) fn url_str(&self, url: &str) -> String {
         match Url::parse(url) {
@@ -182,6 +218,14 @@ mod tests {
         assert_eq!(r.text("a s3cr3t value b"), "a *** b");
         let u = Url::parse("https://h/p?q=s3cr3t%20value").unwrap();
         assert!(!r.url(&u).contains("s3cr3t"), "{}", r.url(&u));
+    }
+
+    #[test]
+    fn masks_paths_with_queries() {
+        let r = Redactor::default().with_secrets(["s3cr3t"]);
+        assert_eq!(r.path("/p?token=T&page=2#f"), "/p?token=***&page=2#f");
+        assert_eq!(r.path("/p/s3cr3t"), "/p/***");
+        assert_eq!(r.path("https://h/p?api_key=K"), "https://h/p?api_key=***");
     }
 
     #[test]

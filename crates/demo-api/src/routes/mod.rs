@@ -1,5 +1,6 @@
 //! The route table. Each submodule implements one family of pagination styles.
 
+mod auth;
 mod cursor;
 mod link;
 mod misc;
@@ -12,6 +13,8 @@ use axum::{
     middleware,
     routing::{any, get, post},
 };
+
+pub(crate) use auth::AuthState;
 
 use crate::{
     log::{MAX_BODY, record_request},
@@ -47,6 +50,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/echo/{*rest}", any(misc::echo))
         .route("/status/{code}", any(misc::status))
         .route("/redirect", get(misc::redirect))
+        .merge(auth::router(&state))
         .fallback(misc::not_found)
         // Inside the recording layer, so that faulted requests are recorded too.
         .layer(middleware::from_fn_with_state(

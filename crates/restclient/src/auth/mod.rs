@@ -1,31 +1,62 @@
 //! Authentication: how a request is signed.
 //!
-//! An [`Auth`] signs each request restclient sends, on every attempt. Credentials are bound to
-//! the origin (scheme, host and port) of the client's base URL: a next link or redirect to
-//! another origin, or from https to http, is sent without them.
+//! | type | sends |
+//! |---|---|
+//! | [`BearerTokenAuth`] | `Authorization: Bearer <token>` |
+//! | [`ApiKeyAuth`] | the key in a header (no prefix), a query parameter or a cookie |
+//! | [`HttpBasicAuth`] | `Authorization: Basic base64(username:password)` |
+//! | [`OAuth2ClientCredentials`] | `Authorization: Bearer <token>`, the token fetched from a token endpoint with the client credentials grant, refreshed before it expires and after a 401 |
 //!
-//! Writing your own takes one method:
+//! An auth set on the client signs every request; a call can use another
+//! (`client.get(..)` → [`RequestBuilder::auth`](crate::RequestBuilder::auth),
+//! [`Paginate::auth`](crate::Paginate::auth)) or none (`without_auth`).
+//!
+//! **Credentials stay on their origin.** An [`Auth`] signs only requests to the origin
+//! (scheme, host and port) of the client's base URL (or of the first request, without a base
+//! URL). A next link or redirect to another origin, or from https to http, is sent without
+//! the auth's header, query parameter or cookie, and without sensitive headers set by hand;
+//! restclient says so at WARN. OAuth2 token requests go only to the token endpoint: its client
+//! does not follow redirects.
+//!
+//! **Secrets stay secret.** Credentials are held as [`Secret`]s; `Debug` and `Display` of
+//! every type print `***` instead, and the values returned by [`Auth::secrets`] are masked by
+//! value in every log line and error restclient writes.
+//!
+//! Writing your own takes one method (see `examples/custom_auth.rs`):
 //!
 //! ```
-//! use restclient::auth::Auth;
+//! use restclient::auth::{Auth, Secret};
 //! use restclient::{Request, Result};
 //!
 //! /// Sends `Authorization: Custom <token>`.
 //! #[derive(Debug)]
-//! struct CustomAuth { token: String }
+//! struct CustomAuth { token: Secret } // `Secret`: Debug shows `***`
 //!
 //! impl Auth for CustomAuth {
 //!     fn apply(&self, request: &mut Request) -> Result<()> {
-//!         request.set_header("Authorization", &format!("Custom {}", self.token))
+//!         request.set_header("Authorization", &format!("Custom {}", self.token.expose()))
 //!     }
-//!     fn secrets(&self) -> Vec<String> { vec![self.token.clone()] }
+//!     // Masked by value in restclient's logs and errors.
+//!     fn secrets(&self) -> Vec<String> { vec![self.token.expose().to_owned()] }
 //! }
 //! ```
+//!
+//! An auth that needs to fetch or renew credentials implements [`Auth::prepare`] (called
+//! before each signing) and [`Auth::on_unauthorized`] (called once per request after a 401),
+//! as [`OAuth2ClientCredentials`] does.
 
+mod api_key;
+mod basic;
 mod bearer;
+mod oauth2;
 mod secret;
 
+pub use api_key::{ApiKeyAuth, ApiKeyLocation};
+pub use basic::HttpBasicAuth;
 pub use bearer::BearerTokenAuth;
+pub use oauth2::{
+    ClientAuthMethod, OAuth2ClientCredentials, OAuth2ClientCredentialsBuilder, TokenRequest,
+};
 pub use secret::Secret;
 
 use futures::future::BoxFuture;
@@ -46,19 +77,59 @@ pub trait Auth: std::fmt::Debug + Send + Sync + 'static {
 
     /// Adds the credentials to the request (a header, a query parameter or a cookie).
     ///
+    /// `request` carries the method, the URL and the headers of the request being sent, so an
+    /// auth can merge with them (as [`ApiKeyAuth`] does with an existing `Cookie`). Headers
+    /// the auth sets or changes are marked sensitive and never leave the credentials' origin;
+    /// query parameters it adds are appended to the URL of this request only.
+    ///
     /// # Errors
     /// Whatever prevents signing, e.g. an invalid header value.
     fn apply(&self, request: &mut Request) -> Result<()>;
 
     /// Called after the API answered 401 to a signed request. Return `true` when the
-    /// credentials were renewed and the request is worth one more try.
-    fn on_unauthorized(&self) -> BoxFuture<'_, Result<bool>> {
+    /// credentials were renewed and the request is worth one more try; restclient calls this
+    /// at most once per request, so a server that keeps answering 401 gets one retry.
+    ///
+    /// `rejected` is the request as [`apply`](Self::apply) signed it (its headers and
+    /// parameters hold the credentials the server refused), so that concurrent requests
+    /// refused for the same token renew it once: an auth whose credentials have changed since
+    /// can answer `true` without renewing them again.
+    ///
+    /// # Errors
+    /// [`Error::Auth`](crate::Error::Auth) when renewing fails.
+    fn on_unauthorized<'a>(&'a self, rejected: &'a Request) -> BoxFuture<'a, Result<bool>> {
+        let _ = rejected;
         Box::pin(std::future::ready(Ok(false)))
     }
 
     /// The secret values this auth sends, so that they are masked wherever restclient writes
-    /// text (logs, errors, Debug).
+    /// text (logs, errors, Debug). Read when a client is built and when a call starts; an auth
+    /// whose secrets change (a fetched token) returns the current ones.
     fn secrets(&self) -> Vec<String> {
         Vec::new()
     }
 }
+
+macro_rules! forward_auth {
+    ($($wrapper:ident),*) => {$(
+        /// Forwards to the wrapped auth, so that an auth chosen at run time
+        /// (`Box<dyn Auth>`, `Arc<dyn Auth>`) can be given to a client or a call.
+        impl<A: Auth + ?Sized> Auth for $wrapper<A> {
+            fn prepare(&self) -> BoxFuture<'_, Result<()>> {
+                (**self).prepare()
+            }
+            fn apply(&self, request: &mut Request) -> Result<()> {
+                (**self).apply(request)
+            }
+            fn on_unauthorized<'a>(&'a self, rejected: &'a Request) -> BoxFuture<'a, Result<bool>> {
+                (**self).on_unauthorized(rejected)
+            }
+            fn secrets(&self) -> Vec<String> {
+                (**self).secrets()
+            }
+        }
+    )*};
+}
+
+use std::sync::Arc;
+forward_auth!(Box, Arc);

@@ -357,3 +357,16 @@ pub async fn dead_url() -> String {
     drop(listener);
     format!("http://{addr}")
 }
+
+/// Captures every tracing event of every crate at TRACE on this thread until the guard drops:
+/// for tests that prove no secret reaches any log line.
+pub fn capture_all_logs() -> (Logs, tracing::subscriber::DefaultGuard) {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    (logs, tracing::subscriber::set_default(subscriber))
+}
