@@ -340,3 +340,127 @@ fn demo_walks_every_style() {
         assert_all_ids(&written, 120);
     }
 }
+
+#[test]
+fn every_auth_spec_walks_a_protected_route() {
+    let demo = Demo::start(30, 10);
+    let offset = r#"{"type":"offset","limit":10}"#;
+    let token_url = format!("{}/oauth/token", demo.url);
+    let specs = [
+        (
+            "bearer",
+            r#"{"type":"bearer","token":"${RC_SECRET}"}"#.to_owned(),
+            "demo-bearer-token",
+        ),
+        (
+            "api-key/header",
+            r#"{"type":"api_key","name":"X-API-Key","api_key":"${RC_SECRET}"}"#.to_owned(),
+            "demo-api-key",
+        ),
+        (
+            "api-key/query",
+            r#"{"type":"api_key","name":"api_key","api_key":"${RC_SECRET}","location":"query"}"#
+                .to_owned(),
+            "demo-api-key",
+        ),
+        (
+            "api-key/cookie",
+            r#"{"type":"api_key","name":"api_key","api_key":"${RC_SECRET}","location":"cookie"}"#
+                .to_owned(),
+            "demo-api-key",
+        ),
+        (
+            "basic",
+            r#"{"type":"http_basic","username":"demo-user","password":"${RC_SECRET}"}"#.to_owned(),
+            "demo-password",
+        ),
+        (
+            "oauth2",
+            format!(
+                r#"{{"type":"oauth2_client_credentials","access_token_url":"{token_url}","client_id":"demo-client","client_secret":"${{RC_SECRET}}","client_auth_method":"client_secret_basic"}}"#
+            ),
+            "demo-client-secret",
+        ),
+    ];
+    for (route, spec, secret) in specs {
+        let out = restclient()
+            .env("RC_SECRET", secret)
+            .args([
+                "paginate",
+                &format!("{}/auth/{route}/offset", demo.url),
+                "--paginator",
+                offset,
+                "--auth",
+                &spec,
+            ])
+            .args(["--data-selector", "items", "--log-level", "trace"])
+            .assert()
+            .success();
+        assert_all_ids(&out.get_output().stdout, 30);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(!stderr.contains(secret), "{route}: secret in logs");
+    }
+    // Wrong credentials: one clear line naming the status.
+    restclient()
+        .args([
+            "paginate",
+            &format!("{}/auth/bearer/offset", demo.url),
+            "--paginator",
+            offset,
+            "--auth",
+            r#"{"token":"wrong-token"}"#,
+        ])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("401 Client Error: Unauthorized")
+                .and(predicate::str::contains("wrong-token").not()),
+        );
+    restclient()
+        .args([
+            "get",
+            &demo.url,
+            "--auth",
+            r#"{"type":"api_key","api_key":"k","location":"sideways"}"#,
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("location"));
+}
+
+#[test]
+fn config_file_sets_retries_and_bad_keys_are_named() {
+    let demo = Demo::start(5, 5);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[runtime]\nrequest_max_attempts = 2\nrequest_backoff_factor = 0.001\n",
+    )
+    .expect("write");
+    let url = format!("{}/status/503", demo.url);
+    restclient()
+        .args(["get", &url, "--config"])
+        .arg(&config)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("503"));
+    let hits = demo
+        ._server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/status/503")
+        .count();
+    assert_eq!(hits, 2, "request_max_attempts = 2 from the file");
+
+    std::fs::write(&config, "[runtime]\nrequest_max_attemps = 2\n").expect("write");
+    restclient()
+        .args(["get", &url, "--config"])
+        .arg(&config)
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("request_max_attemps")
+                .and(predicate::str::contains("config.toml")),
+        );
+}
