@@ -40,12 +40,15 @@
 //!    |---|---|---|
 //!    | `next_cursor`, `nextCursor`, `next_page_cursor`, `cursor.next`, `cursors.next`, `next` (a token) | `cursor` | Slack (`response_metadata.next_cursor`), many |
 //!    | `next_cursor` when the body has `"object": "list"` | `start_cursor` | Notion |
-//!    | `paging.next.after`, `cursors.after` | `after` | HubSpot, Facebook |
+//!    | `cursor` (top level) | `cursor` | Square |
+//!    | `paging.next.after`, `cursors.after`, `after` next to `before` | `after` | HubSpot, Facebook, Reddit |
+//!    | `pages.next.starting_after` | `starting_after` | Intercom |
 //!    | `pageInfo.endCursor` | `after` | Relay-style |
 //!    | `nextPageToken` | `pageToken` | Google APIs |
 //!    | `nextPageToken` when the body has `isLast` | `nextPageToken` | Jira Cloud (`search/jql`) |
-//!    | `next_page_token` | `page_token` | |
-//!    | `nextToken`, `NextToken`, `next_token` | the same name | AWS |
+//!    | `next_page_token` | `next_page_token` | Zoom |
+//!    | `nextToken`, `NextToken`, `next_token` | the same name | AWS, X (Twitter) search |
+//!    | `offset` holding a string | `offset` | Airtable |
 //!    | `nextMarker`, `NextMarker`, `next_marker` | `marker` | OpenStack, S3 v1 |
 //!    | `continuationToken`, `continuation_token` | the same name | Azure |
 //!    | `next_page`, `nextPage` (a token or a number) | `page` | Stripe search, page APIs |
@@ -369,6 +372,7 @@ const HAS_MORE_KEYS: &[&str] = &[
     "has_next_page",
     "hasNextPage",
     "has_more_items",
+    "more_items_in_collection",
 ];
 const CURRENT_PAGE_KEYS: &[&str] = &[
     "page",
@@ -628,14 +632,19 @@ impl<'a> Scan<'a> {
             .map(|(_, v)| v.into_owned())
     }
 
-    /// The parameter name to send `name` under: `$name` if the caller already used that form.
-    fn param_name(&self, name: &str) -> String {
-        let dollar = format!("${name}");
-        if !name.starts_with('$') && self.sent_param(&dollar).is_some() {
-            dollar
-        } else {
-            name.to_owned()
-        }
+    /// The parameter names to send `names` under: OData's `$name` form if the caller already
+    /// sent one of them so (`$top` alone gives `$skip` and `$top`).
+    fn param_names<const N: usize>(&self, names: [&str; N]) -> [String; N] {
+        let dollar = names
+            .iter()
+            .any(|n| !n.starts_with('$') && self.sent_param(&format!("${n}")).is_some());
+        names.map(|n| {
+            if dollar {
+                format!("${n}")
+            } else {
+                n.to_owned()
+            }
+        })
     }
 
     /// A boolean `has_more`-style flag: in `parent` first, else anywhere.
@@ -719,13 +728,21 @@ impl<'a> Scan<'a> {
                     "pageToken"
                 }
             }
-            "next_page_token" => "page_token",
-            k @ ("nextToken" | "NextToken" | "next_token" | "continuationToken"
-            | "continuation_token") => k,
+            k @ ("next_page_token" | "nextToken" | "NextToken" | "next_token"
+            | "continuationToken" | "continuation_token") => k,
             "nextMarker" | "NextMarker" | "next_marker" => "marker",
             "next_page" | "nextPage" => "page",
             "endCursor" if parent == Some("pageInfo") => "after",
-            "after" if matches!(parent, Some("next" | "cursors")) => "after",
+            "after"
+                if matches!(parent, Some("next" | "cursors"))
+                    || m.parent.contains_key("before") =>
+            {
+                "after"
+            }
+            "starting_after" if parent == Some("next") => "starting_after",
+            // Square's top-level `cursor`; Airtable's `offset` is an opaque string, not a number.
+            "cursor" if m.path.len() == 1 => "cursor",
+            "offset" if m.value.is_string() && as_int(m.value).is_none() => "offset",
             // A bare token under `next` (also `cursor.next`, `cursors.next`) is a cursor.
             "next" if !m.value.is_number() || matches!(parent, Some("cursor" | "cursors")) => {
                 "cursor"
@@ -891,7 +908,7 @@ impl<'a> Scan<'a> {
             p.push(key);
             path_text(&p)
         };
-        let (offset_name, limit_name) = (self.param_name(offset_key), self.param_name(limit_key));
+        let [offset_name, limit_name] = self.param_names([offset_key, limit_key]);
         let mut p = OffsetPaginator::new(limit).offset(offset);
         p = if self.in_body() {
             p.offset_body_path(offset_name).limit_body_path(limit_name)

@@ -1,0 +1,729 @@
+//! Detection on first responses shaped as real APIs document them: for each, the paginator (in
+//! dlt's `rest_api` form), the record selector, and the request the detected paginator makes
+//! next, when it is started the way a walk starts it (`init_request` on the request that was
+//! sent, `update_state` with the first response, `update_request`).
+#![allow(clippy::unwrap_used)]
+
+use restclient::request::Body;
+use restclient::{Method, Request, Response, Value, detect};
+use serde_json::json;
+
+struct Case {
+    /// The API and the documented shape.
+    api: &'static str,
+    /// The first request's URL.
+    url: &'static str,
+    headers: Vec<(&'static str, &'static str)>,
+    body: Value,
+    /// The expected description (every key given must match), or `None` for no detection.
+    paginator: Option<Value>,
+    /// The expected record selector.
+    records: &'static str,
+    /// The URL of the next request, or `None` when the first page is the last.
+    next: Option<&'static str>,
+}
+
+fn case(api: &'static str, url: &'static str, body: Value) -> Case {
+    Case {
+        api,
+        url,
+        headers: Vec::new(),
+        body,
+        paginator: None,
+        records: "$",
+        next: None,
+    }
+}
+
+impl Case {
+    fn header(mut self, name: &'static str, value: &'static str) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+    fn paginator(mut self, p: Value) -> Self {
+        self.paginator = Some(p);
+        self
+    }
+    fn records(mut self, r: &'static str) -> Self {
+        self.records = r;
+        self
+    }
+    fn next(mut self, url: &'static str) -> Self {
+        self.next = Some(url);
+        self
+    }
+}
+
+/// Runs detection and the first step of the walk; returns the next request if there is one.
+fn run(c: &Case, request: &Request) -> Option<Request> {
+    let response = Response::from_parts(
+        200,
+        c.headers.clone(),
+        c.url,
+        c.body.to_string().into_bytes(),
+    )
+    .unwrap();
+    let selector = detect::records(&c.body);
+    assert_eq!(selector.as_str(), c.records, "{}: record selector", c.api);
+    let found = detect::paginator_for(request, &response);
+    let Some(want) = &c.paginator else {
+        assert!(
+            found.is_none(),
+            "{}: expected no paginator, got {:?}",
+            c.api,
+            found.map(|d| d.describe())
+        );
+        return None;
+    };
+    let found = found.unwrap_or_else(|| panic!("{}: nothing detected", c.api));
+    let got = found.describe();
+    for (k, v) in want.as_object().unwrap() {
+        assert_eq!(&got[k], v, "{}: `{k}` in {got}", c.api);
+    }
+    assert!(!found.source.is_empty());
+    assert!(found.confidence > 0.0 && found.confidence <= 1.0);
+    let mut paginator = found.paginator;
+    paginator.validate().unwrap();
+    let mut next = request.clone();
+    paginator.init_request(&mut next).unwrap();
+    let data = selector.records(&c.body);
+    paginator.update_state(&response, Some(&data)).unwrap();
+    paginator.update_request(&mut next).unwrap();
+    let next = paginator.has_next_page().then_some(next);
+    assert_eq!(
+        next.as_ref().map(|r| r.full_url().to_string()).as_deref(),
+        c.next,
+        "{}: next request",
+        c.api
+    );
+    next
+}
+
+/// A GET of `url` whose query is given as parameters, as `.param(...)` would give it.
+fn get(url: &str) -> Request {
+    let mut url: restclient::Url = url.parse().unwrap();
+    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    url.set_query(None);
+    let mut request = Request::new(Method::GET, url);
+    for (k, v) in pairs {
+        request.append_param(k, v);
+    }
+    request
+}
+
+fn cases() -> Vec<Case> {
+    let two_users = json!([{"id": 1, "login": "octocat"}, {"id": 2, "login": "hubot"}]);
+    vec![
+        // ------------------------------------------------------------ header links
+        case("GitHub issues (Link header, bare array)", "https://api.github.com/repos/octocat/hello-world/issues?per_page=2", two_users.clone())
+            .header("Link", r#"<https://api.github.com/repositories/1296269/issues?per_page=2&page=2>; rel="next", <https://api.github.com/repositories/1296269/issues?per_page=2&page=5>; rel="last""#)
+            .paginator(json!({"type": "header_link", "links_next_key": "next"}))
+            .next("https://api.github.com/repositories/1296269/issues?per_page=2&page=2"),
+        case("GitHub search (Link header, items)", "https://api.github.com/search/repositories?q=rust", json!({
+            "total_count": 40, "incomplete_results": false, "items": [{"id": 1, "full_name": "a/b"}]
+        }))
+            .header("link", r#"<https://api.github.com/search/repositories?q=rust&page=2>; rel="next", <https://api.github.com/search/repositories?q=rust&page=34>; rel="last""#)
+            .paginator(json!({"type": "header_link"}))
+            .records("items")
+            .next("https://api.github.com/search/repositories?q=rust&page=2"),
+        case("Shopify Admin REST (page_info in Link)", "https://shop.myshopify.com/admin/api/2024-01/products.json?limit=2", json!({
+            "products": [{"id": 632910392, "title": "IPod Nano - 8GB"}, {"id": 921728736, "title": "IPod Touch 8GB"}]
+        }))
+            .header("Link", r#"<https://shop.myshopify.com/admin/api/2024-01/products.json?limit=2&page_info=eyJsYXN0X2lkIjo5MjE3Mjg3MzZ9>; rel="next""#)
+            .paginator(json!({"type": "header_link"}))
+            .records("products")
+            .next("https://shop.myshopify.com/admin/api/2024-01/products.json?limit=2&page_info=eyJsYXN0X2lkIjo5MjE3Mjg3MzZ9"),
+        case("GitLab (Link with several rels, X-Next-Page)", "https://gitlab.example.com/api/v4/projects/8/issues?per_page=2", two_users.clone())
+            .header("Link", r#"<https://gitlab.example.com/api/v4/projects/8/issues?page=1&per_page=2>; rel="prev first", <https://gitlab.example.com/api/v4/projects/8/issues?page=3&per_page=2>; rel="NEXT""#)
+            .header("X-Next-Page", "3")
+            .header("X-Total-Pages", "4")
+            .paginator(json!({"type": "header_link"}))
+            .next("https://gitlab.example.com/api/v4/projects/8/issues?page=3&per_page=2"),
+        case("GitLab keyset without Link (X-Next-Page only)", "https://gitlab.example.com/api/v4/projects/8/jobs?per_page=2", two_users.clone())
+            .header("X-Page", "1")
+            .header("X-Next-Page", "2")
+            .paginator(json!({"type": "header_cursor", "cursor_key": "x-next-page", "cursor_param": "page"}))
+            .next("https://gitlab.example.com/api/v4/projects/8/jobs?per_page=2&page=2"),
+        // ------------------------------------------------------------ body links
+        case("Django REST framework PageNumberPagination", "https://api.example.org/accounts/?page=4", json!({
+            "count": 1023,
+            "next": "https://api.example.org/accounts/?page=5",
+            "previous": "https://api.example.org/accounts/?page=3",
+            "results": [{"id": 1}, {"id": 2}]
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "next"}))
+            .records("results")
+            .next("https://api.example.org/accounts/?page=5"),
+        case("Django REST framework, last page (next is null)", "https://api.example.org/accounts/?page=512", json!({
+            "count": 1023, "next": null, "previous": "https://api.example.org/accounts/?page=511", "results": [{"id": 1023}]
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "next"}))
+            .records("results"),
+        case("Django REST framework CursorPagination", "https://api.example.org/accounts/", json!({
+            "next": "https://api.example.org/accounts/?cursor=cD0yMDIzLTAxLTAx", "previous": null, "results": [{"id": 1}]
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "next"}))
+            .records("results")
+            .next("https://api.example.org/accounts/?cursor=cD0yMDIzLTAxLTAx"),
+        case("Laravel paginate()", "http://laravel.app/api/users", json!({
+            "current_page": 1,
+            "data": [{"id": 1}, {"id": 2}],
+            "first_page_url": "http://laravel.app/api/users?page=1",
+            "from": 1,
+            "last_page": 4,
+            "last_page_url": "http://laravel.app/api/users?page=4",
+            "links": [{"url": null, "label": "&laquo; Previous", "active": false}, {"url": "http://laravel.app/api/users?page=1", "label": "1", "active": true}],
+            "next_page_url": "http://laravel.app/api/users?page=2",
+            "path": "http://laravel.app/api/users",
+            "per_page": 2,
+            "prev_page_url": null,
+            "to": 2,
+            "total": 8
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "next_page_url"}))
+            .records("data")
+            .next("http://laravel.app/api/users?page=2"),
+        case("Laravel API resource collection (links.next, meta)", "http://example.com/api/users", json!({
+            "data": [{"id": 1}, {"id": 2}],
+            "links": {"first": "http://example.com/api/users?page=1", "last": "http://example.com/api/users?page=10", "prev": null, "next": "http://example.com/api/users?page=2"},
+            "meta": {"current_page": 1, "from": 1, "last_page": 10, "path": "http://example.com/api/users", "per_page": 2, "to": 2, "total": 20}
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "links.next"}))
+            .records("data")
+            .next("http://example.com/api/users?page=2"),
+        case("JSON:API (links.next, side-loaded included)", "https://example.com/articles?page[number]=3&page[size]=1", json!({
+            "meta": {"totalPages": 13},
+            "data": [{"type": "articles", "id": "3", "attributes": {"title": "JSON:API paints my bikeshed!"}}],
+            "included": [{"type": "people", "id": "9"}],
+            "links": {
+                "self": "https://example.com/articles?page[number]=3&page[size]=1",
+                "first": "https://example.com/articles?page[number]=1&page[size]=1",
+                "prev": "https://example.com/articles?page[number]=2&page[size]=1",
+                "next": "https://example.com/articles?page[number]=4&page[size]=1",
+                "last": "https://example.com/articles?page[number]=13&page[size]=1"
+            }
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "links.next"}))
+            .records("data")
+            .next("https://example.com/articles?page[number]=4&page[size]=1"),
+        case("Spring Data REST (HAL _links.next.href, _embedded)", "http://localhost:8080/people", json!({
+            "_embedded": {"people": [{"firstName": "Frodo"}, {"firstName": "Bilbo"}]},
+            "_links": {
+                "first": {"href": "http://localhost:8080/people?page=0&size=2"},
+                "self": {"href": "http://localhost:8080/people"},
+                "next": {"href": "http://localhost:8080/people?page=1&size=2"},
+                "last": {"href": "http://localhost:8080/people?page=4&size=2"},
+                "profile": {"href": "http://localhost:8080/profile/people"}
+            },
+            "page": {"size": 2, "totalElements": 10, "totalPages": 5, "number": 0}
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "_links.next.href"}))
+            .records("_embedded.people")
+            .next("http://localhost:8080/people?page=1&size=2"),
+        case("Microsoft Graph (@odata.nextLink, value)", "https://graph.microsoft.com/v1.0/users?$top=2", json!({
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users",
+            "@odata.nextLink": "https://graph.microsoft.com/v1.0/users?$top=2&$skiptoken=RFNwdAIAAQAAAA",
+            "value": [{"id": "87d349ed", "displayName": "Megan"}, {"id": "a2e4b1", "displayName": "Alex"}]
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "$['@odata.nextLink']"}))
+            .records("value")
+            .next("https://graph.microsoft.com/v1.0/users?$top=2&$skiptoken=RFNwdAIAAQAAAA"),
+        case("OData v2 (d.__next, d.results)", "https://services.odata.org/V2/Northwind/Northwind.svc/Customers?$format=json", json!({
+            "d": {
+                "results": [{"CustomerID": "ALFKI"}, {"CustomerID": "ANATR"}],
+                "__next": "https://services.odata.org/V2/Northwind/Northwind.svc/Customers?$format=json&$skiptoken='ERNSH'"
+            }
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "d.__next"}))
+            .records("d.results")
+            .next("https://services.odata.org/V2/Northwind/Northwind.svc/Customers?$format=json&$skiptoken=%27ERNSH%27"),
+        case("Salesforce SOQL query (nextRecordsUrl, relative path)", "https://acme.my.salesforce.com/services/data/v58.0/query?q=SELECT+Id+FROM+Account", json!({
+            "totalSize": 3222,
+            "done": false,
+            "nextRecordsUrl": "/services/data/v58.0/query/01gD0000002HU6KIAW-2000",
+            "records": [{"attributes": {"type": "Account"}, "Id": "001D000000IRFmaIAH"}]
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "nextRecordsUrl"}))
+            .records("records")
+            .next("https://acme.my.salesforce.com/services/data/v58.0/query/01gD0000002HU6KIAW-2000"),
+        case("Twilio 2010 API (next_page_uri)", "https://api.twilio.com/2010-04-01/Accounts/ACXXXX/Messages.json?PageSize=2", json!({
+            "end": 1,
+            "first_page_uri": "/2010-04-01/Accounts/ACXXXX/Messages.json?PageSize=2&Page=0",
+            "next_page_uri": "/2010-04-01/Accounts/ACXXXX/Messages.json?PageSize=2&Page=1&PageToken=PASMXXXX",
+            "page": 0,
+            "page_size": 2,
+            "previous_page_uri": null,
+            "messages": [{"sid": "SM1"}, {"sid": "SM2"}],
+            "start": 0,
+            "uri": "/2010-04-01/Accounts/ACXXXX/Messages.json?PageSize=2&Page=0"
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "next_page_uri"}))
+            .records("messages")
+            .next("https://api.twilio.com/2010-04-01/Accounts/ACXXXX/Messages.json?PageSize=2&Page=1&PageToken=PASMXXXX"),
+        case("Twilio v1 APIs (meta.next_page_url, meta.key)", "https://conversations.twilio.com/v1/Conversations?PageSize=2", json!({
+            "conversations": [{"sid": "CH1"}, {"sid": "CH2"}],
+            "meta": {
+                "page": 0, "page_size": 2,
+                "first_page_url": "https://conversations.twilio.com/v1/Conversations?PageSize=2&Page=0",
+                "previous_page_url": null,
+                "url": "https://conversations.twilio.com/v1/Conversations?PageSize=2&Page=0",
+                "next_page_url": "https://conversations.twilio.com/v1/Conversations?PageSize=2&Page=1&PageToken=PTCH2",
+                "key": "conversations"
+            }
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "meta.next_page_url"}))
+            .records("conversations")
+            .next("https://conversations.twilio.com/v1/Conversations?PageSize=2&Page=1&PageToken=PTCH2"),
+        case("Zendesk offset pagination (next_page)", "https://example.zendesk.com/api/v2/users.json", json!({
+            "users": [{"id": 35436}, {"id": 20057623}],
+            "next_page": "https://example.zendesk.com/api/v2/users.json?page=2",
+            "previous_page": null,
+            "count": 1234
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "next_page"}))
+            .records("users")
+            .next("https://example.zendesk.com/api/v2/users.json?page=2"),
+        case("Zendesk cursor pagination (links.next wins over meta.after_cursor)", "https://example.zendesk.com/api/v2/tickets.json?page[size]=2", json!({
+            "tickets": [{"id": 1}, {"id": 2}],
+            "meta": {"has_more": true, "after_cursor": "xxx", "before_cursor": "yyy"},
+            "links": {
+                "prev": "https://example.zendesk.com/api/v2/tickets.json?page%5Bbefore%5D=yyy&page%5Bsize%5D=2",
+                "next": "https://example.zendesk.com/api/v2/tickets.json?page%5Bafter%5D=xxx&page%5Bsize%5D=2"
+            }
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "links.next"}))
+            .records("tickets")
+            .next("https://example.zendesk.com/api/v2/tickets.json?page%5Bafter%5D=xxx&page%5Bsize%5D=2"),
+        case("Confluence Cloud REST v2 (_links.next, relative path)", "https://acme.atlassian.net/wiki/api/v2/pages?limit=2", json!({
+            "results": [{"id": "1"}, {"id": "2"}],
+            "_links": {"next": "/wiki/api/v2/pages?limit=2&cursor=eyJpZCI6IjIifQ", "base": "https://acme.atlassian.net/wiki"}
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "_links.next"}))
+            .records("results")
+            .next("https://acme.atlassian.net/wiki/api/v2/pages?limit=2&cursor=eyJpZCI6IjIifQ"),
+        case("Confluence Server REST v1 (start/limit/size, _links.next first)", "http://confluence.local:8090/rest/api/space?limit=2", json!({
+            "results": [{"key": "DS"}, {"key": "TST"}],
+            "start": 0, "limit": 2, "size": 2,
+            "_links": {"self": "http://confluence.local:8090/rest/api/space", "next": "/rest/api/space?limit=2&start=2", "base": "http://confluence.local:8090", "context": ""}
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "_links.next"}))
+            .records("results")
+            .next("http://confluence.local:8090/rest/api/space?limit=2&start=2"),
+        case("Confluence REST v1 page without _links.next (start/limit/size: offset)", "http://confluence.local:8090/rest/api/space?limit=2", json!({
+            "results": [{"key": "DS"}, {"key": "TST"}],
+            "start": 0, "limit": 2, "size": 2,
+            "_links": {"self": "http://confluence.local:8090/rest/api/space", "base": "http://confluence.local:8090", "context": ""}
+        }))
+            .paginator(json!({"type": "offset", "limit": 2, "offset": 0, "offset_param": "start", "limit_param": "limit", "total_path": null}))
+            .records("results")
+            .next("http://confluence.local:8090/rest/api/space?limit=2&start=2"),
+        case("Jira statuses (nextPage link with startAt/maxResults)", "https://acme.atlassian.net/rest/api/3/statuses/search?maxResults=2", json!({
+            "isLast": false, "maxResults": 2, "startAt": 0, "total": 5,
+            "nextPage": "https://acme.atlassian.net/rest/api/3/statuses/search?startAt=2&maxResults=2",
+            "self": "https://acme.atlassian.net/rest/api/3/statuses/search?maxResults=2",
+            "values": [{"id": "1"}, {"id": "2"}]
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "nextPage"}))
+            .records("values")
+            .next("https://acme.atlassian.net/rest/api/3/statuses/search?startAt=2&maxResults=2"),
+        case("Facebook Graph API (paging.next wins over paging.cursors)", "https://graph.facebook.com/v19.0/me/albums?limit=2", json!({
+            "data": [{"id": "1"}, {"id": "2"}],
+            "paging": {
+                "cursors": {"before": "MTAxNTExOTQ1MjAwNzI5NDE=", "after": "NDMyNzQyODI3OTQw"},
+                "previous": "https://graph.facebook.com/v19.0/me/albums?limit=2&before=MTAxNTExOTQ1MjAwNzI5NDE=",
+                "next": "https://graph.facebook.com/v19.0/me/albums?limit=2&after=NDMyNzQyODI3OTQw"
+            }
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "paging.next"}))
+            .records("data")
+            .next("https://graph.facebook.com/v19.0/me/albums?limit=2&after=NDMyNzQyODI3OTQw"),
+        case("FHIR Bundle (link array with relation next, entry)", "https://hapi.fhir.org/baseR4/Patient?_count=2", json!({
+            "resourceType": "Bundle", "type": "searchset", "total": 9,
+            "link": [
+                {"relation": "self", "url": "https://hapi.fhir.org/baseR4/Patient?_count=2"},
+                {"relation": "next", "url": "https://hapi.fhir.org/baseR4?_getpages=abc&_getpagesoffset=2&_count=2"}
+            ],
+            "entry": [{"resource": {"resourceType": "Patient", "id": "1"}}, {"resource": {"resourceType": "Patient", "id": "2"}}]
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "link[?(@.relation=='next')].url"}))
+            .records("entry")
+            .next("https://hapi.fhir.org/baseR4?_getpages=abc&_getpagesoffset=2&_count=2"),
+        case("Bitbucket Cloud (next with pagelen/page)", "https://api.bitbucket.org/2.0/repositories/atlassian", json!({
+            "pagelen": 2, "size": 10, "page": 1,
+            "next": "https://api.bitbucket.org/2.0/repositories/atlassian?page=2",
+            "values": [{"slug": "a"}, {"slug": "b"}]
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "next"}))
+            .records("values")
+            .next("https://api.bitbucket.org/2.0/repositories/atlassian?page=2"),
+        // ------------------------------------------------------------ cursors
+        case("Slack conversations.list (response_metadata.next_cursor)", "https://slack.com/api/conversations.list?limit=2", json!({
+            "ok": true,
+            "channels": [{"id": "C012AB3CD", "name": "general"}, {"id": "C061EG9T2", "name": "random"}],
+            "response_metadata": {"next_cursor": "dGVhbTpDMDYxRkE1UEI="}
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "response_metadata.next_cursor", "cursor_param": "cursor"}))
+            .records("channels")
+            .next("https://slack.com/api/conversations.list?limit=2&cursor=dGVhbTpDMDYxRkE1UEI%3D"),
+        case("Slack, last page (empty next_cursor)", "https://slack.com/api/users.list?limit=2", json!({
+            "ok": true,
+            "members": [{"id": "W012A3CDE"}],
+            "cache_ts": 1498777272,
+            "response_metadata": {"next_cursor": ""}
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "response_metadata.next_cursor", "cursor_param": "cursor"}))
+            .records("members"),
+        case("HubSpot CRM v3 (paging.next.after; the link holds only the cursor)", "https://api.hubapi.com/crm/v3/objects/contacts?limit=2&properties=email", json!({
+            "results": [{"id": "512", "properties": {"email": "a@b.c"}}, {"id": "513", "properties": {}}],
+            "paging": {"next": {"after": "NTI1Cg", "link": "?after=NTI1Cg"}}
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "paging.next.after", "cursor_param": "after"}))
+            .records("results")
+            .next("https://api.hubapi.com/crm/v3/objects/contacts?limit=2&properties=email&after=NTI1Cg"),
+        case("Notion list users (next_cursor, has_more, object list)", "https://api.notion.com/v1/users?page_size=2", json!({
+            "object": "list",
+            "results": [{"object": "user", "id": "d40e767c"}, {"object": "user", "id": "9a3b5ae0"}],
+            "next_cursor": "fe2cc560-036c-44cd-90e8-294d5a74cebc",
+            "has_more": true,
+            "type": "user",
+            "user": {}
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "next_cursor", "cursor_param": "start_cursor", "has_more_path": "has_more"}))
+            .records("results")
+            .next("https://api.notion.com/v1/users?page_size=2&start_cursor=fe2cc560-036c-44cd-90e8-294d5a74cebc"),
+        case("Stripe list (has_more, last record id as starting_after)", "https://api.stripe.com/v1/customers?limit=2", json!({
+            "object": "list",
+            "url": "/v1/customers",
+            "has_more": true,
+            "data": [{"id": "cus_NffrFeUfNV2Hib", "object": "customer"}, {"id": "cus_NffrFeUfNV2Hic", "object": "customer"}]
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "data[-1].id", "cursor_param": "starting_after", "has_more_path": "has_more"}))
+            .records("data")
+            .next("https://api.stripe.com/v1/customers?limit=2&starting_after=cus_NffrFeUfNV2Hic"),
+        case("Stripe list, last page", "https://api.stripe.com/v1/customers?limit=2", json!({
+            "object": "list", "url": "/v1/customers", "has_more": false,
+            "data": [{"id": "cus_NffrFeUfNV2Hid", "object": "customer"}]
+        }))
+            .paginator(json!({"type": "cursor", "cursor_param": "starting_after", "has_more_path": "has_more"}))
+            .records("data"),
+        case("Stripe search (next_page token)", "https://api.stripe.com/v1/customers/search?query=email~'x'", json!({
+            "object": "search_result", "url": "/v1/customers/search", "has_more": true,
+            "data": [{"id": "cus_1", "object": "customer"}],
+            "next_page": "WzE2OTk5NTIwMDAsImN1c18xIl0="
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "next_page", "cursor_param": "page", "has_more_path": "has_more"}))
+            .records("data")
+            .next("https://api.stripe.com/v1/customers/search?query=email%7E%27x%27&page=WzE2OTk5NTIwMDAsImN1c18xIl0%3D"),
+        case("Google Drive files.list (nextPageToken → pageToken)", "https://www.googleapis.com/drive/v3/files?pageSize=2", json!({
+            "kind": "drive#fileList",
+            "nextPageToken": "~!!~AI9FV7QKbDD8o",
+            "incompleteSearch": false,
+            "files": [{"kind": "drive#file", "id": "1"}, {"kind": "drive#file", "id": "2"}]
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "nextPageToken", "cursor_param": "pageToken"}))
+            .records("files")
+            .next("https://www.googleapis.com/drive/v3/files?pageSize=2&pageToken=%7E%21%21%7EAI9FV7QKbDD8o"),
+        case("YouTube Data API search (nextPageToken, pageInfo)", "https://www.googleapis.com/youtube/v3/search?part=snippet&q=rust", json!({
+            "kind": "youtube#searchListResponse",
+            "etag": "q4ibjmYp1KA3RqMF4jFLl6PBwOg",
+            "nextPageToken": "CAUQAA",
+            "regionCode": "NL",
+            "pageInfo": {"totalResults": 1000000, "resultsPerPage": 5},
+            "items": [{"kind": "youtube#searchResult", "id": {"videoId": "x"}}]
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "nextPageToken", "cursor_param": "pageToken"}))
+            .records("items")
+            .next("https://www.googleapis.com/youtube/v3/search?part=snippet&q=rust&pageToken=CAUQAA"),
+        case("Jira Cloud search/jql (nextPageToken sent back as nextPageToken)", "https://acme.atlassian.net/rest/api/3/search/jql?jql=project%3DX", json!({
+            "issues": [{"id": "10001", "key": "X-1"}],
+            "nextPageToken": "CAEaAggD",
+            "isLast": false
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "nextPageToken", "cursor_param": "nextPageToken"}))
+            .records("issues")
+            .next("https://acme.atlassian.net/rest/api/3/search/jql?jql=project%3DX&nextPageToken=CAEaAggD"),
+        case("Zoom list users (next_page_token wins over page_number)", "https://api.zoom.us/v2/users?status=active&page_size=2", json!({
+            "page_size": 2, "page_count": 2, "total_records": 3,
+            "next_page_token": "Tva2K9uF6sQmPq8nR3wXcLdYbZ7hJ1gE0",
+            "users": [{"id": "KDcuGImsQZ4"}, {"id": "z8yCxjabcd"}]
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "next_page_token", "cursor_param": "next_page_token"}))
+            .records("users")
+            .next("https://api.zoom.us/v2/users?status=active&page_size=2&next_page_token=Tva2K9uF6sQmPq8nR3wXcLdYbZ7hJ1gE0"),
+        case("Airtable list records (offset is an opaque string)", "https://api.airtable.com/v0/appXXX/Table?pageSize=2", json!({
+            "records": [{"id": "rec560UJdUtocSouk", "fields": {}}, {"id": "rec3lbPRG4aVqkeOQ", "fields": {}}],
+            "offset": "itrSJ1l4jlPyxEG6c/rec3lbPRG4aVqkeOQ"
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "offset", "cursor_param": "offset"}))
+            .records("records")
+            .next("https://api.airtable.com/v0/appXXX/Table?pageSize=2&offset=itrSJ1l4jlPyxEG6c%2Frec3lbPRG4aVqkeOQ"),
+        case("Square (top-level cursor)", "https://connect.squareup.com/v2/customers?limit=2", json!({
+            "customers": [{"id": "JDKYHBWT1D4F8MFH63DBMEN8Y4"}, {"id": "A9641GZW2H7Z56YYSD41Q12HDW"}],
+            "cursor": "4xMy9jcDJaVx2o6x4dXQ"
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "cursor", "cursor_param": "cursor"}))
+            .records("customers")
+            .next("https://connect.squareup.com/v2/customers?limit=2&cursor=4xMy9jcDJaVx2o6x4dXQ"),
+        case("Reddit listing (data.after next to data.before)", "https://oauth.reddit.com/r/rust/new?limit=2", json!({
+            "kind": "Listing",
+            "data": {"after": "t3_1abcde", "dist": 2, "modhash": "", "children": [{"kind": "t3", "data": {"id": "1abcdf"}}, {"kind": "t3", "data": {"id": "1abcde"}}], "before": null}
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "data.after", "cursor_param": "after"}))
+            .records("data.children")
+            .next("https://oauth.reddit.com/r/rust/new?limit=2&after=t3_1abcde"),
+        case("Intercom contacts (pages.next.starting_after)", "https://api.intercom.io/contacts?per_page=2", json!({
+            "type": "list",
+            "data": [{"type": "contact", "id": "1"}, {"type": "contact", "id": "2"}],
+            "total_count": 10,
+            "pages": {"type": "pages", "next": {"page": 2, "starting_after": "WzE3MTAwMDAwMDAwMDAsIjIiXQ=="}, "page": 1, "per_page": 2, "total_pages": 5}
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "pages.next.starting_after", "cursor_param": "starting_after"}))
+            .records("data")
+            .next("https://api.intercom.io/contacts?per_page=2&starting_after=WzE3MTAwMDAwMDAwMDAsIjIiXQ%3D%3D"),
+        case("X (Twitter) API v2 search (meta.next_token)", "https://api.twitter.com/2/tweets/search/recent?query=rust", json!({
+            "data": [{"id": "1460323737035677698", "text": "x"}],
+            "meta": {"newest_id": "1460323737035677698", "oldest_id": "1460323737035677698", "result_count": 1, "next_token": "b26v89c19zqg8o3fpzbkk0m"}
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "meta.next_token", "cursor_param": "next_token"}))
+            .records("data")
+            .next("https://api.twitter.com/2/tweets/search/recent?query=rust&next_token=b26v89c19zqg8o3fpzbkk0m"),
+        case("Pipedrive v2 (additional_data.next_cursor)", "https://acme.pipedrive.com/api/v2/deals?limit=2", json!({
+            "success": true,
+            "data": [{"id": 1}, {"id": 2}],
+            "additional_data": {"next_cursor": "eyJmaWVsZCI6ImlkIiwiZmllbGRWYWx1ZSI6Mn0"}
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "additional_data.next_cursor", "cursor_param": "cursor"}))
+            .records("data")
+            .next("https://acme.pipedrive.com/api/v2/deals?limit=2&cursor=eyJmaWVsZCI6ImlkIiwiZmllbGRWYWx1ZSI6Mn0"),
+        // ------------------------------------------------------------ page numbers
+        case("Spring Data Page serialised by Jackson (0-based number, totalPages)", "http://localhost:8080/api/books", json!({
+            "content": [{"id": 1}, {"id": 2}],
+            "pageable": {"pageNumber": 0, "pageSize": 2, "offset": 0, "paged": true, "unpaged": false},
+            "totalPages": 3, "totalElements": 6, "last": false, "size": 2, "number": 0,
+            "first": true, "numberOfElements": 2, "empty": false
+        }))
+            .paginator(json!({"type": "page_number", "base_page": 0, "page": 0, "page_param": "page", "total_path": "totalPages"}))
+            .records("content")
+            .next("http://localhost:8080/api/books?page=1"),
+        case("Spring Data PagedModel (page.number, page.totalPages)", "http://localhost:8080/api/books", json!({
+            "content": [{"id": 1}, {"id": 2}],
+            "page": {"size": 2, "number": 0, "totalElements": 6, "totalPages": 3}
+        }))
+            .paginator(json!({"type": "page_number", "base_page": 0, "page": 0, "page_param": "page", "total_path": "page.totalPages"}))
+            .records("content")
+            .next("http://localhost:8080/api/books?page=1"),
+        case("Laravel-style page counts without links (current_page, last_page)", "https://api.example.com/v1/orders", json!({
+            "current_page": 1, "last_page": 3, "per_page": 2, "total": 6, "data": [{"id": 1}, {"id": 2}]
+        }))
+            .paginator(json!({"type": "page_number", "base_page": 1, "page": 1, "page_param": "page", "total_path": "last_page"}))
+            .records("data")
+            .next("https://api.example.com/v1/orders?page=2"),
+        case("TMDB (1-based page, total_pages)", "https://api.themoviedb.org/3/movie/popular", json!({
+            "page": 1, "results": [{"id": 550}, {"id": 551}], "total_pages": 500, "total_results": 10000
+        }))
+            .paginator(json!({"type": "page_number", "base_page": 1, "page": 1, "page_param": "page", "total_path": "total_pages"}))
+            .records("results")
+            .next("https://api.themoviedb.org/3/movie/popular?page=2"),
+        case("TMDB, last page", "https://api.themoviedb.org/3/movie/popular?page=500", json!({
+            "page": 500, "results": [{"id": 9}], "total_pages": 500, "total_results": 10000
+        }))
+            .paginator(json!({"type": "page_number", "base_page": 1, "page": 500, "total_path": "total_pages"}))
+            .records("results"),
+        case("Algolia search (0-based page, nbPages, hits)", "https://xyz-dsn.algolia.net/1/indexes/products?query=phone", json!({
+            "hits": [{"objectID": "1"}, {"objectID": "2"}],
+            "nbHits": 20, "page": 0, "nbPages": 10, "hitsPerPage": 2, "processingTimeMS": 1, "query": "phone", "params": "query=phone"
+        }))
+            .paginator(json!({"type": "page_number", "base_page": 0, "page": 0, "page_param": "page", "total_path": "nbPages"}))
+            .records("hits")
+            .next("https://xyz-dsn.algolia.net/1/indexes/products?query=phone&page=1"),
+        case("Fractal / Dingo (meta.pagination with total_pages)", "https://api.example.com/books", json!({
+            "data": [{"id": 1}, {"id": 2}],
+            "meta": {"pagination": {"total": 6, "count": 2, "per_page": 2, "current_page": 1, "total_pages": 3, "links": {}}}
+        }))
+            .paginator(json!({"type": "page_number", "base_page": 1, "page": 1, "total_path": "meta.pagination.total_pages"}))
+            .records("data")
+            .next("https://api.example.com/books?page=2"),
+        // ------------------------------------------------------------ offsets
+        case("Jira search (startAt/maxResults/total)", "https://acme.atlassian.net/rest/api/2/search?jql=project%3DX", json!({
+            "expand": "schema,names", "startAt": 0, "maxResults": 50, "total": 120,
+            "issues": [{"id": "10001", "key": "X-1"}]
+        }))
+            .paginator(json!({"type": "offset", "limit": 50, "offset": 0, "offset_param": "startAt", "limit_param": "maxResults", "total_path": "total"}))
+            .records("issues")
+            .next("https://acme.atlassian.net/rest/api/2/search?jql=project%3DX&startAt=50&maxResults=50"),
+        case("Jira Software boards (startAt/maxResults/total, isLast, values)", "https://acme.atlassian.net/rest/agile/1.0/board", json!({
+            "maxResults": 2, "startAt": 0, "total": 5, "isLast": false,
+            "values": [{"id": 84, "name": "scrum board"}, {"id": 92, "name": "kanban board"}]
+        }))
+            .paginator(json!({"type": "offset", "limit": 2, "offset_param": "startAt", "limit_param": "maxResults", "total_path": "total"}))
+            .records("values")
+            .next("https://acme.atlassian.net/rest/agile/1.0/board?startAt=2&maxResults=2"),
+        case("Contentful Delivery API (skip/limit/total)", "https://cdn.contentful.com/spaces/abc/entries", json!({
+            "sys": {"type": "Array"}, "total": 1256, "skip": 0, "limit": 100,
+            "items": [{"sys": {"id": "1"}}]
+        }))
+            .paginator(json!({"type": "offset", "limit": 100, "offset_param": "skip", "limit_param": "limit", "total_path": "total"}))
+            .records("items")
+            .next("https://cdn.contentful.com/spaces/abc/entries?skip=100&limit=100"),
+        case("Pipedrive v1 (additional_data.pagination start/limit, more_items_in_collection)", "https://acme.pipedrive.com/api/v1/persons", json!({
+            "success": true,
+            "data": [{"id": 1}, {"id": 2}],
+            "additional_data": {"pagination": {"start": 0, "limit": 2, "more_items_in_collection": true, "next_start": 2}}
+        }))
+            .paginator(json!({"type": "offset", "limit": 2, "offset_param": "start", "total_path": null, "has_more_path": "additional_data.pagination.more_items_in_collection"}))
+            .records("data")
+            .next("https://acme.pipedrive.com/api/v1/persons?start=2&limit=2"),
+        case("Spotify Web API (next link wins over offset/limit/total)", "https://api.spotify.com/v1/me/playlists?limit=2", json!({
+            "href": "https://api.spotify.com/v1/me/playlists?offset=0&limit=2",
+            "limit": 2, "next": "https://api.spotify.com/v1/me/playlists?offset=2&limit=2", "offset": 0, "previous": null, "total": 9,
+            "items": [{"id": "a"}, {"id": "b"}]
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "next"}))
+            .records("items")
+            .next("https://api.spotify.com/v1/me/playlists?offset=2&limit=2"),
+        case("PokeAPI (count/next/previous/results)", "https://pokeapi.co/api/v2/pokemon", json!({
+            "count": 1302, "next": "https://pokeapi.co/api/v2/pokemon?offset=20&limit=20", "previous": null,
+            "results": [{"name": "bulbasaur", "url": "https://pokeapi.co/api/v2/pokemon/1/"}]
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "next"}))
+            .records("results")
+            .next("https://pokeapi.co/api/v2/pokemon?offset=20&limit=20"),
+        // ------------------------------------------------------------ no pagination signal
+        case("Elasticsearch _search (hits.hits, from/size are request-side)", "http://localhost:9200/logs/_search", json!({
+            "took": 5, "timed_out": false,
+            "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
+            "hits": {"total": {"value": 2, "relation": "eq"}, "max_score": 1.3, "hits": [{"_id": "1", "_source": {}}, {"_id": "2", "_source": {}}]}
+        }))
+            .records("hits.hits"),
+        case("Mailchimp list members (total_items, _links array without next)", "https://us1.api.mailchimp.com/3.0/lists/57afe96172/members", json!({
+            "members": [{"id": "852aaa9532cb36adfb5e9fef7a4206a9"}],
+            "list_id": "57afe96172",
+            "total_items": 1,
+            "_links": [{"rel": "self", "href": "https://us1.api.mailchimp.com/3.0/lists/57afe96172/members", "method": "GET"}]
+        }))
+            .records("members"),
+        case("GitHub single repository (an entity, not its topics)", "https://api.github.com/repos/rust-lang/rust", json!({
+            "id": 724712, "name": "rust", "full_name": "rust-lang/rust", "topics": ["compiler", "language"], "owner": {"login": "rust-lang", "id": 5430905}
+        })),
+    ]
+}
+
+#[test]
+fn real_api_shapes() {
+    let cases = cases();
+    assert!(cases.len() >= 30, "{} cases", cases.len());
+    for c in &cases {
+        run(c, &get(c.url));
+    }
+}
+
+#[test]
+fn post_searches_get_the_cursor_in_the_body() {
+    // Notion's database query is a POST with a JSON body; the cursor goes back in the body.
+    let c = case("Notion database query (POST)", "https://api.notion.com/v1/databases/d9824bdc/query", json!({
+        "object": "list",
+        "results": [{"object": "page", "id": "59833787"}],
+        "next_cursor": "0e1a3a8a-0c28-4aa3-a2d7-1f6f3cfc0a20",
+        "has_more": true,
+        "type": "page_or_database",
+        "page_or_database": {}
+    }))
+    .paginator(json!({"type": "cursor", "cursor_path": "next_cursor", "cursor_body_path": "start_cursor", "has_more_path": "has_more"}))
+    .records("results")
+    .next("https://api.notion.com/v1/databases/d9824bdc/query");
+    let mut request = Request::new(Method::POST, c.url.parse().unwrap());
+    request.set_body(Some(Body::Json(
+        json!({"page_size": 1, "filter": {"property": "Done", "checkbox": {"equals": true}}}),
+    )));
+    let next = run(&c, &request).unwrap();
+    assert_eq!(
+        next.json(),
+        Some(&json!({
+            "page_size": 1,
+            "filter": {"property": "Done", "checkbox": {"equals": true}},
+            "start_cursor": "0e1a3a8a-0c28-4aa3-a2d7-1f6f3cfc0a20"
+        }))
+    );
+}
+
+#[test]
+fn parameters_the_caller_sent_keep_their_names() {
+    // OData-style `$skip`/`$top` in the query: the detected offset keeps the `$` names.
+    let c = case("OData $skip/$top", "https://api.example.com/odata/Products?$top=2", json!({
+        "value": [{"id": 1}, {"id": 2}], "skip": 0, "top": 2, "count": 5
+    }))
+    .paginator(json!({"type": "offset", "limit": 2, "offset_param": "$skip", "limit_param": "$top", "total_path": "count"}))
+    .records("value")
+    .next("https://api.example.com/odata/Products?%24top=2&%24skip=2");
+    run(&c, &get(c.url));
+}
+
+#[test]
+fn a_count_equal_to_the_page_is_not_a_total() {
+    // `count` is the number of records on this page here, so the walk must not stop at it.
+    let c = case(
+        "offset with a page count",
+        "https://api.example.com/items",
+        json!({
+            "items": [{"id": 1}, {"id": 2}], "offset": 0, "limit": 2, "count": 2
+        }),
+    )
+    .paginator(json!({"type": "offset", "limit": 2, "total_path": null}))
+    .records("items")
+    .next("https://api.example.com/items?offset=2&limit=2");
+    run(&c, &get(c.url));
+}
+
+#[test]
+fn a_page_request_continues_from_the_page_sent() {
+    // The caller asked for page 3 of a 1-based API; the body says so: page 4 is next.
+    let c = case(
+        "page 3 of 5",
+        "https://api.example.com/items?page=3",
+        json!({
+            "data": [{"id": 5}], "page": 3, "total_pages": 5
+        }),
+    )
+    .paginator(
+        json!({"type": "page_number", "base_page": 1, "page": 3, "total_path": "total_pages"}),
+    )
+    .records("data")
+    .next("https://api.example.com/items?page=4");
+    run(&c, &get(c.url));
+}
+
+#[test]
+fn tokens_under_next_are_cursors_and_garbage_headers_are_ignored() {
+    let c = case(
+        "a bare token under next",
+        "https://api.example.com/items",
+        json!({
+            "items": [{"id": 1}], "next": "abc123"
+        }),
+    )
+    .header("Link", "this is not a link header")
+    .paginator(json!({"type": "cursor", "cursor_path": "next", "cursor_param": "cursor"}))
+    .records("items")
+    .next("https://api.example.com/items?cursor=abc123");
+    run(&c, &get(c.url));
+
+    let c = case(
+        "has_more without a cursor",
+        "https://api.example.com/items",
+        json!({
+            "items": [{"id": 1}], "has_more": true
+        }),
+    )
+    .records("items");
+    run(&c, &get(c.url));
+
+    let c = case(
+        "a body that is not JSON",
+        "https://api.example.com/items",
+        json!(null),
+    );
+    let response =
+        Response::from_parts(200, vec![("next", "tok")], c.url, b"<html/>".to_vec()).unwrap();
+    let found = detect::paginator(&response).unwrap();
+    assert_eq!(found.describe()["type"], "header_cursor");
+}
