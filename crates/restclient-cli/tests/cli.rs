@@ -166,6 +166,54 @@ fn inspect_prints_the_walk_plan() {
 }
 
 #[test]
+fn inspect_shows_the_detected_paginator_of_an_undeclared_endpoint() {
+    let demo = Demo::start(25, 10);
+    let inspect = |path: &str| -> Value {
+        let out = restclient()
+            .args(["inspect", &format!("{}{path}", demo.url)])
+            .assert()
+            .success();
+        serde_json::from_slice(&out.get_output().stdout).expect("one JSON object")
+    };
+    let v = inspect("/page");
+    assert_eq!(
+        v["paginator"],
+        serde_json::json!({"type": "page_number", "base_page": 1, "page": 1, "page_param": "page",
+                           "total_path": "total_pages", "stop_after_empty_page": true})
+    );
+    assert_eq!(v["data_selector"], "data");
+    assert_eq!(v["records"], 10);
+    let v = inspect("/json-link/nested");
+    assert_eq!(
+        v["paginator"],
+        serde_json::json!({"type": "json_link", "next_url_path": "pagination.next"})
+    );
+    assert_eq!(v["data_selector"], "results.posts");
+    // What inspect printed works as --paginator, and walks every record once.
+    let spec = inspect("/offset")["paginator"].to_string();
+    let out = restclient()
+        .args([
+            "paginate",
+            &format!("{}/offset", demo.url),
+            "--paginator",
+            &spec,
+        ])
+        .assert()
+        .success();
+    assert_all_ids(&out.get_output().stdout, 25);
+}
+
+#[test]
+fn paginate_without_a_paginator_detects_it() {
+    let demo = Demo::start(25, 10);
+    let out = restclient()
+        .args(["paginate", &format!("{}/page", demo.url)])
+        .assert()
+        .success();
+    assert_all_ids(&out.get_output().stdout, 25);
+}
+
+#[test]
 fn get_prints_the_body_and_fails_on_error_status() {
     let demo = Demo::start(5, 5);
     restclient()

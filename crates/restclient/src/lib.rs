@@ -28,8 +28,11 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Without a paginator a walk fetches one page (auto-detection of the paginator is not built
-//! yet); without a data selector the records are found as dlt finds them.
+//! Without a paginator, the walk detects one from the first response (a `Link` header, a next
+//! link or cursor in the body, page numbers, offsets; see [`detect`]) and continues from the
+//! second request on: a 1-based page API is not asked for page 1 twice, and its last page is
+//! fetched. Without a data selector, the records are found the same way. Each decision is logged
+//! at INFO; a list response with no pagination is fetched as one page with a WARN.
 
 #![cfg_attr(not(test), warn(missing_docs))]
 

@@ -27,9 +27,11 @@ use crate::selector::{self, Selector};
 ///
 /// The loop is dlt's: `init_request` → send → hooks and status check → select records →
 /// `update_state` → `update_request` → yield the page → `has_next_page`. Without a paginator
-/// (on the call or the client) the walk fetches a single page; auto-detection comes later.
-/// Without a data selector, the records are found as dlt finds them (the body when it is a
-/// list, else the first list under a usual key such as `data`, `items` or `results`).
+/// (on the call or the client) the first request is sent as given and the paginator is detected
+/// from its response ([`detect::paginator_for`](crate::detect::paginator_for)); it continues the
+/// walk from the second request on. Without a data selector, the records are detected from the
+/// first response ([`detect::records`](crate::detect::records): the body when it is a list, else
+/// the list under a usual key such as `data`, `items` or `results`) and that selector is kept.
 ///
 /// ```no_run
 /// use futures::TryStreamExt;

@@ -80,6 +80,11 @@ fn run(c: &Case, request: &Request) -> Option<Request> {
     for (k, v) in want.as_object().unwrap() {
         assert_eq!(&got[k], v, "{}: `{k}` in {got}", c.api);
     }
+    // The description is dlt's `rest_api` form: it builds the same paginator again.
+    let again = restclient::paginators::from_config(&got)
+        .unwrap_or_else(|e| panic!("{}: {got} does not build: {e}", c.api))
+        .unwrap();
+    assert_eq!(again.describe(), got, "{}: round trip", c.api);
     assert!(!found.source.is_empty());
     assert!(found.confidence > 0.0 && found.confidence <= 1.0);
     let mut paginator = found.paginator;

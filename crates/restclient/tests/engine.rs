@@ -244,14 +244,15 @@ async fn the_paginate_shortcut_uses_the_url_exactly() {
     expected.extend((2..=5).map(|p| format!("/json-link?page={p}&page_size=5")));
     assert_eq!(paths(&server), expected);
 
+    // Without a paginator the walk detects one; a response with no pagination signal is one page.
     server.clear_requests();
     let w = walk(restclient::paginate(&format!(
-        "{}/offset?limit=4",
+        "{}/offset/no-total?limit=4",
         server.url()
     )))
     .await;
     assert_records(&w.records(), 4);
-    assert_eq!(paths(&server), ["/offset?limit=4"]);
+    assert_eq!(paths(&server), ["/offset/no-total?limit=4"]);
     assert_eq!(w.stop_reason(), StopReason::SinglePage);
 }
 

@@ -616,11 +616,14 @@ async fn single_page() {
 }
 
 #[tokio::test]
-async fn no_paginator_fetches_one_page_and_detects_the_records() {
+async fn no_paginator_and_no_pagination_signal_fetch_one_page_and_detect_the_records() {
+    // `/offset` itself is detected as an offset walk (tests/detect_walks.rs); this body says
+    // nothing about more pages.
     let server = demo(25, 10).await;
-    let w = walk(client(&server).paginate("/offset")).await;
+    let w = walk(client(&server).paginate("/offset/no-total")).await;
     assert_records(&w.records(), 10);
-    assert_eq!(paths(&server), ["/offset"]);
+    assert_eq!(paths(&server), ["/offset/no-total"]);
+    assert_eq!(w.pages[0].data_selector().as_str(), "items");
     assert_eq!(w.pages[0].paginator()["type"], "single_page");
     assert_eq!(w.stop_reason(), StopReason::SinglePage);
 }
