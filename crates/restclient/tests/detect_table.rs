@@ -732,3 +732,29 @@ fn tokens_under_next_are_cursors_and_garbage_headers_are_ignored() {
     let found = detect::paginator(&response).unwrap();
     assert_eq!(found.describe()["type"], "header_cursor");
 }
+
+#[test]
+fn a_page_count_without_a_current_page_is_a_guess() {
+    let c = case(
+        "total_pages alone",
+        "https://api.example.com/items",
+        json!({
+            "data": [{"id": 1}], "total_pages": 3
+        }),
+    )
+    .paginator(
+        json!({"type": "page_number", "base_page": 1, "page": 1, "total_path": "total_pages"}),
+    )
+    .records("data")
+    .next("https://api.example.com/items?page=2");
+    run(&c, &get(c.url));
+    let response =
+        Response::from_parts(200, vec![], c.url, c.body.to_string().into_bytes()).unwrap();
+    let found = detect::paginator(&response).unwrap();
+    assert!(
+        found.confidence < 0.7,
+        "logged at WARN as a guess: {}",
+        found.confidence
+    );
+    assert!(found.source.contains("1-based"), "{}", found.source);
+}
