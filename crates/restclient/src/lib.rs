@@ -38,6 +38,7 @@ pub mod auth;
 pub mod blocking;
 mod client;
 pub mod config;
+pub mod detect;
 mod error;
 pub mod hooks;
 mod page;

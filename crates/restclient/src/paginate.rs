@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::auth::Auth;
 use crate::client::{AuthChoice, CallParts, RestClient};
+use crate::detect;
 use crate::error::{Error, Result};
 use crate::hooks::{Hook, HookAction};
 use crate::page::Page;
@@ -283,41 +284,6 @@ fn fingerprint(request: &Request) -> u64 {
     h.finish()
 }
 
-/// dlt's record-list detection (used until a data selector is set or detected).
-fn detect_selector(body: &Value) -> Selector {
-    const RECORD_KEYS: [&str; 11] = [
-        "data", "items", "results", "entries", "records", "rows", "entities", "payload", "content",
-        "objects", "values",
-    ];
-    fn collect(v: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
-        if let Value::Object(map) = v {
-            for (k, child) in map {
-                path.push(k.clone());
-                if child.is_array() && path.len() <= 3 {
-                    out.push(path.clone());
-                } else if child.is_object() && path.len() < 3 {
-                    collect(child, path, out);
-                }
-                path.pop();
-            }
-        }
-    }
-    let root = Selector::root;
-    if !body.is_object() {
-        return root();
-    }
-    let mut lists = Vec::new();
-    collect(body, &mut Vec::new(), &mut lists);
-    let chosen = lists
-        .iter()
-        .find(|p| p.last().is_some_and(|k| RECORD_KEYS.contains(&k.as_str())))
-        .or_else(|| lists.first());
-    match chosen {
-        Some(path) => Selector::from_keys(path),
-        None => root(),
-    }
-}
-
 fn walk(
     p: Paginate,
     stop: Arc<Mutex<Option<StopReason>>>,
@@ -330,16 +296,16 @@ fn walk(
             Some(s) => Some(Arc::new(s?)),
             None => client.inner.data_selector.clone().map(Arc::new),
         };
-        let mut paginator: Box<dyn Paginator> = match paginator {
-            Some(p) => p,
-            None => match &client.inner.paginator {
-                Some(p) => p.clone(),
-                None => Box::new(SinglePagePaginator::new()),
-            },
-        };
+        // Without a paginator, a placeholder sends the first request as given; the real one is
+        // detected from the first response.
+        let (mut paginator, mut detect_paginator): (Box<dyn Paginator>, bool) =
+            match paginator.or_else(|| client.inner.paginator.clone()) {
+                Some(p) => (p, false),
+                None => (Box::new(SinglePagePaginator::new()), true),
+            };
         paginator.validate()?;
         paginator.init_request(&mut request)?;
-        let description = Arc::new(paginator.describe());
+        let mut description = Arc::new(paginator.describe());
         let start_url = ctx.redactor.url(&request.full_url());
         let mut seen: HashSet<u64> = HashSet::new();
         let mut pages = 0usize;
@@ -381,12 +347,22 @@ fn walk(
             let sel = match &selector {
                 Some(s) => Arc::clone(s),
                 None => {
-                    let s = Arc::new(detect_selector(response.json()?));
+                    let s = Arc::new(detect::records(response.json()?));
                     tracing::info!(data_selector = s.as_str(), "detected the records at `{}`", s.as_str());
                     selector = Some(Arc::clone(&s));
                     s
                 }
             };
+            // The request as sent, before any paginator edits it.
+            let produced = request.clone();
+            if detect_paginator {
+                detect_paginator = false;
+                paginator = detect::for_walk(&request, &response, &sel);
+                // Sets the paginator's state from the request that was sent (e.g. `page=1` as the
+                // body reported it), so that `update_state` continues from there.
+                paginator.init_request(&mut request)?;
+                description = Arc::new(paginator.describe());
+            }
             let plan = {
                 let body = response.json()?;
                 let plan = sel.plan(body);
@@ -396,7 +372,6 @@ fn walk(
             };
             let taken = selector::take(response.json_mut()?, plan);
             response.forget_json();
-            let produced = request.clone();
             paginator.update_request(&mut request)?;
             pages += 1;
             let mut page = Page::new(taken, produced, response, Arc::clone(&description), sel, pages);
@@ -442,38 +417,5 @@ pub(crate) fn http_error(response: &Response, error_body: Option<usize>) -> Erro
         url: response.redacted_url(),
         body: error_body.and_then(|max| response.error_body(max)),
         attempts: response.attempts(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn detects_records_as_dlt_does() {
-        let cases = [
-            (json!([1, 2]), json!([1, 2])),
-            (json!({"meta": {"data": [1]}, "rows": [2]}), json!([1])),
-            (json!({"a": {"b": {"c": [1]}}, "z": [2]}), json!([1])),
-            (
-                json!({"a": {"b": {"c": {"d": [1]}}}}),
-                json!([{"a": {"b": {"c": {"d": [1]}}}}]),
-            ),
-            (
-                json!({"count": 2, "items": [3, 4], "links": []}),
-                json!([3, 4]),
-            ),
-            (json!({"x": 1}), json!([{"x": 1}])),
-        ];
-        for (body, want) in cases {
-            let s = detect_selector(&body);
-            assert!(
-                !s.as_str().contains('['),
-                "dotted form expected: {}",
-                s.as_str()
-            );
-            assert_eq!(Value::Array(s.records(&body)), want, "{body}");
-        }
     }
 }

@@ -59,6 +59,7 @@ pub use config::from_config;
 pub use cursor::JsonResponseCursorPaginator;
 pub use header_cursor::HeaderCursorPaginator;
 pub use header_link::HeaderLinkPaginator;
+pub(crate) use header_link::find_link;
 pub use json_link::JsonLinkPaginator;
 pub use offset::OffsetPaginator;
 pub use page_number::PageNumberPaginator;
