@@ -18,6 +18,10 @@ pub struct DemoConfig {
     pub page_size: u64,
     /// Artificial delay applied to every request before it is handled. Default zero.
     pub latency: Duration,
+    /// A random extra delay in `[0, latency_jitter)` added to each request (from a seeded
+    /// generator, so runs repeat), to shuffle the order in which concurrent responses finish.
+    /// Default zero.
+    pub latency_jitter: Duration,
     /// Injected faults (503, 429, bodies cut short, stalls). Default: none.
     pub faults: Faults,
     /// The credentials the `/auth/...` routes and `POST /oauth/token` accept.
@@ -35,6 +39,7 @@ impl Default for DemoConfig {
             records: 100,
             page_size: 10,
             latency: Duration::ZERO,
+            latency_jitter: Duration::ZERO,
             faults: Faults::default(),
             credentials: DemoCredentials::default(),
             token_expires_in: 3600,

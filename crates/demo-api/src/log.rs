@@ -108,8 +108,9 @@ pub(crate) async fn record_request(
             .collect(),
         body: bytes.to_vec(),
     });
-    if !state.latency.is_zero() {
-        tokio::time::sleep(state.latency).await;
+    let delay = state.next_delay();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await

@@ -175,6 +175,14 @@ impl DemoServerBuilder {
         self
     }
 
+    /// Adds a random extra delay in `[0, jitter)` to every request (see
+    /// [`DemoConfig::latency_jitter`]).
+    #[must_use]
+    pub fn latency_jitter(mut self, jitter: Duration) -> Self {
+        self.config.latency_jitter = jitter;
+        self
+    }
+
     /// Every `k`-th request to a paginated route answers 503 (see [`Faults`](crate::Faults)).
     #[must_use]
     pub fn unavailable_every(mut self, k: u64) -> Self {

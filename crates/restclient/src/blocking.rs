@@ -261,6 +261,8 @@ impl Paginate {
         fn max_pages(n: usize);
         /// See [`crate::Paginate::max_records`].
         fn max_records(n: usize);
+        /// See [`crate::Paginate::concurrency`].
+        fn concurrency(n: usize);
     }
 
     /// A form body.

@@ -52,6 +52,7 @@ pub mod request;
 pub mod response;
 pub mod retry;
 pub mod selector;
+mod walk;
 
 pub use client::{RequestBuilder, RestClient, RestClientBuilder};
 pub use error::{Error, Result, TransportKind};

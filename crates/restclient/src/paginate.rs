@@ -1,7 +1,5 @@
 //! The [`Paginate`] builder and the engine that walks the pages.
 
-use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -12,14 +10,13 @@ use serde_json::Value;
 
 use crate::auth::Auth;
 use crate::client::{AuthChoice, CallParts, RestClient};
-use crate::detect;
 use crate::error::{Error, Result};
-use crate::hooks::{Hook, HookAction};
+use crate::hooks::Hook;
 use crate::page::Page;
-use crate::paginators::{Paginator, SinglePagePaginator, StopReason};
-use crate::request::{Body, Request};
+use crate::paginators::{Paginator, StopReason};
+use crate::request::Body;
 use crate::response::Response;
-use crate::selector::{self, Selector};
+use crate::selector::Selector;
 
 /// A walk over every page of one endpoint, with per-call overrides of the client's settings.
 /// Nothing is sent until the stream from [`pages`](Self::pages) or [`records`](Self::records)
@@ -53,13 +50,14 @@ use crate::selector::{self, Selector};
 #[must_use]
 #[derive(Debug)]
 pub struct Paginate {
-    client: Result<RestClient>,
-    parts: CallParts,
-    paginator: Option<Box<dyn Paginator>>,
-    data_selector: Option<Result<Selector>>,
-    hooks: Vec<Hook>,
-    max_pages: Option<usize>,
-    max_records: Option<usize>,
+    pub(crate) client: Result<RestClient>,
+    pub(crate) parts: CallParts,
+    pub(crate) paginator: Option<Box<dyn Paginator>>,
+    pub(crate) data_selector: Option<Result<Selector>>,
+    pub(crate) hooks: Vec<Hook>,
+    pub(crate) max_pages: Option<usize>,
+    pub(crate) max_records: Option<usize>,
+    pub(crate) concurrency: usize,
 }
 
 impl Paginate {
@@ -72,6 +70,7 @@ impl Paginate {
             hooks: Vec::new(),
             max_pages: None,
             max_records: None,
+            concurrency: 1,
         }
     }
 
@@ -85,6 +84,7 @@ impl Paginate {
             hooks: Vec::new(),
             max_pages: None,
             max_records: None,
+            concurrency: 1,
         }
     }
 
@@ -191,10 +191,22 @@ impl Paginate {
         self
     }
 
+    /// Fetches up to `n` pages at once where the paginator allows it (offset and page-number
+    /// walks, whose next requests do not depend on the previous body); pages are still yielded
+    /// in order, with no record lost or duplicated, and every stop rule applies as in a serial
+    /// walk. When the total is unknown and the walk ends on an empty page, up to `n − 1`
+    /// requests past the end are sent and their pages discarded. Link and cursor walks cannot
+    /// be parallelised (each request needs the previous response) and stay serial. Default 1;
+    /// 0 counts as 1.
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
     /// The pages, in order. The stream ends after the last page, or with the first error.
     pub fn pages(self) -> Pages {
         let stop = Arc::new(Mutex::new(None));
-        let inner = Box::pin(walk(self, Arc::clone(&stop)));
+        let inner = Box::pin(crate::walk::walk(self, Arc::clone(&stop)));
         Pages { inner, stop }
     }
 
@@ -270,136 +282,6 @@ impl Stream for Records {
                 Poll::Pending => return Poll::Pending,
             }
         }
-    }
-}
-
-/// A fingerprint of what a request asks for, to notice a paginator asking twice.
-fn fingerprint(request: &Request) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    request.method().as_str().hash(&mut h);
-    request.full_url().as_str().hash(&mut h);
-    match request.body() {
-        Some(Body::Json(v)) => v.to_string().hash(&mut h),
-        Some(Body::Form(f)) => f.hash(&mut h),
-        None => {}
-    }
-    h.finish()
-}
-
-fn walk(
-    p: Paginate,
-    stop: Arc<Mutex<Option<StopReason>>>,
-) -> impl Stream<Item = Result<Page>> + Send {
-    async_stream::try_stream! {
-        let Paginate { client, parts, paginator, data_selector, hooks, max_pages, max_records } = p;
-        let client = client?;
-        let (mut request, ctx) = client.prepare(parts)?;
-        let mut selector: Option<Arc<Selector>> = match data_selector {
-            Some(s) => Some(Arc::new(s?)),
-            None => client.inner.data_selector.clone().map(Arc::new),
-        };
-        // Without a paginator, a placeholder sends the first request as given; the real one is
-        // detected from the first response.
-        let (mut paginator, mut detect_paginator): (Box<dyn Paginator>, bool) =
-            match paginator.or_else(|| client.inner.paginator.clone()) {
-                Some(p) => (p, false),
-                None => (Box::new(SinglePagePaginator::new()), true),
-            };
-        paginator.validate()?;
-        paginator.init_request(&mut request)?;
-        let mut description = Arc::new(paginator.describe());
-        let start_url = ctx.redactor.url(&request.full_url());
-        let mut seen: HashSet<u64> = HashSet::new();
-        let mut pages = 0usize;
-        let mut records = 0usize;
-        let reason = loop {
-            // A zero limit allows no request at all.
-            if max_pages == Some(0) {
-                break StopReason::MaxPages(0);
-            }
-            if max_records == Some(0) {
-                break StopReason::MaxRecords(0);
-            }
-            if !seen.insert(fingerprint(&request)) {
-                Err(Error::PaginationLoop {
-                    url: ctx.redactor.url(&request.full_url()),
-                    what: format!("the request {} {}", request.method(), ctx.redactor.url(&request.full_url())),
-                })?;
-            }
-            let mut response = client.execute(&request, &ctx).await?;
-            let mut accepted = false;
-            let mut ignored = false;
-            for hook in &hooks {
-                match hook.call(&response) {
-                    HookAction::Continue => {}
-                    HookAction::Accept => accepted = true,
-                    HookAction::Ignore => {
-                        ignored = true;
-                        break;
-                    }
-                }
-            }
-            if ignored {
-                break StopReason::IgnoredByHook;
-            }
-            let status = response.status();
-            if !accepted && (status.is_client_error() || status.is_server_error()) {
-                Err(http_error(&response, client.inner.error_body))?;
-            }
-            let sel = match &selector {
-                Some(s) => Arc::clone(s),
-                None => {
-                    let s = Arc::new(detect::records(response.json()?));
-                    tracing::info!(data_selector = s.as_str(), "detected the records at `{}`", s.as_str());
-                    selector = Some(Arc::clone(&s));
-                    s
-                }
-            };
-            // The request as sent, before any paginator edits it.
-            let produced = request.clone();
-            if detect_paginator {
-                detect_paginator = false;
-                paginator = detect::for_walk(&request, &response, &sel);
-                // Sets the paginator's state from the request that was sent (e.g. `page=1` as the
-                // body reported it), so that `update_state` continues from there.
-                paginator.init_request(&mut request)?;
-                description = Arc::new(paginator.describe());
-            }
-            let plan = {
-                let body = response.json()?;
-                let plan = sel.plan(body);
-                let view = selector::view(body, &plan);
-                paginator.update_state(&response, Some(&view))?;
-                plan
-            };
-            let taken = selector::take(response.json_mut()?, plan);
-            response.forget_json();
-            paginator.update_request(&mut request)?;
-            pages += 1;
-            let mut page = Page::new(taken, produced, response, Arc::clone(&description), sel, pages);
-            let mut limit_hit = None;
-            if let Some(max) = max_records {
-                if records + page.len() >= max {
-                    page.truncate(max - records);
-                    limit_hit = Some(StopReason::MaxRecords(max));
-                }
-            }
-            records += page.len();
-            if limit_hit.is_none() && max_pages.is_some_and(|m| pages >= m) {
-                limit_hit = max_pages.map(StopReason::MaxPages);
-            }
-            yield page;
-            if let Some(reason) = limit_hit {
-                if paginator.has_next_page() {
-                    break reason;
-                }
-            }
-            if !paginator.has_next_page() {
-                break paginator.stop_reason().unwrap_or(StopReason::PaginatorDone);
-            }
-        };
-        tracing::info!(url = %start_url, pages, records, reason = %reason, "pagination of {start_url} stopped: {reason}");
-        *stop.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(reason);
     }
 }
 

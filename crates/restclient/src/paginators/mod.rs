@@ -123,6 +123,16 @@ pub trait Paginator: PaginatorClone + std::fmt::Debug + Send + Sync + 'static {
     fn is_computable(&self) -> bool {
         false
     }
+
+    /// For concurrent walks: moves this (copied) paginator one page ahead as if the current
+    /// page were full, and edits `request` into the request after it. `Ok(false)` when no
+    /// further page can be predicted (the total or maximum is reached, or the paginator cannot
+    /// predict at all). The real paginator still decides, page by page, where the walk ends.
+    #[doc(hidden)]
+    fn speculate(&mut self, request: &mut Request) -> Result<bool> {
+        let _ = request;
+        Ok(false)
+    }
 }
 
 /// Cloning into a box, so that a paginator can serve as a template. Implemented for every

@@ -217,6 +217,14 @@ impl Paginator for OffsetPaginator {
     fn is_computable(&self) -> bool {
         true
     }
+
+    fn speculate(&mut self, request: &mut Request) -> Result<bool> {
+        if !self.range.speculate() {
+            return Ok(false);
+        }
+        self.update_request(request)?;
+        Ok(true)
+    }
 }
 
 #[cfg(test)]

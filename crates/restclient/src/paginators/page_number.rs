@@ -196,6 +196,14 @@ impl Paginator for PageNumberPaginator {
     fn is_computable(&self) -> bool {
         true
     }
+
+    fn speculate(&mut self, request: &mut Request) -> Result<bool> {
+        if !self.range.speculate() {
+            return Ok(false);
+        }
+        self.update_request(request)?;
+        Ok(true)
+    }
 }
 
 #[cfg(test)]

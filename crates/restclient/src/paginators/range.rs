@@ -166,6 +166,22 @@ impl Range {
         Ok(())
     }
 
+    /// One step ahead without a response (see `Paginator::speculate`).
+    pub(crate) fn speculate(&mut self) -> bool {
+        if !self.has_next {
+            return false;
+        }
+        self.current += self.step;
+        let past_total = self
+            .total
+            .is_some_and(|t| self.current >= t + self.base_index);
+        let past_maximum = self.maximum.is_some_and(|m| self.current >= m);
+        if past_total || past_maximum {
+            self.has_next = false;
+        }
+        self.has_next
+    }
+
     fn finish(&mut self, reason: StopReason) {
         self.has_next = false;
         self.stop = Some(reason);

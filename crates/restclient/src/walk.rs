@@ -1,0 +1,356 @@
+//! The engine behind [`Paginate`](crate::Paginate): drives a paginator from page to page,
+//! serially or with several requests in flight.
+//!
+//! Serial walks follow dlt's loop: send → hooks and status check → select records →
+//! `update_state` → `update_request` → yield → `has_next_page`.
+//!
+//! Concurrent walks (`concurrency(n)` with n > 1) apply only to paginators whose next requests
+//! can be computed without the previous body (offset and page number). After the first page,
+//! a copy of the paginator *speculates* the following requests and up to n are in flight at once;
+//! responses are still processed strictly in order by the real paginator, which alone decides
+//! where the walk ends, so every stop rule works as in a serial walk. A speculated request that
+//! differs from the one the real paginator asks for is never used: the walk drops the window
+//! and goes on serially. Pages past the end (an empty page when the total is unknown) are
+//! discarded; dropping the window aborts the requests still in flight.
+
+use std::collections::{HashSet, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+
+use futures::Stream;
+use serde_json::Value;
+
+use crate::client::{CallContext, RestClient};
+use crate::detect;
+use crate::error::{Error, Result};
+use crate::hooks::{Hook, HookAction};
+use crate::page::Page;
+use crate::paginate::Paginate;
+use crate::paginators::{Paginator, SinglePagePaginator, StopReason};
+use crate::request::{Body, Request};
+use crate::response::Response;
+use crate::selector::{self, Selector};
+
+/// How many request and page fingerprints a walk remembers to notice a loop; older ones are
+/// forgotten, so memory stays bounded on endless walks (a loop longer than this goes unnoticed
+/// until `max_pages`).
+const LOOP_MEMORY: usize = 100_000;
+
+/// What a walk has seen, to notice a paginator asking for the same thing twice.
+#[derive(Debug, Default)]
+struct LoopGuard {
+    seen: HashSet<u64>,
+    order: VecDeque<u64>,
+}
+
+impl LoopGuard {
+    /// Remembers `key`; false when it was already there.
+    fn insert(&mut self, key: u64) -> bool {
+        if !self.seen.insert(key) {
+            return false;
+        }
+        self.order.push_back(key);
+        if self.order.len() > LOOP_MEMORY
+            && let Some(old) = self.order.pop_front()
+        {
+            self.seen.remove(&old);
+        }
+        true
+    }
+}
+
+/// A fingerprint of what a request asks for.
+fn request_key(request: &Request) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    0u8.hash(&mut h);
+    request.method().as_str().hash(&mut h);
+    request.full_url().as_str().hash(&mut h);
+    match request.body() {
+        Some(Body::Json(v)) => v.to_string().hash(&mut h),
+        Some(Body::Form(f)) => f.hash(&mut h),
+        None => {}
+    }
+    h.finish()
+}
+
+/// A fingerprint of a page body (kept apart from request keys).
+fn body_key(body: &[u8]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    1u8.hash(&mut h);
+    body.hash(&mut h);
+    h.finish()
+}
+
+/// What processing one response led to.
+enum Step {
+    /// A page, and the reason to stop after it, if any.
+    Page(Page, Option<StopReason>),
+    /// A hook ended the walk.
+    Ignored,
+}
+
+/// The state of one walk.
+struct Walker {
+    client: RestClient,
+    ctx: CallContext,
+    hooks: Vec<Hook>,
+    selector: Option<Arc<Selector>>,
+    paginator: Box<dyn Paginator>,
+    detect_paginator: bool,
+    description: Arc<Value>,
+    /// The next request the paginator asks for.
+    request: Request,
+    guard: LoopGuard,
+    pages: usize,
+    records: usize,
+    max_pages: Option<usize>,
+    max_records: Option<usize>,
+}
+
+impl Walker {
+    fn loop_error(&self, request: &Request, what: &str) -> Error {
+        let url = self.ctx.redactor.url(&request.full_url());
+        Error::PaginationLoop {
+            what: format!("{what} {} {url}", request.method()),
+            url,
+        }
+    }
+
+    /// Checks that `request` was not sent before in this walk.
+    fn check_request(&mut self, request: &Request) -> Result<()> {
+        if self.guard.insert(request_key(request)) {
+            Ok(())
+        } else {
+            Err(self.loop_error(request, "the request"))
+        }
+    }
+
+    /// Everything that follows a response: hooks, status, records, the paginator's steps, the
+    /// limits. `sent` is the request that produced `response`.
+    fn process(&mut self, sent: Request, mut response: Response) -> Result<Step> {
+        let mut accepted = false;
+        for hook in &self.hooks {
+            match hook.call(&response) {
+                HookAction::Continue => {}
+                HookAction::Accept => accepted = true,
+                HookAction::Ignore => return Ok(Step::Ignored),
+            }
+        }
+        let status = response.status();
+        if !accepted && (status.is_client_error() || status.is_server_error()) {
+            return Err(crate::paginate::http_error(
+                &response,
+                self.client.inner.error_body,
+            ));
+        }
+        let sel = match &self.selector {
+            Some(s) => Arc::clone(s),
+            None => {
+                let s = Arc::new(detect::records(response.json()?));
+                tracing::info!(
+                    data_selector = s.as_str(),
+                    "detected the records at `{}`",
+                    s.as_str()
+                );
+                self.selector = Some(Arc::clone(&s));
+                s
+            }
+        };
+        if self.detect_paginator {
+            self.detect_paginator = false;
+            self.paginator = detect::for_walk(&self.request, &response, &sel);
+            // Sets the paginator's state from the request that was sent (e.g. `page=1` as the
+            // body reported it), so that `update_state` continues from there.
+            self.paginator.init_request(&mut self.request)?;
+            self.description = Arc::new(self.paginator.describe());
+        }
+        let plan = {
+            let body = response.json()?;
+            let plan = sel.plan(body);
+            let view = selector::view(body, &plan);
+            // A range API that ignores its page parameter answers the same page forever: the
+            // same non-empty body twice is a loop, not data.
+            if self.paginator.is_computable()
+                && !view.is_empty()
+                && !self.guard.insert(body_key(response.bytes()))
+            {
+                return Err(self.loop_error(&sent, "the same page body came back for"));
+            }
+            self.paginator.update_state(&response, Some(&view))?;
+            plan
+        };
+        let taken = selector::take(response.json_mut()?, plan);
+        response.forget_json();
+        self.paginator.update_request(&mut self.request)?;
+        self.pages += 1;
+        let mut page = Page::new(
+            taken,
+            sent,
+            response,
+            Arc::clone(&self.description),
+            sel,
+            self.pages,
+        );
+        let mut stop = None;
+        if let Some(max) = self.max_records
+            && self.records + page.len() >= max
+        {
+            page.truncate(max - self.records);
+            stop = Some(StopReason::MaxRecords(max));
+        }
+        self.records += page.len();
+        if stop.is_none()
+            && let Some(max) = self.max_pages
+            && self.pages >= max
+        {
+            stop = Some(StopReason::MaxPages(max));
+        }
+        if !self.paginator.has_next_page() {
+            // The paginator's own reason wins over a limit reached on the same page.
+            stop = Some(
+                self.paginator
+                    .stop_reason()
+                    .unwrap_or(StopReason::PaginatorDone),
+            );
+        }
+        Ok(Step::Page(page, stop))
+    }
+}
+
+/// A request sent on its own task, so that it progresses while the consumer holds a page; the
+/// task is aborted when this is dropped.
+struct InFlight {
+    request: Request,
+    task: tokio::task::JoinHandle<Result<Response>>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl InFlight {
+    fn spawn(client: &RestClient, ctx: &CallContext, request: Request) -> InFlight {
+        let (client, ctx, to_send) = (client.clone(), ctx.clone(), request.clone());
+        let task = tokio::spawn(async move {
+            let response = client.execute(&to_send, &ctx).await?;
+            // Parse on this task: with several requests in flight, parsing runs in parallel
+            // with the consumer. An unparsable body is reported when the page is processed.
+            let _ = response.json();
+            Ok(response)
+        });
+        InFlight { request, task }
+    }
+
+    async fn finish(mut self) -> Result<(Request, Response)> {
+        let joined = (&mut self.task).await;
+        let request = self.request.clone();
+        match joined {
+            Ok(result) => result.map(|response| (request, response)),
+            Err(e) => Err(Error::InvalidRequest(format!(
+                "a concurrent request task failed: {e}"
+            ))),
+        }
+    }
+}
+
+/// Walks the pages of one call.
+pub(crate) fn walk(
+    settings: Paginate,
+    stop_slot: Arc<Mutex<Option<StopReason>>>,
+) -> impl Stream<Item = Result<Page>> + Send {
+    async_stream::try_stream! {
+        let Paginate { client, parts, paginator, data_selector, hooks, max_pages, max_records, concurrency } = settings;
+        let client = client?;
+        let (mut request, ctx) = client.prepare(parts)?;
+        let selector: Option<Arc<Selector>> = match data_selector {
+            Some(s) => Some(Arc::new(s?)),
+            None => client.inner.data_selector.clone().map(Arc::new),
+        };
+        // Without a paginator, a placeholder sends the first request as given; the real one is
+        // detected from the first response.
+        let (mut paginator, detect_paginator): (Box<dyn Paginator>, bool) =
+            match paginator.or_else(|| client.inner.paginator.clone()) {
+                Some(p) => (p, false),
+                None => (Box::new(SinglePagePaginator::new()), true),
+            };
+        paginator.validate()?;
+        paginator.init_request(&mut request)?;
+        let start_url = ctx.redactor.url(&request.full_url());
+        let description = Arc::new(paginator.describe());
+        let mut w = Walker {
+            client,
+            ctx,
+            hooks,
+            selector,
+            paginator,
+            detect_paginator,
+            description,
+            request,
+            guard: LoopGuard::default(),
+            pages: 0,
+            records: 0,
+            max_pages,
+            max_records,
+        };
+        // The window of speculated requests, oldest first, and the paginator copy that
+        // speculates them (once the first page has set its state).
+        let mut window: VecDeque<InFlight> = VecDeque::new();
+        let mut speculator: Option<(Box<dyn Paginator>, Request)> = None;
+        let reason = 'walk: loop {
+            if max_pages == Some(0) {
+                break StopReason::MaxPages(0);
+            }
+            if max_records == Some(0) {
+                break StopReason::MaxRecords(0);
+            }
+            let (sent, response) = match window.pop_front() {
+                Some(next) if request_key(&next.request) == request_key(&w.request) => {
+                    let sent = w.request.clone();
+                    w.check_request(&sent)?;
+                    let (_, response) = next.finish().await?;
+                    (sent, response)
+                }
+                other => {
+                    if other.is_some() {
+                        tracing::debug!("the paginator asked for another request than speculated; going on serially");
+                        window.clear();
+                        speculator = None;
+                    }
+                    let sent = w.request.clone();
+                    w.check_request(&sent)?;
+                    let response = w.client.execute(&sent, &w.ctx).await?;
+                    (sent, response)
+                }
+            };
+            let step = w.process(sent, response)?;
+            let (page, stop) = match step {
+                Step::Ignored => break StopReason::IgnoredByHook,
+                Step::Page(page, stop) => (page, stop),
+            };
+            if stop.is_none() && concurrency > 1 && w.paginator.is_computable() {
+                if speculator.is_none() && w.pages == 1 {
+                    speculator = Some((w.paginator.clone(), w.request.clone()));
+                    window.push_back(InFlight::spawn(&w.client, &w.ctx, w.request.clone()));
+                }
+                if let Some((spec, spec_request)) = &mut speculator {
+                    while window.len() < concurrency {
+                        match spec.speculate(spec_request) {
+                            Ok(true) => window.push_back(InFlight::spawn(&w.client, &w.ctx, spec_request.clone())),
+                            _ => break,
+                        }
+                    }
+                }
+            }
+            yield page;
+            if let Some(reason) = stop {
+                break 'walk reason;
+            }
+        };
+        // Requests past the end are abandoned.
+        drop(window);
+        tracing::info!(url = %start_url, pages = w.pages, records = w.records, reason = %reason, "pagination of {start_url} stopped after {} pages and {} records: {reason}", w.pages, w.records);
+        *stop_slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(reason);
+    }
+}
