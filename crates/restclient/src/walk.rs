@@ -81,13 +81,9 @@ fn body_key(body: &[u8]) -> u64 {
     h.finish()
 }
 
-/// What processing one response led to.
-enum Step {
-    /// A page, and the reason to stop after it, if any.
-    Page(Page, Option<StopReason>),
-    /// A hook ended the walk.
-    Ignored,
-}
+/// What processing one response led to: a page and the reason to stop after it, if any; or
+/// `None` when a hook ended the walk.
+type Step = Option<(Page, Option<StopReason>)>;
 
 /// The state of one walk.
 struct Walker {
@@ -133,7 +129,7 @@ impl Walker {
             match hook.call(&response) {
                 HookAction::Continue => {}
                 HookAction::Accept => accepted = true,
-                HookAction::Ignore => return Ok(Step::Ignored),
+                HookAction::Ignore => return Ok(None),
             }
         }
         let status = response.status();
@@ -213,7 +209,7 @@ impl Walker {
                     .unwrap_or(StopReason::PaginatorDone),
             );
         }
-        Ok(Step::Page(page, stop))
+        Ok(Some((page, stop)))
     }
 }
 
@@ -325,9 +321,8 @@ pub(crate) fn walk(
                 }
             };
             let step = w.process(sent, response)?;
-            let (page, stop) = match step {
-                Step::Ignored => break StopReason::IgnoredByHook,
-                Step::Page(page, stop) => (page, stop),
+            let Some((page, stop)) = step else {
+                break StopReason::IgnoredByHook;
             };
             if stop.is_none() && concurrency > 1 && w.paginator.is_computable() {
                 if speculator.is_none() && w.pages == 1 {
