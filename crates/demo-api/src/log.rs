@@ -53,15 +53,48 @@ impl RecordedRequest {
     }
 }
 
-/// Shared, append-only (until cleared) list of received requests.
+/// Shared, append-only (until cleared) list of received requests, and a gauge of the requests
+/// being handled at once.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct RequestLog(Arc<Mutex<Vec<RecordedRequest>>>);
+pub(crate) struct RequestLog {
+    requests: Arc<Mutex<Vec<RecordedRequest>>>,
+    in_flight: Arc<InFlight>,
+}
+
+/// How many requests are being handled now, and the most at any time.
+#[derive(Debug, Default)]
+struct InFlight {
+    now: std::sync::atomic::AtomicUsize,
+    max: std::sync::atomic::AtomicUsize,
+}
+
+/// Counts a request as in flight until dropped.
+pub(crate) struct InFlightGuard(Arc<InFlight>);
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
 
 impl RequestLog {
     /// Locks the list. A poisoned lock is still usable: the list is only ever
     /// pushed to or cleared, so a panic elsewhere cannot leave it inconsistent.
     fn lock(&self) -> MutexGuard<'_, Vec<RecordedRequest>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.requests.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Marks a request as being handled until the guard is dropped.
+    pub(crate) fn enter(&self) -> InFlightGuard {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.in_flight.now.fetch_add(1, SeqCst) + 1;
+        self.in_flight.max.fetch_max(now, SeqCst);
+        InFlightGuard(Arc::clone(&self.in_flight))
+    }
+
+    /// The most requests handled at once since the start (or the last clear).
+    pub(crate) fn max_in_flight(&self) -> usize {
+        self.in_flight.max.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub(crate) fn push(&self, request: RecordedRequest) {
@@ -74,6 +107,9 @@ impl RequestLog {
 
     pub(crate) fn clear(&self) {
         self.lock().clear();
+        self.in_flight
+            .max
+            .store(0, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -108,6 +144,7 @@ pub(crate) async fn record_request(
             .collect(),
         body: bytes.to_vec(),
     });
+    let _in_flight = state.log.enter();
     let delay = state.next_delay();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;

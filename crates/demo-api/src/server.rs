@@ -102,6 +102,12 @@ impl DemoServer {
         self.log.snapshot()
     }
 
+    /// The most requests the server was handling at the same moment (since the start or the
+    /// last [`clear_requests`](Self::clear_requests)): how concurrent a client really was.
+    pub fn max_in_flight(&self) -> usize {
+        self.log.max_in_flight()
+    }
+
     /// Forgets all recorded requests.
     pub fn clear_requests(&self) {
         self.log.clear();

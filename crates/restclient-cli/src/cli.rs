@@ -118,6 +118,10 @@ pub(crate) struct WalkArgs {
     /// Stop after this many records.
     #[arg(long = "max-records", value_name = "N")]
     pub(crate) max_records: Option<usize>,
+    /// Requests in flight at once for offset and page-number walks (link and cursor walks
+    /// stay serial: each request needs the previous response).
+    #[arg(long = "concurrency", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) concurrency: u16,
 }
 
 /// Options of every subcommand.

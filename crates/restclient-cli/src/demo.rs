@@ -23,6 +23,7 @@ struct Style {
     paginator: Box<dyn Paginator>,
     selector: &'static str,
     body: Option<serde_json::Value>,
+    concurrency: usize,
 }
 
 fn styles(page_size: u64) -> Vec<Style> {
@@ -35,6 +36,16 @@ fn styles(page_size: u64) -> Vec<Style> {
             paginator: Box::new(OffsetPaginator::new(limit)),
             selector: "items",
             body: None,
+            concurrency: 1,
+        },
+        Style {
+            name: "offset_concurrent",
+            path: "/offset",
+            method: Method::GET,
+            paginator: Box::new(OffsetPaginator::new(limit)),
+            selector: "items",
+            body: None,
+            concurrency: 8,
         },
         Style {
             name: "offset_no_total",
@@ -43,6 +54,7 @@ fn styles(page_size: u64) -> Vec<Style> {
             paginator: Box::new(OffsetPaginator::new(limit).without_total()),
             selector: "items",
             body: None,
+            concurrency: 1,
         },
         Style {
             name: "page_number",
@@ -55,6 +67,7 @@ fn styles(page_size: u64) -> Vec<Style> {
             ),
             selector: "data",
             body: None,
+            concurrency: 1,
         },
         Style {
             name: "json_link",
@@ -63,6 +76,7 @@ fn styles(page_size: u64) -> Vec<Style> {
             paginator: Box::new(JsonLinkPaginator::new()),
             selector: "data",
             body: None,
+            concurrency: 1,
         },
         Style {
             name: "header_link",
@@ -71,6 +85,7 @@ fn styles(page_size: u64) -> Vec<Style> {
             paginator: Box::new(HeaderLinkPaginator::new()),
             selector: "$",
             body: None,
+            concurrency: 1,
         },
         Style {
             name: "cursor",
@@ -79,6 +94,7 @@ fn styles(page_size: u64) -> Vec<Style> {
             paginator: Box::new(JsonResponseCursorPaginator::new()),
             selector: "items",
             body: None,
+            concurrency: 1,
         },
         Style {
             name: "header_cursor",
@@ -87,6 +103,7 @@ fn styles(page_size: u64) -> Vec<Style> {
             paginator: Box::new(HeaderCursorPaginator::new()),
             selector: "$",
             body: None,
+            concurrency: 1,
         },
         Style {
             name: "post_body_cursor",
@@ -99,6 +116,7 @@ fn styles(page_size: u64) -> Vec<Style> {
             ),
             selector: "results",
             body: Some(json!({"query": "demo"})),
+            concurrency: 1,
         },
     ]
 }
@@ -129,7 +147,8 @@ pub(crate) async fn run(
             .paginate(style.path)
             .method(style.method)
             .boxed_paginator(style.paginator)
-            .data_selector(style.selector);
+            .data_selector(style.selector)
+            .concurrency(style.concurrency);
         if let Some(body) = style.body {
             walk = walk.json(body);
         }

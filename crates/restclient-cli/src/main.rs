@@ -216,7 +216,7 @@ fn walk(
     if let Some(n) = walk.max_records {
         p = p.max_records(n);
     }
-    Ok(p)
+    Ok(p.concurrency(usize::from(walk.concurrency)))
 }
 
 async fn paginate(

@@ -512,3 +512,33 @@ fn config_file_sets_retries_and_bad_keys_are_named() {
                 .and(predicate::str::contains("config.toml")),
         );
 }
+
+#[test]
+fn concurrency_flag_keeps_order_and_completeness() {
+    let demo = Demo::start(333, 10);
+    let out = restclient()
+        .args([
+            "paginate",
+            &format!("{}/offset", demo.url),
+            "--paginator",
+            r#"{"type":"offset","limit":10}"#,
+        ])
+        .args(["--data-selector", "items", "--concurrency", "8"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let ids: Vec<u64> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("json")["id"]
+                .as_u64()
+                .expect("id")
+        })
+        .collect();
+    assert_eq!(ids, (1..=333).collect::<Vec<_>>(), "in order, each once");
+    assert_eq!(demo._server.requests().len(), 34);
+    restclient()
+        .args(["paginate", &demo.url, "--concurrency", "0"])
+        .assert()
+        .code(2);
+}
