@@ -1,7 +1,7 @@
 //! Concurrent walks: several requests in flight, pages still in order, no record lost or
-#![allow(clippy::unwrap_used)]
 //! duplicated, every stop rule as in a serial walk. The demo API answers with a random
 //! (seeded) latency per request, so responses finish out of order.
+#![allow(clippy::unwrap_used)]
 
 mod support;
 
