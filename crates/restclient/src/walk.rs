@@ -106,8 +106,16 @@ struct Walker {
 impl Walker {
     fn loop_error(&self, request: &Request, what: &str) -> Error {
         let url = self.ctx.redactor.url(&request.full_url());
+        // A cursor in a JSON body does not show in the URL: name the body too.
+        let body = match request.body() {
+            Some(Body::Json(v)) => {
+                let text = crate::paginators::preview(v);
+                format!(" with body {}", self.ctx.redactor.text(&text))
+            }
+            _ => String::new(),
+        };
         Error::PaginationLoop {
-            what: format!("{what} {} {url}", request.method()),
+            what: format!("{what} {} {url}{body}", request.method()),
             url,
         }
     }

@@ -2,6 +2,8 @@
 //! invariants.
 
 use proptest::prelude::*;
+use restclient::config::RuntimeConfig;
+use restclient::detect;
 use restclient::paginators::{HeaderLinkPaginator, JsonLinkPaginator, Paginator, from_config};
 use restclient::request::{Request, join_url};
 use restclient::response::Response;
@@ -25,6 +27,63 @@ fn json_value() -> impl Strategy<Value = Value> {
                 .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
+}
+
+/// Bodies shaped like API envelopes: pagination keys with link-, cursor- and number-like values.
+fn api_body() -> impl Strategy<Value = Value> {
+    let keys = prop::sample::select(vec![
+        "next",
+        "next_cursor",
+        "nextPageToken",
+        "@odata.nextLink",
+        "page",
+        "current_page",
+        "total_pages",
+        "totalPages",
+        "last_page",
+        "offset",
+        "limit",
+        "total",
+        "startAt",
+        "maxResults",
+        "has_more",
+        "hasMore",
+        "cursor",
+        "links",
+        "_links",
+        "paging",
+        "meta",
+        "pagination",
+        "data",
+        "items",
+        "results",
+        "value",
+        "object",
+        "number",
+    ]);
+    let value = prop_oneof![
+        json_value(),
+        "(https?://h\\.example)?/[a-z]{0,5}(\\?page=[0-9])?".prop_map(Value::from),
+        "[A-Za-z0-9]{0,10}".prop_map(Value::from),
+        (-3i64..50).prop_map(Value::from),
+    ];
+    let leaf = prop::collection::btree_map(keys.clone(), value.clone(), 0..7);
+    (
+        leaf,
+        prop::collection::btree_map(
+            keys,
+            prop::collection::btree_map("[a-z_]{1,6}", value, 0..4),
+            0..3,
+        ),
+    )
+        .prop_map(|(a, b)| {
+            let mut map: serde_json::Map<String, Value> =
+                a.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            for (k, inner) in b {
+                map.insert(k.to_owned(), Value::Object(inner.into_iter().collect()));
+            }
+            Value::Object(map)
+        })
 }
 
 proptest! {
@@ -117,5 +176,34 @@ proptest! {
         req.set_param("page", 2);
         let debug = format!("{req:?}");
         prop_assert!(!debug.contains(&secret), "{}", debug);
+    }
+
+    #[test]
+    fn detection_never_panics_and_its_descriptions_round_trip(body in prop_oneof![json_value(), api_body()], link in prop_oneof![".{0,40}", "<(https?://h\\.example)?/[a-z?=0-9]{0,8}>; rel=\"(next|prev|NEXT)\""]) {
+        let headers = vec![("Link", link.as_str())];
+        let response = Response::from_parts(200, headers, "https://h.example/items?page=1", body.to_string().into_bytes())
+            .or_else(|_| Response::from_parts(200, vec![], "https://h.example/items?page=1", body.to_string().into_bytes()))
+            .unwrap();
+        let selector = detect::records(&body);
+        let _ = selector.records(&body);
+        if let Some(found) = detect::paginator(&response) {
+            let description = found.paginator.describe();
+            let rebuilt = from_config(&description);
+            prop_assert!(rebuilt.is_ok(), "{} does not round-trip: {:?}", description, rebuilt.err());
+        }
+    }
+
+    #[test]
+    fn config_parsing_never_panics(toml_text in "(\\[runtime\\]\n)?([a-z_]{1,30} = (-?[0-9.]{1,8}|\"[a-z]{0,6}\"|true|\\[\\]|\\{\\})\n){0,4}", key in "RUNTIME__[A-Z_]{1,30}", value in ".{0,12}") {
+        let mut config = RuntimeConfig::default();
+        let _ = config.merge_toml(&toml_text, "prop.toml");
+        let mut config = RuntimeConfig::default();
+        let _ = config.merge_env([(key, value)]);
+    }
+
+    #[test]
+    fn arbitrary_config_text_never_panics(text in ".{0,120}") {
+        let mut config = RuntimeConfig::default();
+        let _ = config.merge_toml(&text, "prop.toml");
     }
 }

@@ -108,6 +108,24 @@ impl Range {
         data: Option<&[Value]>,
     ) -> Result<()> {
         if self.stop_after_empty_page && data.is_none_or(<[Value]>::is_empty) {
+            if let Some(total) = self.total
+                && self.current < total + self.base_index
+            {
+                tracing::warn!(
+                    paginator = self.class,
+                    total,
+                    "the walk stops on an empty page at {} {} although the API reported a total of {total} {}: \
+                     the walk may be incomplete ({})",
+                    if self.items == "pages" {
+                        "page"
+                    } else {
+                        "offset"
+                    },
+                    self.current,
+                    self.items,
+                    response.redacted_url()
+                );
+            }
             self.finish(StopReason::EmptyPage);
             return Ok(());
         }
