@@ -29,12 +29,13 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use crate::auth::Auth;
+use crate::config::RuntimeConfig;
 use crate::error::{Error, Result};
 use crate::hooks::Hook;
 use crate::page::Page;
 use crate::paginators::{Paginator, StopReason};
 use crate::response::Response;
-use crate::retry::RetryPolicy;
+use crate::retry::{Outcome, RetryPolicy};
 
 /// The runtime a blocking client drives its requests on.
 #[derive(Debug)]
@@ -120,8 +121,12 @@ impl RestClientBuilder {
         fn data_selector(selector: &str);
         /// See [`crate::RestClientBuilder::http_client`].
         fn http_client(client: reqwest::Client);
+        /// See [`crate::RestClientBuilder::config`].
+        fn config(config: RuntimeConfig);
         /// See [`crate::RestClientBuilder::retry`].
         fn retry(policy: RetryPolicy);
+        /// See [`crate::RestClientBuilder::retry_if`].
+        fn retry_if(f: impl Fn(&Outcome<'_>) -> bool + Send + Sync + 'static);
         /// See [`crate::RestClientBuilder::timeout`].
         fn timeout(timeout: Duration);
     }
@@ -201,12 +206,22 @@ impl RequestBuilder {
         fn param(name: &str, value: &str);
         /// See [`crate::RequestBuilder::header`].
         fn header(name: &str, value: &str);
+        /// See [`crate::RequestBuilder::headers`].
+        fn headers(headers: HeaderMap);
         /// See [`crate::RequestBuilder::json`].
         fn json(body: Value);
         /// See [`crate::RequestBuilder::auth`].
         fn auth(auth: impl Auth);
         /// See [`crate::RequestBuilder::without_auth`].
         fn without_auth();
+    }
+
+    /// Adds query parameters; see [`crate::RequestBuilder::params`].
+    pub fn params(self, params: &[(&str, &str)]) -> Self {
+        Self {
+            inner: self.inner.params(params.iter().copied()),
+            ..self
+        }
     }
 
     /// A form body.
@@ -245,6 +260,8 @@ impl Paginate {
         fn json(body: Value);
         /// See [`crate::Paginate::header`].
         fn header(name: &str, value: &str);
+        /// See [`crate::Paginate::headers`].
+        fn headers(headers: HeaderMap);
         /// See [`crate::Paginate::auth`].
         fn auth(auth: impl Auth);
         /// See [`crate::Paginate::without_auth`].
@@ -263,6 +280,14 @@ impl Paginate {
         fn max_records(n: usize);
         /// See [`crate::Paginate::concurrency`].
         fn concurrency(n: usize);
+    }
+
+    /// Adds query parameters; see [`crate::Paginate::params`].
+    pub fn params(self, params: &[(&str, &str)]) -> Self {
+        Self {
+            inner: self.inner.params(params.iter().copied()),
+            ..self
+        }
     }
 
     /// A form body.

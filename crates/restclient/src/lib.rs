@@ -1,43 +1,15 @@
-//! restclient pulls records out of REST APIs: it walks every page, selects the records from each
-//! response with a JSONPath selector, signs and retries requests, and streams pages to the
-//! caller. Its model is dlt's Python `RESTClient`.
-//!
-//! ```no_run
-//! use futures::TryStreamExt;
-//! use restclient::{RestClient, Value, paginators::OffsetPaginator};
-//!
-//! # async fn run() -> restclient::Result<()> {
-//! let client = RestClient::builder("https://api.example.com")
-//!     .paginator(OffsetPaginator::new(100).total_path("total"))
-//!     .data_selector("items")
-//!     .build()?;
-//!
-//! // Page by page:
-//! let mut pages = client.paginate("/posts").pages();
-//! while let Some(page) = pages.try_next().await? {
-//!     for record in &page {
-//!         println!("{}", record["id"]);
-//!     }
-//! }
-//!
-//! // Or every record at once:
-//! let all: Vec<Value> = client.paginate("/posts").records().try_collect().await?;
-//!
-//! // Or without a client:
-//! let first = restclient::paginate("https://api.example.com/posts").pages().try_next().await?;
-//! # Ok(()) }
-//! ```
-//!
-//! Without a paginator, the walk detects one from the first response (a `Link` header, a next
-//! link or cursor in the body, page numbers, offsets; see [`detect`]) and continues from the
-//! second request on: a 1-based page API is not asked for page 1 twice, and its last page is
-//! fetched. Without a data selector, the records are found the same way. Each decision is logged
-//! at INFO; a list response with no pagination is fetched as one page with a WARN.
-
-#![cfg_attr(not(test), warn(missing_docs))]
+#![doc = include_str!("docs/overview.md")]
+#![doc = include_str!("docs/client.md")]
+#![doc = include_str!("docs/paginating.md")]
+#![doc = include_str!("docs/auth.md")]
+#![doc = include_str!("docs/advanced.md")]
+#![doc = include_str!("docs/differences.md")]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
 mod client;
 pub mod config;

@@ -99,3 +99,89 @@ fn a_client_built_outside_fails_cleanly_inside() {
     // Dropping the client's runtime inside another runtime must not panic either.
     rt.block_on(async move { drop(client) });
 }
+
+#[test]
+fn runtime_config_retry_conditions_params_and_headers_reach_the_async_client() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use restclient::config::RuntimeConfig;
+    use restclient::header::{HeaderMap, HeaderValue};
+    use restclient::retry::Outcome;
+
+    // Every request answers 503: the config's 2 attempts are all the client makes.
+    let down = DemoServer::builder().unavailable_every(1).spawn().unwrap();
+    let config = RuntimeConfig {
+        request_max_attempts: 2,
+        request_backoff_factor: 0.001,
+        request_max_retry_delay: Duration::from_millis(10),
+        ..RuntimeConfig::default()
+    };
+    let client = RestClient::builder(down.url())
+        .config(config.clone())
+        .build()
+        .unwrap();
+    let r = client.get("/offset").unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.attempts(), 2);
+    assert_eq!(down.requests().len(), 2);
+
+    // A retry condition: a 404 is retried too, and the condition sees every attempt.
+    let server = DemoServer::builder().records(3).spawn().unwrap();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&seen);
+    let client = RestClient::builder(server.url())
+        .config(config)
+        .retry_if(move |o: &Outcome<'_>| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            o.status() == Some(StatusCode::NOT_FOUND)
+        })
+        .build()
+        .unwrap();
+    assert_eq!(client.get("/posts/99").unwrap().attempts(), 2);
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
+
+    // Params and a header map on a request and on a walk.
+    let mut headers = HeaderMap::new();
+    headers.insert("x-trace", HeaderValue::from_static("t1"));
+    let echo = client
+        .request(Method::GET, "/echo")
+        .params(&[("a", "1"), ("b", "2")])
+        .headers(headers.clone())
+        .send()
+        .unwrap();
+    let body = echo.json().unwrap();
+    assert_eq!(body["query"], serde_json::json!([["a", "1"], ["b", "2"]]));
+    assert_eq!(body["headers"]["x-trace"], "t1");
+
+    server.clear_requests();
+    let records: Vec<_> = client
+        .paginate("/offset")
+        .paginator(OffsetPaginator::new(2))
+        .data_selector("items")
+        .params(&[("sort", "id")])
+        .headers(headers)
+        .records()
+        .collect::<restclient::Result<_>>()
+        .unwrap();
+    assert_eq!(records.len(), 3);
+    let requests = server.requests();
+    let seen: Vec<_> = requests
+        .iter()
+        .map(|r| (r.path_and_query(), r.header("x-trace").map(str::to_owned)))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "/offset?sort=id&offset=0&limit=2".to_owned(),
+                Some("t1".to_owned())
+            ),
+            (
+                "/offset?sort=id&offset=2&limit=2".to_owned(),
+                Some("t1".to_owned())
+            ),
+        ]
+    );
+}
