@@ -18,7 +18,8 @@ pub struct DemoConfig {
     pub page_size: u64,
     /// Artificial delay applied to every request before it is handled. Default zero.
     pub latency: Duration,
-    /// Injected faults (503, 429, bodies cut short, stalls). Default: none.
+    /// Injected faults (503, 429, bodies cut short, stalls, resets, malformed JSON, HTML, empty
+    /// 204s). Default: none.
     pub faults: Faults,
     /// The credentials the `/auth/...` routes and `POST /oauth/token` accept.
     /// Default [`DemoCredentials::default`].
