@@ -176,11 +176,36 @@ impl Response {
     ///
     /// # Errors
     /// [`Error::UnexpectedResponse`] naming the URL when the body is not JSON (an empty body, an
-    /// HTML page, invalid UTF-8).
+    /// HTML page, invalid UTF-8). The message says what was found, with the status and the
+    /// `Content-Type`, e.g. `expected a JSON body, got an empty body (204 No Content)`.
+    ///
+    /// ```
+    /// use restclient::response::Response;
+    /// let html = Response::from_parts(200, vec![("Content-Type", "text/html")], "https://h/x",
+    ///                                 b"<html>busy</html>".to_vec()).unwrap();
+    /// let e = html.json().unwrap_err().to_string();
+    /// assert!(e.starts_with("unexpected response from https://h/x: expected a JSON body"));
+    /// assert!(e.ends_with("starting with `<html>busy</html>` (200 OK, Content-Type: text/html)"));
+    /// ```
     pub fn json(&self) -> Result<&Value> {
         match self.json.get_or_init(|| parse_json(&self.body)) {
             Ok(v) => Ok(v),
-            Err(reason) => Err(self.unexpected(reason.clone())),
+            Err(reason) => Err(self.unexpected(format!("{reason} ({})", self.status_and_type()))),
+        }
+    }
+
+    /// `200 OK, Content-Type: text/html`, or `204 No Content` without a `Content-Type`: what an
+    /// error about the body shows of the answer, so that an HTML page or a 204 is recognised.
+    fn status_and_type(&self) -> String {
+        let status = format!(
+            "{} {}",
+            self.status.as_str(),
+            self.status.canonical_reason().unwrap_or("")
+        );
+        let status = status.trim_end();
+        match self.header("content-type") {
+            Some(t) => format!("{status}, Content-Type: {t}"),
+            None => status.to_owned(),
         }
     }
 
@@ -264,6 +289,23 @@ mod tests {
         assert!(e.contains("<html>"), "{e}");
         assert!(!e.contains("SECRET"), "{e}");
         let r = Response::from_parts(204, vec![], "https://h/", vec![]).unwrap();
-        assert!(r.json().unwrap_err().to_string().contains("empty body"));
+        assert_eq!(
+            r.json().unwrap_err().to_string(),
+            "unexpected response from https://h/: expected a JSON body, got an empty body (204 No Content)"
+        );
+        let r = Response::from_parts(
+            599,
+            vec![("content-type", "text/plain")],
+            "https://h/",
+            b"x".to_vec(),
+        )
+        .unwrap();
+        assert!(
+            r.json()
+                .unwrap_err()
+                .to_string()
+                .ends_with("`x` (599, Content-Type: text/plain)"),
+            "an unknown status has no reason phrase"
+        );
     }
 }
