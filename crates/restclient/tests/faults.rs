@@ -312,3 +312,39 @@ async fn an_api_that_sends_html_while_busy_can_opt_in_to_retrying_it() {
     let walk = try_walk((STYLES[0].paginate)(&client)).await;
     assert_complete("offset with retry_if(text/html)", &walk, &server.requests());
 }
+
+#[tokio::test]
+async fn a_connection_closed_every_time_is_a_connect_error_naming_the_url_after_max_attempts() {
+    let server = DemoServer::builder().reset_every(1).start().await.unwrap();
+    let client = RestClient::builder(server.url())
+        .config(restclient::config::RuntimeConfig {
+            request_max_attempts: 3,
+            ..quick_config()
+        })
+        .build()
+        .unwrap();
+    let walk = try_walk((STYLES[4].paginate)(&client)).await;
+    assert!(walk.pages.is_empty());
+    let error = walk.error();
+    // Lost before any answer: classed with connection failures, hence retried.
+    assert!(
+        error.is_transport(restclient::TransportKind::Connect),
+        "{error:?}"
+    );
+    assert!(restclient::retry::RetryPolicy::is_retryable_error(error));
+    let text = error.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "connection failed for GET {}/cursor?api_key=***: ",
+            server.url()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("connection closed before message completed"),
+        "{text}"
+    );
+    assert!(text.ends_with("(after 3 attempts)"), "{text}");
+    assert!(!text.contains(SECRET), "{text}");
+    assert_eq!(server.requests().len(), 3);
+}
