@@ -147,9 +147,10 @@ impl Range {
                 }
             }
         }
-        self.current += self.step;
+        // Saturating: an enormous total (or start) from the server must not overflow.
+        self.current = self.current.saturating_add(self.step);
         if let Some(total) = self.total
-            && self.current >= total + self.base_index
+            && self.current >= total.saturating_add(self.base_index)
         {
             self.finish(StopReason::TotalReached { total });
         } else if let Some(maximum) = self.maximum
@@ -198,13 +199,23 @@ impl Range {
             Value::String(s) => s.trim().parse::<i64>().ok(),
             _ => None,
         };
-        parsed.ok_or_else(|| {
+        let total = parsed.ok_or_else(|| {
             response.unexpected(format!(
                 "`{path}` is not an `int` in the response in `{}`: expected an integer, got `{}`",
                 self.class,
                 preview(v)
             ))
-        })
+        })?;
+        // dlt would stop after this page on a negative total; that hides a broken response.
+        if total < 0 {
+            return Err(response.unexpected(format!(
+                "`{path}` is negative in the response in `{}`: expected a number of {} (0 or more), got `{}`",
+                self.class,
+                self.items,
+                preview(v)
+            )));
+        }
+        Ok(total)
     }
 
     /// Common keys of the `rest_api` description.
