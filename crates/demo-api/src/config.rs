@@ -22,7 +22,8 @@ pub struct DemoConfig {
     /// generator, so runs repeat), to shuffle the order in which concurrent responses finish.
     /// Default zero.
     pub latency_jitter: Duration,
-    /// Injected faults (503, 429, bodies cut short, stalls). Default: none.
+    /// Injected faults (503, 429, bodies cut short, stalls, resets, malformed JSON, HTML, empty
+    /// 204s). Default: none.
     pub faults: Faults,
     /// The credentials the `/auth/...` routes and `POST /oauth/token` accept.
     /// Default [`DemoCredentials::default`].

@@ -1,5 +1,6 @@
-//! Fault injection on the paginated routes: 503s, 429s with `Retry-After`, bodies cut short
-//! and stalled answers, every k-th request, counted deterministically.
+//! Fault injection on the paginated routes: 503s, 429s with `Retry-After`, bodies cut short,
+//! stalled answers, connections closed without an answer, malformed JSON, HTML pages and empty
+//! 204s, every k-th request, counted deterministically.
 
 use std::sync::{
     Arc,
@@ -48,8 +49,13 @@ pub const FAULTED_PATHS: [&str; 17] = [
 /// Requests to the [paginated routes](FAULTED_PATHS) are numbered 1, 2, 3, ... in arrival
 /// order (one counter for the whole server, faulted requests included). Request `n` gets a
 /// fault whose period `k` divides `n`; when several do, the first in this order wins: stall,
-/// unavailable, rate limit, truncate. There is no randomness, so with `k = 2` requests 2, 4, 6
-/// ... fail and a client that retries each failure once walks every page.
+/// unavailable, rate limit, truncate, reset, malformed JSON, HTML, empty 204. There is no
+/// randomness, so with `k = 2` requests 2, 4, 6 ... fail and a client that retries each failure
+/// once walks every page.
+///
+/// The first four are faults a client should retry; a reset too (the connection is lost before
+/// any answer). The last three are answers a client cannot use and should not retry by default:
+/// a `200` whose JSON body is cut off, a `200` HTML page, and a `204` without a body.
 ///
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {
@@ -84,7 +90,25 @@ pub struct Faults {
     /// How long a stalled request waits. Default 30 s (longer than a client's timeout in a
     /// test, shorter than dlt's 60 s default).
     pub stall: Duration,
+    /// Every k-th request gets no answer at all: the server reads the request, then closes the
+    /// connection without sending a status line. Clients see the connection lost before a
+    /// response (hyper: "connection closed before message completed"). Default `None` (never).
+    pub reset_every: Option<u64>,
+    /// Every k-th request answers `200` with `Content-Type: application/json`, a correct
+    /// `Content-Length` and the JSON cut off: [`MALFORMED_JSON`]. Default `None` (never).
+    pub malformed_json_every: Option<u64>,
+    /// Every k-th request answers `200` with `Content-Type: text/html` and [`HTML_PAGE`], as a
+    /// proxy or load balancer in front of an API might. Default `None` (never).
+    pub html_every: Option<u64>,
+    /// Every k-th request answers `204 No Content` without a body. Default `None` (never).
+    pub empty_204_every: Option<u64>,
 }
+
+/// The body of an injected malformed JSON answer ([`Faults::malformed_json_every`]).
+pub const MALFORMED_JSON: &str = r#"{"items": [1, 2"#;
+
+/// The body of an injected HTML answer ([`Faults::html_every`]).
+pub const HTML_PAGE: &str = "<html><body>Service temporarily unavailable</body></html>";
 
 impl Default for Faults {
     fn default() -> Self {
@@ -95,6 +119,10 @@ impl Default for Faults {
             truncate_every: None,
             stall_every: None,
             stall: Duration::from_secs(30),
+            reset_every: None,
+            malformed_json_every: None,
+            html_every: None,
+            empty_204_every: None,
         }
     }
 }
@@ -107,6 +135,10 @@ impl Faults {
             self.rate_limit_every,
             self.truncate_every,
             self.stall_every,
+            self.reset_every,
+            self.malformed_json_every,
+            self.html_every,
+            self.empty_204_every,
         ]
         .iter()
         .any(|k| k.is_some_and(|k| k > 0))
@@ -171,7 +203,38 @@ pub(crate) async fn inject(
     if hits(f.truncate_every, n) {
         return truncate(next.run(request).await).await;
     }
+    if hits(f.reset_every, n) {
+        return reset();
+    }
+    if hits(f.malformed_json_every, n) {
+        return ([(header::CONTENT_TYPE, "application/json")], MALFORMED_JSON).into_response();
+    }
+    if hits(f.html_every, n) {
+        return (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            HTML_PAGE,
+        )
+            .into_response();
+    }
+    if hits(f.empty_204_every, n) {
+        return StatusCode::NO_CONTENT.into_response();
+    }
     next.run(request).await
+}
+
+/// A response that is never sent: its body fails on the first poll, before hyper has flushed
+/// the status line and headers it buffered, so hyper closes the connection with nothing
+/// written. (`truncate` yields once to get its headers out; this does not.)
+fn reset() -> Response {
+    let failure = futures::stream::once(async {
+        Err::<Bytes, _>(std::io::Error::other("connection reset (injected)"))
+    });
+    let mut response = Response::new(Body::from_stream(failure));
+    // An announced length makes hyper wait for the body instead of streaming chunks.
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(64));
+    response
 }
 
 /// Sends half of `response`'s body under a `Content-Length` for all of it, then fails the body

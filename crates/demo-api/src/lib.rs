@@ -44,9 +44,11 @@
 //! # Faults
 //!
 //! [`Faults`] (in [`DemoConfig::faults`], or the builder's `unavailable_every`,
-//! `rate_limit_every`, `truncate_every` and `stall_every`) make every k-th request to a
-//! paginated route answer 503, answer 429 with `Retry-After`, send its body cut short, or stall
-//! before answering. Requests are counted, never drawn at random, so tests are exact.
+//! `rate_limit_every`, `truncate_every`, `stall_every`, `reset_every`, `malformed_json_every`,
+//! `html_every` and `empty_204_every`) make every k-th request to a paginated route answer 503,
+//! answer 429 with `Retry-After`, send its body cut short, stall before answering, close the
+//! connection without an answer, answer 200 with JSON cut off, answer 200 with an HTML page, or
+//! answer 204 without a body. Requests are counted, never drawn at random, so tests are exact.
 //!
 //! The POST variants of `/offset` and `/page` read their parameters from a JSON
 //! object body (`{"offset": 0, "limit": 10}`, `{"page": 2, "page_size": 10}`);
@@ -97,7 +99,7 @@ mod server;
 mod state;
 
 pub use config::{DemoConfig, DemoCredentials};
-pub use faults::{FAULTED_PATHS, Faults};
+pub use faults::{FAULTED_PATHS, Faults, HTML_PAGE, MALFORMED_JSON};
 pub use log::RecordedRequest;
 pub use pages::record;
 pub use server::{BackgroundServer, DemoServer, DemoServerBuilder};

@@ -13,6 +13,8 @@ const USAGE: &str = "\
 Usage: demo-api [--host HOST] [--port PORT] [--records N] [--page-size K] [--latency-ms MS]
                 [--unavailable-every K] [--rate-limit-every K] [--retry-after S]
                 [--truncate-every K] [--stall-every K] [--stall-ms MS]
+                [--reset-every K] [--malformed-json-every K] [--html-every K]
+                [--empty-204-every K]
 
 Serves every restclient pagination style over HTTP until Ctrl-C.
 
@@ -28,6 +30,10 @@ Faults, on the paginated routes, every K-th request (counted; default: off):
   --rate-limit-every K   answer 429 with `Retry-After: S` (--retry-after S, default 1)
   --truncate-every K     send half the body under a Content-Length for all of it
   --stall-every K        wait --stall-ms MS (default 30000) before answering
+  --reset-every K        close the connection without answering
+  --malformed-json-every K  answer 200 with JSON cut off (`{\"items\": [1, 2`)
+  --html-every K         answer 200 with a text/html page
+  --empty-204-every K    answer 204 without a body
   -h, --help         print this help";
 
 /// Parsed command line.
@@ -88,6 +94,12 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
             "--truncate-every" => config.faults.truncate_every = Some(number(value()?)?),
             "--stall-every" => config.faults.stall_every = Some(number(value()?)?),
             "--stall-ms" => config.faults.stall = Duration::from_millis(number(value()?)?),
+            "--reset-every" => config.faults.reset_every = Some(number(value()?)?),
+            "--malformed-json-every" => {
+                config.faults.malformed_json_every = Some(number(value()?)?);
+            }
+            "--html-every" => config.faults.html_every = Some(number(value()?)?),
+            "--empty-204-every" => config.faults.empty_204_every = Some(number(value()?)?),
             _ => return Err(format!("unknown argument `{flag}`")),
         }
     }
@@ -199,6 +211,27 @@ mod tests {
             )
         );
         assert!(parse(&["--stall-every", "x"]).is_err());
+        let args = parse(&[
+            "--reset-every",
+            "7",
+            "--malformed-json-every=8",
+            "--html-every",
+            "9",
+            "--empty-204-every",
+            "10",
+        ])?
+        .ok_or("unexpected help")?;
+        let f = &args.config.faults;
+        assert_eq!(
+            (
+                f.reset_every,
+                f.malformed_json_every,
+                f.html_every,
+                f.empty_204_every
+            ),
+            (Some(7), Some(8), Some(9), Some(10))
+        );
+        assert!(parse(&["--html-every", "-1"]).is_err());
         Ok(())
     }
 

@@ -221,6 +221,37 @@ impl DemoServerBuilder {
         self
     }
 
+    /// Every `k`-th request to a paginated route gets no answer: the connection is closed
+    /// before a status line is sent.
+    #[must_use]
+    pub fn reset_every(mut self, k: u64) -> Self {
+        self.config.faults.reset_every = Some(k);
+        self
+    }
+
+    /// Every `k`-th request to a paginated route answers `200` with JSON cut off
+    /// ([`MALFORMED_JSON`](crate::MALFORMED_JSON)) under a correct `Content-Length`.
+    #[must_use]
+    pub fn malformed_json_every(mut self, k: u64) -> Self {
+        self.config.faults.malformed_json_every = Some(k);
+        self
+    }
+
+    /// Every `k`-th request to a paginated route answers `200` with a `text/html` page
+    /// ([`HTML_PAGE`](crate::HTML_PAGE)).
+    #[must_use]
+    pub fn html_every(mut self, k: u64) -> Self {
+        self.config.faults.html_every = Some(k);
+        self
+    }
+
+    /// Every `k`-th request to a paginated route answers `204 No Content` without a body.
+    #[must_use]
+    pub fn empty_204_every(mut self, k: u64) -> Self {
+        self.config.faults.empty_204_every = Some(k);
+        self
+    }
+
     /// Sets the credentials the `/auth/...` routes and `POST /oauth/token` accept.
     #[must_use]
     pub fn credentials(mut self, credentials: DemoCredentials) -> Self {

@@ -172,15 +172,50 @@ impl Response {
         String::from_utf8_lossy(&self.body)
     }
 
-    /// The body parsed as JSON. Parsed on first call, then cached.
+    /// The body parsed as JSON (UTF-8; a byte order mark is skipped). Parsed on first call, then
+    /// cached.
+    ///
+    /// # Numbers
+    ///
+    /// Numbers are parsed by `serde_json` with its default features. Integers that fit `i64` or
+    /// `u64` are kept exactly. Larger integers become the nearest `f64`, so they lose digits:
+    /// `123456789012345678901234567890` reads as `1.2345678901234568e+29`. A decimal keeps its
+    /// value up to 15 significant digits; with 16 or 17 digits the parsed `f64` may be one unit
+    /// off in the last place. A number too small for `f64` (`1e-400`) reads as `0.0`; one too
+    /// large (`1e400`) fails the whole body. Records are written back with these values.
     ///
     /// # Errors
     /// [`Error::UnexpectedResponse`] naming the URL when the body is not JSON (an empty body, an
-    /// HTML page, invalid UTF-8).
+    /// HTML page, invalid UTF-8). The message says what was found, with the status and the
+    /// `Content-Type`, e.g. `expected a JSON body, got an empty body (204 No Content)`.
+    ///
+    /// ```
+    /// use restclient::response::Response;
+    /// let html = Response::from_parts(200, vec![("Content-Type", "text/html")], "https://h/x",
+    ///                                 b"<html>busy</html>".to_vec()).unwrap();
+    /// let e = html.json().unwrap_err().to_string();
+    /// assert!(e.starts_with("unexpected response from https://h/x: expected a JSON body"));
+    /// assert!(e.ends_with("starting with `<html>busy</html>` (200 OK, Content-Type: text/html)"));
+    /// ```
     pub fn json(&self) -> Result<&Value> {
         match self.json.get_or_init(|| parse_json(&self.body)) {
             Ok(v) => Ok(v),
-            Err(reason) => Err(self.unexpected(reason.clone())),
+            Err(reason) => Err(self.unexpected(format!("{reason} ({})", self.status_and_type()))),
+        }
+    }
+
+    /// `200 OK, Content-Type: text/html`, or `204 No Content` without a `Content-Type`: what an
+    /// error about the body shows of the answer, so that an HTML page or a 204 is recognised.
+    fn status_and_type(&self) -> String {
+        let status = format!(
+            "{} {}",
+            self.status.as_str(),
+            self.status.canonical_reason().unwrap_or("")
+        );
+        let status = status.trim_end();
+        match self.header("content-type") {
+            Some(t) => format!("{status}, Content-Type: {t}"),
+            None => status.to_owned(),
         }
     }
 
@@ -215,6 +250,8 @@ impl Response {
 }
 
 fn parse_json(body: &[u8]) -> std::result::Result<Value, String> {
+    // A UTF-8 byte order mark is skipped, as RFC 8259 allows and requests (dlt) does.
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err("expected a JSON body, got an empty body".into());
     }
@@ -223,7 +260,17 @@ fn parse_json(body: &[u8]) -> std::result::Result<Value, String> {
             .chars()
             .filter(|c| !c.is_control())
             .collect();
-        format!("expected a JSON body, got invalid JSON ({e}) starting with `{start}`")
+        // serde_json calls a stray byte an "invalid unicode code point"; say what it is.
+        match std::str::from_utf8(body) {
+            Err(bad) => {
+                let at = bad.valid_up_to();
+                format!(
+                    "expected a JSON body, got bytes that are not UTF-8 (byte 0x{:02X} at offset {at}) starting with `{start}`",
+                    body[at]
+                )
+            }
+            Ok(_) => format!("expected a JSON body, got invalid JSON ({e}) starting with `{start}`"),
+        }
     })
 }
 
@@ -264,6 +311,38 @@ mod tests {
         assert!(e.contains("<html>"), "{e}");
         assert!(!e.contains("SECRET"), "{e}");
         let r = Response::from_parts(204, vec![], "https://h/", vec![]).unwrap();
-        assert!(r.json().unwrap_err().to_string().contains("empty body"));
+        assert_eq!(
+            r.json().unwrap_err().to_string(),
+            "unexpected response from https://h/: expected a JSON body, got an empty body (204 No Content)"
+        );
+        let r = Response::from_parts(200, vec![], "https://h/", b"\xEF\xBB\xBF ".to_vec()).unwrap();
+        assert!(
+            r.json()
+                .unwrap_err()
+                .to_string()
+                .contains("got an empty body (200 OK)")
+        );
+        let r = Response::from_parts(200, vec![], "https://h/", b"[\"\xC3\"]".to_vec()).unwrap();
+        assert!(
+            r.json()
+                .unwrap_err()
+                .to_string()
+                .contains("got bytes that are not UTF-8 (byte 0xC3 at offset 2)"),
+            "a UTF-8 sequence cut short"
+        );
+        let r = Response::from_parts(
+            599,
+            vec![("content-type", "text/plain")],
+            "https://h/",
+            b"x".to_vec(),
+        )
+        .unwrap();
+        assert!(
+            r.json()
+                .unwrap_err()
+                .to_string()
+                .ends_with("`x` (599, Content-Type: text/plain)"),
+            "an unknown status has no reason phrase"
+        );
     }
 }

@@ -12,7 +12,10 @@ use crate::response::Response;
 ///
 /// Retried: 429 and 5xx responses, connection errors, timeouts and bodies cut short, plus
 /// whatever a [`retry_if`](Self::retry_if) condition accepts, up to `max_attempts` attempts in
-/// total. Other 4xx responses are not retried. After failed attempt `n` the wait is
+/// total. Other 4xx responses are not retried, nor is any 2xx whatever its body: an HTML page
+/// or malformed JSON with status 200, or an empty 204, fails the walk with an
+/// [`UnexpectedResponse`](crate::Error::UnexpectedResponse) error as in dlt (an API that sends
+/// HTML while busy can opt in with a condition on the `Content-Type`). After failed attempt `n` the wait is
 /// `backoff_factor × 2^(n−1)` seconds, capped at `max_retry_delay`; a `Retry-After` header in
 /// seconds or as an HTTP date replaces it (capped too; zero, past or garbage values fall back to
 /// the exponential wait). There is no jitter, as in dlt.

@@ -52,15 +52,27 @@ impl HeaderLinkPaginator {
 }
 
 /// The target of the first link with relation `rel` in the response's `Link` headers.
+///
+/// An empty `Link` header holds no link (as in requests, which dlt uses); a header that does not
+/// parse, or a target that is not an http(s) URL, is an error naming the response URL.
 pub(crate) fn find_link(response: &Response, rel: &str) -> Result<Option<url::Url>> {
     for value in response.headers().get_all(reqwest::header::LINK) {
         let text = value
             .to_str()
             .map_err(|_| response.unexpected("the Link header is not valid text".into()))?;
+        if text.trim().is_empty() {
+            continue;
+        }
         let links = http_link::parse_link_header(text, response.url()).map_err(|e| {
             response.unexpected(format!("could not parse the Link header `{text}`: {e}"))
         })?;
         if let Some(link) = links.into_iter().find(|l| l.rel.eq_ignore_ascii_case(rel)) {
+            if !matches!(link.target.scheme(), "http" | "https") {
+                return Err(response.unexpected(format!(
+                    "expected an http(s) URL as the `{rel}` link of the Link header, got `{}`",
+                    link.target
+                )));
+            }
             return Ok(Some(link.target));
         }
     }
@@ -155,6 +167,19 @@ mod tests {
             "https://api.example.com/a,b?x=1"
         );
         assert_eq!(link(r#"</p?page=0>; rel="prev""#).unwrap(), None);
+    }
+
+    #[test]
+    fn an_empty_header_holds_no_link_and_other_schemes_are_refused() {
+        assert_eq!(link("").unwrap(), None);
+        assert_eq!(link(" ").unwrap(), None);
+        let e = link(r#"<ftp://h/x>; rel="next""#).unwrap_err().to_string();
+        assert!(
+            e.contains(
+                "expected an http(s) URL as the `next` link of the Link header, got `ftp://h/x`"
+            ),
+            "{e}"
+        );
     }
 
     #[test]

@@ -13,7 +13,8 @@ const CLASS: &str = "JsonLinkPaginator";
 ///
 /// The link is read at `next_url_path` (default `"next"`, any dlt JSONPath). A relative link is
 /// resolved against the current request URL. The link replaces the original query parameters:
-/// it must carry everything the API needs. A missing, null or empty link ends the walk.
+/// it must carry everything the API needs. A missing, null or empty link ends the walk; a link
+/// that is not a URL, or not an http(s) one, is an error naming the page that held it.
 ///
 /// ```
 /// use restclient::paginators::JsonLinkPaginator;
@@ -67,7 +68,21 @@ impl Paginator for JsonLinkPaginator {
         self.next = match path.first(body) {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.trim().is_empty() => None,
-            Some(Value::String(s)) => Some(s.trim().to_owned()),
+            Some(Value::String(s)) => {
+                let link = s.trim();
+                // Checked here, where the response can name the page that held the link.
+                let bad = |why: &str| {
+                    response.unexpected(format!(
+                        "expected a next link (a URL) at `{}`, got `{link}`: {why}",
+                        path.as_str()
+                    ))
+                };
+                let url = response.url().join(link).map_err(|e| bad(&e.to_string()))?;
+                if !matches!(url.scheme(), "http" | "https") {
+                    return Err(bad("not an http(s) URL"));
+                }
+                Some(link.to_owned())
+            }
             Some(other) => {
                 return Err(response.unexpected(format!(
                     "expected a next link (a URL string) at `{}`, got `{}`",
@@ -83,7 +98,7 @@ impl Paginator for JsonLinkPaginator {
     fn update_request(&mut self, request: &mut Request) -> Result<()> {
         if let Some(next) = &self.next {
             let url = request.url().join(next).map_err(|e| Error::InvalidUrl {
-                url: next.clone(),
+                url: crate::redact::Redactor::default().url_str(next),
                 reason: format!("next link: {e}"),
             })?;
             request.set_url(url);

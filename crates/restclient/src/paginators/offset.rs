@@ -93,6 +93,11 @@ impl OffsetPaginator {
     }
 
     /// JSONPath of the total number of items (default `"total"`).
+    ///
+    /// As with dlt's `int()`, the total may be an integer, a numeric string (`"30"`) or a number
+    /// whose fraction is cut (`25.5` reads 25). Anything else, a negative total or one beyond
+    /// `i64` is an [`UnexpectedResponse`](crate::Error::UnexpectedResponse) error naming the URL,
+    /// and the page that carried it is not yielded.
     #[must_use]
     pub fn total_path(mut self, path: &str) -> Self {
         self.range.total_path = PathSetting::new("total_path", path);

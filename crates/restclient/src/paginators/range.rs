@@ -109,7 +109,7 @@ impl Range {
     ) -> Result<()> {
         if self.stop_after_empty_page && data.is_none_or(<[Value]>::is_empty) {
             if let Some(total) = self.total
-                && self.current < total + self.base_index
+                && self.current < total.saturating_add(self.base_index)
             {
                 tracing::warn!(
                     paginator = self.class,
@@ -165,9 +165,10 @@ impl Range {
                 }
             }
         }
-        self.current += self.step;
+        // Saturating: an enormous total (or start) from the server must not overflow.
+        self.current = self.current.saturating_add(self.step);
         if let Some(total) = self.total
-            && self.current >= total + self.base_index
+            && self.current >= total.saturating_add(self.base_index)
         {
             self.finish(StopReason::TotalReached { total });
         } else if let Some(maximum) = self.maximum
@@ -189,10 +190,10 @@ impl Range {
         if !self.has_next {
             return false;
         }
-        self.current += self.step;
+        self.current = self.current.saturating_add(self.step);
         let past_total = self
             .total
-            .is_some_and(|t| self.current >= t + self.base_index);
+            .is_some_and(|t| self.current >= t.saturating_add(self.base_index));
         let past_maximum = self.maximum.is_some_and(|m| self.current >= m);
         if past_total || past_maximum {
             self.has_next = false;
@@ -232,13 +233,23 @@ impl Range {
             Value::String(s) => s.trim().parse::<i64>().ok(),
             _ => None,
         };
-        parsed.ok_or_else(|| {
+        let total = parsed.ok_or_else(|| {
             response.unexpected(format!(
                 "`{path}` is not an `int` in the response in `{}`: expected an integer, got `{}`",
                 self.class,
                 preview(v)
             ))
-        })
+        })?;
+        // dlt would stop after this page on a negative total; that hides a broken response.
+        if total < 0 {
+            return Err(response.unexpected(format!(
+                "`{path}` is negative in the response in `{}`: expected a number of {} (0 or more), got `{}`",
+                self.class,
+                self.items,
+                preview(v)
+            )));
+        }
+        Ok(total)
     }
 
     /// Common keys of the `rest_api` description.

@@ -1,0 +1,506 @@
+//! Responses no well-behaved API sends, over real HTTP: a selector that matches nothing, bodies
+//! that are not UTF-8, numbers JSON allows but `f64`/`i64` cannot hold, nesting past the parser's
+//! limit, garbage `Link` headers, next links that are not URLs, and totals of the wrong type or
+//! size. Each ends in a documented result or a clear error naming the URL; never a panic, never
+//! an endless walk.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::collections::HashMap;
+
+use axum::{
+    Router,
+    extract::Query,
+    http::{HeaderName, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{MethodRouter, get},
+};
+use restclient::{
+    Error, Paginate, RestClient, Value,
+    paginators::{
+        HeaderLinkPaginator, JsonLinkPaginator, OffsetPaginator, PageNumberPaginator, StopReason,
+    },
+};
+use serde_json::json;
+use support::{OddServer, Walk, builder, client, demo, paths, try_walk, walk};
+
+/// A route answering `200` with `content_type`, `extra` headers and `body` as raw bytes.
+fn raw(content_type: &'static str, extra: &[(&'static str, &[u8])], body: &[u8]) -> MethodRouter {
+    let body = body.to_vec();
+    let headers: Vec<(HeaderName, HeaderValue)> = std::iter::once((
+        HeaderName::from_static("content-type"),
+        HeaderValue::from_static(content_type),
+    ))
+    .chain(extra.iter().map(|(n, v)| {
+        (
+            HeaderName::from_static(n),
+            HeaderValue::from_bytes(v).unwrap(),
+        )
+    }))
+    .collect();
+    get(move || {
+        let body = body.clone();
+        let headers = headers.clone();
+        async move {
+            let mut response = (StatusCode::OK, body).into_response();
+            for (name, value) in headers {
+                response.headers_mut().insert(name, value);
+            }
+            response
+        }
+    })
+}
+
+/// A JSON route with a raw body.
+fn raw_json(body: &[u8]) -> MethodRouter {
+    raw("application/json", &[], body)
+}
+
+/// A client for `server` without retries.
+fn odd_client(server: &OddServer) -> RestClient {
+    builder(&server.url()).build().unwrap()
+}
+
+/// The `UnexpectedResponse` a walk ended with: its URL and message.
+fn unexpected(w: &Walk) -> (&str, &str) {
+    match w.error() {
+        Error::UnexpectedResponse { url, message } => (url, message),
+        e => panic!("expected an UnexpectedResponse, got {e:?}"),
+    }
+}
+
+// ------------------------------------------------------------ a selector that matches nothing
+
+#[tokio::test]
+async fn a_selector_that_matches_nothing_gives_an_empty_page_which_ends_an_offset_walk() {
+    let server = demo(50, 10).await;
+    let w = walk(
+        client(&server)
+            .paginate("/offset")
+            .paginator(OffsetPaginator::new(10).total_path("total"))
+            .data_selector("records"),
+    )
+    .await;
+    // Documented: no match gives no records. The empty first page ends the walk although the
+    // total says 50.
+    assert_eq!(w.pages.len(), 1);
+    assert!(w.pages[0].is_empty());
+    assert_eq!(paths(&server), ["/offset?offset=0&limit=10"]);
+    assert_eq!(w.stop_reason(), StopReason::EmptyPage);
+}
+
+#[tokio::test]
+async fn a_selector_that_matches_nothing_does_not_stop_a_link_walk() {
+    let server = demo(50, 10).await;
+    let w = walk(
+        client(&server)
+            .paginate("/json-link")
+            .paginator(JsonLinkPaginator::new())
+            .data_selector("records"),
+    )
+    .await;
+    // A link walk ends only when the links do: five empty pages.
+    assert_eq!(w.pages.len(), 5);
+    assert!(w.pages.iter().all(|p| p.is_empty()));
+    assert_eq!(paths(&server).len(), 5);
+    assert_eq!(w.stop_reason(), StopReason::NoNextLink);
+}
+
+// ------------------------------------------------------------ bodies that are not UTF-8
+
+#[tokio::test]
+async fn a_body_that_is_not_utf8_is_a_clear_error_naming_the_url() {
+    let server = OddServer::start(Router::new().route(
+        "/latin1",
+        raw(
+            "application/json; charset=iso-8859-1",
+            &[],
+            b"{\"items\": [{\"id\": 1, \"name\": \"caf\xe9\"}]}",
+        ),
+    ))
+    .await;
+    let w = try_walk(odd_client(&server).paginate("/latin1?token=SECRET-T")).await;
+    assert!(w.pages.is_empty());
+    let (url, message) = unexpected(&w);
+    assert_eq!(url, format!("{}/latin1?token=***", server.url()));
+    assert!(
+        message.starts_with(
+            "expected a JSON body, got bytes that are not UTF-8 (byte 0xE9 at offset 33)"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.ends_with("(200 OK, Content-Type: application/json; charset=iso-8859-1)"),
+        "{message}"
+    );
+    assert!(!w.error().to_string().contains("SECRET-T"));
+}
+
+#[tokio::test]
+async fn a_utf8_byte_order_mark_is_skipped_as_dlt_does() {
+    // requests decodes a JSON body with a BOM as utf-8-sig; RFC 8259 lets parsers ignore it.
+    let server = OddServer::start(Router::new().route(
+        "/bom",
+        raw_json(b"\xef\xbb\xbf{\"items\": [{\"id\": 1}, {\"id\": 2}]}"),
+    ))
+    .await;
+    let w = walk(odd_client(&server).paginate("/bom").data_selector("items")).await;
+    assert_eq!(w.ids(), [1, 2]);
+}
+
+// ------------------------------------------------------------ numbers
+
+const NUMBERS: &str = r#"{"items": [{
+    "id": 123456789012345678901234567890,
+    "u64_max": 18446744073709551615,
+    "past_u64": 18446744073709551616,
+    "i64_min": -9223372036854775808,
+    "below_i64": -9223372036854775809,
+    "exact_float": 52.520008,
+    "float17": 98.43031090265025,
+    "tiny": 1e-400
+}]}"#;
+
+#[tokio::test]
+async fn numbers_beyond_i64_and_u64_become_the_nearest_f64_as_documented() {
+    let server =
+        OddServer::start(Router::new().route("/numbers", raw_json(NUMBERS.as_bytes()))).await;
+    let w = walk(
+        odd_client(&server)
+            .paginate("/numbers")
+            .data_selector("items"),
+    )
+    .await;
+    let r = &w.records()[0];
+    // Integers that fit u64 or i64 are kept exactly.
+    assert_eq!(r["u64_max"].as_u64(), Some(u64::MAX));
+    assert_eq!(r["i64_min"].as_i64(), Some(i64::MIN));
+    // Larger ones become the nearest f64: the id loses its last digits, as Response::json says.
+    assert_eq!(r["id"].as_u64(), None);
+    assert_eq!(r["id"].as_f64(), Some(1.234_567_890_123_456_8e29));
+    assert_eq!(r["id"].to_string(), "1.2345678901234568e+29");
+    assert_eq!(r["past_u64"].to_string(), "1.8446744073709552e+19");
+    assert_eq!(r["below_i64"].to_string(), "-9.223372036854776e+18");
+    // A number too small for f64 becomes 0.
+    assert_eq!(r["tiny"].to_string(), "0.0");
+    // Up to 15 significant digits a decimal is exact ...
+    assert_eq!(r["exact_float"].to_string(), "52.520008");
+    // ... beyond that serde_json's default parser may be one unit off in the last place.
+    let exact: f64 = "98.43031090265025".parse().unwrap();
+    let parsed = r["float17"].as_f64().unwrap();
+    assert_ne!(
+        parsed.to_bits(),
+        exact.to_bits(),
+        "float_roundtrip is on now"
+    );
+    assert_eq!(parsed.to_bits().abs_diff(exact.to_bits()), 1);
+}
+
+#[tokio::test]
+async fn a_number_beyond_f64_is_a_clear_error_naming_the_url() {
+    let server = OddServer::start(Router::new().route(
+        "/huge",
+        raw_json(br#"{"items": [{"id": 1}, {"id": 1e400}]}"#),
+    ))
+    .await;
+    let w = try_walk(odd_client(&server).paginate("/huge").data_selector("items")).await;
+    assert!(w.pages.is_empty());
+    let (url, message) = unexpected(&w);
+    assert_eq!(url, format!("{}/huge", server.url()));
+    assert!(
+        message.starts_with(
+            "expected a JSON body, got invalid JSON (number out of range at line 1 column 34)"
+        ),
+        "{message}"
+    );
+}
+
+// ------------------------------------------------------------ nesting
+
+#[tokio::test]
+async fn nesting_past_the_recursion_limit_is_a_clear_error_not_a_stack_overflow() {
+    let deep = |depth: usize| {
+        format!(
+            r#"{{"items": [{}1{}]}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        )
+    };
+    let server = OddServer::start(
+        Router::new()
+            // Two levels for the object and the list, 125 for the record: 127 < 128.
+            .route("/deep-ok", raw_json(deep(125).as_bytes()))
+            .route("/deep", raw_json(deep(100_000).as_bytes())),
+    )
+    .await;
+    let client = odd_client(&server);
+    let ok = walk(client.paginate("/deep-ok").data_selector("items")).await;
+    assert_eq!(ok.records().len(), 1);
+
+    let w = try_walk(
+        client
+            .paginate("/deep?api_key=SECRET-K")
+            .data_selector("items"),
+    )
+    .await;
+    assert!(w.pages.is_empty());
+    let (url, message) = unexpected(&w);
+    assert_eq!(url, format!("{}/deep?api_key=***", server.url()));
+    assert!(
+        message.starts_with(
+            "expected a JSON body, got invalid JSON (recursion limit exceeded at line 1 column 137)"
+        ),
+        "{message}"
+    );
+}
+
+// ------------------------------------------------------------ Link headers
+
+/// A one-page header-link API whose `Link` header is `link`.
+async fn link_server(link: &[u8]) -> OddServer {
+    let route = raw("application/json", &[("link", link)], br#"[{"id": 1}]"#);
+    OddServer::start(Router::new().route("/items", route)).await
+}
+
+fn header_link_walk(server: &OddServer) -> Paginate {
+    odd_client(server)
+        .paginate("/items?token=SECRET-T")
+        .paginator(HeaderLinkPaginator::new())
+}
+
+#[tokio::test]
+async fn a_garbage_link_header_is_a_clear_error_naming_the_url() {
+    let cases: [(&[u8], &str); 5] = [
+        (b"garbage", "could not parse the Link header `garbage`"),
+        (
+            b"<http://h/2>, garbage",
+            "could not parse the Link header `<http://h/2>, garbage`",
+        ),
+        (
+            b"<http://h/2; rel=\"next\"",
+            "could not parse the Link header",
+        ),
+        (
+            b"<http://[::1>; rel=\"next\"",
+            "could not parse the Link header `<http://[::1>; rel=\"next\"`",
+        ),
+        (
+            b"<http://h/\xff>; rel=\"next\"",
+            "the Link header is not valid text",
+        ),
+    ];
+    for (link, needle) in cases {
+        let server = link_server(link).await;
+        let w = try_walk(header_link_walk(&server)).await;
+        let case = String::from_utf8_lossy(link);
+        assert!(w.pages.is_empty(), "{case}");
+        let (url, message) = unexpected(&w);
+        assert_eq!(url, format!("{}/items?token=***", server.url()), "{case}");
+        assert!(message.contains(needle), "{case}: {message}");
+        assert_eq!(server.requests().len(), 1, "{case}");
+    }
+}
+
+#[tokio::test]
+async fn an_empty_link_header_means_no_next_page() {
+    // Some servers send `Link:` with nothing in it on the last page; dlt (requests) reads no
+    // links from it.
+    for link in [&b""[..], b"  "] {
+        let server = link_server(link).await;
+        let w = walk(header_link_walk(&server)).await;
+        assert_eq!(w.ids(), [1]);
+        assert_eq!(w.stop_reason(), StopReason::NoNextLink);
+    }
+}
+
+#[tokio::test]
+async fn an_empty_link_target_points_back_at_the_page_and_is_a_loop() {
+    let server = link_server(b"<>; rel=\"next\"").await;
+    let w = try_walk(header_link_walk(&server)).await;
+    assert_eq!(w.ids(), [1]);
+    assert!(
+        matches!(w.error(), Error::PaginationLoop { .. }),
+        "{:?}",
+        w.error()
+    );
+    assert_eq!(server.requests().len(), 1);
+}
+
+// ------------------------------------------------------------ next links that are not URLs
+
+/// A two-page JSON-link API whose second page links to `next`.
+async fn next_link_server(next: &str) -> OddServer {
+    let first = json!({"data": [{"id": 1}], "next": "/items/2?token=SECRET-T"}).to_string();
+    let second = json!({"data": [{"id": 2}], "next": next}).to_string();
+    OddServer::start(
+        Router::new()
+            .route("/items", raw_json(first.as_bytes()))
+            .route("/items/2", raw_json(second.as_bytes())),
+    )
+    .await
+}
+
+fn json_link_walk(server: &OddServer) -> Paginate {
+    odd_client(server)
+        .paginate("/items")
+        .paginator(JsonLinkPaginator::new())
+}
+
+#[tokio::test]
+async fn a_next_link_that_is_not_a_url_is_a_clear_error_naming_the_page() {
+    for (next, reason) in [
+        ("http://[::1", "invalid IPv6 address"),
+        ("http://", "empty host"),
+        ("http://h:99999/", "invalid port number"),
+    ] {
+        let server = next_link_server(next).await;
+        let w = try_walk(json_link_walk(&server)).await;
+        assert_eq!(w.ids(), [1], "{next}: page 1 only");
+        let (url, message) = unexpected(&w);
+        assert_eq!(url, format!("{}/items/2?token=***", server.url()), "{next}");
+        assert_eq!(
+            message,
+            format!("expected a next link (a URL) at `next`, got `{next}`: {reason}"),
+        );
+        assert_eq!(server.requests().len(), 2, "{next}");
+    }
+}
+
+#[tokio::test]
+async fn a_next_link_with_another_scheme_is_a_clear_error_naming_the_page() {
+    for next in ["ftp://h/x", "mailto:a@b", "javascript:alert(1)"] {
+        let server = next_link_server(next).await;
+        let w = try_walk(json_link_walk(&server)).await;
+        assert_eq!(w.ids(), [1], "{next}: page 1 only");
+        let (url, message) = unexpected(&w);
+        assert_eq!(url, format!("{}/items/2?token=***", server.url()), "{next}");
+        assert!(
+            message.starts_with(&format!(
+                "expected a next link (a URL) at `next`, got `{next}`: not an http(s) URL"
+            )),
+            "{message}"
+        );
+        assert_eq!(server.requests().len(), 2, "{next}");
+    }
+}
+
+#[tokio::test]
+async fn a_next_link_with_a_space_in_its_scheme_is_a_relative_path_as_in_browsers() {
+    // `ht tp://x` has no valid scheme, so it is a relative reference (WHATWG URL, as browsers and
+    // requests read it): the walk asks for `/ht%20tp://x`, and the server's 404 ends it.
+    let server = next_link_server("ht tp://x").await;
+    let w = try_walk(json_link_walk(&server)).await;
+    assert_eq!(w.ids(), [1, 2]);
+    let error = w.error();
+    assert_eq!(error.status(), Some(StatusCode::NOT_FOUND));
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "404 Client Error: Not Found for url: {}/items/ht%20tp://x",
+            server.url()
+        )
+    );
+}
+
+// ------------------------------------------------------------ totals
+
+/// 30 records in pages of `limit` at `offset` (or 1-based `page`), with `"total": <raw>` taken
+/// verbatim from the `raw` query parameter.
+async fn total_server() -> OddServer {
+    async fn handler(Query(q): Query<HashMap<String, String>>) -> Response {
+        let number = |k: &str| q.get(k).and_then(|v| v.parse::<u64>().ok());
+        let limit = number("limit").unwrap_or(10);
+        let offset = number("offset").unwrap_or_else(|| (number("page").unwrap_or(1) - 1) * 10);
+        let items: Vec<Value> = (offset + 1..=(offset + limit).min(30))
+            .map(|id| json!({"id": id}))
+            .collect();
+        let body = format!(
+            r#"{{"items": {}, "total": {}}}"#,
+            Value::from(items),
+            q.get("raw").map_or("null", String::as_str)
+        );
+        ([("content-type", "application/json")], body).into_response()
+    }
+    OddServer::start(Router::new().route("/total", get(handler))).await
+}
+
+/// What an offset walk (limit 10) over 30 records did with the total `raw`.
+async fn offset_walk_with_total(server: &OddServer, raw: &str) -> Walk {
+    try_walk(
+        odd_client(server)
+            .paginate("/total")
+            .param("raw", raw)
+            .paginator(OffsetPaginator::new(10).total_path("total"))
+            .data_selector("items"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn totals_of_other_types_are_read_as_dlt_reads_them_or_fail_clearly() {
+    let server = total_server().await;
+    // (total, records walked, stop reason)
+    let accepted: [(&str, u64, StopReason); 5] = [
+        // A numeric string or an integral float is an integer, as dlt's int() makes it.
+        (r#""30""#, 30, StopReason::TotalReached { total: 30 }),
+        ("30.0", 30, StopReason::TotalReached { total: 30 }),
+        // A fraction is cut, as int() does: 25.5 items end the walk at offset 30.
+        ("25.5", 30, StopReason::TotalReached { total: 25 }),
+        // The first page is fetched whatever the total; a total of 0 then ends the walk.
+        ("0", 10, StopReason::TotalReached { total: 0 }),
+        // An enormous total that fits i64: the empty page after the last record ends the walk.
+        ("9223372036854775807", 30, StopReason::EmptyPage),
+    ];
+    for (raw, records, stop) in accepted {
+        let w = offset_walk_with_total(&server, raw).await;
+        assert_eq!(w.ids(), (1..=records).collect::<Vec<_>>(), "total {raw}");
+        assert_eq!(w.stop_reason(), stop, "total {raw}");
+    }
+    let rejected = [
+        (r#""lots""#, "is not an `int`", r#"got `"lots"`"#),
+        ("true", "is not an `int`", "got `true`"),
+        ("[30]", "is not an `int`", "got `[30]`"),
+        ("9e99", "is not an `int`", "got `9e+99`"),
+        ("100000000000000000000", "is not an `int`", "got `1e+20`"),
+        ("-5", "is negative", "got `-5`"),
+        (
+            "-9223372036854775808",
+            "is negative",
+            "got `-9223372036854775808`",
+        ),
+    ];
+    for (raw, what, got) in rejected {
+        let w = offset_walk_with_total(&server, raw).await;
+        // The page whose total cannot be used is not yielded, and nothing more is asked.
+        assert!(w.pages.is_empty(), "total {raw}");
+        let (url, message) = unexpected(&w);
+        assert!(
+            url.starts_with(&format!("{}/total?raw=", server.url())),
+            "{url}"
+        );
+        assert!(
+            message.starts_with(&format!(
+                "`total` {what} in the response in `OffsetPaginator`"
+            )),
+            "total {raw}: {message}"
+        );
+        assert!(message.contains(got), "total {raw}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn an_enormous_total_of_pages_does_not_overflow_a_one_based_walk() {
+    let server = total_server().await;
+    let w = walk(
+        odd_client(&server)
+            .paginate("/total")
+            .param("raw", i64::MAX)
+            .paginator(PageNumberPaginator::new().base_page(1).total_path("total"))
+            .data_selector("items"),
+    )
+    .await;
+    assert_eq!(w.ids(), (1..=30).collect::<Vec<_>>());
+    assert_eq!(w.pages.len(), 4);
+    assert_eq!(w.stop_reason(), StopReason::EmptyPage);
+}
