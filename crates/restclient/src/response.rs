@@ -177,12 +177,11 @@ impl Response {
     ///
     /// # Numbers
     ///
-    /// Numbers are parsed by `serde_json` with its default features. Integers that fit `i64` or
-    /// `u64` are kept exactly. Larger integers become the nearest `f64`, so they lose digits:
-    /// `123456789012345678901234567890` reads as `1.2345678901234568e+29`. A decimal keeps its
-    /// value up to 15 significant digits; with 16 or 17 digits the parsed `f64` may be one unit
-    /// off in the last place. A number too small for `f64` (`1e-400`) reads as `0.0`; one too
-    /// large (`1e400`) fails the whole body. Records are written back with these values.
+    /// Numbers keep the exact text the server sent (serde_json's `arbitrary_precision`): ids
+    /// beyond `u64`, 17-digit decimals and values beyond `f64` (`1e400`) pass through a walk
+    /// unchanged instead of being rounded to the nearest `f64`, which would silently alter data.
+    /// `as_i64`/`as_u64`/`as_f64` still work where the value fits; only the spelling of an
+    /// exponent is normalised (`1e400` is written back as `1e+400`).
     ///
     /// # Errors
     /// [`Error::UnexpectedResponse`] naming the URL when the body is not JSON (an empty body, an
