@@ -246,17 +246,21 @@ class DemoApi:
     def __init__(self, binary: Path, records: int, latency_ms: int) -> None:
         self.records = records
         self.latency_ms = latency_ms
+        self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             [binary, "--host", "127.0.0.1", "--port", "0", "--records", str(records),
              "--page-size", "100", "--latency-ms", str(latency_ms)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.stderr, text=True,
         )
         ready, _, _ = select.select([self.proc.stdout], [], [], 30)
         line = self.proc.stdout.readline() if ready else ""
         match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
         if not match:
             self.stop()
-            raise SystemExit(f"demo-api did not start: {line!r} {self.proc.stderr.read()!r}")
+            self.stderr.seek(0)
+            message = f"demo-api did not start: {line!r} {self.stderr.read()!r}"
+            self.stderr.close()
+            raise SystemExit(message)
         self.url = match.group(1)
 
     def cpu_s(self) -> float | None:
@@ -281,6 +285,8 @@ class DemoApi:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+        self.proc.stdout.close()
+        self.stderr.close()
 
 
 # --- one measured run --------------------------------------------------------------------------------
@@ -484,7 +490,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seconds per run (default: 10x its estimate, at least 60)")
     parser.add_argument("--skip-build", action="store_true", help="use the binaries already built")
     parser.add_argument("--dry-run", action="store_true", help="print the plan and estimate only")
-    parser.add_argument("--label", default="", help="added to the result file names")
+    parser.add_argument("--label", default="",
+                        help="prefix of the result file names (smoke-* files are not git-ignored)")
     parser.add_argument("--results-dir", type=Path, default=BENCH / "results")
     args = parser.parse_args(argv)
     if args.reps is None:
@@ -530,6 +537,8 @@ def median_of(runs: list[Run], attr: str) -> float | None:
 
 def summarise(runs: list[Run]) -> dict:
     ok = [run for run in runs if run.ok]
+    rss = median_of(runs, "maxrss_kib")
+    server_cpu = [run.server_cpu_s for run in ok if run.server_cpu_s is not None]
     summary = {
         "runs": len(runs),
         "ok": len(ok),
@@ -538,9 +547,8 @@ def summarise(runs: list[Run]) -> dict:
         "cpu_s": median_of(runs, "cpu_s"),
         "user_s": median_of(runs, "user_s"),
         "sys_s": median_of(runs, "sys_s"),
-        "maxrss_mib": (median_of(runs, "maxrss_kib") or 0) / 1024 or None,
-        "server_cpu_s": (statistics.median([r.server_cpu_s for r in ok if r.server_cpu_s is not None])
-                         if any(r.server_cpu_s is not None for r in ok) else None),
+        "maxrss_mib": None if rss is None else rss / 1024,
+        "server_cpu_s": statistics.median(server_cpu) if server_cpu else None,
         "errors": [f"rep {run.rep}: {run.error}" for run in runs if not run.ok],
     }
     if ok and "walk_s" in ok[0].extra:
@@ -646,6 +654,11 @@ def markdown(scenarios: list[Scenario], results: dict[str, dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def display_path(path: Path) -> str:
+    path = path.resolve()
+    return str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
 def machine_info() -> dict:
     cpu = "unknown"
     try:
@@ -676,6 +689,40 @@ def machine_info() -> dict:
 # --- main --------------------------------------------------------------------------------------------
 
 
+def run_scenario(runner: Runner, server: DemoApi, sc: Scenario, args: argparse.Namespace,
+                 has_concurrency: bool, failures: list[str]) -> dict:
+    """Runs every tool of `sc` args.reps times, round-robin; returns the scenario's entry."""
+    print(f"-- {sc.title} ...", flush=True)
+    notes = []
+    tools = list(sc.tools)
+    if sc.concurrency > 1 and "restclient" in tools and not has_concurrency:
+        tools.remove("restclient")
+        notes.append(f"restclient skipped: CLI has no --concurrency (c={sc.concurrency} needs it)")
+    if sc.concurrency > 1 and "dlt" in args.tools:
+        notes.append("dlt has no concurrency: its ratio uses its serial run")
+    if sc.kind != "offset" and "floor" in tools:
+        notes.append("floor follows the links/cursor with hard-coded names")
+    runs: dict[str, list[Run]] = {tool: [] for tool in tools}
+    load = os.getloadavg()
+    for rep in range(args.reps if tools else 0):
+        shift = rep % len(tools)  # round-robin: each repetition starts with the next tool
+        for tool in tools[shift:] + tools[:shift]:
+            run = runner.run(tool, sc, rep, server)
+            runs[tool].append(run)
+            if not run.ok:
+                failures.append(f"{sc.id} {tool} rep {rep}: {run.error}")
+                loud(f"FAILURE {sc.title} / {tool} / rep {rep}: {run.error}")
+    return {
+        "scenario": asdict(sc) | {"id": sc.id, "pages": sc.pages},
+        "reps": args.reps,
+        "loadavg_before": load,
+        "notes": notes,
+        "tools": {tool: summarise(rs) for tool, rs in runs.items()},
+        "runs": {tool: [asdict(r) | {"cpu_s": r.cpu_s, "records_per_s": r.records_per_s}
+                        for r in rs] for tool, rs in runs.items()},
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     scenarios = plan(args)
@@ -699,7 +746,7 @@ def main(argv: list[str] | None = None) -> int:
 
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
     meta = machine_info() | {"date_utc": stamp, "dlt": dlt_version, "args": {
-        k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}}
+        k: display_path(v) if isinstance(v, Path) else v for k, v in vars(args).items()}}
     meta["rss_floor_mib"] = rss_floor_kib(bins) / 1024
     print(f"machine: {meta['nproc']} CPUs, {meta['cpu']}, load {meta['loadavg_start']}; "
           f"peak RSS of /bin/true under bench-rusage: {meta['rss_floor_mib']:.1f} MiB")
@@ -714,41 +761,13 @@ def main(argv: list[str] | None = None) -> int:
         for latency, records in servers:
             step(f"demo-api: {records:,} records, latency {latency} ms")
             with DemoApi(bins / "demo-api", records, latency) as server:
-                for sc in [s for s in scenarios if (s.latency_ms, s.records) == (latency, records)]:
-                    notes = []
-                    tools = list(sc.tools)
-                    if sc.concurrency > 1 and "restclient" in tools and not has_concurrency:
-                        tools.remove("restclient")
-                        notes.append(f"restclient skipped: CLI has no --concurrency "
-                                     f"(c={sc.concurrency} needs it)")
-                    if sc.concurrency > 1 and "dlt" in args.tools:
-                        notes.append("dlt has no concurrency: its ratio uses its serial run")
-                    if sc.kind != "offset" and "floor" in tools:
-                        notes.append("floor follows the links/cursor with hard-coded names")
-                    runs: dict[str, list[Run]] = {tool: [] for tool in tools}
-                    load = os.getloadavg()
-                    for rep in range(args.reps if tools else 0):
-                        # Round-robin: each repetition starts with the next tool.
-                        shift = rep % len(tools)
-                        for tool in tools[shift:] + tools[:shift]:
-                            run = runner.run(tool, sc, rep, server)
-                            runs[tool].append(run)
-                            if not run.ok:
-                                failures.append(f"{sc.id} {tool} rep {rep}: {run.error}")
-                                loud(f"FAILURE {sc.title} / {tool} / rep {rep}: {run.error}")
-                    results[sc.id] = {
-                        "scenario": asdict(sc) | {"id": sc.id, "pages": sc.pages},
-                        "reps": args.reps,
-                        "loadavg_before": load,
-                        "notes": notes,
-                        "tools": {tool: summarise(rs) for tool, rs in runs.items()},
-                        "runs": {tool: [asdict(r) | {"cpu_s": r.cpu_s, "records_per_s": r.records_per_s}
-                                        for r in rs] for tool, rs in runs.items()},
-                    }
-        for sc in scenarios:
-            if sc.id in results:
-                results[sc.id]["ratios"] = ratios(sc, results)
-                print_scenario(sc, results[sc.id])
+                for sc in scenarios:
+                    if (sc.latency_ms, sc.records) == (latency, records):
+                        results[sc.id] = run_scenario(runner, server, sc, args, has_concurrency,
+                                                      failures)
+                        # A c>1 scenario's serial twin has run already (plan order).
+                        results[sc.id]["ratios"] = ratios(sc, results)
+                        print_scenario(sc, results[sc.id])
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -757,15 +776,15 @@ def main(argv: list[str] | None = None) -> int:
     table = markdown(scenarios, results)
     print("\n" + table)
     args.results_dir.mkdir(parents=True, exist_ok=True)
-    name = f"{stamp}{'-' + args.label if args.label else ''}"
+    name = f"{args.label}-{stamp}" if args.label else stamp
     json_path = args.results_dir / f"{name}.json"
     md_path = args.results_dir / f"{name}.md"
     json_path.write_text(json.dumps({"meta": meta, "results": results, "failures": failures},
                                     indent=2) + "\n")
     md_path.write_text(f"<!-- {stamp}, {meta['nproc']} CPUs, {meta['cpu']}, git {meta['git']}, "
                        f"dlt {dlt_version} -->\n\n{table}")
-    print(f"results: {json_path.relative_to(ROOT) if json_path.is_relative_to(ROOT) else json_path}"
-          f" and {md_path.name}; took {meta['elapsed_s'] / 60:.1f} min")
+    print(f"results: {display_path(json_path)} and {md_path.name}; "
+          f"took {meta['elapsed_s'] / 60:.1f} min")
     if failures:
         loud(f"{len(failures)} RUN(S) FAILED:\n" + "\n".join(failures))
         return 1
