@@ -435,6 +435,7 @@ class Runner:
     def delivered(tool: str, sc: Scenario, m: Measured, output: Path, extra: dict):
         if tool == "floor":  # writes nothing: it reports what it parsed
             summary = json.loads(m.stdout)
+            extra["pages"] = summary["pages"]
             count = summary["records"]
             if count != sc.records:
                 return count, f"parsed {count} records, expected {sc.records}"
@@ -712,6 +713,10 @@ def run_scenario(runner: Runner, server: DemoApi, sc: Scenario, args: argparse.N
             if not run.ok:
                 failures.append(f"{sc.id} {tool} rep {rep}: {run.error}")
                 loud(f"FAILURE {sc.title} / {tool} / rep {rep}: {run.error}")
+    for tool, tool_runs in runs.items():
+        requests = {run.extra["pages"] for run in tool_runs if "pages" in run.extra}
+        if requests - {sc.pages}:
+            notes.append(f"{tool} made {sorted(requests)} requests, not {sc.pages}")
     return {
         "scenario": asdict(sc) | {"id": sc.id, "pages": sc.pages},
         "reps": args.reps,
