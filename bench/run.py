@@ -397,7 +397,8 @@ class Runner:
         route = ROUTES[sc.kind]
         url = base + route.path
         if tool == "restclient":
-            cmd = [self.cli, "paginate", url, "--paginator", route.restclient_spec(sc.kind, sc.page_size),
+            spec = route.restclient_spec(sc.kind, sc.page_size)
+            cmd = [self.cli, "paginate", url, "--paginator", spec,
                    "--data-selector", route.selector, "-o", output, "--no-progress"]
             if route.size_param:
                 cmd += ["-p", f"{route.size_param}={sc.page_size}"]
@@ -426,7 +427,10 @@ class Runner:
         elif m.code != 0:
             run.error = f"exit code {m.code}: {m.stderr.strip()[-500:]}"
         else:
-            run.records, run.error = self.delivered(tool, sc, m, output, run.extra)
+            try:
+                run.records, run.error = self.delivered(tool, sc, m, output, run.extra)
+            except (ValueError, KeyError, IndexError) as error:  # a summary line we cannot read
+                run.error = f"unreadable summary on stdout ({error!r}): {m.stdout[-200:]!r}"
             run.ok = run.error is None
         output.unlink(missing_ok=True)
         return run
