@@ -1,0 +1,377 @@
+//! `bench-floor`: the transport floor of the restclient benchmark (see `bench/README.md`).
+//!
+//! It fetches the demo API's pages with a plain `reqwest::Client`, parses every body into a
+//! `serde_json::Value`, counts the records and **writes nothing**: no paginator, no data
+//! selector, no retries, no hooks, no NDJSON serialisation. What it costs is what any client
+//! must pay for the same pages: HTTP plus JSON parsing.
+//!
+//! * `--style offset`: the page URLs `/offset?offset=O&limit=K` are computed up front from
+//!   `--records` and `--page-size` and fetched with up to `--concurrency` requests in flight.
+//! * `--style json_link | header_link | cursor`: one request at a time, following the body's
+//!   `next`, the `Link: <..>; rel="next"` header or the body's `cursors.next`, with the names
+//!   hard-coded. These are bounded: more than `records / page-size + 1` pages is an error.
+//!
+//! On success it prints `{"records": N, "pages": P}` on stdout; on any error it prints one line
+//! on stderr and exits 1 (2 for a usage error). It only ever talks to the base URL it is given.
+
+use std::{process::ExitCode, time::Duration};
+
+use futures::{StreamExt as _, TryStreamExt as _, stream};
+use reqwest::{Client, Url, header::LINK};
+use serde_json::Value;
+
+const USAGE: &str = "\
+Usage: bench-floor BASE_URL --style STYLE --records N --page-size K [--concurrency C]
+
+Fetches the demo API's pages with no pagination logic, parses each body as JSON, counts the
+records and prints {\"records\": N, \"pages\": P}. Writes no records.
+
+  BASE_URL           the demo API's root, e.g. http://127.0.0.1:8080
+  --style STYLE      offset | json_link | header_link | cursor
+  --records N        records the server holds (offset: how many URLs to compute)
+  --page-size K      records per page (limit / page_size)
+  --concurrency C    requests in flight, offset style only (default 1)";
+
+/// Errors of the floor: all end the run with one line on stderr.
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The pagination styles of the demo API the floor can fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    /// `/offset?offset=O&limit=K`, URLs computed up front.
+    Offset,
+    /// `/json-link?page_size=K`, following the body's `next`.
+    JsonLink,
+    /// `/header-link?page_size=K`, following `Link: rel="next"`.
+    HeaderLink,
+    /// `/cursor?limit=K`, following the body's `cursors.next`.
+    Cursor,
+}
+
+impl Style {
+    fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "offset" => Ok(Self::Offset),
+            "json_link" => Ok(Self::JsonLink),
+            "header_link" => Ok(Self::HeaderLink),
+            "cursor" => Ok(Self::Cursor),
+            other => Err(format!(
+                "--style: `{other}` is not one of offset, json_link, header_link, cursor"
+            )),
+        }
+    }
+
+    /// The route's path.
+    fn path(self) -> &'static str {
+        match self {
+            Self::Offset => "/offset",
+            Self::JsonLink => "/json-link",
+            Self::HeaderLink => "/header-link",
+            Self::Cursor => "/cursor",
+        }
+    }
+
+    /// The field holding the records, `None` for a bare array.
+    fn records_field(self) -> Option<&'static str> {
+        match self {
+            Self::Offset | Self::Cursor => Some("items"),
+            Self::JsonLink => Some("data"),
+            Self::HeaderLink => None,
+        }
+    }
+}
+
+/// The parsed command line.
+#[derive(Debug)]
+struct Args {
+    base: Url,
+    style: Style,
+    records: u64,
+    page_size: u64,
+    concurrency: usize,
+}
+
+/// Parses the command line; `Ok(None)` means `--help` was asked for.
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
+    let mut base = None;
+    let mut style = None;
+    let mut records = None;
+    let mut page_size = None;
+    let mut concurrency = 1_usize;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "-h" || arg == "--help" {
+            return Ok(None);
+        }
+        if !arg.starts_with("--") {
+            if base.is_some() {
+                return Err(format!("unexpected argument `{arg}`"));
+            }
+            base = Some(Url::parse(&arg).map_err(|e| format!("BASE_URL `{arg}`: {e}"))?);
+            continue;
+        }
+        let value = args.next().ok_or_else(|| format!("{arg} needs a value"))?;
+        let positive = |text: &str| match text.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!("{arg}: `{text}` is not a positive integer")),
+        };
+        match arg.as_str() {
+            "--style" => style = Some(Style::parse(&value)?),
+            "--records" => records = Some(positive(&value)?),
+            "--page-size" => page_size = Some(positive(&value)?),
+            "--concurrency" => {
+                concurrency = usize::try_from(positive(&value)?)
+                    .map_err(|_| format!("--concurrency: `{value}` is too large"))?;
+            }
+            _ => return Err(format!("unknown argument `{arg}`")),
+        }
+    }
+    let args = Args {
+        base: base.ok_or("BASE_URL is required")?,
+        style: style.ok_or("--style is required")?,
+        records: records.ok_or("--records is required")?,
+        page_size: page_size.ok_or("--page-size is required")?,
+        concurrency,
+    };
+    if args.concurrency > 1 && args.style != Style::Offset {
+        return Err("--concurrency above 1 needs --style offset".into());
+    }
+    Ok(Some(args))
+}
+
+/// What a walk fetched.
+#[derive(Debug, Default, Clone, Copy)]
+struct Totals {
+    records: u64,
+    pages: u64,
+}
+
+impl Totals {
+    fn add(self, records: u64) -> Self {
+        Self {
+            records: self.records + records,
+            pages: self.pages + 1,
+        }
+    }
+}
+
+/// One fetched page: the final URL, the parsed body and the `Link` header's `rel="next"` target.
+#[derive(Debug)]
+struct Page {
+    url: Url,
+    body: Value,
+    next_link: Option<String>,
+}
+
+impl Page {
+    /// How many records the page holds, read at `style`'s records field.
+    fn records(&self, style: Style) -> Result<u64, BoxError> {
+        let items = match style.records_field() {
+            Some(field) => self.body.get(field),
+            None => Some(&self.body),
+        };
+        let len = items
+            .and_then(Value::as_array)
+            .ok_or_else(|| format!("{}: no records array in the body", self.url))?
+            .len();
+        Ok(u64::try_from(len)?)
+    }
+}
+
+/// GETs `url`, fails on a non-2xx status and parses the body as JSON.
+async fn fetch(client: &Client, url: Url) -> Result<Page, BoxError> {
+    let response = client.get(url).send().await?.error_for_status()?;
+    let next_link = response
+        .headers()
+        .get(LINK)
+        .and_then(|value| value.to_str().ok())
+        .and_then(next_from_link)
+        .map(str::to_owned);
+    let url = response.url().clone();
+    let bytes = response.bytes().await?;
+    let body = serde_json::from_slice(&bytes)?;
+    Ok(Page {
+        url,
+        body,
+        next_link,
+    })
+}
+
+/// The target of `rel="next"` in a `Link` header (the demo API's URLs hold no commas).
+fn next_from_link(header: &str) -> Option<&str> {
+    let part = header
+        .split(',')
+        .find(|part| part.contains("rel=\"next\""))?;
+    let start = part.find('<')? + 1;
+    let end = part.find('>')?;
+    part.get(start..end)
+}
+
+/// `base` + `path` with the query pairs `query`.
+fn url(base: &Url, path: &str, query: &[(&str, &str)]) -> Result<Url, BoxError> {
+    let mut url = base.join(path)?;
+    url.query_pairs_mut().extend_pairs(query);
+    Ok(url)
+}
+
+/// Offset style: every page URL computed up front, `concurrency` requests in flight.
+async fn walk_offsets(client: &Client, args: &Args) -> Result<Totals, BoxError> {
+    let limit = args.page_size.to_string();
+    let step = usize::try_from(args.page_size)?;
+    let urls = (0..args.records)
+        .step_by(step)
+        .map(|offset| {
+            url(
+                &args.base,
+                Style::Offset.path(),
+                &[("offset", &offset.to_string()), ("limit", &limit)],
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    stream::iter(urls)
+        .map(|url| async move { fetch(client, url).await?.records(Style::Offset) })
+        .buffer_unordered(args.concurrency)
+        .try_fold(Totals::default(), |totals, records| async move {
+            Ok(totals.add(records))
+        })
+        .await
+}
+
+/// Link and cursor styles: one request at a time, following the hard-coded next reference.
+async fn walk_links(client: &Client, args: &Args) -> Result<Totals, BoxError> {
+    let size = args.page_size.to_string();
+    let size_param = if args.style == Style::Cursor {
+        "limit"
+    } else {
+        "page_size"
+    };
+    let max_pages = args.records.div_ceil(args.page_size) + 1;
+    let mut next = Some(url(&args.base, args.style.path(), &[(size_param, &size)])?);
+    let mut totals = Totals::default();
+    while let Some(current) = next.take() {
+        if totals.pages >= max_pages {
+            return Err(format!("more than {max_pages} pages: the walk does not end").into());
+        }
+        let page = fetch(client, current).await?;
+        totals = totals.add(page.records(args.style)?);
+        next = match args.style {
+            Style::Offset => None,
+            Style::JsonLink => page
+                .body
+                .get("next")
+                .and_then(Value::as_str)
+                .map(|link| page.url.join(link))
+                .transpose()?,
+            Style::HeaderLink => page
+                .next_link
+                .as_deref()
+                .map(|link| page.url.join(link))
+                .transpose()?,
+            Style::Cursor => page
+                .body
+                .pointer("/cursors/next")
+                .and_then(Value::as_str)
+                .map(|cursor| {
+                    url(
+                        &args.base,
+                        Style::Cursor.path(),
+                        &[("cursor", cursor), ("limit", &size)],
+                    )
+                })
+                .transpose()?,
+        };
+    }
+    Ok(totals)
+}
+
+/// Runs the walk `args` describes.
+async fn run(args: &Args) -> Result<Totals, BoxError> {
+    let client = Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    match args.style {
+        Style::Offset => walk_offsets(&client, args).await,
+        Style::JsonLink | Style::HeaderLink | Style::Cursor => walk_links(&client, args).await,
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("bench-floor: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args).await {
+        Ok(totals) => {
+            println!(
+                "{}",
+                serde_json::json!({"records": totals.records, "pages": totals.pages})
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("bench-floor: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Option<Args>, String> {
+        parse_args(args.iter().map(|arg| (*arg).to_owned()))
+    }
+
+    #[test]
+    fn parses_a_full_command_line() -> Result<(), String> {
+        let args = parse(&[
+            "http://127.0.0.1:1",
+            "--style",
+            "offset",
+            "--records",
+            "10",
+            "--page-size",
+            "3",
+            "--concurrency",
+            "8",
+        ])?
+        .ok_or("unexpected help")?;
+        assert_eq!(args.style, Style::Offset);
+        assert_eq!((args.records, args.page_size, args.concurrency), (10, 3, 8));
+        assert!(parse(&["--help"])?.is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn rejects_bad_command_lines() {
+        let base = ["http://127.0.0.1:1", "--records", "10", "--page-size", "3"];
+        for extra in [
+            &["--style", "pages"][..],
+            &["--style", "cursor", "--concurrency", "2"],
+            &["--style", "offset", "--concurrency", "0"],
+            &["--style", "offset", "--bogus", "1"],
+            &["--style"],
+        ] {
+            let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+            assert!(parse(&args).is_err(), "{extra:?}");
+        }
+        assert!(parse(&["--style", "offset", "--records", "1", "--page-size", "1"]).is_err());
+    }
+
+    #[test]
+    fn finds_the_next_link() {
+        let header = r#"<http://h/x?page=2>; rel="next", <http://h/x?page=9>; rel="last""#;
+        assert_eq!(next_from_link(header), Some("http://h/x?page=2"));
+        assert_eq!(next_from_link(r#"<http://h/x?page=9>; rel="last""#), None);
+    }
+}
