@@ -7,7 +7,11 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use crate::{error::ApiError, pages::Window, params::Ctx};
+use crate::{
+    error::ApiError,
+    pages::{JsonObject, Window},
+    params::Ctx,
+};
 
 /// Scrambles offsets so cursors are opaque rather than obviously numeric.
 const CURSOR_KEY: u64 = 0x5eed_c0de;
@@ -51,12 +55,11 @@ fn next_cursor(window: &Window) -> Option<String> {
 }
 
 /// `GET /cursor` → `{"items", "cursors": {"next": cursor | null}}`.
-pub(crate) async fn cursor(ctx: Ctx) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn cursor(ctx: Ctx) -> Result<JsonObject, ApiError> {
     let window = window(&ctx)?;
-    Ok(Json(json!({
-        "items": window.items(),
-        "cursors": { "next": next_cursor(&window) },
-    })))
+    Ok(JsonObject::new()
+        .field("items", &window.items())
+        .field("cursors", &json!({ "next": next_cursor(&window) })))
 }
 
 /// `GET /cursor/has-more` → `{"items", "next_cursor" (always), "has_more"}`.
@@ -85,12 +88,11 @@ pub(crate) async fn header_cursor(ctx: Ctx) -> Result<Response, ApiError> {
 }
 
 /// `POST /search` with `{"query", "cursor", "limit"}` → `{"results", "next_page_cursor"}`.
-pub(crate) async fn search(ctx: Ctx) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn search(ctx: Ctx) -> Result<JsonObject, ApiError> {
     let window = window(&ctx)?;
-    Ok(Json(json!({
-        "results": window.items(),
-        "next_page_cursor": next_cursor(&window),
-    })))
+    Ok(JsonObject::new()
+        .field("results", &window.items())
+        .field("next_page_cursor", &next_cursor(&window)))
 }
 
 #[cfg(test)]

@@ -8,15 +8,14 @@ use axum::{
 use serde_json::{Value, json};
 
 use super::page::PageRequest;
-use crate::{error::ApiError, params::Ctx};
+use crate::{error::ApiError, pages::JsonObject, params::Ctx};
 
 /// `GET /json-link` → `{"data", "next": relative link | null}`.
-pub(crate) async fn json_link(ctx: Ctx) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn json_link(ctx: Ctx) -> Result<JsonObject, ApiError> {
     let request = PageRequest::one_based(&ctx)?;
-    Ok(Json(json!({
-        "data": request.window.items(),
-        "next": request.next_link("/json-link"),
-    })))
+    Ok(JsonObject::new()
+        .field("data", &request.window.items())
+        .field("next", &request.next_link("/json-link")))
 }
 
 /// `GET /json-link/absolute` → `{"data", "next": absolute link | null}`.

@@ -3,7 +3,11 @@
 use axum::Json;
 use serde_json::{Value, json};
 
-use crate::{error::ApiError, pages::Window, params::Ctx};
+use crate::{
+    error::ApiError,
+    pages::{JsonObject, Window},
+    params::Ctx,
+};
 
 /// Reads `offset` (default 0) and `limit` (default: configured page size).
 fn window(ctx: &Ctx) -> Result<Window, ApiError> {
@@ -13,20 +17,19 @@ fn window(ctx: &Ctx) -> Result<Window, ApiError> {
 }
 
 /// `GET|POST /offset` → `{"items", "total", "offset", "limit"}`.
-pub(crate) async fn offset(ctx: Ctx) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn offset(ctx: Ctx) -> Result<JsonObject, ApiError> {
     let window = window(&ctx)?;
-    Ok(Json(json!({
-        "items": window.items(),
-        "total": window.total,
-        "offset": window.start,
-        "limit": window.len,
-    })))
+    Ok(JsonObject::new()
+        .field("items", &window.items())
+        .field("total", &window.total)
+        .field("offset", &window.start)
+        .field("limit", &window.len))
 }
 
 /// `GET /offset/no-total` → `{"items"}`.
-pub(crate) async fn no_total(ctx: Ctx) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn no_total(ctx: Ctx) -> Result<JsonObject, ApiError> {
     let window = window(&ctx)?;
-    Ok(Json(json!({ "items": window.items() })))
+    Ok(JsonObject::new().field("items", &window.items()))
 }
 
 /// `GET /offset/null-total` → `{"items", "total": null}`.

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::{
     error::ApiError,
-    pages::{Window, total_pages},
+    pages::{JsonObject, Window, total_pages},
     params::Ctx,
 };
 
@@ -73,25 +73,24 @@ impl PageRequest {
     }
 
     /// `{"data", "page", "page_size", "total_pages", "total"}`.
-    fn full_body(&self) -> Value {
-        json!({
-            "data": self.window.items(),
-            "page": self.page,
-            "page_size": self.size,
-            "total_pages": self.total_pages(),
-            "total": self.window.total,
-        })
+    fn full_body(&self) -> JsonObject {
+        JsonObject::new()
+            .field("data", &self.window.items())
+            .field("page", &self.page)
+            .field("page_size", &self.size)
+            .field("total_pages", &self.total_pages())
+            .field("total", &self.window.total)
     }
 }
 
 /// `GET|POST /page` (1-based) → `{"data", "page", "page_size", "total_pages", "total"}`.
-pub(crate) async fn page_one_based(ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    Ok(Json(PageRequest::one_based(&ctx)?.full_body()))
+pub(crate) async fn page_one_based(ctx: Ctx) -> Result<JsonObject, ApiError> {
+    Ok(PageRequest::one_based(&ctx)?.full_body())
 }
 
 /// `GET /page0` (0-based) → same shape as `/page`.
-pub(crate) async fn page_zero_based(ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    Ok(Json(PageRequest::zero_based(&ctx)?.full_body()))
+pub(crate) async fn page_zero_based(ctx: Ctx) -> Result<JsonObject, ApiError> {
+    Ok(PageRequest::zero_based(&ctx)?.full_body())
 }
 
 /// `GET /page/no-total` (1-based) → `{"data"}`.
@@ -101,6 +100,6 @@ pub(crate) async fn no_total(ctx: Ctx) -> Result<Json<Value>, ApiError> {
 }
 
 /// `GET /posts` (1-based) → a bare array of records.
-pub(crate) async fn posts(ctx: Ctx) -> Result<Json<Vec<Value>>, ApiError> {
+pub(crate) async fn posts(ctx: Ctx) -> Result<Json<crate::pages::Items>, ApiError> {
     Ok(Json(PageRequest::one_based(&ctx)?.window.items()))
 }
