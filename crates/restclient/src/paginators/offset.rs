@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use super::range::Range;
-use super::{Paginator, PathSetting, StopReason, Target, choose_target};
+use super::range::{self, Range};
+use super::{Paginator, StopReason, Target, choose_target};
 use crate::error::Result;
 use crate::request::Request;
 use crate::response::Response;
@@ -92,45 +92,7 @@ impl OffsetPaginator {
         self
     }
 
-    /// JSONPath of the total number of items (default `"total"`).
-    ///
-    /// As with dlt's `int()`, the total may be an integer, a numeric string (`"30"`) or a number
-    /// whose fraction is cut (`25.5` reads 25). Anything else, a negative total or one beyond
-    /// `i64` is an [`UnexpectedResponse`](crate::Error::UnexpectedResponse) error naming the URL,
-    /// and the page that carried it is not yielded.
-    #[must_use]
-    pub fn total_path(mut self, path: &str) -> Self {
-        self.range.total_path = PathSetting::new("total_path", path);
-        self
-    }
-
-    /// Reads no total (dlt's `total_path=None`); another stop rule must end the walk.
-    #[must_use]
-    pub fn without_total(mut self) -> Self {
-        self.range.total_path = PathSetting::Unset;
-        self
-    }
-
-    /// Stop before the offset reaches this value.
-    #[must_use]
-    pub fn maximum_offset(mut self, maximum: i64) -> Self {
-        self.range.maximum = Some(maximum);
-        self
-    }
-
-    /// Stop when a page has no records (default true).
-    #[must_use]
-    pub fn stop_after_empty_page(mut self, stop: bool) -> Self {
-        self.range.stop_after_empty_page = stop;
-        self
-    }
-
-    /// JSONPath of a boolean that is false on the last page.
-    #[must_use]
-    pub fn has_more_path(mut self, path: &str) -> Self {
-        self.range.has_more_path = PathSetting::new("has_more_path", path);
-        self
-    }
+    range::range_setters!("items", maximum_offset, "offset");
 
     fn targets(&self) -> Result<(Target, Target)> {
         let offset = choose_target(

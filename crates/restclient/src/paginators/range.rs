@@ -272,3 +272,50 @@ impl Range {
         );
     }
 }
+
+/// The builder methods the offset and page-number paginators share, with dlt's names; the
+/// maximum differs only in name (`maximum_offset`, `maximum_page`).
+macro_rules! range_setters {
+    ($items:literal, $maximum:ident, $value:literal) => {
+        #[doc = concat!("JSONPath of the total number of ", $items, " (default `\"total\"`).")]
+        ///
+        /// As with dlt's `int()`, the total may be an integer, a numeric string (`"30"`) or a
+        /// number whose fraction is cut (`25.5` reads 25). Anything else, a negative total or one
+        /// beyond `i64` is an [`UnexpectedResponse`](crate::Error::UnexpectedResponse) error
+        /// naming the URL, and the page that carried it is not yielded.
+        #[must_use]
+        pub fn total_path(mut self, path: &str) -> Self {
+            self.range.total_path = $crate::paginators::PathSetting::new("total_path", path);
+            self
+        }
+
+        /// Reads no total (dlt's `total_path=None`); another stop rule must end the walk.
+        #[must_use]
+        pub fn without_total(mut self) -> Self {
+            self.range.total_path = $crate::paginators::PathSetting::Unset;
+            self
+        }
+
+        #[doc = concat!("Stop before the ", $value, " reaches this value.")]
+        #[must_use]
+        pub fn $maximum(mut self, maximum: i64) -> Self {
+            self.range.maximum = Some(maximum);
+            self
+        }
+
+        /// Stop when a page has no records (default true).
+        #[must_use]
+        pub fn stop_after_empty_page(mut self, stop: bool) -> Self {
+            self.range.stop_after_empty_page = stop;
+            self
+        }
+
+        /// JSONPath of a boolean that is false on the last page.
+        #[must_use]
+        pub fn has_more_path(mut self, path: &str) -> Self {
+            self.range.has_more_path = $crate::paginators::PathSetting::new("has_more_path", path);
+            self
+        }
+    };
+}
+pub(crate) use range_setters;
