@@ -858,6 +858,25 @@ impl CallParts {
         merge_headers(&mut self.headers, headers);
     }
 
+    pub(crate) fn add_params<K: Into<String>, V: ToString>(
+        &mut self,
+        params: impl IntoIterator<Item = (K, V)>,
+    ) {
+        self.params
+            .extend(params.into_iter().map(|(k, v)| (k.into(), v.to_string())));
+    }
+
+    pub(crate) fn set_form<K: Into<String>, V: ToString>(
+        &mut self,
+        fields: impl IntoIterator<Item = (K, V)>,
+    ) {
+        let fields = fields
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.to_string()))
+            .collect();
+        self.set_body(Body::Form(fields));
+    }
+
     pub(crate) fn set_body(&mut self, body: Body) {
         if self
             .body
@@ -883,7 +902,7 @@ pub struct RequestBuilder {
 impl RequestBuilder {
     /// Adds a query parameter.
     pub fn param(mut self, name: impl Into<String>, value: impl ToString) -> Self {
-        self.parts.params.push((name.into(), value.to_string()));
+        self.parts.add_params([(name.into(), value.to_string())]);
         self
     }
 
@@ -892,9 +911,7 @@ impl RequestBuilder {
         mut self,
         params: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        self.parts
-            .params
-            .extend(params.into_iter().map(|(k, v)| (k.into(), v.to_string())));
+        self.parts.add_params(params);
         self
     }
 
@@ -931,11 +948,7 @@ impl RequestBuilder {
         mut self,
         fields: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        let fields = fields
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.to_string()))
-            .collect();
-        self.parts.set_body(Body::Form(fields));
+        self.parts.set_form(fields);
         self
     }
 

@@ -97,7 +97,7 @@ impl Paginate {
     /// Adds a query parameter sent with the first request (and kept by cursor and range
     /// paginators; next links replace it).
     pub fn param(mut self, name: impl Into<String>, value: impl ToString) -> Self {
-        self.parts.params.push((name.into(), value.to_string()));
+        self.parts.add_params([(name.into(), value.to_string())]);
         self
     }
 
@@ -106,9 +106,7 @@ impl Paginate {
         mut self,
         params: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        self.parts
-            .params
-            .extend(params.into_iter().map(|(k, v)| (k.into(), v.to_string())));
+        self.parts.add_params(params);
         self
     }
 
@@ -123,11 +121,7 @@ impl Paginate {
         mut self,
         fields: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        let fields = fields
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.to_string()))
-            .collect();
-        self.parts.set_body(Body::Form(fields));
+        self.parts.set_form(fields);
         self
     }
 
