@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::auth::Auth;
 use crate::request::Request;
 use crate::response::Response;
 use crate::selector::Selector;
@@ -34,6 +35,7 @@ pub struct Page {
     response: Response,
     paginator: Arc<Value>,
     data_selector: Arc<Selector>,
+    auth: Option<Arc<dyn Auth>>,
     number: usize,
 }
 
@@ -44,6 +46,7 @@ impl Page {
         response: Response,
         paginator: Arc<Value>,
         data_selector: Arc<Selector>,
+        auth: Option<Arc<dyn Auth>>,
         number: usize,
     ) -> Self {
         Page {
@@ -52,8 +55,15 @@ impl Page {
             response,
             paginator,
             data_selector,
+            auth,
             number,
         }
+    }
+
+    /// The auth that signed the request of this page (dlt's `page.auth`), if any.
+    #[must_use]
+    pub fn auth(&self) -> Option<&dyn Auth> {
+        self.auth.as_deref()
     }
 
     /// The data selector that picked the records (given, or detected from the first response).

@@ -193,6 +193,7 @@ impl Walker {
             response,
             Arc::clone(&self.description),
             sel,
+            self.ctx.auth.clone(),
             self.pages,
         );
         let mut stop = None;

@@ -726,3 +726,20 @@ async fn secrets_are_masked_by_value_in_status_errors() {
         "only the text is masked, not what is sent"
     );
 }
+
+#[tokio::test]
+async fn pages_carry_the_auth_that_signed_them_without_showing_its_secret() {
+    use restclient::auth::BearerTokenAuth;
+    let server = demo(12, 5).await;
+    let signed = client(&server)
+        .paginate("/auth/bearer/offset")
+        .auth(BearerTokenAuth::new("demo-bearer-token"))
+        .paginator(restclient::paginators::OffsetPaginator::new(5))
+        .data_selector("items");
+    let w = walk(signed).await;
+    assert_eq!(w.ids(), (1..=12).collect::<Vec<_>>());
+    let auth = w.pages[0].auth().expect("the walk's auth");
+    assert!(!format!("{auth:?} {:?}", w.pages[0]).contains("demo-bearer-token"));
+    let w = walk(client(&server).paginate("/offset").data_selector("items")).await;
+    assert!(w.pages[0].auth().is_none());
+}
