@@ -238,13 +238,9 @@ impl Drop for InFlight {
 impl InFlight {
     fn spawn(client: &RestClient, ctx: &CallContext, request: Request) -> InFlight {
         let (client, ctx, to_send) = (client.clone(), ctx.clone(), request.clone());
-        let task = tokio::spawn(async move {
-            let response = client.execute(&to_send, &ctx).await?;
-            // Parse on this task: with several requests in flight, parsing runs in parallel
-            // with the consumer. An unparsable body is reported when the page is processed.
-            let _ = response.json();
-            Ok(response)
-        });
+        // Bodies stay raw bytes until their page is processed: parsing here would run in
+        // parallel, but would hold up to n parsed pages (several times their size) at once.
+        let task = tokio::spawn(async move { client.execute(&to_send, &ctx).await });
         InFlight { request, task }
     }
 
