@@ -322,7 +322,42 @@ impl Drop for BackgroundServer {
     }
 }
 
+/// The API an example runs against when one was given: the first command-line argument, else
+/// `RESTCLIENT_DEMO_URL`, without a trailing slash.
+fn given_url() -> Option<String> {
+    std::env::args()
+        .nth(1)
+        .or_else(|| std::env::var("RESTCLIENT_DEMO_URL").ok())
+        .filter(|url| !url.is_empty())
+        .map(|url| url.trim_end_matches('/').to_owned())
+}
+
 impl DemoServerBuilder {
+    /// For examples: the API given on the command line (first argument) or in
+    /// `RESTCLIENT_DEMO_URL`, else this demo server, started here. Keep the returned server
+    /// alive as long as the URL is used.
+    pub async fn start_unless_given(self) -> std::io::Result<(String, Option<DemoServer>)> {
+        match given_url() {
+            Some(url) => Ok((url, None)),
+            None => {
+                let server = self.start().await?;
+                Ok((server.url(), Some(server)))
+            }
+        }
+    }
+
+    /// [`start_unless_given`](Self::start_unless_given) for synchronous code, with
+    /// [`spawn`](Self::spawn).
+    pub fn spawn_unless_given(self) -> std::io::Result<(String, Option<BackgroundServer>)> {
+        match given_url() {
+            Some(url) => Ok((url, None)),
+            None => {
+                let server = self.spawn()?;
+                Ok((server.url(), Some(server)))
+            }
+        }
+    }
+
     /// Starts the server on a runtime with its own worker thread, for use from synchronous
     /// code. Fails (instead of panicking) when called inside an async runtime.
     pub fn spawn(self) -> std::io::Result<BackgroundServer> {

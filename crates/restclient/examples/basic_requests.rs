@@ -64,19 +64,8 @@ pub async fn run(base_url: &str) -> Result<Answers> {
 
 #[tokio::main]
 async fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
-    // The API: the first argument, else RESTCLIENT_DEMO_URL, else a demo API started here
-    // (kept alive until the end of `main`).
-    let given = std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("RESTCLIENT_DEMO_URL").ok())
-        .filter(|url| !url.is_empty());
-    let (url, _server) = match given {
-        Some(url) => (url.trim_end_matches('/').to_owned(), None),
-        None => {
-            let server = demo_api::DemoServer::builder().start().await?;
-            (server.url(), Some(server))
-        }
-    };
+    // The API: the first argument, else RESTCLIENT_DEMO_URL, else a demo API started here.
+    let (url, _server) = demo_api::DemoServer::builder().start_unless_given().await?;
     let answers = run(&url).await?;
     println!("GET /posts/1       -> {}", answers.post);
     println!("GET /posts/999     -> {}", answers.missing_status);

@@ -63,19 +63,10 @@ pub fn run(base_url: &str) -> Result<Fetched> {
 }
 
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
-    // The API: the first argument, else RESTCLIENT_DEMO_URL, else a demo API started here on a
-    // background thread (kept alive until the end of `main`).
-    let given = std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("RESTCLIENT_DEMO_URL").ok())
-        .filter(|url| !url.is_empty());
-    let (url, _server) = match given {
-        Some(url) => (url.trim_end_matches('/').to_owned(), None),
-        None => {
-            let server = demo_api::DemoServer::builder().records(25).spawn()?;
-            (server.url(), Some(server))
-        }
-    };
+    // The API: the first argument, else RESTCLIENT_DEMO_URL, else a demo API started here.
+    let (url, _server) = demo_api::DemoServer::builder()
+        .records(25)
+        .spawn_unless_given()?;
     let fetched = run(&url)?;
     println!("GET /posts/1 -> {}", fetched.post);
     println!("/page sizes: {:?}", fetched.page_sizes);

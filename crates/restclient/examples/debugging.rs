@@ -81,19 +81,11 @@ async fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         .with_writer(std::io::stderr)
         .init();
 
-    // The API: the first argument, else RESTCLIENT_DEMO_URL, else a demo API started here
-    // (kept alive until the end of `main`).
-    let given = std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("RESTCLIENT_DEMO_URL").ok())
-        .filter(|url| !url.is_empty());
-    let (url, _server) = match given {
-        Some(url) => (url.trim_end_matches('/').to_owned(), None),
-        None => {
-            let server = demo_api::DemoServer::builder().records(25).start().await?;
-            (server.url(), Some(server))
-        }
-    };
+    // The API: the first argument, else RESTCLIENT_DEMO_URL, else a demo API started here.
+    let (url, _server) = demo_api::DemoServer::builder()
+        .records(25)
+        .start_unless_given()
+        .await?;
     for info in run(&url).await? {
         println!(
             "page {}: {} {} -> {} {:?} (attempts {}, total {}), {} records at `{}`",

@@ -57,17 +57,8 @@ pub async fn run(base_url: &str) -> restclient::Result<Vec<Value>> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let given = std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("RESTCLIENT_DEMO_URL").ok());
-    let (_server, url) = match given {
-        Some(url) => (None, url.trim_end_matches('/').to_owned()),
-        None => {
-            let server = demo_api::DemoServer::start(demo_api::DemoConfig::default()).await?;
-            let url = server.url();
-            (Some(server), url)
-        }
-    };
+    // The API: the first argument, else RESTCLIENT_DEMO_URL, else a demo API started here.
+    let (url, _server) = demo_api::DemoServer::builder().start_unless_given().await?;
     let records = run(&url).await?;
     println!(
         "{} records through Zoom-style OAuth2 from {url}",

@@ -68,23 +68,12 @@ pub async fn run(base_url: &str, page_size: u64) -> Result<Walked> {
 
 #[tokio::main]
 async fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
-    // The API: the first argument, else RESTCLIENT_DEMO_URL, else a demo API started here
-    // (kept alive until the end of `main`).
-    let given = std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("RESTCLIENT_DEMO_URL").ok())
-        .filter(|url| !url.is_empty());
-    let (url, _server) = match given {
-        Some(url) => (url.trim_end_matches('/').to_owned(), None),
-        None => {
-            let server = demo_api::DemoServer::builder()
-                .records(42)
-                .page_size(10)
-                .start()
-                .await?;
-            (server.url(), Some(server))
-        }
-    };
+    // The API: the first argument, else RESTCLIENT_DEMO_URL, else a demo API started here.
+    let (url, _server) = demo_api::DemoServer::builder()
+        .records(42)
+        .page_size(10)
+        .start_unless_given()
+        .await?;
     let walked = run(&url, 5).await?;
     println!("page sizes: {:?}", walked.page_sizes);
     if let Some(stop) = &walked.stop {

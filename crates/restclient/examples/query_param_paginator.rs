@@ -82,17 +82,11 @@ pub(crate) fn walk(base_url: &str) -> Result<Pages> {
 async fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     // The API to walk: the first argument, else RESTCLIENT_DEMO_URL, else a demo API started
     // here (kept alive until the end of `main`).
-    let given = std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("RESTCLIENT_DEMO_URL").ok())
-        .filter(|url| !url.is_empty());
-    let (base_url, _server) = match given {
-        Some(url) => (url, None),
-        None => {
-            let server = demo_api::DemoServer::builder().records(25).start().await?;
-            (server.url(), Some(server))
-        }
-    };
+    // The API: the first argument, else RESTCLIENT_DEMO_URL, else a demo API started here.
+    let (base_url, _server) = demo_api::DemoServer::builder()
+        .records(25)
+        .start_unless_given()
+        .await?;
 
     let mut pages = walk(&base_url)?;
     let mut out = std::io::stdout().lock();

@@ -67,19 +67,11 @@ pub async fn accept_404(base_url: &str, path: &str) -> Result<Vec<Page>> {
 
 #[tokio::main]
 async fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
-    // The API: the first argument, else RESTCLIENT_DEMO_URL, else a demo API started here
-    // (kept alive until the end of `main`).
-    let given = std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("RESTCLIENT_DEMO_URL").ok())
-        .filter(|url| !url.is_empty());
-    let (url, _server) = match given {
-        Some(url) => (url.trim_end_matches('/').to_owned(), None),
-        None => {
-            let server = demo_api::DemoServer::builder().records(5).start().await?;
-            (server.url(), Some(server))
-        }
-    };
+    // The API: the first argument, else RESTCLIENT_DEMO_URL, else a demo API started here.
+    let (url, _server) = demo_api::DemoServer::builder()
+        .records(5)
+        .start_unless_given()
+        .await?;
     let (pages, stop) = walk(&url, "/posts/1").await?;
     println!(
         "/posts/1 with the hook:      {} page(s), stop {stop:?}",

@@ -72,23 +72,12 @@ pub async fn run(base_url: &str, config_path: &Path) -> Result<Retried> {
 
 #[tokio::main]
 async fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
-    // The API: the first argument, else RESTCLIENT_DEMO_URL, else a demo API started here
-    // (kept alive until the end of `main`) that answers 503 to every third request.
-    let given = std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("RESTCLIENT_DEMO_URL").ok())
-        .filter(|url| !url.is_empty());
-    let (url, _server) = match given {
-        Some(url) => (url.trim_end_matches('/').to_owned(), None),
-        None => {
-            let server = demo_api::DemoServer::builder()
-                .records(50)
-                .unavailable_every(3)
-                .start()
-                .await?;
-            (server.url(), Some(server))
-        }
-    };
+    // The API: the first argument, else RESTCLIENT_DEMO_URL, else a demo API started here.
+    let (url, _server) = demo_api::DemoServer::builder()
+        .records(50)
+        .unavailable_every(3)
+        .start_unless_given()
+        .await?;
     let dir = tempfile::tempdir()?;
     let path = write_config(dir.path())?;
     let retried = run(&url, &path).await?;
