@@ -252,13 +252,30 @@ impl Request {
     }
 
     /// The URL that goes on the wire: [`url`](Self::url) with [`params`](Self::params) appended
-    /// to any query it already has.
+    /// to any query it already has. A parameter replaces one of the same name in the URL's own
+    /// query, so that `paginate("/items?page=3")` with a page-number paginator sends one `page`
+    /// (the paginator's), not `page=3&page=4` as dlt does.
     #[must_use]
     pub fn full_url(&self) -> Url {
         let mut url = self.url.clone();
-        if !self.params.is_empty() {
-            url.query_pairs_mut().extend_pairs(self.params.iter());
+        if self.params.is_empty() {
+            return url;
         }
+        let is_param = |key: &str| self.params.iter().any(|(k, _)| k == key);
+        if let Some(query) = url.query()
+            && url::form_urlencoded::parse(query.as_bytes()).any(|(k, _)| is_param(&k))
+        {
+            let kept: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(k, _)| !is_param(k))
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            url.set_query(None);
+            if !kept.is_empty() {
+                url.query_pairs_mut().extend_pairs(kept);
+            }
+        }
+        url.query_pairs_mut().extend_pairs(self.params.iter());
         url
     }
 }
@@ -379,6 +396,30 @@ mod tests {
         assert_eq!(r.full_url().as_str(), "https://h/p?fixed=1&b=2&a=x+y");
         r.clear_params();
         assert_eq!(r.full_url().as_str(), "https://h/p?fixed=1");
+    }
+
+    #[test]
+    fn params_replace_same_named_keys_of_the_url_query() {
+        let mut r = Request::new(
+            Method::GET,
+            Url::parse("https://h/p?page=3&q=a%20b&flag").unwrap(),
+        );
+        assert_eq!(
+            r.full_url().as_str(),
+            "https://h/p?page=3&q=a%20b&flag",
+            "untouched without params"
+        );
+        r.set_param("limit", 5);
+        assert_eq!(
+            r.full_url().as_str(),
+            "https://h/p?page=3&q=a%20b&flag&limit=5",
+            "no collision: kept raw"
+        );
+        r.set_param("page", 1);
+        assert_eq!(
+            r.full_url().as_str(),
+            "https://h/p?q=a+b&flag=&limit=5&page=1"
+        );
     }
 
     #[test]

@@ -627,3 +627,27 @@ async fn no_paginator_and_no_pagination_signal_fetch_one_page_and_detect_the_rec
     assert_eq!(w.pages[0].paginator()["type"], "single_page");
     assert_eq!(w.stop_reason(), StopReason::SinglePage);
 }
+
+#[tokio::test]
+async fn a_page_parameter_in_the_path_is_replaced_by_the_paginators() {
+    let server = demo(25, 10).await;
+    let paginator = PageNumberPaginator::new()
+        .base_page(1)
+        .total_path("total_pages");
+    let w = walk(
+        client(&server)
+            .paginate("/page?page=3&page_size=10")
+            .paginator(paginator)
+            .data_selector("data"),
+    )
+    .await;
+    assert_records(&w.records(), 25);
+    assert_eq!(
+        paths(&server),
+        [
+            "/page?page_size=10&page=1",
+            "/page?page_size=10&page=2",
+            "/page?page_size=10&page=3"
+        ]
+    );
+}
