@@ -542,3 +542,49 @@ fn concurrency_flag_keeps_order_and_completeness() {
         .assert()
         .code(2);
 }
+
+/// Runs the binary under `script`, which gives it a pseudo-terminal: how a person sees it.
+fn on_a_terminal(args: &str) -> String {
+    let bin = assert_cmd::cargo::cargo_bin("restclient");
+    let out = StdCommand::new("script")
+        .args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
+        .env_remove("RUNTIME__LOG_LEVEL")
+        .output()
+        .expect("script(1) from util-linux runs the binary on a pseudo-terminal");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).replace('\r', "\n")
+}
+
+#[test]
+fn progress_bar_on_a_terminal_and_not_with_no_progress() {
+    let server = DemoServer::builder()
+        .records(1500)
+        .page_size(10)
+        .latency(std::time::Duration::from_millis(1))
+        .spawn()
+        .expect("demo server");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("out.ndjson");
+    let walk = format!(
+        "paginate {}/offset --paginator '{{\"type\":\"offset\",\"limit\":10}}' --data-selector items -o {}",
+        server.url(),
+        file.display()
+    );
+    let shown = on_a_terminal(&walk);
+    assert!(
+        shown.contains("150 pages, 1500 records in"),
+        "final line: {shown}"
+    );
+    assert!(shown.contains("stopped: total reached (1500)"), "{shown}");
+    assert!(
+        shown.contains("records/s") && shown.contains("paginate: "),
+        "bar: {shown}"
+    );
+    assert_all_ids(&std::fs::read(&file).expect("output"), 1500);
+
+    let quiet = on_a_terminal(&format!("{walk} --no-progress"));
+    assert!(
+        !quiet.contains("records/s") && !quiet.contains("1500 records in"),
+        "{quiet}"
+    );
+}
