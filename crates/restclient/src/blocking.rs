@@ -32,7 +32,6 @@ use crate::auth::Auth;
 use crate::config::RuntimeConfig;
 use crate::error::{Error, Result};
 use crate::hooks::Hook;
-use crate::page::Page;
 use crate::paginators::{Paginator, StopReason};
 use crate::response::Response;
 use crate::retry::{Outcome, RetryPolicy};
@@ -300,8 +299,8 @@ impl Paginate {
 
     /// The pages, in order; the iterator ends after the last page or the first error.
     pub fn pages(self) -> PageIter {
-        PageIter {
-            pages: self.inner.pages(),
+        Iter {
+            stream: self.inner.pages(),
             rt: self.rt,
             done: false,
         }
@@ -309,36 +308,55 @@ impl Paginate {
 
     /// Every record of every page, in order.
     pub fn records(self) -> RecordIter {
-        RecordIter {
-            pages: self.pages(),
-            current: Vec::new().into_iter(),
+        Iter {
+            stream: self.inner.records(),
+            rt: self.rt,
+            done: false,
         }
     }
 }
 
-/// An iterator over the pages of a walk.
+/// A stream of the async API driven to completion one item at a time on the blocking
+/// client's runtime; it ends after the stream's last item or its first error.
 #[derive(Debug)]
-pub struct PageIter {
-    pages: crate::Pages,
+pub struct Iter<S> {
+    stream: S,
     rt: Arc<Runtime>,
     done: bool,
 }
+
+/// An iterator over the pages of a walk.
+pub type PageIter = Iter<crate::Pages>;
+
+/// An iterator over the records of a walk.
+pub type RecordIter = Iter<crate::Records>;
 
 impl PageIter {
     /// Why the walk ended, once it has ended without an error.
     #[must_use]
     pub fn stop_reason(&self) -> Option<StopReason> {
-        self.pages.stop_reason()
+        self.stream.stop_reason()
     }
 }
 
-impl Iterator for PageIter {
-    type Item = Result<Page>;
-    fn next(&mut self) -> Option<Result<Page>> {
+impl RecordIter {
+    /// Why the walk ended, once it has ended without an error.
+    #[must_use]
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        self.stream.stop_reason()
+    }
+}
+
+impl<S, T> Iterator for Iter<S>
+where
+    S: futures::Stream<Item = Result<T>> + Unpin,
+{
+    type Item = Result<T>;
+    fn next(&mut self) -> Option<Result<T>> {
         if self.done {
             return None;
         }
-        let item = match self.rt.block_on(self.pages.next()) {
+        let item = match self.rt.block_on(self.stream.next()) {
             Ok(item) => item,
             Err(e) => Some(Err(e)),
         };
@@ -346,35 +364,5 @@ impl Iterator for PageIter {
             self.done = true;
         }
         item
-    }
-}
-
-/// An iterator over the records of a walk.
-#[derive(Debug)]
-pub struct RecordIter {
-    pages: PageIter,
-    current: std::vec::IntoIter<Value>,
-}
-
-impl RecordIter {
-    /// Why the walk ended, once it has ended without an error.
-    #[must_use]
-    pub fn stop_reason(&self) -> Option<StopReason> {
-        self.pages.stop_reason()
-    }
-}
-
-impl Iterator for RecordIter {
-    type Item = Result<Value>;
-    fn next(&mut self) -> Option<Result<Value>> {
-        loop {
-            if let Some(v) = self.current.next() {
-                return Some(Ok(v));
-            }
-            match self.pages.next()? {
-                Ok(page) => self.current = page.into_records().into_iter(),
-                Err(e) => return Some(Err(e)),
-            }
-        }
     }
 }
