@@ -47,6 +47,27 @@ impl RecordedRequest {
             .map(|(_, value)| value.as_str())
     }
 
+    /// The record of a request from its head and body (for servers other than the demo API that
+    /// want the same log, e.g. a test's own axum router).
+    pub fn from_parts(parts: &axum::http::request::Parts, body: &[u8]) -> Self {
+        RecordedRequest {
+            method: parts.method.as_str().to_owned(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.as_str().to_owned(),
+                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body: body.to_vec(),
+        }
+    }
+
     /// The body parsed as JSON, or `None` when it is empty or not valid JSON.
     pub fn json(&self) -> Option<serde_json::Value> {
         serde_json::from_slice(&self.body).ok()
@@ -128,22 +149,7 @@ pub(crate) async fn record_request(
         )
         .into_response();
     };
-    state.log.push(RecordedRequest {
-        method: parts.method.as_str().to_owned(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        body: bytes.to_vec(),
-    });
+    state.log.push(RecordedRequest::from_parts(&parts, &bytes));
     let _in_flight = state.log.enter();
     let delay = state.next_delay();
     if !delay.is_zero() {

@@ -201,22 +201,7 @@ impl OddServer {
                 let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
                 log.lock()
                     .unwrap_or_else(PoisonError::into_inner)
-                    .push(RecordedRequest {
-                        method: parts.method.as_str().to_owned(),
-                        path: parts.uri.path().to_owned(),
-                        query: parts.uri.query().map(str::to_owned),
-                        headers: parts
-                            .headers
-                            .iter()
-                            .map(|(n, v)| {
-                                (
-                                    n.as_str().to_owned(),
-                                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                                )
-                            })
-                            .collect(),
-                        body: bytes.to_vec(),
-                    });
+                    .push(RecordedRequest::from_parts(&parts, &bytes));
                 next.run(Request::from_parts(parts, Body::from(bytes)))
                     .await
             }
