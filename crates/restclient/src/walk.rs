@@ -121,8 +121,8 @@ impl Walker {
     }
 
     /// Checks that `request` was not sent before in this walk.
-    fn check_request(&mut self, request: &Request) -> Result<()> {
-        if self.guard.insert(request_key(request)) {
+    fn check_request(&mut self, request: &Request, key: u64) -> Result<()> {
+        if self.guard.insert(key) {
             Ok(())
         } else {
             Err(self.loop_error(request, "the request"))
@@ -225,7 +225,8 @@ impl Walker {
 /// A request sent on its own task, so that it progresses while the consumer holds a page; the
 /// task is aborted when this is dropped.
 struct InFlight {
-    request: Request,
+    /// The fingerprint of the request, to match it with the one the paginator asks for.
+    key: u64,
     task: tokio::task::JoinHandle<Result<Response>>,
 }
 
@@ -237,18 +238,17 @@ impl Drop for InFlight {
 
 impl InFlight {
     fn spawn(client: &RestClient, ctx: &CallContext, request: Request) -> InFlight {
-        let (client, ctx, to_send) = (client.clone(), ctx.clone(), request.clone());
+        let key = request_key(&request);
+        let (client, ctx) = (client.clone(), ctx.clone());
         // Bodies stay raw bytes until their page is processed: parsing here would run in
         // parallel, but would hold up to n parsed pages (several times their size) at once.
-        let task = tokio::spawn(async move { client.execute(&to_send, &ctx).await });
-        InFlight { request, task }
+        let task = tokio::spawn(async move { client.execute(&request, &ctx).await });
+        InFlight { key, task }
     }
 
-    async fn finish(mut self) -> Result<(Request, Response)> {
-        let joined = (&mut self.task).await;
-        let request = self.request.clone();
-        match joined {
-            Ok(result) => result.map(|response| (request, response)),
+    async fn finish(mut self) -> Result<Response> {
+        match (&mut self.task).await {
+            Ok(result) => result,
             Err(e) => Err(Error::InvalidRequest(format!(
                 "a concurrent request task failed: {e}"
             ))),
@@ -306,11 +306,12 @@ pub(crate) fn walk(
             if max_records == Some(0) {
                 break StopReason::MaxRecords(0);
             }
+            let key = request_key(&w.request);
             let (sent, response) = match window.pop_front() {
-                Some(next) if request_key(&next.request) == request_key(&w.request) => {
+                Some(next) if next.key == key => {
                     let sent = w.request.clone();
-                    w.check_request(&sent)?;
-                    let (_, response) = next.finish().await?;
+                    w.check_request(&sent, key)?;
+                    let response = next.finish().await?;
                     (sent, response)
                 }
                 other => {
@@ -320,7 +321,7 @@ pub(crate) fn walk(
                         speculator = None;
                     }
                     let sent = w.request.clone();
-                    w.check_request(&sent)?;
+                    w.check_request(&sent, key)?;
                     let response = w.client.execute(&sent, &w.ctx).await?;
                     (sent, response)
                 }
