@@ -95,6 +95,7 @@ pub struct RestClientBuilder {
     paginator: Option<Box<dyn Paginator>>,
     data_selector: Option<String>,
     http: Option<reqwest::Client>,
+    secrets: Vec<String>,
     config: Option<RuntimeConfig>,
     retry: Option<RetryPolicy>,
     retry_conditions: Vec<RetryCondition>,
@@ -133,6 +134,23 @@ impl RestClientBuilder {
     /// The auth for every request (a call may override it).
     pub fn auth(mut self, auth: impl Auth) -> Self {
         self.auth = Some(Arc::new(auth));
+        self
+    }
+
+    /// Treats `value` as a secret: it is masked by value in every `Debug`, log line, error and
+    /// error body, like the credentials of an auth. For values that reach a request by another
+    /// way than an auth, e.g. a query parameter read from the environment.
+    ///
+    /// ```
+    /// let key = "s3cr3t-key";
+    /// let client = restclient::RestClient::builder("https://api.example.com")
+    ///     .secret(key)
+    ///     .build()?;
+    /// assert!(!format!("{client:?}").contains(key));
+    /// # Ok::<(), restclient::Error>(())
+    /// ```
+    pub fn secret(mut self, value: impl Into<String>) -> Self {
+        self.secrets.push(value.into());
         self
     }
 
@@ -243,6 +261,7 @@ impl RestClientBuilder {
         if let Some(a) = &self.auth {
             secrets.extend(a.secrets());
         }
+        secrets.extend(self.secrets);
         let redactor = Redactor::default().with_secrets(secrets);
         let origin = if self.base_url.is_empty() {
             None
@@ -358,6 +377,7 @@ impl RestClient {
             paginator: None,
             data_selector: None,
             http: None,
+            secrets: Vec::new(),
             config: None,
             retry: None,
             retry_conditions: Vec::new(),
