@@ -1,9 +1,11 @@
 //! A blocking API: the same client, with iterators instead of streams.
 //!
-//! Each [`RestClient`] owns a small single-threaded runtime and drives the async client on it,
-//! so no async code is needed. It must not be used from inside an async runtime (blocking
-//! there would stall the runtime's thread): every call made there returns
-//! [`Error::BlockingInAsync`] instead of panicking.
+//! Each [`RestClient`] drives the async client on a small runtime of its own, on a thread of
+//! its own, as `reqwest::blocking` does; calls wait for their result. So it works wherever
+//! blocking is allowed: plain threads, `main`, and `tokio::task::spawn_blocking` inside an async
+//! program. On an async worker thread it works too, but blocks that worker while it waits: use
+//! the async [`crate::RestClient`] there. Every method has the signature of its async
+//! counterpart.
 //!
 //! ```no_run
 //! use restclient::blocking::RestClient;
@@ -20,71 +22,93 @@
 //! # Ok::<(), restclient::Error>(())
 //! ```
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
 use reqwest::Method;
 use reqwest::header::HeaderMap;
-use serde_json::Value;
+use serde::Serialize;
 
 use crate::auth::Auth;
 use crate::config::RuntimeConfig;
-use crate::error::{Error, Result};
-use crate::hooks::Hook;
-use crate::paginators::{Paginator, StopReason};
+use crate::error::{Error, ErrorKind, Result};
+use crate::hooks::HookAction;
+use crate::paginators::Paginator;
 use crate::response::Response;
 use crate::retry::{Outcome, RetryPolicy};
+use crate::stop::StopReason;
 
-/// The runtime a blocking client drives its requests on.
+/// The runtime a blocking client drives its requests on: a current-thread runtime running on
+/// its own thread until the last handle to it is dropped.
 #[derive(Debug)]
-struct Runtime(Option<tokio::runtime::Runtime>);
-
-impl Runtime {
-    fn new() -> Result<Arc<Runtime>> {
-        ensure_not_async()?;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                Error::InvalidRequest(format!("cannot start the blocking client's runtime: {e}"))
-            })?;
-        Ok(Arc::new(Runtime(Some(rt))))
-    }
-
-    fn block_on<F: std::future::Future>(&self, f: F) -> Result<F::Output> {
-        ensure_not_async()?;
-        match &self.0 {
-            Some(rt) => Ok(rt.block_on(f)),
-            None => Err(Error::InvalidRequest(
-                "the blocking client's runtime is gone".into(),
-            )),
-        }
-    }
+struct Driver {
+    handle: tokio::runtime::Handle,
+    /// Dropping it ends the runtime's thread.
+    _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
-impl Drop for Runtime {
-    fn drop(&mut self) {
-        // Dropping a runtime inside another one panics; shutting it down in the background
-        // does not.
-        if let Some(rt) = self.0.take() {
-            rt.shutdown_background();
-        }
+impl Driver {
+    fn new() -> Result<Arc<Driver>> {
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+        let failed = |e: &dyn std::fmt::Display| {
+            Error::new(
+                ErrorKind::Other,
+                format!("cannot start the blocking client's runtime: {e}"),
+            )
+        };
+        std::thread::Builder::new()
+            .name("restclient-blocking".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = handle_tx.send(Err(e.to_string()));
+                        return;
+                    }
+                };
+                let _ = handle_tx.send(Ok(rt.handle().clone()));
+                // Runs the spawned calls until every client handle is gone.
+                let _ = rt.block_on(stopped);
+            })
+            .map_err(|e| failed(&e))?;
+        let handle = handle_rx
+            .recv()
+            .map_err(|e| failed(&e))?
+            .map_err(|e| failed(&e))?;
+        Ok(Arc::new(Driver {
+            handle,
+            _shutdown: shutdown,
+        }))
     }
-}
 
-fn ensure_not_async() -> Result<()> {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        return Err(Error::BlockingInAsync);
+    /// Runs `future` on the driver's thread and waits for its output.
+    fn run<F>(&self, future: F) -> Result<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let task = self.handle.spawn(future);
+        futures::executor::block_on(task).map_err(|e| {
+            Error::new(
+                ErrorKind::Other,
+                format!("the blocking client's request task failed: {e}"),
+            )
+            .with_source(e)
+        })
     }
-    Ok(())
 }
 
 /// The blocking counterpart of [`crate::RestClient`]. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct RestClient {
     client: crate::RestClient,
-    rt: Arc<Runtime>,
+    rt: Arc<Driver>,
 }
 
 /// Builds a blocking [`RestClient`]; the settings are those of [`crate::RestClientBuilder`].
@@ -120,8 +144,10 @@ impl RestClientBuilder {
         fn data_selector(selector: &str);
         /// See [`crate::RestClientBuilder::http_client`].
         fn http_client(client: reqwest::Client);
-        /// See [`crate::RestClientBuilder::config`].
-        fn config(config: RuntimeConfig);
+        /// See [`crate::RestClientBuilder::runtime_config`].
+        fn runtime_config(config: RuntimeConfig);
+        /// See [`crate::RestClientBuilder::secret`].
+        fn secret(value: impl Into<String>);
         /// See [`crate::RestClientBuilder::retry`].
         fn retry(policy: RetryPolicy);
         /// See [`crate::RestClientBuilder::retry_if`].
@@ -130,22 +156,21 @@ impl RestClientBuilder {
         fn timeout(timeout: Duration);
     }
 
-    /// Checks the settings and builds the client with its own runtime.
+    /// Checks the settings and builds the client with its own runtime thread.
     ///
     /// # Errors
-    /// As [`crate::RestClientBuilder::build`], and [`Error::BlockingInAsync`] when called
-    /// inside an async runtime.
+    /// As [`crate::RestClientBuilder::build`].
     pub fn build(self) -> Result<RestClient> {
-        let rt = Runtime::new()?;
+        let client = self.inner.build()?;
         Ok(RestClient {
-            client: self.inner.build()?,
-            rt,
+            client,
+            rt: Driver::new()?,
         })
     }
 }
 
 impl RestClient {
-    /// Starts a builder for the API at `base_url`.
+    /// See [`crate::RestClient::builder`].
     pub fn builder(base_url: impl Into<String>) -> RestClientBuilder {
         RestClientBuilder {
             inner: crate::RestClient::builder(base_url),
@@ -158,23 +183,17 @@ impl RestClient {
         &self.client
     }
 
-    /// A `GET` request; the status is not checked.
-    ///
-    /// # Errors
-    /// As [`crate::RestClient::get`], and [`Error::BlockingInAsync`].
-    pub fn get(&self, path: &str) -> Result<Response> {
-        self.rt.block_on(self.client.get(path))?
+    /// See [`crate::RestClient::get`]; send it with [`RequestBuilder::send`].
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.request(Method::GET, path)
     }
 
-    /// A `POST` request with a JSON body.
-    ///
-    /// # Errors
-    /// As [`crate::RestClient::post`], and [`Error::BlockingInAsync`].
-    pub fn post(&self, path: &str, json: Value) -> Result<Response> {
-        self.rt.block_on(self.client.post(path, json))?
+    /// See [`crate::RestClient::post`].
+    pub fn post<T: Serialize + ?Sized>(&self, path: &str, json: &T) -> RequestBuilder {
+        self.request(Method::POST, path).json(json)
     }
 
-    /// A request with any method, completed with the builder's options.
+    /// See [`crate::RestClient::request`].
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         RequestBuilder {
             inner: self.client.request(method, path),
@@ -182,7 +201,7 @@ impl RestClient {
         }
     }
 
-    /// Walks every page of `path`; see [`crate::Paginate`].
+    /// See [`crate::RestClient::paginate`].
     pub fn paginate(&self, path: &str) -> Paginate {
         Paginate {
             inner: self.client.paginate(path),
@@ -191,52 +210,75 @@ impl RestClient {
     }
 }
 
-/// The blocking counterpart of [`crate::RequestBuilder`].
+/// The blocking counterpart of [`crate::RequestBuilder`]: [`send`](Self::send) waits for the
+/// response.
 #[must_use]
 #[derive(Debug)]
 pub struct RequestBuilder {
     inner: crate::RequestBuilder,
-    rt: Arc<Runtime>,
+    rt: Arc<Driver>,
 }
 
 impl RequestBuilder {
     forward! {
-        /// See [`crate::RequestBuilder::param`].
-        fn param(name: &str, value: &str);
         /// See [`crate::RequestBuilder::header`].
         fn header(name: &str, value: &str);
         /// See [`crate::RequestBuilder::headers`].
         fn headers(headers: HeaderMap);
-        /// See [`crate::RequestBuilder::json`].
-        fn json(body: Value);
         /// See [`crate::RequestBuilder::auth`].
         fn auth(auth: impl Auth);
         /// See [`crate::RequestBuilder::without_auth`].
         fn without_auth();
+        /// See [`crate::RequestBuilder::timeout`].
+        fn timeout(timeout: Duration);
+        /// See [`crate::RequestBuilder::retry`].
+        fn retry(policy: RetryPolicy);
     }
 
-    /// Adds query parameters; see [`crate::RequestBuilder::params`].
-    pub fn params(self, params: &[(&str, &str)]) -> Self {
+    /// See [`crate::RequestBuilder::param`].
+    pub fn param(self, name: impl Into<String>, value: impl ToString) -> Self {
         Self {
-            inner: self.inner.params(params.iter().copied()),
+            inner: self.inner.param(name, value),
             ..self
         }
     }
 
-    /// A form body.
-    pub fn form(self, fields: &[(&str, &str)]) -> Self {
+    /// See [`crate::RequestBuilder::params`].
+    pub fn params<K: Into<String>, V: ToString>(
+        self,
+        params: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
         Self {
-            inner: self.inner.form(fields.iter().copied()),
+            inner: self.inner.params(params),
             ..self
         }
     }
 
-    /// Sends the request.
+    /// See [`crate::RequestBuilder::json`].
+    pub fn json<T: Serialize + ?Sized>(self, body: &T) -> Self {
+        Self {
+            inner: self.inner.json(body),
+            ..self
+        }
+    }
+
+    /// See [`crate::RequestBuilder::form`].
+    pub fn form<K: Into<String>, V: ToString>(
+        self,
+        fields: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Self {
+            inner: self.inner.form(fields),
+            ..self
+        }
+    }
+
+    /// Sends the request and waits for the response.
     ///
     /// # Errors
-    /// As [`crate::RequestBuilder::send`], and [`Error::BlockingInAsync`].
+    /// As [`crate::RequestBuilder::send`].
     pub fn send(self) -> Result<Response> {
-        self.rt.block_on(self.inner.send())?
+        self.rt.run(self.inner.send())?
     }
 }
 
@@ -246,17 +288,13 @@ impl RequestBuilder {
 #[derive(Debug)]
 pub struct Paginate {
     inner: crate::Paginate,
-    rt: Arc<Runtime>,
+    rt: Arc<Driver>,
 }
 
 impl Paginate {
     forward! {
         /// See [`crate::Paginate::method`].
         fn method(method: Method);
-        /// See [`crate::Paginate::param`].
-        fn param(name: &str, value: &str);
-        /// See [`crate::Paginate::json`].
-        fn json(body: Value);
         /// See [`crate::Paginate::header`].
         fn header(name: &str, value: &str);
         /// See [`crate::Paginate::headers`].
@@ -267,32 +305,56 @@ impl Paginate {
         fn without_auth();
         /// See [`crate::Paginate::paginator`].
         fn paginator(paginator: impl Paginator);
-        /// See [`crate::Paginate::boxed_paginator`].
-        fn boxed_paginator(paginator: Box<dyn Paginator>);
         /// See [`crate::Paginate::data_selector`].
         fn data_selector(selector: &str);
         /// See [`crate::Paginate::hook`].
-        fn hook(hook: impl Into<Hook>);
+        fn hook(hook: impl Fn(&Response) -> HookAction + Send + Sync + 'static);
         /// See [`crate::Paginate::max_pages`].
         fn max_pages(n: usize);
         /// See [`crate::Paginate::max_records`].
         fn max_records(n: usize);
         /// See [`crate::Paginate::concurrency`].
         fn concurrency(n: usize);
+        /// See [`crate::Paginate::timeout`].
+        fn timeout(timeout: Duration);
+        /// See [`crate::Paginate::retry`].
+        fn retry(policy: RetryPolicy);
     }
 
-    /// Adds query parameters; see [`crate::Paginate::params`].
-    pub fn params(self, params: &[(&str, &str)]) -> Self {
+    /// See [`crate::Paginate::param`].
+    pub fn param(self, name: impl Into<String>, value: impl ToString) -> Self {
         Self {
-            inner: self.inner.params(params.iter().copied()),
+            inner: self.inner.param(name, value),
             ..self
         }
     }
 
-    /// A form body.
-    pub fn form(self, fields: &[(&str, &str)]) -> Self {
+    /// See [`crate::Paginate::params`].
+    pub fn params<K: Into<String>, V: ToString>(
+        self,
+        params: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
         Self {
-            inner: self.inner.form(fields.iter().copied()),
+            inner: self.inner.params(params),
+            ..self
+        }
+    }
+
+    /// See [`crate::Paginate::json`].
+    pub fn json<T: Serialize + ?Sized>(self, body: &T) -> Self {
+        Self {
+            inner: self.inner.json(body),
+            ..self
+        }
+    }
+
+    /// See [`crate::Paginate::form`].
+    pub fn form<K: Into<String>, V: ToString>(
+        self,
+        fields: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Self {
+            inner: self.inner.form(fields),
             ..self
         }
     }
@@ -300,7 +362,7 @@ impl Paginate {
     /// The pages, in order; the iterator ends after the last page or the first error.
     pub fn pages(self) -> PageIter {
         Iter {
-            stream: self.inner.pages(),
+            stream: Some(self.inner.pages()),
             rt: self.rt,
             done: false,
         }
@@ -309,19 +371,20 @@ impl Paginate {
     /// Every record of every page, in order.
     pub fn records(self) -> RecordIter {
         Iter {
-            stream: self.inner.records(),
+            stream: Some(self.inner.records()),
             rt: self.rt,
             done: false,
         }
     }
 }
 
-/// A stream of the async API driven to completion one item at a time on the blocking
-/// client's runtime; it ends after the stream's last item or its first error.
+/// A stream of the async API driven one item at a time on the blocking client's runtime; it
+/// ends after the stream's last item or its first error.
 #[derive(Debug)]
 pub struct Iter<S> {
-    stream: S,
-    rt: Arc<Runtime>,
+    /// Lent to the runtime's thread while an item is fetched.
+    stream: Option<S>,
+    rt: Arc<Driver>,
     done: bool,
 }
 
@@ -335,7 +398,7 @@ impl PageIter {
     /// Why the walk ended, once it has ended without an error.
     #[must_use]
     pub fn stop_reason(&self) -> Option<StopReason> {
-        self.stream.stop_reason()
+        self.stream.as_ref().and_then(crate::Pages::stop_reason)
     }
 }
 
@@ -343,21 +406,29 @@ impl RecordIter {
     /// Why the walk ended, once it has ended without an error.
     #[must_use]
     pub fn stop_reason(&self) -> Option<StopReason> {
-        self.stream.stop_reason()
+        self.stream.as_ref().and_then(crate::Records::stop_reason)
     }
 }
 
 impl<S, T> Iterator for Iter<S>
 where
-    S: futures::Stream<Item = Result<T>> + Unpin,
+    S: futures::Stream<Item = Result<T>> + Unpin + Send + 'static,
+    T: Send + 'static,
 {
     type Item = Result<T>;
     fn next(&mut self) -> Option<Result<T>> {
         if self.done {
             return None;
         }
-        let item = match self.rt.block_on(self.stream.next()) {
-            Ok(item) => item,
+        let mut stream = self.stream.take()?;
+        let item = match self.rt.run(async move {
+            let item = stream.next().await;
+            (stream, item)
+        }) {
+            Ok((stream, item)) => {
+                self.stream = Some(stream);
+                item
+            }
             Err(e) => Some(Err(e)),
         };
         if !matches!(item, Some(Ok(_))) {

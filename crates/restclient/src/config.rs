@@ -11,9 +11,13 @@
 //! | `log_level` | `WARNING` | `TRACE`, `DEBUG`, `INFO`, `WARNING`/`WARN`, `ERROR`, `CRITICAL` |
 //! | `http_show_error_body` | false | add the response body to HTTP status errors |
 //! | `http_max_error_body_length` | 8192 | characters of body kept in such an error |
+//! | `max_response_bytes` | 268435456 | the most bytes a response body may have, after decompression |
+//! | `max_concurrency` | 64 | the most requests one walk may have in flight |
 //!
 //! Sources, lowest first: the defaults, the config file, the environment, then the calls on
-//! [`RestClientBuilder`](crate::RestClientBuilder) (`retry`, `timeout`), which win.
+//! [`RestClientBuilder`](crate::RestClientBuilder) (`retry`, `timeout`), which win. The library
+//! reads no file and no variable unless asked: a client built without
+//! [`runtime_config`](crate::RestClientBuilder::runtime_config) uses the defaults.
 //!
 //! The config file is the one given explicitly, else the one named by `RESTCLIENT_CONFIG`,
 //! else `.restclient/config.toml` in the working directory. Only its `[runtime]` table is read;
@@ -33,14 +37,12 @@
 //! `RUNTIME__REQUEST_MAX_ATTEMPTS=3`, `RUNTIME__LOG_LEVEL=info`.
 //!
 //! An unknown key, a value of the wrong type and a negative number are errors
-//! ([`Error::Config`]) naming the key and the file or variable. The other keys of dlt's
+//! (a [config error](crate::ErrorKind::Config)) naming the key and the file or variable. The other keys of dlt's
 //! `[runtime]` section (`log_format`, `dlthub_telemetry`, `pipeline_name`, ...) are accepted and
 //! ignored, so one file or environment can serve both dlt and restclient.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -56,7 +58,7 @@ pub const DEFAULT_CONFIG_PATH: &str = ".restclient/config.toml";
 pub const ENV_PREFIX: &str = "RUNTIME__";
 
 /// The keys restclient reads, in the order they are documented.
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 9] = [
     "request_timeout",
     "request_max_attempts",
     "request_backoff_factor",
@@ -64,6 +66,8 @@ const KEYS: [&str; 7] = [
     "log_level",
     "http_show_error_body",
     "http_max_error_body_length",
+    "max_response_bytes",
+    "max_concurrency",
 ];
 
 /// Keys of dlt's `[runtime]` section that restclient has no use for; accepted and ignored.
@@ -79,27 +83,26 @@ const DLT_ONLY_KEYS: [&str; 9] = [
     "dlthub_dsn",
 ];
 
-/// dlt's `[runtime]` settings that restclient uses: timeouts, retries, logging and error bodies.
+/// dlt's `[runtime]` settings that restclient uses: timeouts, retries, logging, error bodies
+/// and limits.
 ///
-/// Build one from the defaults and change fields, or load it from the usual sources with
-/// [`from_env`](Self::from_env), [`load_from`](Self::load_from) or [`loader`](Self::loader), then
-/// hand it to [`RestClientBuilder::config`](crate::RestClientBuilder::config). Without an
-/// explicit config, [`RestClientBuilder::build`](crate::RestClientBuilder::build) uses
-/// [`from_env`](Self::from_env).
+/// Start from the defaults and change fields, or load it from the usual sources with
+/// [`from_env`](Self::from_env) or [`loader`](Self::loader), then hand it to
+/// [`RestClientBuilder::runtime_config`](crate::RestClientBuilder::runtime_config), which checks
+/// it. New settings may be added, so the struct cannot be built with a literal.
 ///
 /// ```
 /// use std::time::Duration;
 /// use restclient::{RestClient, config::RuntimeConfig};
 ///
-/// let config = RuntimeConfig {
-///     request_max_attempts: 3,
-///     request_timeout: Duration::from_secs(10),
-///     ..RuntimeConfig::default()
-/// };
-/// let client = RestClient::builder("https://api.example.com").config(config).build()?;
+/// let mut config = RuntimeConfig::default();
+/// config.request_max_attempts = 3;
+/// config.request_timeout = Duration::from_secs(10);
+/// let client = RestClient::builder("https://api.example.com").runtime_config(config).build()?;
 /// # Ok::<(), restclient::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RuntimeConfig {
     /// How long each request may take, body included (`request_timeout`, default 60 s).
     pub request_timeout: Duration,
@@ -109,15 +112,23 @@ pub struct RuntimeConfig {
     pub request_backoff_factor: f64,
     /// The cap on any single wait (`request_max_retry_delay`, default 300 s).
     pub request_max_retry_delay: Duration,
-    /// The log level a program should show (`log_level`, default WARNING). The library only
-    /// emits events; a binary installs the subscriber and filters with this level.
-    pub log_level: LogLevel,
+    /// The log level a program should show (`log_level`, default WARN; dlt's `WARNING` and
+    /// `CRITICAL` are read as WARN and ERROR). The library only emits events; a binary installs
+    /// the subscriber and filters with this level.
+    pub log_level: tracing::Level,
     /// Whether HTTP status errors carry the response body (`http_show_error_body`, default
-    /// false).
+    /// false). The body is masked and cut to `http_max_error_body_length` characters.
     pub http_show_error_body: bool,
     /// How many characters of the body such an error keeps (`http_max_error_body_length`,
     /// default 8192).
     pub http_max_error_body_length: usize,
+    /// The most bytes a response body may have after decompression (`max_response_bytes`,
+    /// default 256 MiB): past it the request fails at once, unretried
+    /// ([`Error::is_body_too_large`](crate::Error::is_body_too_large)).
+    pub max_response_bytes: u64,
+    /// The most requests one walk may have in flight (`max_concurrency`, default 64): a walk
+    /// asking for more fails before its first request.
+    pub max_concurrency: usize,
 }
 
 impl Default for RuntimeConfig {
@@ -127,9 +138,11 @@ impl Default for RuntimeConfig {
             request_max_attempts: 5,
             request_backoff_factor: 1.0,
             request_max_retry_delay: Duration::from_secs(300),
-            log_level: LogLevel::Warn,
+            log_level: tracing::Level::WARN,
             http_show_error_body: false,
             http_max_error_body_length: 8192,
+            max_response_bytes: 256 * 1024 * 1024,
+            max_concurrency: 64,
         }
     }
 }
@@ -146,7 +159,7 @@ impl RuntimeConfig {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Config`] naming the file or variable and the key.
+    /// a [config error](crate::ErrorKind::Config) naming the file or variable and the key.
     pub fn from_env() -> Result<Self> {
         Self::loader().load()
     }
@@ -163,7 +176,7 @@ impl RuntimeConfig {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Config`]: a missing explicit file, bad TOML, an unknown key, a wrong type or a
+    /// a [config error](crate::ErrorKind::Config): a missing explicit file, bad TOML, an unknown key, a wrong type or a
     /// negative value, naming the key and the file or variable.
     pub fn load_from(
         file: Option<&Path>,
@@ -193,23 +206,15 @@ impl RuntimeConfig {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Config`] for bad TOML, an unknown key, a wrong type or an out-of-range value.
+    /// a [config error](crate::ErrorKind::Config) for bad TOML, an unknown key, a wrong type or an out-of-range value.
     pub fn merge_toml(&mut self, text: &str, origin: &str) -> Result<()> {
         let where_ = format!("file {origin}");
-        let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| Error::Config {
-            origin: where_.clone(),
-            key: None,
-            reason: format!("not valid TOML: {}", e.message()),
-        })?;
+        let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| Error::config(&where_, None, format!("not valid TOML: {}", e.message())))?;
         let Some(runtime) = doc.get("runtime") else {
             return Ok(());
         };
         let toml::Value::Table(runtime) = runtime else {
-            return Err(Error::Config {
-                origin: where_,
-                key: Some("runtime".into()),
-                reason: format!("expected a table, found {}", runtime.type_str()),
-            });
+            return Err(Error::config(&where_, Some("runtime"), format!("expected a table, found {}", runtime.type_str())));
         };
         for (key, value) in runtime {
             let value = match value {
@@ -219,11 +224,7 @@ impl RuntimeConfig {
                 toml::Value::String(s) => Raw::Str(s.clone()),
                 other => Raw::Other(other.type_str()),
             };
-            self.set(key, &value).map_err(|reason| Error::Config {
-                origin: where_.clone(),
-                key: Some(format!("runtime.{key}")),
-                reason,
-            })?;
+            self.set(key, &value).map_err(|reason| Error::config(&where_, Some(&format!("runtime.{key}")), reason))?;
         }
         Ok(())
     }
@@ -232,16 +233,16 @@ impl RuntimeConfig {
     /// ignored.
     ///
     /// ```
-    /// use restclient::config::{LogLevel, RuntimeConfig};
+    /// use restclient::config::RuntimeConfig;
     /// let mut config = RuntimeConfig::default();
     /// config.merge_env([("RUNTIME__LOG_LEVEL".to_string(), "info".to_string()),
     ///                   ("HOME".to_string(), "/root".to_string())])?;
-    /// assert_eq!(config.log_level, LogLevel::Info);
+    /// assert_eq!(config.log_level, tracing::Level::INFO);
     /// # Ok::<(), restclient::Error>(())
     /// ```
     ///
     /// # Errors
-    /// [`Error::Config`] naming the variable, for an unknown key or a bad value.
+    /// a [config error](crate::ErrorKind::Config) naming the variable, for an unknown key or a bad value.
     pub fn merge_env(&mut self, env: impl IntoIterator<Item = (String, String)>) -> Result<()> {
         // Sorted, so that the first error reported does not depend on the map's order.
         let mut vars: Vec<(String, String)> = env
@@ -252,25 +253,65 @@ impl RuntimeConfig {
         for (name, value) in vars {
             let key = name[ENV_PREFIX.len()..].to_ascii_lowercase();
             self.set(&key, &Raw::Env(value.trim().to_owned()))
-                .map_err(|reason| Error::Config {
-                    origin: format!("environment variable {name}"),
-                    key: Some(format!("runtime.{key}")),
-                    reason,
-                })?;
+                .map_err(|reason| Error::config(&format!("environment variable {name}"), Some(&format!("runtime.{key}")), reason))?;
         }
         Ok(())
     }
 
     /// The retry policy these settings describe (no extra retry conditions).
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy::default()
+            .max_attempts(self.request_max_attempts)
+            .backoff_factor(self.request_backoff_factor)
+            .max_retry_delay(self.request_max_retry_delay)
+    }
+
+    /// Checks values that fields set by hand could get wrong; a client checks its config with
+    /// this when it is built.
+    ///
+    /// # Errors
+    /// A [config error](crate::ErrorKind::Config) naming the key.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |key: &str, reason: &str| {
+            Err(Error::config("settings", Some(&format!("runtime.{key}")), reason))
+        };
+        if self.request_timeout.is_zero() {
+            return bad("request_timeout", "must be greater than 0");
+        }
+        if self.request_max_attempts == 0 {
+            return bad("request_max_attempts", "must be at least 1");
+        }
+        if !(self.request_backoff_factor.is_finite() && self.request_backoff_factor >= 0.0) {
+            return bad("request_backoff_factor", "must be a finite number >= 0");
+        }
+        if self.max_response_bytes == 0 {
+            return bad("max_response_bytes", "must be at least 1");
+        }
+        if self.max_concurrency == 0 {
+            return bad("max_concurrency", "must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// Parses a log level as dlt (Python) or Rust names it, case-insensitively: `TRACE`,
+    /// `DEBUG`, `INFO`, `WARNING` or `WARN`, `ERROR`, `CRITICAL` (read as `ERROR`).
     ///
     /// ```
-    /// use restclient::{config::RuntimeConfig, retry::RetryPolicy};
-    /// let policy = RetryPolicy::from(&RuntimeConfig { request_max_attempts: 2, ..Default::default() });
-    /// assert_eq!(policy.max_attempts, 2);
+    /// use restclient::config::RuntimeConfig;
+    /// assert_eq!(RuntimeConfig::parse_log_level("warning"), Some(tracing::Level::WARN));
+    /// assert_eq!(RuntimeConfig::parse_log_level("CRITICAL"), Some(tracing::Level::ERROR));
+    /// assert_eq!(RuntimeConfig::parse_log_level("loud"), None);
     /// ```
     #[must_use]
-    pub fn retry_policy(&self) -> RetryPolicy {
-        RetryPolicy::from(self)
+    pub fn parse_log_level(text: &str) -> Option<tracing::Level> {
+        match text.trim().to_ascii_uppercase().as_str() {
+            "TRACE" => Some(tracing::Level::TRACE),
+            "DEBUG" => Some(tracing::Level::DEBUG),
+            "INFO" => Some(tracing::Level::INFO),
+            "WARNING" | "WARN" => Some(tracing::Level::WARN),
+            "ERROR" | "CRITICAL" => Some(tracing::Level::ERROR),
+            _ => None,
+        }
     }
 
     /// Sets one key from a raw value; the error is the reason only.
@@ -297,14 +338,29 @@ impl RuntimeConfig {
             }
             "log_level" => {
                 let text = value.text()?;
-                self.log_level = text
-                    .parse()
-                    .map_err(|e: ParseLogLevelError| e.to_string())?;
+                self.log_level = Self::parse_log_level(text).ok_or_else(|| {
+                    format!("unknown log level {text:?} (expected one of TRACE, DEBUG, INFO, WARNING, WARN, ERROR, CRITICAL)")
+                })?;
             }
             "http_show_error_body" => self.http_show_error_body = value.boolean()?,
             "http_max_error_body_length" => {
                 let n = value.whole()?;
                 self.http_max_error_body_length =
+                    usize::try_from(n).map_err(|_| format!("{n} is too large"))?;
+            }
+            "max_response_bytes" => {
+                let n = value.whole()?;
+                if n == 0 {
+                    return Err("must be at least 1".into());
+                }
+                self.max_response_bytes = n;
+            }
+            "max_concurrency" => {
+                let n = value.whole()?;
+                if n == 0 {
+                    return Err("must be at least 1".into());
+                }
+                self.max_concurrency =
                     usize::try_from(n).map_err(|_| format!("{n} is too large"))?;
             }
             k if DLT_ONLY_KEYS.contains(&k) => {
@@ -315,17 +371,6 @@ impl RuntimeConfig {
             }
         }
         Ok(())
-    }
-}
-
-impl From<&RuntimeConfig> for RetryPolicy {
-    fn from(c: &RuntimeConfig) -> Self {
-        RetryPolicy {
-            max_attempts: c.request_max_attempts,
-            backoff_factor: c.request_backoff_factor,
-            max_retry_delay: c.request_max_retry_delay,
-            ..RetryPolicy::default()
-        }
     }
 }
 
@@ -457,7 +502,7 @@ impl ConfigLoader {
     /// Loads: defaults, then the file, then the environment.
     ///
     /// # Errors
-    /// [`Error::Config`] naming the file or variable (and the key, when one is at fault).
+    /// a [config error](crate::ErrorKind::Config) naming the file or variable (and the key, when one is at fault).
     pub fn load(self) -> Result<RuntimeConfig> {
         let env: HashMap<String, String> = match self.env {
             Some(e) => e,
@@ -482,101 +527,16 @@ impl ConfigLoader {
             Ok(text) => config.merge_toml(&text, &path.display().to_string())?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {}
             Err(e) => {
-                return Err(Error::Config {
-                    origin: format!("file {}", path.display()),
-                    key: None,
-                    reason: format!("cannot read it: {e}"),
-                });
+                return Err(Error::config(
+                    &format!("file {}", path.display()),
+                    None,
+                    format!("cannot read it: {e}"),
+                )
+                .with_source(e));
             }
         }
         config.merge_env(env)?;
         Ok(config)
-    }
-}
-
-/// A log level, written as dlt (Python) or Rust names it, case-insensitively: `TRACE`, `DEBUG`,
-/// `INFO`, `WARNING` or `WARN`, `ERROR`, `CRITICAL` (the same as `ERROR`).
-///
-/// ```
-/// use restclient::config::LogLevel;
-/// assert_eq!("warning".parse::<LogLevel>().unwrap(), LogLevel::Warn);
-/// assert_eq!("CRITICAL".parse::<LogLevel>().unwrap(), LogLevel::Error);
-/// assert_eq!(LogLevel::Info.to_string(), "info"); // a tracing filter directive
-/// assert_eq!(tracing::Level::from(LogLevel::Debug), tracing::Level::DEBUG);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum LogLevel {
-    /// Everything, including per-attempt details.
-    Trace,
-    /// Request and response details (headers redacted).
-    Debug,
-    /// One line per request, retries and why a walk stopped.
-    Info,
-    /// Things that are probably wrong (the default).
-    Warn,
-    /// Errors only (`ERROR`, `CRITICAL`).
-    Error,
-}
-
-impl LogLevel {
-    /// The lower-case name, usable as a `tracing` filter directive.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LogLevel::Trace => "trace",
-            LogLevel::Debug => "debug",
-            LogLevel::Info => "info",
-            LogLevel::Warn => "warn",
-            LogLevel::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for LogLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl From<LogLevel> for tracing::Level {
-    fn from(l: LogLevel) -> Self {
-        match l {
-            LogLevel::Trace => tracing::Level::TRACE,
-            LogLevel::Debug => tracing::Level::DEBUG,
-            LogLevel::Info => tracing::Level::INFO,
-            LogLevel::Warn => tracing::Level::WARN,
-            LogLevel::Error => tracing::Level::ERROR,
-        }
-    }
-}
-
-/// The error of parsing a [`LogLevel`]: the text is not a known level.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseLogLevelError(String);
-
-impl fmt::Display for ParseLogLevelError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown log level {:?} (expected one of TRACE, DEBUG, INFO, WARNING, WARN, ERROR, CRITICAL)",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for ParseLogLevelError {}
-
-impl FromStr for LogLevel {
-    type Err = ParseLogLevelError;
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        match s.trim().to_ascii_uppercase().as_str() {
-            "TRACE" => Ok(LogLevel::Trace),
-            "DEBUG" => Ok(LogLevel::Debug),
-            "INFO" => Ok(LogLevel::Info),
-            "WARNING" | "WARN" => Ok(LogLevel::Warn),
-            "ERROR" | "CRITICAL" => Ok(LogLevel::Error),
-            _ => Err(ParseLogLevelError(s.to_owned())),
-        }
     }
 }
 
@@ -599,7 +559,9 @@ mod tests {
         assert_eq!(c.request_max_attempts, 5);
         assert_eq!(c.request_backoff_factor, 1.0);
         assert_eq!(c.request_max_retry_delay, Duration::from_secs(300));
-        assert_eq!(c.log_level, LogLevel::Warn);
+        assert_eq!(c.log_level, tracing::Level::WARN);
+        assert_eq!(c.max_response_bytes, 256 << 20);
+        assert_eq!(c.max_concurrency, 64);
         assert!(!c.http_show_error_body);
         assert_eq!(c.http_max_error_body_length, 8192);
     }
@@ -633,22 +595,23 @@ mod tests {
             ("RUNTIME__LOG_LEVEL", "Debug"),
             ("RUNTIME__HTTP_SHOW_ERROR_BODY", "True"),
             ("RUNTIME__HTTP_MAX_ERROR_BODY_LENGTH", "12"),
+            ("RUNTIME__MAX_RESPONSE_BYTES", "1000"),
+            ("RUNTIME__MAX_CONCURRENCY", "8"),
             ("RUNTIME__LOG_FORMAT", "{message}"),
             ("OTHER__REQUEST_TIMEOUT", "nonsense"),
         ]))
         .unwrap();
-        assert_eq!(
-            c,
-            RuntimeConfig {
-                request_timeout: Duration::from_millis(1500),
-                request_max_attempts: 3,
-                request_backoff_factor: 0.0,
-                request_max_retry_delay: Duration::from_secs(7),
-                log_level: LogLevel::Debug,
-                http_show_error_body: true,
-                http_max_error_body_length: 12,
-            }
-        );
+        let mut want = RuntimeConfig::default();
+        want.request_timeout = Duration::from_millis(1500);
+        want.request_max_attempts = 3;
+        want.request_backoff_factor = 0.0;
+        want.request_max_retry_delay = Duration::from_secs(7);
+        want.log_level = tracing::Level::DEBUG;
+        want.http_show_error_body = true;
+        want.http_max_error_body_length = 12;
+        want.max_response_bytes = 1000;
+        want.max_concurrency = 8;
+        assert_eq!(c, want);
     }
 
     #[test]
@@ -731,18 +694,15 @@ mod tests {
     }
 
     #[test]
-    fn log_level_names() {
-        for (s, l) in [
-            ("trace", LogLevel::Trace),
-            ("DEBUG", LogLevel::Debug),
-            ("Info", LogLevel::Info),
-            ("WARNING", LogLevel::Warn),
-            ("warn", LogLevel::Warn),
-            ("error", LogLevel::Error),
-            ("critical", LogLevel::Error),
-        ] {
-            assert_eq!(s.parse::<LogLevel>().unwrap(), l, "{s}");
-        }
-        assert!("verbose".parse::<LogLevel>().is_err());
+    fn validate_names_the_key_set_by_hand() {
+        let mut c = RuntimeConfig::default();
+        c.max_concurrency = 0;
+        let e = c.validate().unwrap_err();
+        assert!(e.is_builder());
+        assert!(e.to_string().contains("runtime.max_concurrency"), "{e}");
+        let mut c = RuntimeConfig::default();
+        c.request_backoff_factor = f64::NAN;
+        assert!(c.validate().is_err());
+        assert!(RuntimeConfig::default().validate().is_ok());
     }
 }

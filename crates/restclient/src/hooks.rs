@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::response::Response;
 
-/// What a hook decides about a response.
+/// What a response hook decides about a response; see [`Paginate::hook`](crate::Paginate::hook).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HookAction {
@@ -17,20 +17,13 @@ pub enum HookAction {
     Ignore,
 }
 
-/// A response hook. Built from any `Fn(&Response) -> HookAction`.
-///
-/// ```
-/// use restclient::hooks::{Hook, HookAction};
-/// use restclient::StatusCode;
-/// // The seed's example: a 404 means "no data", not an error.
-/// let ignore_404 = Hook::new(|r| if r.status() == StatusCode::NOT_FOUND { HookAction::Ignore } else { HookAction::Continue });
-/// ```
+/// A response hook: any `Fn(&Response) -> HookAction`, given to
+/// [`Paginate::hook`](crate::Paginate::hook).
 #[derive(Clone)]
-pub struct Hook(Arc<dyn Fn(&Response) -> HookAction + Send + Sync>);
+pub(crate) struct Hook(Arc<dyn Fn(&Response) -> HookAction + Send + Sync>);
 
 impl Hook {
-    /// Wraps a closure.
-    pub fn new(f: impl Fn(&Response) -> HookAction + Send + Sync + 'static) -> Self {
+    pub(crate) fn new(f: impl Fn(&Response) -> HookAction + Send + Sync + 'static) -> Self {
         Hook(Arc::new(f))
     }
 
@@ -42,14 +35,5 @@ impl Hook {
 impl std::fmt::Debug for Hook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Hook(..)")
-    }
-}
-
-impl<F> From<F> for Hook
-where
-    F: Fn(&Response) -> HookAction + Send + Sync + 'static,
-{
-    fn from(f: F) -> Self {
-        Hook::new(f)
     }
 }

@@ -1,22 +1,27 @@
-//! The [`Paginate`] builder and the engine that walks the pages.
+//! [`Paginate`], the builder of a walk, and the streams it gives: [`Pages`] and [`Records`].
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures::Stream;
 use reqwest::Method;
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::Auth;
-use crate::client::{AuthChoice, CallParts, RestClient};
+use crate::call::{AuthChoice, CallParts};
+use crate::client::RestClient;
 use crate::error::{Error, Result};
-use crate::hooks::Hook;
+use crate::hooks::{Hook, HookAction};
 use crate::page::Page;
-use crate::paginators::{Paginator, StopReason};
-use crate::request::Body;
+use crate::paginators::Paginator;
 use crate::response::Response;
+use crate::retry::RetryPolicy;
 use crate::selector::Selector;
+use crate::stop::StopReason;
+use crate::walk::Walk;
 
 /// A walk over every page of one endpoint, with per-call overrides of the client's settings.
 /// Nothing is sent until the stream from [`pages`](Self::pages) or [`records`](Self::records)
@@ -38,7 +43,7 @@ use crate::selector::Selector;
 /// let records: Vec<_> = client
 ///     .paginate("/search")
 ///     .method(Method::POST)
-///     .json(serde_json::json!({"query": "rust"}))
+///     .json(&serde_json::json!({"query": "rust"}))
 ///     .paginator(JsonResponseCursorPaginator::new().cursor_path("next_page_cursor").cursor_body_path("cursor"))
 ///     .data_selector("results")
 ///     .max_records(1_000)
@@ -50,14 +55,14 @@ use crate::selector::Selector;
 #[must_use]
 #[derive(Debug)]
 pub struct Paginate {
-    pub(crate) client: Result<RestClient>,
-    pub(crate) parts: CallParts,
-    pub(crate) paginator: Option<Box<dyn Paginator>>,
-    pub(crate) data_selector: Option<Result<Selector>>,
-    pub(crate) hooks: Vec<Hook>,
-    pub(crate) max_pages: Option<usize>,
-    pub(crate) max_records: Option<usize>,
-    pub(crate) concurrency: usize,
+    client: Result<RestClient>,
+    parts: CallParts,
+    paginator: Option<Box<dyn Paginator>>,
+    data_selector: Option<Result<Selector>>,
+    hooks: Vec<Hook>,
+    max_pages: Option<usize>,
+    max_records: Option<usize>,
+    concurrency: usize,
 }
 
 impl Paginate {
@@ -110,9 +115,10 @@ impl Paginate {
         self
     }
 
-    /// A JSON body (for POST searches; body-path paginators edit it).
-    pub fn json(mut self, body: Value) -> Self {
-        self.parts.set_body(Body::Json(body));
+    /// A JSON body (for POST searches; body-path paginators edit it): anything that
+    /// serializes to a JSON value.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.parts.set_json(body);
         self
     }
 
@@ -149,15 +155,10 @@ impl Paginate {
         self
     }
 
-    /// Uses this paginator instead of the client's.
+    /// Uses this paginator instead of the client's. A boxed paginator chosen at run time
+    /// (`Box<dyn Paginator>`) is accepted too.
     pub fn paginator(mut self, paginator: impl Paginator) -> Self {
         self.paginator = Some(Box::new(paginator));
-        self
-    }
-
-    /// Uses a boxed paginator (e.g. one built from configuration).
-    pub fn boxed_paginator(mut self, paginator: Box<dyn Paginator>) -> Self {
-        self.paginator = Some(paginator);
         self
     }
 
@@ -167,9 +168,35 @@ impl Paginate {
         self
     }
 
-    /// Adds a response hook; hooks run in order on every response of the walk.
-    pub fn hook(mut self, hook: impl Into<Hook>) -> Self {
-        self.hooks.push(hook.into());
+    /// Adds a response hook; hooks run in order on the final response of every request of the
+    /// walk (after its retries), before the status is checked.
+    ///
+    /// ```no_run
+    /// use restclient::{HookAction, StatusCode};
+    /// # async fn run() -> restclient::Result<()> {
+    /// # let client = restclient::RestClient::builder("https://api.example.com").build()?;
+    /// // A 404 means "no data here", not an error.
+    /// let pages = client.paginate("/maybe").hook(|r| {
+    ///     if r.status() == StatusCode::NOT_FOUND { HookAction::Ignore } else { HookAction::Continue }
+    /// });
+    /// # Ok(()) }
+    /// ```
+    pub fn hook(mut self, hook: impl Fn(&Response) -> HookAction + Send + Sync + 'static) -> Self {
+        self.hooks.push(Hook::new(hook));
+        self
+    }
+
+    /// The timeout of each attempt of each request of this walk (default: the client's). Zero
+    /// is an error.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.parts.timeout(timeout);
+        self
+    }
+
+    /// The retry policy of this walk instead of the client's (the client's
+    /// [`retry_if`](crate::RestClientBuilder::retry_if) conditions still apply).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.parts.retry = Some(policy);
         self
     }
 
@@ -191,7 +218,8 @@ impl Paginate {
     /// walk. When the total is unknown and the walk ends on an empty page, up to `n − 1`
     /// requests past the end are sent and their pages discarded. Link and cursor walks cannot
     /// be parallelised (each request needs the previous response) and stay serial. Default 1;
-    /// 0 counts as 1.
+    /// 0 counts as 1; more than the client's `max_concurrency` (default 64) fails the walk
+    /// before its first request.
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
         self
@@ -200,8 +228,46 @@ impl Paginate {
     /// The pages, in order. The stream ends after the last page, or with the first error.
     pub fn pages(self) -> Pages {
         let stop = Arc::new(Mutex::new(None));
-        let inner = Box::pin(crate::walk::walk(self, Arc::clone(&stop)));
+        let inner: Pin<Box<dyn Stream<Item = Result<Page>> + Send>> = match self.plan() {
+            Ok(walk) => Box::pin(crate::walk::walk(walk, Arc::clone(&stop))),
+            // The error surfaces when the stream is polled, as every walk error does.
+            Err(e) => Box::pin(futures::stream::once(std::future::ready(Err(e)))),
+        };
         Pages { inner, stop }
+    }
+
+    /// Everything the walk engine needs: the client's defaults overridden by this call's.
+    fn plan(self) -> Result<Walk> {
+        let client = self.client?;
+        if self.concurrency > client.inner.max_concurrency {
+            return Err(Error::invalid(
+                "Paginate",
+                "concurrency",
+                format!(
+                    "{} is more than max_concurrency ({}); raise max_concurrency in the runtime config to allow it",
+                    self.concurrency, client.inner.max_concurrency
+                ),
+            ));
+        }
+        let selector = match self.data_selector {
+            Some(s) => Some(Arc::new(s?)),
+            None => client.inner.data_selector.clone().map(Arc::new),
+        };
+        let paginator = self
+            .paginator
+            .or_else(|| client.inner.paginator.clone());
+        let (request, ctx) = self.parts.prepare(&client)?;
+        Ok(Walk {
+            exec: client.inner.exec.clone(),
+            ctx,
+            request,
+            paginator,
+            selector,
+            hooks: self.hooks,
+            max_pages: self.max_pages,
+            max_records: self.max_records,
+            concurrency: self.concurrency,
+        })
     }
 
     /// Every record of every page, in order.
@@ -276,24 +342,5 @@ impl Stream for Records {
                 Poll::Pending => return Poll::Pending,
             }
         }
-    }
-}
-
-/// The status error of dlt's default hook: `404 Client Error: Not Found for url: ...`; with
-/// `error_body = Some(max_chars)` (`http_show_error_body`) it carries the body too.
-pub(crate) fn http_error(response: &Response, error_body: Option<usize>) -> Error {
-    let status = response.status();
-    let kind = if status.is_server_error() {
-        "Server"
-    } else {
-        "Client"
-    };
-    let reason = status.canonical_reason().unwrap_or("");
-    Error::Http {
-        status,
-        status_line: format!("{} {kind} Error: {reason}", status.as_u16()),
-        url: response.redacted_url(),
-        body: error_body.and_then(|max| response.error_body(max)),
-        attempts: response.attempts(),
     }
 }

@@ -70,6 +70,14 @@ impl Redactor {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
+        let extra: Vec<S> = extra.into_iter().collect();
+        // Called for every signed request: when nothing is new, share what we have.
+        if extra.iter().all(|s| {
+            let s = s.as_ref();
+            s.len() < 3 || self.secrets.iter().any(|x| x == s)
+        }) {
+            return self.clone();
+        }
         let mut all: Vec<String> = self.secrets.as_ref().clone();
         for s in extra {
             let s = s.as_ref();

@@ -5,7 +5,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 use url::Url;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// The body of a [`Request`].
 #[derive(Debug, Clone, PartialEq)]
@@ -25,8 +25,7 @@ pub enum Body {
 /// link and drop the original parameters, or keep them and set a cursor.
 ///
 /// ```
-/// use restclient::request::Request;
-/// use restclient::Method;
+/// use restclient::{Method, Request};
 ///
 /// let mut req = Request::new(Method::GET, "https://api.example.com/posts".parse().unwrap());
 /// req.set_param("page", 2);
@@ -209,8 +208,8 @@ impl Request {
         }
         match &mut self.body {
             Some(Body::Json(v)) => Ok(v),
-            _ => Err(Error::InvalidRequest(
-                "cannot set a JSON body field on a request with a form body".into(),
+            _ => Err(Error::invalid_request(
+                "cannot set a JSON body field on a request with a form body",
             )),
         }
     }
@@ -223,14 +222,14 @@ impl Request {
     pub fn set_json_path(&mut self, path: &[String], value: Value) -> Result<()> {
         let mut node = self.json_mut()?;
         let Some((last, parents)) = path.split_last() else {
-            return Err(Error::InvalidRequest("empty body path".into()));
+            return Err(Error::invalid_request("empty body path"));
         };
         for key in parents {
             if node.is_null() {
                 *node = Value::Object(serde_json::Map::new());
             }
             let Value::Object(map) = node else {
-                return Err(Error::InvalidRequest(format!(
+                return Err(Error::invalid_request(format!(
                     "body path step `{key}` is not inside an object"
                 )));
             };
@@ -244,7 +243,7 @@ impl Request {
                 map.insert(last.clone(), value);
                 Ok(())
             }
-            _ => Err(Error::InvalidRequest(format!(
+            _ => Err(Error::invalid_request(format!(
                 "body path `{}` does not lead into an object",
                 path.join(".")
             ))),
@@ -282,14 +281,11 @@ impl Request {
 
 /// Parses a header name and value from text.
 pub(crate) fn parse_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue)> {
-    let n = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|e| Error::InvalidHeader {
-        name: name.to_owned(),
-        reason: e.to_string(),
-    })?;
-    let mut v = HeaderValue::from_str(value.trim()).map_err(|e| Error::InvalidHeader {
-        name: name.to_owned(),
-        reason: e.to_string(),
-    })?;
+    let n = HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|e| Error::invalid_header(name, e))?;
+    // The value is not quoted back: it may be a credential.
+    let mut v =
+        HeaderValue::from_str(value.trim()).map_err(|e| Error::invalid_header(name, e))?;
     if crate::redact::is_sensitive_header(&n) {
         v.set_sensitive(true);
     }
@@ -300,7 +296,7 @@ pub(crate) fn parse_header(name: &str, value: &str) -> Result<(HeaderName, Heade
 /// an empty base gives the path, an empty path gives the base, otherwise the base's trailing
 /// slashes and the path's leading slashes become one `/`.
 #[must_use]
-pub fn join_url(base: &str, path: &str) -> String {
+pub(crate) fn join_url(base: &str, path: &str) -> String {
     if base.is_empty() {
         return path.to_owned();
     }
@@ -326,15 +322,14 @@ pub(crate) fn resolve(base: &str, path: &str, redactor: &crate::redact::Redactor
     } else {
         join_url(base, path)
     };
-    let url = Url::parse(&joined).map_err(|e| Error::InvalidUrl {
-        url: redactor.url_str(&joined),
-        reason: e.to_string(),
-    })?;
+    let url = Url::parse(&joined)
+        .map_err(|e| Error::invalid_url(ErrorKind::Builder, &redactor.url_str(&joined), e))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(Error::InvalidUrl {
-            url: redactor.url(&url),
-            reason: "only http and https URLs can be requested".into(),
-        });
+        return Err(Error::invalid_url(
+            ErrorKind::Builder,
+            &redactor.url(&url),
+            "only http and https URLs can be requested",
+        ));
     }
     Ok(url)
 }
@@ -383,7 +378,7 @@ mod tests {
     fn relative_path_without_base_is_an_error() {
         let r = crate::redact::Redactor::default();
         let err = resolve("", "posts?api_key=zzz", &r).unwrap_err();
-        assert!(matches!(err, Error::InvalidUrl { .. }), "{err}");
+        assert!(err.is_builder(), "{err}");
         assert!(err.to_string().contains("posts"));
     }
 

@@ -8,7 +8,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 use url::Url;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::redact::Redactor;
 
 /// A complete HTTP response: the body is read in full, and parsed as JSON at most once.
@@ -66,14 +66,14 @@ impl Response {
     /// A response built by hand, e.g. to unit-test a [`Paginator`](crate::paginators::Paginator).
     ///
     /// ```
-    /// use restclient::response::Response;
+    /// use restclient::Response;
     /// let r = Response::from_parts(200, vec![("Link", "<https://h/?p=2>; rel=\"next\"")],
     ///                              "https://h/", br#"{"items":[1]}"#.to_vec()).unwrap();
     /// assert_eq!(r.json().unwrap()["items"][0], 1);
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidUrl`] or [`Error::InvalidHeader`] for an invalid URL or header.
+    /// A [builder error](Error::is_builder) for an invalid status, URL or header.
     pub fn from_parts(
         status: u16,
         headers: Vec<(&str, &str)>,
@@ -81,11 +81,8 @@ impl Response {
         body: Vec<u8>,
     ) -> Result<Self> {
         let status = StatusCode::from_u16(status)
-            .map_err(|e| Error::InvalidRequest(format!("invalid status {status}: {e}")))?;
-        let url = Url::parse(url).map_err(|e| Error::InvalidUrl {
-            url: url.to_owned(),
-            reason: e.to_string(),
-        })?;
+            .map_err(|e| Error::invalid("Response", "status", format_args!("{status}: {e}")))?;
+        let url = Url::parse(url).map_err(|e| Error::invalid_url(ErrorKind::Builder, url, e))?;
         let mut map = HeaderMap::new();
         for (n, v) in headers {
             let (n, v) = crate::request::parse_header(n, v)?;
@@ -184,12 +181,12 @@ impl Response {
     /// exponent is normalised (`1e400` is written back as `1e+400`).
     ///
     /// # Errors
-    /// [`Error::UnexpectedResponse`] naming the URL when the body is not JSON (an empty body, an
+    /// A [decode error](Error::is_decode) naming the URL when the body is not JSON (an empty body, an
     /// HTML page, invalid UTF-8). The message says what was found, with the status and the
     /// `Content-Type`, e.g. `expected a JSON body, got an empty body (204 No Content)`.
     ///
     /// ```
-    /// use restclient::response::Response;
+    /// use restclient::Response;
     /// let html = Response::from_parts(200, vec![("Content-Type", "text/html")], "https://h/x",
     ///                                 b"<html>busy</html>".to_vec()).unwrap();
     /// let e = html.json().unwrap_err().to_string();
@@ -225,10 +222,7 @@ impl Response {
         let url = self.redacted_url();
         match self.json.get_mut() {
             Some(Ok(v)) => Ok(v),
-            _ => Err(Error::UnexpectedResponse {
-                url,
-                message: "body is not JSON".into(),
-            }),
+            _ => Err(Error::unexpected(&url, "body is not JSON")),
         }
     }
 
@@ -238,13 +232,20 @@ impl Response {
         self.json = OnceLock::new();
     }
 
-    /// An [`Error::UnexpectedResponse`] about this response.
+    /// A [decode error](Error::is_decode) about this response: `unexpected response from
+    /// <url>: <message>`, with the URL and the message masked. For paginators that find the
+    /// response lacking.
+    ///
+    /// ```
+    /// use restclient::Response;
+    /// let r = Response::from_parts(200, vec![], "https://h/x", b"{}".to_vec()).unwrap();
+    /// let e = r.unexpected("expected a `next` key".into());
+    /// assert!(e.is_decode());
+    /// assert_eq!(e.to_string(), "unexpected response from https://h/x: expected a `next` key");
+    /// ```
     #[must_use]
     pub fn unexpected(&self, message: String) -> Error {
-        Error::UnexpectedResponse {
-            url: self.redacted_url(),
-            message: self.redactor.text(&message),
-        }
+        Error::unexpected(&self.redacted_url(), self.redactor.text(&message))
     }
 }
 

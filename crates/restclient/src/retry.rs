@@ -5,54 +5,49 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 
-use crate::error::{Error, TransportKind};
+use crate::error::{Error, ErrorKind};
 use crate::response::Response;
 
 /// When and how requests are retried (dlt's retrying session).
 ///
 /// Retried: 429 and 5xx responses, connection errors, timeouts and bodies cut short, plus
-/// whatever a [`retry_if`](Self::retry_if) condition accepts, up to `max_attempts` attempts in
-/// total. Other 4xx responses are not retried, nor is any 2xx whatever its body: an HTML page
-/// or malformed JSON with status 200, or an empty 204, fails the walk with an
-/// [`UnexpectedResponse`](crate::Error::UnexpectedResponse) error as in dlt (an API that sends
-/// HTML while busy can opt in with a condition on the `Content-Type`). After failed attempt `n` the wait is
-/// `backoff_factor × 2^(n−1)` seconds, capped at `max_retry_delay`; a `Retry-After` header in
-/// seconds or as an HTTP date replaces it (capped too; zero, past or garbage values fall back to
-/// the exponential wait). There is no jitter, as in dlt.
+/// whatever a [`retry_if`](Self::retry_if) condition accepts, up to
+/// [`max_attempts`](Self::max_attempts) attempts in total. Not retried: other 4xx responses,
+/// any 2xx whatever its body (an HTML page or malformed JSON with status 200, or an empty 204,
+/// fails a walk with a [decode error](crate::Error::is_decode) as in dlt; an API that sends
+/// HTML while busy can opt in with a condition on the `Content-Type`), and failures that cannot
+/// heal: a body over `max_response_bytes`, a response head over hyper's limit, TLS errors.
 ///
-/// When the attempts run out, `get`/`send` return the last response as it is (dlt does the
-/// same; [`Response::attempts`] says how many were made) and the last transport error says how
-/// many attempts were made; in `paginate` the status error says it too. Every method is
-/// retried, POST included, as in dlt.
+/// After failed attempt `n` the wait is `backoff_factor × 2^(n−1)` seconds, capped at
+/// `max_retry_delay`; a `Retry-After` header in seconds or as an HTTP date replaces it (capped
+/// too; zero, past or garbage values fall back to the exponential wait). There is no jitter, as
+/// in dlt. When the attempts run out, a plain request returns the last response as it is
+/// ([`Response::attempts`] says how many were made) and a walk fails with a status error that
+/// says it too. Every method is retried, POST included, as in dlt.
 ///
 /// The defaults are dlt's. A client without an explicit policy takes the numbers from its
 /// [`RuntimeConfig`](crate::config::RuntimeConfig) (`request_max_attempts`,
-/// `request_backoff_factor`, `request_max_retry_delay`).
+/// `request_backoff_factor`, `request_max_retry_delay`). Setters clamp what cannot work (zero
+/// attempts count as one, a negative or NaN factor as zero), so every policy is valid.
 ///
 /// ```
 /// use std::time::Duration;
 /// use restclient::retry::RetryPolicy;
 /// let p = RetryPolicy::default();
-/// assert_eq!(p.max_attempts, 5);
 /// assert_eq!(p.backoff(1), Duration::from_secs(1));
 /// assert_eq!(p.backoff(4), Duration::from_secs(8));
 ///
-/// let quick = RetryPolicy { max_attempts: 3, backoff_factor: 0.1, ..RetryPolicy::default() };
+/// let quick = RetryPolicy::default().max_attempts(3).backoff_factor(0.1);
 /// assert_eq!(quick.backoff(2), Duration::from_millis(200));
 /// ```
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct RetryPolicy {
-    /// Attempts in total, the first included (dlt's `request_max_attempts`, default 5).
-    pub max_attempts: u32,
-    /// The exponential factor in seconds (`request_backoff_factor`, default 1).
-    pub backoff_factor: f64,
-    /// The cap on any single wait (`request_max_retry_delay`, default 300 s).
-    pub max_retry_delay: Duration,
-    /// Whether `Retry-After` replaces the exponential wait (default true).
-    pub respect_retry_after: bool,
-    /// Extra outcomes to retry (dlt's `retry_condition`): an outcome is retried when the default
-    /// rules or any of these accept it. Add one with [`retry_if`](Self::retry_if).
-    pub retry_condition: Vec<RetryCondition>,
+    max_attempts: u32,
+    backoff_factor: f64,
+    max_retry_delay: Duration,
+    respect_retry_after: bool,
+    retry_condition: Vec<RetryCondition>,
 }
 
 impl Default for RetryPolicy {
@@ -156,13 +151,61 @@ pub(crate) enum Decision {
 }
 
 impl RetryPolicy {
-    /// A policy that never retries.
-    #[must_use]
+    /// A policy that never retries: one attempt.
     pub fn none() -> Self {
         RetryPolicy {
             max_attempts: 1,
             ..Self::default()
         }
+    }
+
+    /// Attempts in total, the first included (dlt's `request_max_attempts`, default 5); 0
+    /// counts as 1.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The exponential factor in seconds (`request_backoff_factor`, default 1); a negative or
+    /// NaN value counts as 0 (no wait).
+    pub fn backoff_factor(mut self, factor: f64) -> Self {
+        self.backoff_factor = if factor.is_nan() {
+            0.0
+        } else {
+            factor.max(0.0)
+        };
+        self
+    }
+
+    /// The cap on any single wait (`request_max_retry_delay`, default 300 s).
+    pub fn max_retry_delay(mut self, delay: Duration) -> Self {
+        self.max_retry_delay = delay;
+        self
+    }
+
+    /// Whether `Retry-After` replaces the exponential wait (default true).
+    pub fn respect_retry_after(mut self, respect: bool) -> Self {
+        self.respect_retry_after = respect;
+        self
+    }
+
+    /// Attempts in total.
+    pub(crate) fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// This policy with `conditions` added (the client's `retry_if` calls).
+    pub(crate) fn with_conditions_from(mut self, conditions: Vec<RetryCondition>) -> Self {
+        self.retry_condition.extend(conditions);
+        self
+    }
+
+    /// This policy with `other`'s conditions added (a call's policy keeps the client's
+    /// `retry_if` conditions).
+    pub(crate) fn with_conditions(mut self, other: &RetryPolicy) -> Self {
+        self.retry_condition
+            .extend(other.retry_condition.iter().cloned());
+        self
     }
 
     /// Adds a condition under which an outcome is retried, besides the default rules (dlt's
@@ -177,7 +220,6 @@ impl RetryPolicy {
     /// let busy = Response::from_parts(200, vec![], "https://h/", br#"{"error":"try again"}"#.to_vec()).unwrap();
     /// assert!(policy.is_retryable(&Outcome::Response(&busy)));
     /// ```
-    #[must_use]
     pub fn retry_if(mut self, f: impl Fn(&Outcome<'_>) -> bool + Send + Sync + 'static) -> Self {
         self.retry_condition.push(RetryCondition::new(f));
         self
@@ -190,20 +232,18 @@ impl RetryPolicy {
     }
 
     /// Whether an error is retried by default: connection failures, timeouts and bodies cut
-    /// short ([`TransportKind::Connect`], [`TransportKind::Timeout`], [`TransportKind::Body`]).
+    /// short. Failures that would fail again (a body over the size limit, an invalid request,
+    /// an auth error) are not.
     ///
     /// ```
     /// use restclient::{Error, retry::RetryPolicy};
-    /// assert!(!RetryPolicy::is_retryable_error(&Error::Auth("token endpoint said 400".into())));
+    /// assert!(!RetryPolicy::is_retryable_error(&Error::custom("my paginator gave up")));
     /// ```
     #[must_use]
     pub fn is_retryable_error(error: &Error) -> bool {
         matches!(
-            error,
-            Error::Transport {
-                kind: TransportKind::Connect | TransportKind::Timeout | TransportKind::Body,
-                ..
-            }
+            error.kind(),
+            ErrorKind::Connect | ErrorKind::Timeout | ErrorKind::Body
         )
     }
 
@@ -332,13 +372,9 @@ mod tests {
         Response::from_parts(status, headers, "https://h/x", body.as_bytes().to_vec()).unwrap()
     }
 
-    fn transport(kind: TransportKind) -> Error {
-        Error::Transport {
-            kind,
-            method: "GET".into(),
-            url: "https://h/x".into(),
-            message: "boom".into(),
-        }
+    fn transport(kind: ErrorKind) -> Error {
+        let what = if kind == ErrorKind::Timeout { "timed out" } else { "failed" };
+        Error::new(kind, format!("{what} for GET https://h/x: boom"))
     }
 
     #[test]
@@ -370,17 +406,11 @@ mod tests {
 
     #[test]
     fn waits_are_capped() {
-        let p = RetryPolicy {
-            max_retry_delay: Duration::from_secs(5),
-            ..RetryPolicy::default()
-        };
+        let p = RetryPolicy::default().max_retry_delay(Duration::from_secs(5));
         assert_eq!(p.backoff(10), Duration::from_secs(5));
         assert_eq!(p.wait(1, Some("100")), Duration::from_secs(5));
         assert_eq!(p.backoff(1), Duration::from_secs(1));
-        let fractional = RetryPolicy {
-            backoff_factor: 1.5,
-            ..RetryPolicy::default()
-        };
+        let fractional = RetryPolicy::default().backoff_factor(1.5);
         assert_eq!(fractional.backoff(3), Duration::from_secs(6));
     }
 
@@ -399,24 +429,20 @@ mod tests {
                 "{s}"
             );
         }
-        for k in [
-            TransportKind::Connect,
-            TransportKind::Timeout,
-            TransportKind::Body,
-        ] {
-            assert!(p.is_retryable(&Outcome::Error(&transport(k))), "{k}");
+        for k in [ErrorKind::Connect, ErrorKind::Timeout, ErrorKind::Body] {
+            assert!(p.is_retryable(&Outcome::Error(&transport(k))), "{k:?}");
         }
-        assert!(!p.is_retryable(&Outcome::Error(&transport(TransportKind::Other))));
-        assert!(!p.is_retryable(&Outcome::Error(&Error::Auth("no".into()))));
+        for k in [ErrorKind::Other, ErrorKind::BodyTooLarge, ErrorKind::Decode] {
+            assert!(!p.is_retryable(&Outcome::Error(&transport(k))), "{k:?}");
+        }
+        assert!(!p.is_retryable(&Outcome::Error(&Error::auth("no"))));
     }
 
     #[test]
     fn decisions_count_attempts_and_explain_the_wait() {
-        let p = RetryPolicy {
-            max_attempts: 3,
-            max_retry_delay: Duration::from_secs(10),
-            ..RetryPolicy::default()
-        };
+        let p = RetryPolicy::default()
+            .max_attempts(3)
+            .max_retry_delay(Duration::from_secs(10));
         let limited = response(429, vec![("Retry-After", "4")], "");
         match p.decide(1, &Outcome::Response(&limited)) {
             Decision::Retry { wait, reason } => {
@@ -450,7 +476,7 @@ mod tests {
             p.decide(1, &Outcome::Response(&response(404, vec![], ""))),
             Decision::Done
         ));
-        match p.decide(2, &Outcome::Error(&transport(TransportKind::Timeout))) {
+        match p.decide(2, &Outcome::Error(&transport(ErrorKind::Timeout))) {
             Decision::Retry { wait, reason } => {
                 assert_eq!(wait, Duration::from_secs(2));
                 assert!(reason.contains("timed out"), "{reason}");
@@ -460,11 +486,17 @@ mod tests {
     }
 
     #[test]
+    fn setters_clamp_what_cannot_work() {
+        assert_eq!(RetryPolicy::default().max_attempts(0).attempts(), 1);
+        let p = RetryPolicy::default().backoff_factor(f64::NAN);
+        assert_eq!(p.backoff(3), Duration::ZERO);
+        let p = RetryPolicy::default().backoff_factor(-2.0);
+        assert_eq!(p.backoff(3), Duration::ZERO);
+    }
+
+    #[test]
     fn retry_after_can_be_ignored() {
-        let p = RetryPolicy {
-            respect_retry_after: false,
-            ..RetryPolicy::default()
-        };
+        let p = RetryPolicy::default().respect_retry_after(false);
         assert_eq!(p.wait(1, Some("30")), Duration::from_secs(1));
     }
 

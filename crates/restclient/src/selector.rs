@@ -95,18 +95,14 @@ impl Selector {
     /// Compiles a selector.
     ///
     /// # Errors
-    /// [`Error::InvalidPath`] (parameter `data_selector`) when the path does not parse.
+    /// A [builder error](Error::is_builder) naming `data_selector` when the path does not parse.
     pub fn new(path: &str) -> Result<Self> {
         Self::for_parameter("data_selector", path)
     }
 
     /// Compiles a path for the setting `parameter` (used in the error message).
     pub(crate) fn for_parameter(parameter: &str, path: &str) -> Result<Self> {
-        let invalid = |reason: String| Error::InvalidPath {
-            parameter: parameter.to_owned(),
-            path: path.to_owned(),
-            reason,
-        };
+        let invalid = |reason: String| Error::invalid_path(parameter, path, reason);
         let normalised = normalise(path).map_err(invalid)?;
         let kind = if normalised == "$" {
             Kind::Root

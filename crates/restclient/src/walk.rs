@@ -1,5 +1,6 @@
 //! The engine behind [`Paginate`](crate::Paginate): drives a paginator from page to page,
-//! serially or with several requests in flight.
+//! serially or with several requests in flight. It knows nothing of the client or the builder:
+//! it gets a [`Walk`] (the first request, the executor and the pieces) and yields pages.
 //!
 //! Serial walks follow dlt's loop: send → hooks and status check → select records →
 //! `update_state` → `update_request` → yield → `has_next_page`.
@@ -20,16 +21,32 @@ use std::sync::{Arc, Mutex};
 use futures::Stream;
 use serde_json::Value;
 
-use crate::client::{CallContext, RestClient};
 use crate::detect;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
+use crate::exec::{CallContext, Executor};
 use crate::hooks::{Hook, HookAction};
 use crate::page::Page;
-use crate::paginate::Paginate;
-use crate::paginators::{Paginator, SinglePagePaginator, StopReason};
+use crate::paginators::{Paginator, SinglePagePaginator};
 use crate::request::{Body, Request};
 use crate::response::Response;
 use crate::selector::{self, Selector};
+use crate::stop::StopReason;
+
+/// Everything one walk needs, prepared by the facade.
+pub(crate) struct Walk {
+    pub(crate) exec: Executor,
+    pub(crate) ctx: CallContext,
+    /// The first request, before the paginator's `init_request`.
+    pub(crate) request: Request,
+    /// `None`: detect it from the first response.
+    pub(crate) paginator: Option<Box<dyn Paginator>>,
+    /// `None`: detect it from the first response.
+    pub(crate) selector: Option<Arc<Selector>>,
+    pub(crate) hooks: Vec<Hook>,
+    pub(crate) max_pages: Option<usize>,
+    pub(crate) max_records: Option<usize>,
+    pub(crate) concurrency: usize,
+}
 
 /// How many request and page fingerprints a walk remembers to notice a loop; older ones are
 /// forgotten, so memory stays bounded on endless walks (a loop longer than this goes unnoticed
@@ -87,7 +104,7 @@ type Step = Option<(Page, Option<StopReason>)>;
 
 /// The state of one walk.
 struct Walker {
-    client: RestClient,
+    exec: Executor,
     ctx: CallContext,
     hooks: Vec<Hook>,
     selector: Option<Arc<Selector>>,
@@ -114,10 +131,14 @@ impl Walker {
             }
             _ => String::new(),
         };
-        Error::PaginationLoop {
-            what: format!("{what} {} {url}{body}", request.method()),
-            url,
-        }
+        Error::new(
+            ErrorKind::PaginationLoop,
+            format!(
+                "pagination loop at {url}: {what} {} {url}{body} was already requested in this walk",
+                request.method()
+            ),
+        )
+        .with_url(&url)
     }
 
     /// Checks that `request` was not sent before in this walk.
@@ -142,10 +163,7 @@ impl Walker {
         }
         let status = response.status();
         if !accepted && (status.is_client_error() || status.is_server_error()) {
-            return Err(crate::paginate::http_error(
-                &response,
-                self.client.inner.error_body,
-            ));
+            return Err(self.exec.status_error(&response));
         }
         let sel = match &self.selector {
             Some(s) => Arc::clone(s),
@@ -237,51 +255,46 @@ impl Drop for InFlight {
 }
 
 impl InFlight {
-    fn spawn(client: &RestClient, ctx: &CallContext, request: Request) -> InFlight {
+    fn spawn(exec: &Executor, ctx: &CallContext, request: Request) -> InFlight {
         let key = request_key(&request);
-        let (client, ctx) = (client.clone(), ctx.clone());
+        let (exec, ctx) = (exec.clone(), ctx.clone());
         // Bodies stay raw bytes until their page is processed: parsing here would run in
         // parallel, but would hold up to n parsed pages (several times their size) at once.
-        let task = tokio::spawn(async move { client.execute(&request, &ctx).await });
+        let task = tokio::spawn(async move { exec.execute(&request, &ctx).await });
         InFlight { key, task }
     }
 
     async fn finish(mut self) -> Result<Response> {
         match (&mut self.task).await {
             Ok(result) => result,
-            Err(e) => Err(Error::InvalidRequest(format!(
-                "a concurrent request task failed: {e}"
-            ))),
+            Err(e) => Err(Error::new(
+                ErrorKind::Other,
+                format!("a concurrent request task failed: {e}"),
+            )
+            .with_source(e)),
         }
     }
 }
 
 /// Walks the pages of one call.
 pub(crate) fn walk(
-    settings: Paginate,
+    walk: Walk,
     stop_slot: Arc<Mutex<Option<StopReason>>>,
 ) -> impl Stream<Item = Result<Page>> + Send {
     async_stream::try_stream! {
-        let Paginate { client, parts, paginator, data_selector, hooks, max_pages, max_records, concurrency } = settings;
-        let client = client?;
-        let (mut request, ctx) = client.prepare(parts)?;
-        let selector: Option<Arc<Selector>> = match data_selector {
-            Some(s) => Some(Arc::new(s?)),
-            None => client.inner.data_selector.clone().map(Arc::new),
-        };
+        let Walk { exec, ctx, mut request, paginator, selector, hooks, max_pages, max_records, concurrency } = walk;
         // Without a paginator, a placeholder sends the first request as given; the real one is
         // detected from the first response.
-        let (mut paginator, detect_paginator): (Box<dyn Paginator>, bool) =
-            match paginator.or_else(|| client.inner.paginator.clone()) {
-                Some(p) => (p, false),
-                None => (Box::new(SinglePagePaginator::new()), true),
-            };
+        let (mut paginator, detect_paginator): (Box<dyn Paginator>, bool) = match paginator {
+            Some(p) => (p, false),
+            None => (Box::new(SinglePagePaginator::new()), true),
+        };
         paginator.validate()?;
         paginator.init_request(&mut request)?;
         let start_url = ctx.redactor.url(&request.full_url());
         let description = Arc::new(paginator.describe());
         let mut w = Walker {
-            client,
+            exec,
             ctx,
             hooks,
             selector,
@@ -322,7 +335,7 @@ pub(crate) fn walk(
                     }
                     let sent = w.request.clone();
                     w.check_request(&sent, key)?;
-                    let response = w.client.execute(&sent, &w.ctx).await?;
+                    let response = w.exec.execute(&sent, &w.ctx).await?;
                     (sent, response)
                 }
             };
@@ -333,12 +346,12 @@ pub(crate) fn walk(
             if stop.is_none() && concurrency > 1 && w.paginator.is_computable() {
                 if speculator.is_none() && w.pages == 1 {
                     speculator = Some((w.paginator.clone(), w.request.clone()));
-                    window.push_back(InFlight::spawn(&w.client, &w.ctx, w.request.clone()));
+                    window.push_back(InFlight::spawn(&w.exec, &w.ctx, w.request.clone()));
                 }
                 if let Some((spec, spec_request)) = &mut speculator {
                     while window.len() < concurrency {
                         match spec.speculate(spec_request) {
-                            Ok(true) => window.push_back(InFlight::spawn(&w.client, &w.ctx, spec_request.clone())),
+                            Ok(true) => window.push_back(InFlight::spawn(&w.exec, &w.ctx, spec_request.clone())),
                             _ => break,
                         }
                     }

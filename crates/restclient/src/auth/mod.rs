@@ -70,7 +70,7 @@ pub trait Auth: std::fmt::Debug + Send + Sync + 'static {
     /// Called before every [`apply`](Self::apply); cheap when nothing needs doing.
     ///
     /// # Errors
-    /// [`Error::Auth`](crate::Error::Auth) when the credentials cannot be obtained.
+    /// an [auth error](crate::Error::is_auth) when the credentials cannot be obtained.
     fn prepare(&self) -> BoxFuture<'_, Result<()>> {
         Box::pin(std::future::ready(Ok(())))
     }
@@ -96,7 +96,7 @@ pub trait Auth: std::fmt::Debug + Send + Sync + 'static {
     /// can answer `true` without renewing them again.
     ///
     /// # Errors
-    /// [`Error::Auth`](crate::Error::Auth) when renewing fails.
+    /// an [auth error](crate::Error::is_auth) when renewing fails.
     fn on_unauthorized<'a>(&'a self, rejected: &'a Request) -> BoxFuture<'a, Result<bool>> {
         let _ = rejected;
         Box::pin(std::future::ready(Ok(false)))

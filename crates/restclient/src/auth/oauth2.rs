@@ -6,15 +6,16 @@ use std::time::{Duration, Instant};
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 use futures::future::BoxFuture;
-use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use url::Url;
 
 use super::{Auth, Secret};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
+use crate::exec::{CallContext, Executor};
 use crate::redact::Redactor;
-use crate::request::Request;
+use crate::request::{Body, Request};
 use crate::retry::RetryPolicy;
 
 /// The longest refresh-ahead margin: a token is renewed at most this long before it expires.
@@ -24,6 +25,11 @@ const MAX_REFRESH_SKEW: Duration = Duration::from_secs(60);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// How much of an error body from the token endpoint goes into the error message.
 const MAX_ERROR_DETAIL: usize = 200;
+/// The longest token lifetime believed (ten years): a server's `expires_in` of 2^64 seconds
+/// must not overflow the clock.
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+/// The largest token response read; a token endpoint has no business sending more.
+const MAX_TOKEN_RESPONSE_BYTES: u64 = 1 << 20;
 
 /// How the client authenticates to the token endpoint (RFC 6749 §2.3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -57,10 +63,11 @@ type TokenRequestHook = dyn Fn(&mut TokenRequest) + Send + Sync;
 ///   `access_token_request_data`, whose keys override those fields. A
 ///   [`token_request`](OAuth2ClientCredentialsBuilder::token_request) hook can change anything
 ///   (headers, form, grant type), like overriding dlt's `build_access_token_request()`.
-/// * The response must hold `access_token` (else [`Error::Auth`]; never `Bearer None`);
+/// * The response must hold `access_token` (else an [auth error](Error::is_auth); never
+///   `Bearer None`); an `expires_in` beyond ten years is read as ten years;
 ///   `expires_in` may be a number or a numeric string, and defaults to
 ///   `default_token_expiration` (3600 s).
-/// * A non-2xx answer is an [`Error::Auth`] naming the status and the (redacted) token URL;
+/// * A non-2xx answer is an [auth error](Error::is_auth) naming the status and the (redacted) token URL;
 ///   429, 5xx and connection failures are retried first, by the
 ///   [`retry`](OAuth2ClientCredentialsBuilder::retry) policy (dlt's: 5 attempts).
 /// * The token request uses its own `reqwest::Client`, built without redirects (so the
@@ -92,10 +99,10 @@ struct Shared {
     default_expiration: Duration,
     method: ClientAuthMethod,
     hook: Option<Box<TokenRequestHook>>,
-    http: reqwest::Client,
+    exec: Executor,
     timeout: Duration,
     refresh_skew: Option<Duration>,
-    retry: RetryPolicy,
+    retry: Arc<RetryPolicy>,
     /// Masks the client secret (and the token URL's sensitive parameters) in errors and logs.
     redactor: Redactor,
     /// The current token; read synchronously by `apply`.
@@ -191,18 +198,17 @@ impl OAuth2ClientCredentials {
         let (value, lifetime) = match fetched {
             Ok(fetched) => fetched,
             Err(e) => {
-                current.last_error = Some(match &e {
-                    Error::Auth(message) => message.clone(),
-                    other => other.to_string(),
-                });
+                current.last_error = Some(e.to_string());
                 return Err(e);
             }
         };
+        let lifetime = lifetime.min(MAX_TOKEN_LIFETIME);
         let skew = self
             .shared
             .refresh_skew
             .unwrap_or_else(|| default_refresh_skew(lifetime));
-        let expires_at = started + lifetime;
+        // Clamped above, and checked anyway: no server value may panic the clock.
+        let expires_at = started.checked_add(lifetime).unwrap_or(started);
         let token = Token {
             value,
             expires_at,
@@ -241,7 +247,8 @@ impl OAuth2ClientCredentials {
         request
     }
 
-    /// One token fetch (with retries of transient failures): the token and its lifetime.
+    /// One token fetch, through the same executor as every request (so the same retries:
+    /// 429, 5xx, connection failures and timeouts): the token and its lifetime.
     async fn fetch(&self) -> Result<(Secret, Duration)> {
         let s = &self.shared;
         let mut request = self.token_request();
@@ -253,64 +260,41 @@ impl OAuth2ClientCredentials {
         }
         let redactor = s.redactor.with_secrets(request.secrets());
         let url = redactor.url(&request.url);
-        let mut attempt: u32 = 0;
-        loop {
-            attempt += 1;
-            tracing::debug!(url = %url, attempt, "fetching an OAuth2 access token from {url}");
-            let sent = s
-                .http
-                .post(request.url.clone())
-                .headers(request.headers.clone())
-                .form(&request.form)
-                .timeout(s.timeout)
-                .send()
-                .await;
-            let response = match sent {
-                Ok(r) => r,
-                Err(e) => {
-                    let transient = e.is_timeout() || e.is_connect();
-                    let message = redactor.text(&error_chain(&e.without_url()));
-                    if transient && attempt < s.retry.max_attempts {
-                        let wait = s.retry.backoff(attempt);
-                        tracing::info!(url = %url, attempt, wait_ms = wait.as_millis() as u64, "retrying the token request after: {message}");
-                        tokio::time::sleep(wait).await;
-                        continue;
-                    }
-                    return Err(Error::Auth(format!(
-                        "could not reach the token endpoint {url}: {message}"
-                    )));
-                }
-            };
-            let status = response.status();
-            if RetryPolicy::is_retryable_status(status) && attempt < s.retry.max_attempts {
-                let retry_after = response
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned);
-                let wait = s.retry.wait(attempt, retry_after.as_deref());
-                tracing::info!(url = %url, attempt, wait_ms = wait.as_millis() as u64, "retrying the token request after status {status}");
-                tokio::time::sleep(wait).await;
-                continue;
+        let mut wire = Request::new(Method::POST, request.url.clone());
+        let mut headers = request.headers.clone();
+        for (_, v) in headers.iter_mut() {
+            // Never follows a redirect to another origin, whatever the hook added.
+            if v.to_str().map_or(true, |t| redactor.text(t) != t) {
+                v.set_sensitive(true);
             }
-            let body = response.bytes().await.map_err(|e| {
-                Error::Auth(format!(
-                    "could not read the answer of the token endpoint {url}: {}",
-                    redactor.text(&error_chain(&e.without_url()))
-                ))
-            })?;
-            if !status.is_success() {
-                return Err(Error::Auth(format!(
-                    "the token endpoint {url} answered {}{}",
-                    status_text(status),
-                    error_detail(&body, &redactor)
-                )));
-            }
-            let (token, lifetime) = parse_token_response(&body, s.default_expiration)
-                .map_err(|m| Error::Auth(format!("the token response from {url} {m}")))?;
-            tracing::debug!(url = %url, expires_in = lifetime.as_secs(), "obtained an OAuth2 access token from {url}, valid for {} s", lifetime.as_secs());
-            return Ok((token, lifetime));
         }
+        *wire.headers_mut() = headers;
+        wire.set_body(Some(Body::Form(request.form.clone())));
+        let ctx = CallContext {
+            auth: None,
+            redactor: redactor.clone(),
+            origin: request.url.origin(),
+            retry: Arc::clone(&s.retry),
+            timeout: s.timeout,
+        };
+        tracing::debug!(url = %url, "fetching an OAuth2 access token from {url}");
+        let response = s.exec.execute(&wire, &ctx).await.map_err(|e| {
+            Error::auth(format_args!("could not reach the token endpoint {url}: {e}"))
+                .with_source(e)
+        })?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(Error::auth(format_args!(
+                "the token endpoint {url} answered {}{}",
+                status_text(status),
+                error_detail(response.bytes(), &redactor)
+            ))
+            .with_status(status));
+        }
+        let (token, lifetime) = parse_token_response(response.bytes(), s.default_expiration)
+            .map_err(|m| Error::auth(format_args!("the token response from {url} {m}")))?;
+        tracing::debug!(url = %url, expires_in = lifetime.as_secs(), "obtained an OAuth2 access token from {url}, valid for {} s", lifetime.as_secs());
+        Ok((token, lifetime))
     }
 }
 
@@ -338,7 +322,8 @@ impl Auth for OAuth2ClientCredentials {
                     return Ok(());
                 }
                 if fetched_meanwhile && let Some(message) = &current.last_error {
-                    return Err(Error::Auth(message.clone()));
+                    // The fetch this request waited for failed: share its error.
+                    return Err(Error::new(ErrorKind::Auth, message.clone()));
                 }
             }
             self.refresh().await
@@ -349,8 +334,8 @@ impl Auth for OAuth2ClientCredentials {
         let header = match &self.lock().token {
             Some(t) => format!("Bearer {}", t.value.expose()),
             None => {
-                return Err(Error::Auth(
-                    "no OAuth2 access token: prepare() must succeed before apply()".into(),
+                return Err(Error::auth(
+                    "no OAuth2 access token: prepare() must succeed before apply()",
                 ));
             }
         };
@@ -446,21 +431,6 @@ fn error_detail(body: &[u8], redactor: &Redactor) -> String {
         text.push('…');
     }
     format!(" ({text})")
-}
-
-/// An error and its sources, as one line.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }
 
 /// The token and its lifetime from a token response body; the error completes
@@ -619,8 +589,8 @@ impl OAuth2ClientCredentialsBuilder {
     /// Checks the settings and builds the auth. No request is sent until one is signed.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] when `access_token_url` is not an absolute http(s) URL or
-    /// the retry policy allows no attempt; [`Error::InvalidRequest`] when the default HTTP
+    /// A [builder error](Error::is_builder) when `access_token_url` is not an absolute http(s)
+    /// URL, or when the default HTTP
     /// client cannot be built.
     pub fn build(self) -> Result<OAuth2ClientCredentials> {
         let redactor = Redactor::default().with_secrets([
@@ -640,16 +610,9 @@ impl OAuth2ClientCredentialsBuilder {
                 "expected an absolute http:// or https:// URL".into(),
             ));
         }
-        if self.retry.max_attempts == 0 {
-            return Err(Error::invalid(
-                "OAuth2ClientCredentials",
-                "retry",
-                "max_attempts must be at least 1",
-            ));
-        }
         let http = match self.http {
             Some(h) => h,
-            None => crate::client::default_http_client()?,
+            None => crate::exec::default_http_client()?,
         };
         Ok(OAuth2ClientCredentials {
             shared: Arc::new(Shared {
@@ -660,10 +623,10 @@ impl OAuth2ClientCredentialsBuilder {
                 default_expiration: self.default_expiration,
                 method: self.method,
                 hook: self.hook,
-                http,
+                exec: Executor::new(http, MAX_TOKEN_RESPONSE_BYTES, None),
                 timeout: self.timeout,
                 refresh_skew: self.refresh_skew,
-                retry: self.retry,
+                retry: Arc::new(self.retry),
                 redactor,
                 current: Mutex::new(Current::default()),
                 fetching: tokio::sync::Mutex::new(()),
@@ -926,7 +889,7 @@ mod tests {
     fn hook_errors_and_bad_urls_are_typed() {
         let e = OAuth2ClientCredentials::new("not a url?client_secret=s3cret", "id", "s3cret")
             .unwrap_err();
-        assert!(matches!(e, Error::InvalidParameter { .. }), "{e}");
+        assert!(e.is_builder(), "{e}");
         assert!(!e.to_string().contains("s3cret"), "{e}");
         let auth = OAuth2ClientCredentials::builder("https://h/token", "id", "s3cret")
             .token_request(|r| r.set_header("bad header", "x"))
@@ -936,14 +899,14 @@ mod tests {
         if let Some(hook) = &auth.shared.hook {
             hook(&mut req);
         }
-        assert!(matches!(req.error, Some(Error::InvalidHeader { .. })));
+        assert!(req.error.as_ref().is_some_and(Error::is_builder));
     }
 
     #[test]
     fn apply_without_a_token_is_an_auth_error() {
         let auth = OAuth2ClientCredentials::new("https://h/token", "id", "s3cret").unwrap();
         let mut req = Request::new(reqwest::Method::GET, "https://h/".parse().unwrap());
-        assert!(matches!(auth.apply(&mut req), Err(Error::Auth(_))));
+        assert!(auth.apply(&mut req).is_err_and(|e| e.is_auth()));
         assert!(req.headers().get(AUTHORIZATION).is_none());
         let shown = format!("{auth:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
@@ -983,6 +946,13 @@ mod tests {
         let retry = futures::executor::block_on(auth.on_unauthorized(&refused("new-token")));
         assert!(retry.unwrap());
         assert_eq!(current(), None);
+    }
+
+    #[test]
+    fn enormous_lifetimes_do_not_overflow_the_clock() {
+        let body = br#"{"access_token":"t","expires_in":18446744073709551615}"#;
+        let (_, lifetime) = parse_token_response(body, Duration::from_secs(1)).unwrap();
+        assert!(Instant::now().checked_add(lifetime.min(MAX_TOKEN_LIFETIME)).is_some());
     }
 
     #[test]

@@ -97,9 +97,12 @@ impl Paginator for JsonLinkPaginator {
 
     fn update_request(&mut self, request: &mut Request) -> Result<()> {
         if let Some(next) = &self.next {
-            let url = request.url().join(next).map_err(|e| Error::InvalidUrl {
-                url: crate::redact::Redactor::default().url_str(next),
-                reason: format!("next link: {e}"),
+            let url = request.url().join(next).map_err(|e| {
+                Error::invalid_url(
+                    crate::ErrorKind::Request,
+                    &crate::redact::Redactor::default().url_str(next),
+                    format_args!("next link: {e}"),
+                )
             })?;
             request.set_url(url);
             request.clear_params();

@@ -70,6 +70,7 @@ use serde_json::Value;
 use crate::error::Result;
 use crate::request::Request;
 use crate::response::Response;
+use crate::stop::StopReason;
 
 /// Drives a walk from one page to the next. See the [module docs](self) for an example.
 pub trait Paginator: PaginatorClone + std::fmt::Debug + Send + Sync + 'static {
@@ -85,8 +86,9 @@ pub trait Paginator: PaginatorClone + std::fmt::Debug + Send + Sync + 'static {
     /// Reads the response (and the records selected from it) to decide whether and how to go on.
     ///
     /// # Errors
-    /// An [`Error::UnexpectedResponse`](crate::Error::UnexpectedResponse) when the response lacks
-    /// what the paginator needs.
+    /// A [decode error](crate::Error::is_decode) when the response lacks what the paginator
+    /// needs (built with [`Response::unexpected`]), or [`Error::custom`](crate::Error::custom)
+    /// for a failure of your own.
     fn update_state(&mut self, response: &Response, data: Option<&[Value]>) -> Result<()>;
 
     /// Edits the request into the next one. Called even when there is no next page.
@@ -106,7 +108,7 @@ pub trait Paginator: PaginatorClone + std::fmt::Debug + Send + Sync + 'static {
     /// Checks the settings; invalid settings fail when the client or walk is built.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the parameter.
+    /// A [builder error](crate::Error::is_builder) naming the parameter.
     fn validate(&self) -> Result<()> {
         Ok(())
     }
@@ -117,18 +119,22 @@ pub trait Paginator: PaginatorClone + std::fmt::Debug + Send + Sync + 'static {
         serde_json::json!({"type": "custom", "name": name.rsplit("::").next().unwrap_or(name)})
     }
 
-    /// Whether the next requests can be computed without the previous responses, once the first
-    /// response is known (offset and page-number walks). Used for concurrent fetching.
-    #[doc(hidden)]
+    /// Optional, for concurrent walks: whether the next requests can be computed without the
+    /// previous responses once the first response is known (true for offset and page-number
+    /// walks). A paginator that returns true must implement [`speculate`](Self::speculate);
+    /// the default (false) keeps every walk with this paginator serial.
     fn is_computable(&self) -> bool {
         false
     }
 
-    /// For concurrent walks: moves this (copied) paginator one page ahead as if the current
-    /// page were full, and edits `request` into the request after it. `Ok(false)` when no
-    /// further page can be predicted (the total or maximum is reached, or the paginator cannot
-    /// predict at all). The real paginator still decides, page by page, where the walk ends.
-    #[doc(hidden)]
+    /// Optional, for concurrent walks: moves this (copied) paginator one page ahead as if the
+    /// current page were full, and edits `request` into the request after it. `Ok(false)` when
+    /// no further page can be predicted (the total or maximum is reached, or the paginator
+    /// cannot predict at all). The real paginator still decides, page by page, where the walk
+    /// ends, and a speculated request it does not ask for is never used.
+    ///
+    /// # Errors
+    /// Whatever prevents the request from being edited.
     fn speculate(&mut self, request: &mut Request) -> Result<bool> {
         let _ = request;
         Ok(false)
@@ -154,55 +160,35 @@ impl Clone for Box<dyn Paginator> {
     }
 }
 
-/// Why a walk ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StopReason {
-    /// The response had no next link.
-    NoNextLink,
-    /// The response had no cursor (or an empty one).
-    NoCursor,
-    /// A page came back empty.
-    EmptyPage,
-    /// The offset or page reached the total the API reported.
-    TotalReached {
-        /// The total as reported (items for offsets, pages for page numbers).
-        total: i64,
-    },
-    /// The response said there is nothing more (`has_more_path` was false).
-    HasMoreFalse,
-    /// The offset or page reached `maximum_offset` / `maximum_page`.
-    MaximumReached {
-        /// The maximum.
-        maximum: i64,
-    },
-    /// The paginator fetches one page only.
-    SinglePage,
-    /// `max_pages` pages were fetched.
-    MaxPages(usize),
-    /// `max_records` records were delivered.
-    MaxRecords(usize),
-    /// A response hook ended the walk.
-    IgnoredByHook,
-    /// A custom paginator's `has_next_page` became false.
-    PaginatorDone,
-}
-
-impl std::fmt::Display for StopReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StopReason::NoNextLink => f.write_str("no next link"),
-            StopReason::NoCursor => f.write_str("no next cursor"),
-            StopReason::EmptyPage => f.write_str("empty page"),
-            StopReason::TotalReached { total } => write!(f, "total reached ({total})"),
-            StopReason::HasMoreFalse => f.write_str("has_more is false"),
-            StopReason::MaximumReached { maximum } => write!(f, "maximum reached ({maximum})"),
-            StopReason::SinglePage => f.write_str("single page"),
-            StopReason::MaxPages(n) => write!(f, "max_pages limit ({n})"),
-            StopReason::MaxRecords(n) => write!(f, "max_records limit ({n})"),
-            StopReason::IgnoredByHook => f.write_str("ignored by a response hook"),
-            StopReason::PaginatorDone => f.write_str("paginator has no next page"),
-        }
+/// A paginator chosen at run time (e.g. built from a config) can be given wherever a
+/// paginator is.
+impl Paginator for Box<dyn Paginator> {
+    fn init_request(&mut self, request: &mut Request) -> Result<()> {
+        (**self).init_request(request)
+    }
+    fn update_state(&mut self, response: &Response, data: Option<&[Value]>) -> Result<()> {
+        (**self).update_state(response, data)
+    }
+    fn update_request(&mut self, request: &mut Request) -> Result<()> {
+        (**self).update_request(request)
+    }
+    fn has_next_page(&self) -> bool {
+        (**self).has_next_page()
+    }
+    fn stop_reason(&self) -> Option<StopReason> {
+        (**self).stop_reason()
+    }
+    fn validate(&self) -> Result<()> {
+        (**self).validate()
+    }
+    fn describe(&self) -> Value {
+        (**self).describe()
+    }
+    fn is_computable(&self) -> bool {
+        (**self).is_computable()
+    }
+    fn speculate(&mut self, request: &mut Request) -> Result<bool> {
+        (**self).speculate(request)
     }
 }
 

@@ -281,7 +281,7 @@ macro_rules! range_setters {
         ///
         /// As with dlt's `int()`, the total may be an integer, a numeric string (`"30"`) or a
         /// number whose fraction is cut (`25.5` reads 25). Anything else, a negative total or one
-        /// beyond `i64` is an [`UnexpectedResponse`](crate::Error::UnexpectedResponse) error
+        /// beyond `i64` is a [decode error](crate::Error::is_decode)
         /// naming the URL, and the page that carried it is not yielded.
         #[must_use]
         pub fn total_path(mut self, path: &str) -> Self {

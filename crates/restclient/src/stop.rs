@@ -1,0 +1,53 @@
+//! [`StopReason`]: why a walk ended.
+
+/// Why a walk ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// The response had no next link.
+    NoNextLink,
+    /// The response had no cursor (or an empty one).
+    NoCursor,
+    /// A page came back empty.
+    EmptyPage,
+    /// The offset or page reached the total the API reported.
+    TotalReached {
+        /// The total as reported (items for offsets, pages for page numbers).
+        total: i64,
+    },
+    /// The response said there is nothing more (`has_more_path` was false).
+    HasMoreFalse,
+    /// The offset or page reached `maximum_offset` / `maximum_page`.
+    MaximumReached {
+        /// The maximum.
+        maximum: i64,
+    },
+    /// The paginator fetches one page only.
+    SinglePage,
+    /// `max_pages` pages were fetched.
+    MaxPages(usize),
+    /// `max_records` records were delivered.
+    MaxRecords(usize),
+    /// A response hook ended the walk.
+    IgnoredByHook,
+    /// A custom paginator's `has_next_page` became false.
+    PaginatorDone,
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopReason::NoNextLink => f.write_str("no next link"),
+            StopReason::NoCursor => f.write_str("no next cursor"),
+            StopReason::EmptyPage => f.write_str("empty page"),
+            StopReason::TotalReached { total } => write!(f, "total reached ({total})"),
+            StopReason::HasMoreFalse => f.write_str("has_more is false"),
+            StopReason::MaximumReached { maximum } => write!(f, "maximum reached ({maximum})"),
+            StopReason::SinglePage => f.write_str("single page"),
+            StopReason::MaxPages(n) => write!(f, "max_pages limit ({n})"),
+            StopReason::MaxRecords(n) => write!(f, "max_records limit ({n})"),
+            StopReason::IgnoredByHook => f.write_str("ignored by a response hook"),
+            StopReason::PaginatorDone => f.write_str("paginator has no next page"),
+        }
+    }
+}
