@@ -36,9 +36,9 @@ pub async fn run(base_url: &str) -> Result<Answers> {
     // A 404 comes back as a response.
     let missing_status = client.get("/posts/999").await?.status();
 
-    // POST with a JSON body.
+    // POST with a JSON body: anything that serializes, e.g. a `json!` value or your own struct.
     let posted = client
-        .post("/echo", json!({"title": "Hello", "body": "World"}))
+        .post("/echo", &json!({"title": "Hello", "body": "World"}))
         .await?
         .json()?
         .clone();
@@ -49,7 +49,7 @@ pub async fn run(base_url: &str) -> Result<Answers> {
         .param("page", 2)
         .header("X-Request-Id", "42")
         .form([("title", "Hello")])
-        .send()
+        .timeout(std::time::Duration::from_secs(10))
         .await?
         .json()?
         .clone();

@@ -6,13 +6,12 @@
 //! cargo run -p restclient --example blocking -- http://127.0.0.1:8080   # or uses this one
 //! ```
 //!
-//! The URL may also come from `RESTCLIENT_DEMO_URL`. A blocking client owns a small runtime of
-//! its own; calling it from inside an async runtime is an error
-//! ([`restclient::Error::BlockingInAsync`]), not a deadlock.
+//! The URL may also come from `RESTCLIENT_DEMO_URL`. A blocking client drives a small runtime
+//! of its own on a thread of its own, so it also works inside `tokio::task::spawn_blocking`.
 
 use restclient::blocking::RestClient;
-use restclient::paginators::{PageNumberPaginator, StopReason};
-use restclient::{Result, Value};
+use restclient::paginators::PageNumberPaginator;
+use restclient::{Result, StopReason, Value};
 
 /// What the blocking calls returned.
 #[derive(Debug)]
@@ -38,7 +37,7 @@ pub fn run(base_url: &str) -> Result<Fetched> {
         .data_selector("data")
         .build()?;
 
-    let post = client.get("/posts/1")?.json()?.clone();
+    let post = client.get("/posts/1").send()?.json()?.clone();
 
     // Pages: an iterator of `Result<Page>` that ends after the last page or the first error.
     let mut pages = client.paginate("/page").pages();

@@ -26,11 +26,12 @@ pub fn create_client(base_url: &str, token: &str) -> Result<RestClient> {
     // Your own HTTP client, e.g. for a proxy, custom TLS roots or a connection pool limit.
     // restclient follows redirects itself (to keep credentials on their origin), so turn
     // reqwest's own redirect handling off.
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
+    // `restclient::reqwest` is the reqwest restclient is built with, so the versions match.
+    let http = restclient::reqwest::Client::builder()
+        .redirect(restclient::reqwest::redirect::Policy::none())
         .pool_idle_timeout(Duration::from_secs(30))
         .build()
-        .map_err(|e| restclient::Error::InvalidRequest(format!("HTTP client: {e}")))?;
+        .map_err(restclient::Error::custom)?;
 
     RestClient::builder(base_url)
         .header("User-Agent", "MyApp/1.0")

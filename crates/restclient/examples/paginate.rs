@@ -10,7 +10,8 @@
 //! at two pages with a per-call parameter.
 
 use futures::TryStreamExt;
-use restclient::paginators::{JsonLinkPaginator, StopReason};
+use restclient::StopReason;
+use restclient::paginators::JsonLinkPaginator;
 use restclient::{RestClient, Result, Value};
 
 /// What the three walks produced.

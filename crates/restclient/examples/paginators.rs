@@ -11,9 +11,9 @@
 use futures::TryStreamExt;
 use restclient::paginators::{
     HeaderCursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, JsonResponseCursorPaginator,
-    OffsetPaginator, PageNumberPaginator, Paginator, SinglePagePaginator, StopReason,
+    OffsetPaginator, PageNumberPaginator, Paginator, SinglePagePaginator,
 };
-use restclient::{RestClient, Result, Value};
+use restclient::{RestClient, Result, StopReason, Value};
 
 /// One walk to run: a route, its paginator and where its records are.
 #[derive(Debug)]
@@ -124,7 +124,7 @@ pub async fn run(base_url: &str) -> Result<Vec<Walked>> {
     for style in styles() {
         let mut pages = client
             .paginate(style.path)
-            .boxed_paginator(style.paginator) // or `.paginator(p)` for a concrete type
+            .paginator(style.paginator) // a Box<dyn Paginator> is a paginator too
             .data_selector(style.data_selector)
             .pages();
         let (mut count, mut records) = (0, Vec::new());

@@ -71,7 +71,7 @@ pub(crate) fn walk(base_url: &str, query: &str) -> Result<Pages> {
     Ok(client
         .paginate("/search")
         .method(Method::POST)
-        .json(json!({ "query": query }))
+        .json(&json!({ "query": query }))
         .data_selector("results")
         .pages())
 }

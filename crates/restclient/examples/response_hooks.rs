@@ -10,9 +10,8 @@
 //! with the record, or 404 for an id it does not have.
 
 use futures::TryStreamExt;
-use restclient::hooks::{Hook, HookAction};
-use restclient::paginators::{SinglePagePaginator, StopReason};
-use restclient::{Page, Response, RestClient, Result, StatusCode};
+use restclient::paginators::SinglePagePaginator;
+use restclient::{HookAction, Page, Response, RestClient, Result, StatusCode, StopReason};
 
 /// The seed's handler: a 404 means "no data here", not an error.
 pub fn ignore_404(response: &Response) -> HookAction {
@@ -36,7 +35,8 @@ pub async fn walk(base_url: &str, path: &str) -> Result<(Vec<Page>, Option<StopR
     Ok((seen, pages.stop_reason()))
 }
 
-/// Walks `path` with no hook: an error status ends the walk with [`restclient::Error::Http`].
+/// Walks `path` with no hook: an error status ends the walk with a
+/// [status error](restclient::Error::is_status).
 pub async fn walk_without_hook(base_url: &str, path: &str) -> Result<Vec<Page>> {
     let client = RestClient::builder(base_url)
         .paginator(SinglePagePaginator::new())
@@ -46,19 +46,19 @@ pub async fn walk_without_hook(base_url: &str, path: &str) -> Result<Vec<Page>> 
 
 /// A hook can also accept a status the walk would reject: here a 404 body is read as data.
 pub async fn accept_404(base_url: &str, path: &str) -> Result<Vec<Page>> {
-    let accept = Hook::new(|r: &Response| {
-        if r.status() == StatusCode::NOT_FOUND {
-            HookAction::Accept
-        } else {
-            HookAction::Continue
-        }
-    });
     let client = RestClient::builder(base_url)
         .paginator(SinglePagePaginator::new())
         .build()?;
     client
         .paginate(path)
-        .hook(accept)
+        // A plain closure: its argument's type is inferred.
+        .hook(|r| {
+            if r.status() == StatusCode::NOT_FOUND {
+                HookAction::Accept
+            } else {
+                HookAction::Continue
+            }
+        })
         .data_selector("$")
         .pages()
         .try_collect()

@@ -53,7 +53,7 @@ pub async fn run(base_url: &str, config_path: &Path) -> Result<Retried> {
     // error naming the key and the file.
     let config = RuntimeConfig::loader().file(config_path).load()?;
     let client = RestClient::builder(base_url)
-        .config(config.clone())
+        .runtime_config(config.clone())
         .paginator(OffsetPaginator::new(10).total_path("total"))
         .data_selector("items")
         .build()?;

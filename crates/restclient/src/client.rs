@@ -228,7 +228,7 @@ impl RestClientBuilder {
 
     /// The timeout of each request, body included; wins over the config's `request_timeout`
     /// (default 60 s). A request that takes longer fails with a
-    /// [`TransportKind::Timeout`] error, which is retried.
+    /// [timeout error](Error::is_timeout), which is retried.
     ///
     /// ```
     /// use std::time::Duration;

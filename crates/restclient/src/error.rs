@@ -78,8 +78,6 @@ pub enum ErrorKind {
     RateLimited,
     /// An auth could not sign a request (e.g. the token endpoint failed).
     Auth,
-    /// The blocking API was called on an async worker thread, where blocking would stall it.
-    BlockingInAsync,
     /// An error from the user's own code (a paginator or an auth), made with [`Error::custom`].
     Custom,
     /// Any other failure of the HTTP stack.

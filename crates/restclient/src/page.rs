@@ -28,7 +28,6 @@ use crate::selector::Selector;
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct Page {
     records: Vec<Value>,
     request: Request,
@@ -37,6 +36,28 @@ pub struct Page {
     data_selector: Arc<Selector>,
     auth: Option<Arc<dyn Auth>>,
     number: usize,
+}
+
+impl std::fmt::Debug for Page {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A custom auth's derived Debug may print what it holds: mask what it declares secret.
+        let auth = self.auth.as_ref().map(|a| {
+            crate::redact::Shown(
+                crate::redact::Redactor::default()
+                    .with_secrets(a.secrets())
+                    .text(&format!("{a:?}")),
+            )
+        });
+        f.debug_struct("Page")
+            .field("number", &self.number)
+            .field("records", &self.records.len())
+            .field("request", &self.request)
+            .field("response", &self.response)
+            .field("paginator", &self.paginator)
+            .field("data_selector", &self.data_selector)
+            .field("auth", &auth)
+            .finish()
+    }
 }
 
 impl Page {
@@ -134,5 +155,45 @@ impl<'a> IntoIterator for &'a Page {
     type IntoIter = std::slice::Iter<'a, Value>;
     fn into_iter(self) -> Self::IntoIter {
         self.records.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A custom auth whose derived Debug shows its key.
+    #[derive(Debug)]
+    struct HeaderKey {
+        key: String,
+    }
+
+    impl Auth for HeaderKey {
+        fn apply(&self, request: &mut Request) -> crate::Result<()> {
+            request.set_header("X-Key", &self.key)
+        }
+        fn secrets(&self) -> Vec<String> {
+            vec![self.key.clone()]
+        }
+    }
+
+    #[test]
+    fn debug_masks_a_custom_auths_secrets() {
+        let url = "https://h/x".parse().unwrap();
+        let page = Page::new(
+            vec![Value::from(1)],
+            Request::new(reqwest::Method::GET, url),
+            Response::from_parts(200, vec![], "https://h/x", b"[1]".to_vec()).unwrap(),
+            Arc::new(Value::Null),
+            Arc::new(Selector::new("$").unwrap()),
+            Some(Arc::new(HeaderKey {
+                key: "k3y-s3cr3t".into(),
+            })),
+            1,
+        );
+        let shown = format!("{page:?}");
+        assert!(!shown.contains("k3y-s3cr3t"), "{shown}");
+        assert!(shown.contains("HeaderKey"), "{shown}");
     }
 }

@@ -131,7 +131,7 @@ impl Response {
     /// (see [`RetryPolicy`](crate::retry::RetryPolicy)). A final 503 after five attempts says 5.
     ///
     /// ```
-    /// # let r = restclient::response::Response::from_parts(200, vec![], "https://h/", vec![]).unwrap();
+    /// # let r = restclient::Response::from_parts(200, vec![], "https://h/", vec![]).unwrap();
     /// assert_eq!(r.attempts(), 1);
     /// ```
     #[must_use]

@@ -66,7 +66,7 @@ impl Default for RetryPolicy {
 /// status), or the error that ended the attempt.
 ///
 /// ```
-/// use restclient::{StatusCode, response::Response, retry::Outcome};
+/// use restclient::{Response, StatusCode, retry::Outcome};
 /// let r = Response::from_parts(418, vec![], "https://h/", vec![]).unwrap();
 /// let o = Outcome::Response(&r);
 /// assert_eq!(o.status(), Some(StatusCode::IM_A_TEAPOT));
@@ -213,7 +213,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use restclient::retry::{Outcome, RetryPolicy};
-    /// use restclient::response::Response;
+    /// use restclient::Response;
     /// let policy = RetryPolicy::default().retry_if(|o: &Outcome<'_>| {
     ///     o.response().and_then(|r| r.json().ok()).is_some_and(|b| b["error"] == "try again")
     /// });
@@ -251,7 +251,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use restclient::retry::{Outcome, RetryPolicy};
-    /// use restclient::response::Response;
+    /// use restclient::Response;
     /// let p = RetryPolicy::default();
     /// let r = |s| Response::from_parts(s, vec![], "https://h/", vec![]).unwrap();
     /// assert!(p.is_retryable(&Outcome::Response(&r(429))));
