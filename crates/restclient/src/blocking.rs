@@ -1,26 +1,4 @@
-//! A blocking API: the same client, with iterators instead of streams.
-//!
-//! Each [`RestClient`] drives the async client on a small runtime of its own, on a thread of
-//! its own, as `reqwest::blocking` does; calls wait for their result. So it works wherever
-//! blocking is allowed: plain threads, `main`, and `tokio::task::spawn_blocking` inside an async
-//! program. On an async worker thread it works too, but blocks that worker while it waits: use
-//! the async [`crate::RestClient`] there. Every method has the signature of its async
-//! counterpart.
-//!
-//! ```no_run
-//! use restclient::blocking::RestClient;
-//! use restclient::paginators::HeaderLinkPaginator;
-//!
-//! let client = RestClient::builder("https://api.github.com")
-//!     .paginator(HeaderLinkPaginator::new())
-//!     .build()?;
-//! for page in client.paginate("/repos/dlt-hub/dlt/issues").max_pages(2).pages() {
-//!     let page = page?;
-//!     println!("{} issues", page.len());
-//! }
-//! let n = client.paginate("/repos/dlt-hub/dlt/issues").max_pages(2).records().count();
-//! # Ok::<(), restclient::Error>(())
-//! ```
+#![doc = include_str!("docs/blocking.md")]
 
 use std::future::Future;
 use std::sync::Arc;

@@ -23,22 +23,7 @@ use crate::selector::Selector;
 ///
 /// Cheap to clone (the state is shared); one connection pool serves every request.
 ///
-/// ```no_run
-/// use futures::TryStreamExt;
-/// use restclient::{RestClient, Value, auth::BearerTokenAuth, paginators::OffsetPaginator};
-///
-/// # async fn run() -> restclient::Result<()> {
-/// let client = RestClient::builder("https://api.example.com")
-///     .header("User-Agent", "MyApp/1.0")
-///     .auth(BearerTokenAuth::new("token"))
-///     .paginator(OffsetPaginator::new(100).total_path("total"))
-///     .data_selector("items")
-///     .build()?;
-///
-/// let post = client.get("/posts/1").await?;
-/// let all: Vec<Value> = client.paginate("/posts").records().try_collect().await?;
-/// # Ok(()) }
-/// ```
+#[doc = include_str!("docs/client.md")]
 #[derive(Clone)]
 pub struct RestClient {
     pub(crate) inner: Arc<Inner>,

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use crate::response::Response;
 
-/// What a response hook decides about a response; see [`Paginate::hook`](crate::Paginate::hook).
+/// What a response hook decides about a response.
+///
+#[doc = include_str!("docs/hooks.md")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HookAction {

@@ -1,8 +1,5 @@
 #![doc = include_str!("docs/overview.md")]
-#![doc = include_str!("docs/client.md")]
-#![doc = include_str!("docs/paginating.md")]
-#![doc = include_str!("docs/auth.md")]
-#![doc = include_str!("docs/advanced.md")]
+#![doc = include_str!("docs/troubleshooting.md")]
 #![doc = include_str!("docs/differences.md")]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -52,22 +49,7 @@ pub use reqwest::{Method, StatusCode, header};
 pub use serde_json::Value;
 pub use url::Url;
 
-/// Walks every page of `url` with default settings (dlt's `paginate()` shortcut): the URL is used
-/// exactly, and the options of [`Paginate`] (paginator, selector, params, ...) can be set on the
-/// result.
-///
-/// ```no_run
-/// use futures::TryStreamExt;
-/// use restclient::paginators::HeaderLinkPaginator;
-/// # async fn run() -> restclient::Result<()> {
-/// let issues: Vec<_> = restclient::paginate("https://api.github.com/repos/dlt-hub/dlt/issues")
-///     .paginator(HeaderLinkPaginator::new())
-///     .max_pages(3)
-///     .records()
-///     .try_collect()
-///     .await?;
-/// # Ok(()) }
-/// ```
+#[doc = include_str!("docs/shortcut.md")]
 pub fn paginate(url: &str) -> Paginate {
     match RestClient::builder(url).build() {
         Ok(client) => client.paginate(""),

@@ -35,23 +35,8 @@ use crate::walk::Walk;
 /// first response ([`detect::records`](crate::detect::records): the body when it is a list, else
 /// the list under a usual key such as `data`, `items` or `results`) and that selector is kept.
 ///
-/// ```no_run
-/// use futures::TryStreamExt;
-/// use restclient::{RestClient, Method, paginators::JsonResponseCursorPaginator};
-/// # async fn run() -> restclient::Result<()> {
-/// let client = RestClient::builder("https://api.example.com").build()?;
-/// let records: Vec<_> = client
-///     .paginate("/search")
-///     .method(Method::POST)
-///     .json(&serde_json::json!({"query": "rust"}))
-///     .paginator(JsonResponseCursorPaginator::new().cursor_path("next_page_cursor").cursor_body_path("cursor"))
-///     .data_selector("results")
-///     .max_records(1_000)
-///     .records()
-///     .try_collect()
-///     .await?;
-/// # Ok(()) }
-/// ```
+///
+#[doc = include_str!("docs/paginate.md")]
 #[must_use]
 #[derive(Debug)]
 pub struct Paginate {

@@ -170,7 +170,7 @@ impl Request {
     /// Sets a header from strings, replacing any value it had.
     ///
     /// # Errors
-    /// [`Error::InvalidHeader`] when the name or value is not valid HTTP.
+    /// A [builder error](Error::is_builder) when the name or value is not valid HTTP.
     pub fn set_header(&mut self, name: &str, value: &str) -> Result<()> {
         let (n, v) = parse_header(name, value)?;
         self.headers.insert(n, v);
@@ -201,7 +201,7 @@ impl Request {
     /// paths).
     ///
     /// # Errors
-    /// [`Error::InvalidRequest`] when the request already has a form body.
+    /// A [request error](crate::ErrorKind::Request) when the request already has a form body.
     pub fn json_mut(&mut self) -> Result<&mut Value> {
         if self.body.is_none() {
             self.body = Some(Body::Json(Value::Object(serde_json::Map::new())));
@@ -218,7 +218,7 @@ impl Request {
     /// the body and any missing objects on the way.
     ///
     /// # Errors
-    /// [`Error::InvalidRequest`] when the body is a form or a step of the path holds a non-object.
+    /// A [request error](crate::ErrorKind::Request) when the body is a form or a step of the path holds a non-object.
     pub fn set_json_path(&mut self, path: &[String], value: Value) -> Result<()> {
         let mut node = self.json_mut()?;
         let Some((last, parents)) = path.split_last() else {

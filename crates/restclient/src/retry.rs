@@ -1,4 +1,4 @@
-//! [`RetryPolicy`]: which outcomes are retried and how long to wait.
+#![doc = include_str!("docs/retries.md")]
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

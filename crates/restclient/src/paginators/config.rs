@@ -28,7 +28,7 @@ const COMPONENT: &str = "paginator";
 /// ```
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] naming the unknown type, the unknown or mistyped key, or the
+/// A [builder error](Error::is_builder) naming the unknown type, the unknown or mistyped key, or the
 /// invalid setting.
 pub fn from_config(config: &Value) -> Result<Option<Box<dyn Paginator>>> {
     let empty = serde_json::Map::new();

@@ -1,49 +1,12 @@
 //! Paginators: how to get from one page to the next.
 //!
 //! A paginator follows dlt's three steps, which the walk calls in this order:
-//! [`init_request`](Paginator::init_request) once before the first request,
-//! then after every response [`update_state`](Paginator::update_state) and
+//! [`init_request`](Paginator::init_request) once before the first request, then after every
+//! response [`update_state`](Paginator::update_state) and
 //! [`update_request`](Paginator::update_request), and it continues while
 //! [`has_next_page`](Paginator::has_next_page) is true.
 //!
-//! | dlt | restclient | stops on |
-//! |---|---|---|
-//! | `JSONLinkPaginator` | [`JsonLinkPaginator`] | no next link in the body |
-//! | `HeaderLinkPaginator` | [`HeaderLinkPaginator`] | no `Link: rel=next` |
-//! | `OffsetPaginator` | [`OffsetPaginator`] | total, maximum, empty page, `has_more` |
-//! | `PageNumberPaginator` | [`PageNumberPaginator`] | total pages, maximum, empty page, `has_more` |
-//! | `JSONResponseCursorPaginator` | [`JsonResponseCursorPaginator`] | no cursor, empty page, `has_more` |
-//! | `HeaderCursorPaginator` | [`HeaderCursorPaginator`] | no cursor header |
-//! | `SinglePagePaginator` | [`SinglePagePaginator`] | after one page |
-//!
-//! # Writing your own
-//!
-//! Implement the three steps and `has_next_page`; derive `Clone` (a paginator set on a client is
-//! a template copied for every walk) and `Debug`.
-//!
-//! ```
-//! use restclient::paginators::Paginator;
-//! use restclient::{Request, Response, Result, Value};
-//!
-//! /// Sends `?page=1`, `?page=2`, ... until a page comes back empty.
-//! #[derive(Debug, Clone)]
-//! struct QueryParamPaginator { page: u64, has_next: bool }
-//!
-//! impl Paginator for QueryParamPaginator {
-//!     fn init_request(&mut self, request: &mut Request) -> Result<()> {
-//!         self.update_request(request)
-//!     }
-//!     fn update_state(&mut self, _response: &Response, data: Option<&[Value]>) -> Result<()> {
-//!         if data.is_none_or(|d| d.is_empty()) { self.has_next = false } else { self.page += 1 }
-//!         Ok(())
-//!     }
-//!     fn update_request(&mut self, request: &mut Request) -> Result<()> {
-//!         request.set_param("page", self.page);
-//!         Ok(())
-//!     }
-//!     fn has_next_page(&self) -> bool { self.has_next }
-//! }
-//! ```
+#![doc = include_str!("../docs/paginators.md")]
 
 mod config;
 mod cursor;
