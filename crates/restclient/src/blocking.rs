@@ -354,6 +354,17 @@ impl Paginate {
             done: false,
         }
     }
+
+    /// See [`crate::Paginate::records_as`].
+    pub fn records_as<T: serde::de::DeserializeOwned + Send + 'static>(
+        self,
+    ) -> Iter<crate::RecordsAs<T>> {
+        Iter {
+            stream: Some(self.inner.records_as()),
+            rt: self.rt,
+            done: false,
+        }
+    }
 }
 
 /// A stream of the async API driven one item at a time on the blocking client's runtime; it
@@ -385,6 +396,14 @@ impl RecordIter {
     #[must_use]
     pub fn stop_reason(&self) -> Option<StopReason> {
         self.stream.as_ref().and_then(crate::Records::stop_reason)
+    }
+}
+
+impl<T> Iter<crate::RecordsAs<T>> {
+    /// Why the walk ended, once it has ended without an error.
+    #[must_use]
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        self.stream.as_ref().and_then(crate::RecordsAs::stop_reason)
     }
 }
 

@@ -209,12 +209,18 @@ impl RuntimeConfig {
     /// a [config error](crate::ErrorKind::Config) for bad TOML, an unknown key, a wrong type or an out-of-range value.
     pub fn merge_toml(&mut self, text: &str, origin: &str) -> Result<()> {
         let where_ = format!("file {origin}");
-        let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| Error::config(&where_, None, format!("not valid TOML: {}", e.message())))?;
+        let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            Error::config(&where_, None, format!("not valid TOML: {}", e.message()))
+        })?;
         let Some(runtime) = doc.get("runtime") else {
             return Ok(());
         };
         let toml::Value::Table(runtime) = runtime else {
-            return Err(Error::config(&where_, Some("runtime"), format!("expected a table, found {}", runtime.type_str())));
+            return Err(Error::config(
+                &where_,
+                Some("runtime"),
+                format!("expected a table, found {}", runtime.type_str()),
+            ));
         };
         for (key, value) in runtime {
             let value = match value {
@@ -224,7 +230,9 @@ impl RuntimeConfig {
                 toml::Value::String(s) => Raw::Str(s.clone()),
                 other => Raw::Other(other.type_str()),
             };
-            self.set(key, &value).map_err(|reason| Error::config(&where_, Some(&format!("runtime.{key}")), reason))?;
+            self.set(key, &value).map_err(|reason| {
+                Error::config(&where_, Some(&format!("runtime.{key}")), reason)
+            })?;
         }
         Ok(())
     }
@@ -253,7 +261,13 @@ impl RuntimeConfig {
         for (name, value) in vars {
             let key = name[ENV_PREFIX.len()..].to_ascii_lowercase();
             self.set(&key, &Raw::Env(value.trim().to_owned()))
-                .map_err(|reason| Error::config(&format!("environment variable {name}"), Some(&format!("runtime.{key}")), reason))?;
+                .map_err(|reason| {
+                    Error::config(
+                        &format!("environment variable {name}"),
+                        Some(&format!("runtime.{key}")),
+                        reason,
+                    )
+                })?;
         }
         Ok(())
     }
@@ -273,7 +287,11 @@ impl RuntimeConfig {
     /// A [config error](crate::ErrorKind::Config) naming the key.
     pub fn validate(&self) -> Result<()> {
         let bad = |key: &str, reason: &str| {
-            Err(Error::config("settings", Some(&format!("runtime.{key}")), reason))
+            Err(Error::config(
+                "settings",
+                Some(&format!("runtime.{key}")),
+                reason,
+            ))
         };
         if self.request_timeout.is_zero() {
             return bad("request_timeout", "must be greater than 0");

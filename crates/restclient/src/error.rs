@@ -263,11 +263,7 @@ impl Error {
 
     /// A request URL (a path joined to the base URL, or a next link) that is not usable.
     pub(crate) fn invalid_url(kind: ErrorKind, redacted: &str, reason: impl fmt::Display) -> Self {
-        Error::new(
-            kind,
-            format!("invalid request URL `{redacted}`: {reason}"),
-        )
-        .with_url(redacted)
+        Error::new(kind, format!("invalid request URL `{redacted}`: {reason}")).with_url(redacted)
     }
 
     /// A request that cannot be built as described.

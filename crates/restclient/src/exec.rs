@@ -295,9 +295,7 @@ impl Executor {
                 continue;
             }
             let headers = std::mem::take(response.headers_mut());
-            let bytes = self
-                .read_body(response, &method, &url, &redactor)
-                .await?;
+            let bytes = self.read_body(response, &method, &url, &redactor).await?;
             tracing::trace!(
                 url = %redactor.url(&url), status = status.as_u16(), body_bytes = bytes.len(),
                 "received {status} from {} with headers {} and {} body bytes",
@@ -379,8 +377,7 @@ fn transport_error(e: reqwest::Error, method: &Method, url: &Url, redactor: &Red
     let chain = cause_chain(&e);
     let kind = if e.is_timeout() {
         ErrorKind::Timeout
-    } else if chain.contains("message head is too large") || chain.contains("header list size")
-    {
+    } else if chain.contains("message head is too large") || chain.contains("header list size") {
         // hyper's limit on a response head: it will not shrink on a retry.
         ErrorKind::Decode
     } else if e.is_connect() || e.is_request() {

@@ -1,19 +1,26 @@
 //! [`Page`]: the records of one response, with what produced them.
 
-use std::sync::Arc;
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::auth::Auth;
+use crate::error::{Error, ErrorKind, Result};
 use crate::request::Request;
 use crate::response::Response;
 use crate::selector::Selector;
 
 /// The records of one response (dlt's `PageData`).
 ///
-/// A page derefs to `[Value]`, so `page.len()`, `&page[0]` and `for record in &page` work; it also
-/// gives the request that produced it (not the next one, unlike dlt), the response, and a
-/// description of the paginator that ran.
+/// A page keeps the response body and where each record lies in it. The records come as the
+/// API's own text ([`raw_records`](Self::raw_records), [`write_ndjson`](Self::write_ndjson)),
+/// as your own types ([`deserialize`](Self::deserialize)), or as `serde_json::Value`s built on
+/// first use, with the API's key order: a page derefs to `[Value]`, so `&page[0]` and
+/// `for record in &page` work. It also gives the request that produced it (not the next one,
+/// unlike dlt), the response, and a description of the paginator that ran.
 ///
 /// ```no_run
 /// use futures::TryStreamExt;
@@ -29,7 +36,10 @@ use crate::selector::Selector;
 /// # Ok(()) }
 /// ```
 pub struct Page {
-    records: Vec<Value>,
+    /// Where each record lies in the response body.
+    spans: Vec<Range<usize>>,
+    /// The records as `Value`s, built on first use.
+    values: OnceLock<Vec<Value>>,
     request: Request,
     response: Response,
     paginator: Arc<Value>,
@@ -50,7 +60,7 @@ impl std::fmt::Debug for Page {
         });
         f.debug_struct("Page")
             .field("number", &self.number)
-            .field("records", &self.records.len())
+            .field("records", &self.spans.len())
             .field("request", &self.request)
             .field("response", &self.response)
             .field("paginator", &self.paginator)
@@ -60,18 +70,36 @@ impl std::fmt::Debug for Page {
     }
 }
 
+/// What a page shares with the other pages of its walk.
+#[derive(Clone)]
+pub(crate) struct WalkInfo {
+    /// The paginator in dlt's `rest_api` form.
+    pub(crate) paginator: Arc<Value>,
+    pub(crate) data_selector: Arc<Selector>,
+    pub(crate) auth: Option<Arc<dyn Auth>>,
+}
+
 impl Page {
     pub(crate) fn new(
-        records: Vec<Value>,
+        spans: Vec<Range<usize>>,
+        values: Option<Vec<Value>>,
         request: Request,
         response: Response,
-        paginator: Arc<Value>,
-        data_selector: Arc<Selector>,
-        auth: Option<Arc<dyn Auth>>,
+        info: WalkInfo,
         number: usize,
     ) -> Self {
+        let WalkInfo {
+            paginator,
+            data_selector,
+            auth,
+        } = info;
+        let built = OnceLock::new();
+        if let Some(v) = values {
+            let _ = built.set(v);
+        }
         Page {
-            records,
+            spans,
+            values: built,
             request,
             response,
             paginator,
@@ -93,16 +121,122 @@ impl Page {
         &self.data_selector
     }
 
-    /// The records.
+    /// How many records the page holds.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether the page holds no record.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The records as `Value`s (built on first use, keys in the API's order).
+    ///
+    /// A `Value` cannot hold a number beyond `f64` (`1e400`); a record with one is given as
+    /// `null` here, with a WARN. [`raw_records`](Self::raw_records) has it as sent.
     #[must_use]
     pub fn records(&self) -> &[Value] {
-        &self.records
+        self.values.get_or_init(|| self.build_values())
     }
 
     /// The records, owned.
     #[must_use]
-    pub fn into_records(self) -> Vec<Value> {
-        self.records
+    pub fn into_records(mut self) -> Vec<Value> {
+        match self.values.take() {
+            Some(v) => v,
+            None => self.build_values(),
+        }
+    }
+
+    /// Each record's exact JSON text as the API sent it: key order, number text (`1.50`,
+    /// `1e3`, `12345678901234567890123`), escapes and whitespace inside the record untouched.
+    ///
+    /// ```no_run
+    /// # fn page() -> restclient::Page { unimplemented!() }
+    /// let page = page();
+    /// for record in page.raw_records() {
+    ///     println!("{}", record.get()); // e.g. {"zeta":1,"alpha":2}
+    /// }
+    /// ```
+    pub fn raw_records(&self) -> impl ExactSizeIterator<Item = &RawValue> + '_ {
+        self.spans.iter().map(|r| {
+            // Every span is a whole JSON value found by a validating scan; this check is that
+            // scan's again, and never fails in practice.
+            serde_json::from_slice::<&RawValue>(&self.response.bytes()[r.clone()])
+                .unwrap_or_else(|_| null_raw())
+        })
+    }
+
+    /// Appends each record to `out` as one NDJSON line: the API's text with the whitespace
+    /// outside its strings removed, and nothing else changed (key order, number text,
+    /// escapes, raw UTF-8). The fastest way to write records out.
+    ///
+    /// ```no_run
+    /// # fn page() -> restclient::Page { unimplemented!() }
+    /// # fn run() -> std::io::Result<()> {
+    /// use std::io::Write;
+    /// let mut out = Vec::new();
+    /// page().write_ndjson(&mut out);
+    /// std::io::stdout().write_all(&out)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn write_ndjson(&self, out: &mut Vec<u8>) {
+        let body = self.response.bytes();
+        for r in &self.spans {
+            crate::records::write_compact(&body[r.clone()], out);
+            out.push(b'\n');
+        }
+    }
+
+    /// The records deserialized straight from the body into `T` (no `Value` in between).
+    ///
+    /// # Errors
+    /// A [decode error](Error::is_decode) naming the URL, the page number and the index of the
+    /// first record that does not fit `T`.
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<Vec<T>> {
+        let body = self.response.bytes();
+        self.spans
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                serde_json::from_slice::<T>(&body[r.clone()]).map_err(|e| self.decode_error(i, e))
+            })
+            .collect()
+    }
+
+    /// The error for record `index` of this page not fitting the requested type.
+    pub(crate) fn decode_error(&self, index: usize, e: serde_json::Error) -> Error {
+        let url = self.response.redacted_url();
+        Error::new(
+            ErrorKind::Decode,
+            format!(
+                "record {index} of page {} from {url} does not fit the requested type: {e}",
+                self.number
+            ),
+        )
+        .with_url(&url)
+        .with_source(e)
+    }
+
+    fn build_values(&self) -> Vec<Value> {
+        let body = self.response.bytes();
+        self.spans
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                serde_json::from_slice::<Value>(&body[r.clone()]).unwrap_or_else(|e| {
+                    tracing::warn!(
+                        url = %self.response.redacted_url(), page = self.number, record = i,
+                        "record {i} of page {} cannot be a serde_json::Value ({e}); it is given as null: read it with raw_records()",
+                        self.number
+                    );
+                    Value::Null
+                })
+            })
+            .collect()
     }
 
     /// The request that produced this page.
@@ -131,14 +265,17 @@ impl Page {
     }
 
     pub(crate) fn truncate(&mut self, len: usize) {
-        self.records.truncate(len);
+        self.spans.truncate(len);
+        if let Some(v) = self.values.get_mut() {
+            v.truncate(len);
+        }
     }
 }
 
 impl std::ops::Deref for Page {
     type Target = [Value];
     fn deref(&self) -> &[Value] {
-        &self.records
+        self.records()
     }
 }
 
@@ -146,7 +283,7 @@ impl IntoIterator for Page {
     type Item = Value;
     type IntoIter = std::vec::IntoIter<Value>;
     fn into_iter(self) -> Self::IntoIter {
-        self.records.into_iter()
+        self.into_records().into_iter()
     }
 }
 
@@ -154,8 +291,16 @@ impl<'a> IntoIterator for &'a Page {
     type Item = &'a Value;
     type IntoIter = std::slice::Iter<'a, Value>;
     fn into_iter(self) -> Self::IntoIter {
-        self.records.iter()
+        self.records().iter()
     }
+}
+
+/// `null` as a raw value, for the never-taken failure branch of `raw_records`.
+fn null_raw() -> &'static RawValue {
+    static NULL: OnceLock<Box<RawValue>> = OnceLock::new();
+    NULL.get_or_init(|| {
+        RawValue::from_string("null".to_owned()).unwrap_or_else(|_| unreachable!("null is JSON"))
+    })
 }
 
 #[cfg(test)]
@@ -182,14 +327,17 @@ mod tests {
     fn debug_masks_a_custom_auths_secrets() {
         let url = "https://h/x".parse().unwrap();
         let page = Page::new(
-            vec![Value::from(1)],
+            vec![0..1],
+            None,
             Request::new(reqwest::Method::GET, url),
             Response::from_parts(200, vec![], "https://h/x", b"[1]".to_vec()).unwrap(),
-            Arc::new(Value::Null),
-            Arc::new(Selector::new("$").unwrap()),
-            Some(Arc::new(HeaderKey {
-                key: "k3y-s3cr3t".into(),
-            })),
+            WalkInfo {
+                paginator: Arc::new(Value::Null),
+                data_selector: Arc::new(Selector::new("$").unwrap()),
+                auth: Some(Arc::new(HeaderKey {
+                    key: "k3y-s3cr3t".into(),
+                })),
+            },
             1,
         );
         let shown = format!("{page:?}");

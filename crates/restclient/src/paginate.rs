@@ -8,6 +8,7 @@ use std::time::Duration;
 use futures::Stream;
 use reqwest::Method;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::auth::Auth;
@@ -238,9 +239,7 @@ impl Paginate {
             Some(s) => Some(Arc::new(s?)),
             None => client.inner.data_selector.clone().map(Arc::new),
         };
-        let paginator = self
-            .paginator
-            .or_else(|| client.inner.paginator.clone());
+        let paginator = self.paginator.or_else(|| client.inner.paginator.clone());
         let (request, ctx) = self.parts.prepare(&client)?;
         Ok(Walk {
             exec: client.inner.exec.clone(),
@@ -255,9 +254,30 @@ impl Paginate {
         })
     }
 
-    /// Every record of every page, in order.
+    /// Every record of every page, in order, as `serde_json::Value`s.
     pub fn records(self) -> Records {
         Records {
+            pages: self.pages(),
+            current: Vec::new().into_iter(),
+        }
+    }
+
+    /// Every record of every page, in order, deserialized straight from the response text
+    /// into `T` (no `Value` in between). A record that does not fit `T` ends the stream with a
+    /// [decode error](Error::is_decode) naming the URL, the page number and the record index.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// # async fn run() -> restclient::Result<()> {
+    /// # let client = restclient::RestClient::builder("https://api.example.com").build()?;
+    /// #[derive(serde::Deserialize)]
+    /// struct Issue { number: u64, title: String }
+    ///
+    /// let issues: Vec<Issue> = client.paginate("/issues").records_as::<Issue>().try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn records_as<T: DeserializeOwned>(self) -> RecordsAs<T> {
+        RecordsAs {
             pages: self.pages(),
             current: Vec::new().into_iter(),
         }
@@ -322,6 +342,53 @@ impl Stream for Records {
             }
             match self.pages.inner.as_mut().poll_next(cx) {
                 Poll::Ready(Some(Ok(page))) => self.current = page.into_records().into_iter(),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+/// The stream of typed records of a walk; see [`Paginate::records_as`].
+#[must_use = "streams do nothing unless polled"]
+pub struct RecordsAs<T> {
+    pages: Pages,
+    current: std::vec::IntoIter<T>,
+}
+
+impl<T> std::fmt::Debug for RecordsAs<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordsAs")
+            .field("type", &std::any::type_name::<T>())
+            .field("pages", &self.pages)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> RecordsAs<T> {
+    /// Why the walk ended, once it has ended without an error.
+    #[must_use]
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        self.pages.stop_reason()
+    }
+}
+
+// The records are plain data once deserialized; nothing in the stream is pinned.
+impl<T> Unpin for RecordsAs<T> {}
+
+impl<T: DeserializeOwned> Stream for RecordsAs<T> {
+    type Item = Result<T>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            if let Some(v) = self.current.next() {
+                return Poll::Ready(Some(Ok(v)));
+            }
+            match self.pages.inner.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(page))) => match page.deserialize::<T>() {
+                    Ok(records) => self.current = records.into_iter(),
+                    Err(e) => return Poll::Ready(Some(Err(e))),
+                },
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
                 Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Pending => return Poll::Pending,

@@ -284,8 +284,7 @@ pub(crate) fn parse_header(name: &str, value: &str) -> Result<(HeaderName, Heade
     let n = HeaderName::from_bytes(name.trim().as_bytes())
         .map_err(|e| Error::invalid_header(name, e))?;
     // The value is not quoted back: it may be a credential.
-    let mut v =
-        HeaderValue::from_str(value.trim()).map_err(|e| Error::invalid_header(name, e))?;
+    let mut v = HeaderValue::from_str(value.trim()).map_err(|e| Error::invalid_header(name, e))?;
     if crate::redact::is_sensitive_header(&n) {
         v.set_sensitive(true);
     }

@@ -1,5 +1,7 @@
 //! [`Response`]: status, headers, final URL and body of one HTTP exchange.
 
+use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use bytes::Bytes;
@@ -10,6 +12,7 @@ use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::redact::Redactor;
+use crate::selector::Selector;
 
 /// A complete HTTP response: the body is read in full, and parsed as JSON at most once.
 ///
@@ -172,13 +175,15 @@ impl Response {
     /// The body parsed as JSON (UTF-8; a byte order mark is skipped). Parsed on first call, then
     /// cached.
     ///
-    /// # Numbers
+    /// # Numbers and key order
     ///
-    /// Numbers keep the exact text the server sent (serde_json's `arbitrary_precision`): ids
-    /// beyond `u64`, 17-digit decimals and values beyond `f64` (`1e400`) pass through a walk
-    /// unchanged instead of being rounded to the nearest `f64`, which would silently alter data.
-    /// `as_i64`/`as_u64`/`as_f64` still work where the value fits; only the spelling of an
-    /// exponent is normalised (`1e400` is written back as `1e+400`).
+    /// Objects keep the API's key order. A `Value` holds a number as an `i64`, `u64` or `f64`,
+    /// so ids beyond `u64` and decimals with more than 17 digits are rounded, and a number
+    /// beyond `f64` (`1e400`) makes the body fail to parse. Records keep their exact text
+    /// through [`Page::raw_records`](crate::Page::raw_records) and
+    /// [`Page::write_ndjson`](crate::Page::write_ndjson), and typed records through
+    /// [`json_as`](Self::json_as) and [`Page::deserialize`](crate::Page::deserialize) read
+    /// the text straight into your types.
     ///
     /// # Errors
     /// A [decode error](Error::is_decode) naming the URL when the body is not JSON (an empty body, an
@@ -215,19 +220,95 @@ impl Response {
         }
     }
 
-    /// The parsed body for moving records out of it; the cache is invalidated by
-    /// [`Response::forget_json`] afterwards.
-    pub(crate) fn json_mut(&mut self) -> Result<&mut Value> {
-        self.json()?;
-        let url = self.redacted_url();
-        match self.json.get_mut() {
-            Some(Ok(v)) => Ok(v),
-            _ => Err(Error::unexpected(&url, "body is not JSON")),
+    /// The body deserialized straight into `T` (no `Value` in between).
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize)]
+    /// struct Post { id: u64, title: String }
+    /// let r = restclient::Response::from_parts(200, vec![], "https://h/posts/1",
+    ///     br#"{"id": 1, "title": "Hello", "extra": true}"#.to_vec()).unwrap();
+    /// let post: Post = r.json_as()?;
+    /// assert_eq!((post.id, post.title.as_str()), (1, "Hello"));
+    /// # Ok::<(), restclient::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A [decode error](Error::is_decode) naming the URL and what did not fit.
+    pub fn json_as<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        let text = self.json_text()?;
+        serde_json::from_str(text).map_err(|e| {
+            self.unexpected(format!("the body does not fit the requested type: {e}"))
+                .with_source(e)
+        })
+    }
+
+    /// The body as JSON text (a UTF-8 byte order mark skipped), checked to be UTF-8.
+    pub(crate) fn json_text(&self) -> Result<&str> {
+        let body = self
+            .body
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&self.body);
+        std::str::from_utf8(body).map_err(|_| self.parse_error())
+    }
+
+    /// Where the JSON text starts in [`bytes`](Self::bytes) (after a byte order mark).
+    pub(crate) fn json_offset(&self) -> usize {
+        if self.body.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
         }
     }
 
-    /// Drops the cached parse (after records were moved out of it), so that a later
-    /// [`json`](Self::json) parses the untouched body again.
+    /// The error that parsing the body gives, for a body a scan found invalid.
+    pub(crate) fn parse_error(&self) -> Error {
+        match self.json() {
+            Err(e) => e,
+            Ok(_) => self.unexpected("expected a JSON body".into()),
+        }
+    }
+
+    /// The first value `selector` finds in the body, without parsing the whole body when the
+    /// selector is a plain dotted path (what paginators read: a total, a next link, a cursor).
+    pub(crate) fn field(&self, selector: &Selector) -> Result<Option<Cow<'_, Value>>> {
+        if let Some(Ok(parsed)) = self.json.get() {
+            return Ok(selector.first(parsed).map(Cow::Borrowed));
+        }
+        let Some(steps) = selector.key_steps() else {
+            return Ok(selector.first(self.json()?).map(Cow::Borrowed));
+        };
+        let text = self.json_text()?;
+        match crate::records::find_value(text, &steps) {
+            Ok(None) => Ok(None),
+            Ok(Some(raw)) => match serde_json::from_str::<Value>(raw) {
+                Ok(v) => Ok(Some(Cow::Owned(v))),
+                // A number beyond f64: let the full parse say so.
+                Err(_) => Err(self.parse_error()),
+            },
+            Err(_) => Err(self.parse_error()),
+        }
+    }
+
+    /// Where the records `selector` picks lie in [`bytes`](Self::bytes).
+    pub(crate) fn record_spans(&self, selector: &Selector) -> Result<Vec<Range<usize>>> {
+        let text = self.json_text()?;
+        let parsed = match selector.key_steps() {
+            Some(_) => None,
+            None => Some(self.json()?),
+        };
+        let offset = self.json_offset();
+        let mut spans =
+            crate::records::spans(text, selector, parsed).map_err(|_| self.parse_error())?;
+        if offset > 0 {
+            for r in &mut spans {
+                *r = r.start + offset..r.end + offset;
+            }
+        }
+        Ok(spans)
+    }
+
+    /// Drops the cached parse once the walk is done with it, so that a page does not hold a
+    /// tree of its body; a later [`json`](Self::json) parses again.
     pub(crate) fn forget_json(&mut self) {
         self.json = OnceLock::new();
     }

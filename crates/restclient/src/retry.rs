@@ -373,7 +373,11 @@ mod tests {
     }
 
     fn transport(kind: ErrorKind) -> Error {
-        let what = if kind == ErrorKind::Timeout { "timed out" } else { "failed" };
+        let what = if kind == ErrorKind::Timeout {
+            "timed out"
+        } else {
+            "failed"
+        };
         Error::new(kind, format!("{what} for GET https://h/x: boom"))
     }
 

@@ -78,17 +78,15 @@ pub(crate) enum Step {
     Index(usize),
 }
 
-/// How to move the selected records out of a parsed body without copying them.
+/// Where the selected records are in a parsed body.
 #[derive(Debug)]
 pub(crate) enum Plan {
     /// Nothing matched, or the single match was null.
     Empty,
     /// One match: a list is the records, anything else is one record.
     One(Vec<Step>),
-    /// Several matches, each one record, at distinct non-nested places.
+    /// Several matches, each one record (they may nest, e.g. with `..`).
     Many(Vec<Vec<Step>>),
-    /// Several matches that overlap; copied.
-    Copied(Vec<Value>),
 }
 
 impl Selector {
@@ -190,12 +188,28 @@ impl Selector {
     /// ```
     #[must_use]
     pub fn records(&self, value: &Value) -> Vec<Value> {
-        let mut copy = value.clone();
-        let plan = self.plan(&copy);
-        take(&mut copy, plan)
+        match self.plan(value) {
+            Plan::Empty => Vec::new(),
+            Plan::One(loc) => match get(value, &loc) {
+                Some(Value::Array(items)) => items.clone(),
+                Some(Value::Null) | None => Vec::new(),
+                Some(v) => vec![v.clone()],
+            },
+            Plan::Many(locs) => locs.iter().filter_map(|l| get(value, l).cloned()).collect(),
+        }
     }
 
-    /// Where the records are, as borrowed slice (for paginators) plus a plan to move them out.
+    /// The keys of a plain dotted path (`Some(vec![])` for `$`), which a body can be scanned
+    /// for without parsing it into a tree; `None` for a JSONPath that needs the engine.
+    pub(crate) fn key_steps(&self) -> Option<Vec<Step>> {
+        match &self.kind {
+            Kind::Root => Some(Vec::new()),
+            Kind::Keys(keys) => Some(keys.iter().cloned().map(Step::Key).collect()),
+            Kind::Path(_) => None,
+        }
+    }
+
+    /// Where the records are in a parsed body.
     pub(crate) fn plan(&self, value: &Value) -> Plan {
         match &self.kind {
             Kind::Root => one(value, Vec::new()),
@@ -211,19 +225,7 @@ impl Selector {
                         Some(n) => one(n.node(), steps(n.location())),
                         None => Plan::Empty,
                     },
-                    _ => {
-                        let mut locs: Vec<Vec<Step>> =
-                            located.iter().map(|n| steps(n.location())).collect();
-                        let mut sorted = locs.clone();
-                        sorted.sort();
-                        let overlapping = sorted.windows(2).any(|w| w[1].starts_with(&w[0]));
-                        if overlapping {
-                            Plan::Copied(located.iter().map(|n| n.node().clone()).collect())
-                        } else {
-                            locs.shrink_to_fit();
-                            Plan::Many(locs)
-                        }
-                    }
+                    _ => Plan::Many(located.iter().map(|n| steps(n.location())).collect()),
                 }
             }
         }
@@ -238,52 +240,10 @@ fn one(v: &Value, loc: Vec<Step>) -> Plan {
     }
 }
 
-/// A view of the records a plan points at, without moving them.
-pub(crate) fn view<'a>(value: &'a Value, plan: &'a Plan) -> std::borrow::Cow<'a, [Value]> {
-    use std::borrow::Cow;
-    match plan {
-        Plan::Empty => Cow::Borrowed(&[]),
-        Plan::One(loc) => match get(value, loc) {
-            Some(Value::Array(items)) => Cow::Borrowed(items.as_slice()),
-            Some(Value::Null) | None => Cow::Borrowed(&[]),
-            Some(v) => Cow::Borrowed(std::slice::from_ref(v)),
-        },
-        Plan::Many(locs) => {
-            Cow::Owned(locs.iter().filter_map(|l| get(value, l).cloned()).collect())
-        }
-        Plan::Copied(items) => Cow::Borrowed(items.as_slice()),
-    }
-}
-
-/// Moves the planned records out of `value`.
-pub(crate) fn take(value: &mut Value, plan: Plan) -> Vec<Value> {
-    match plan {
-        Plan::Empty => Vec::new(),
-        Plan::One(loc) => match get_mut(value, &loc).map(Value::take) {
-            Some(Value::Array(items)) => items,
-            Some(Value::Null) | None => Vec::new(),
-            Some(v) => vec![v],
-        },
-        Plan::Many(locs) => locs
-            .iter()
-            .filter_map(|l| get_mut(value, l).map(Value::take))
-            .collect(),
-        Plan::Copied(items) => items,
-    }
-}
-
 fn get<'a>(value: &'a Value, loc: &[Step]) -> Option<&'a Value> {
     loc.iter().try_fold(value, |v, step| match (step, v) {
         (Step::Key(k), Value::Object(m)) => m.get(k),
         (Step::Index(i), Value::Array(a)) => a.get(*i),
-        _ => None,
-    })
-}
-
-fn get_mut<'a>(value: &'a mut Value, loc: &[Step]) -> Option<&'a mut Value> {
-    loc.iter().try_fold(value, |v, step| match (step, v) {
-        (Step::Key(k), Value::Object(m)) => m.get_mut(k),
-        (Step::Index(i), Value::Array(a)) => a.get_mut(*i),
         _ => None,
     })
 }
@@ -564,12 +524,14 @@ mod tests {
         for (sel, body, want) in cases {
             let s = Selector::new(sel).unwrap();
             assert_eq!(Value::Array(s.records(&body)), want, "{sel} on {body}");
-            // The zero-copy plan yields the same as the view given to paginators.
-            let mut owned = body.clone();
-            let plan = s.plan(&owned);
-            let viewed = view(&owned, &plan).into_owned();
-            assert_eq!(Value::Array(viewed), want, "view {sel}");
-            assert_eq!(Value::Array(take(&mut owned, plan)), want, "take {sel}");
+            // The raw spans a walk uses hold the same records.
+            let text = body.to_string();
+            let raw: Vec<Value> = crate::records::spans(&text, &s, None)
+                .unwrap()
+                .into_iter()
+                .map(|r| serde_json::from_str(&text[r]).unwrap())
+                .collect();
+            assert_eq!(Value::Array(raw), want, "spans {sel}");
         }
     }
 

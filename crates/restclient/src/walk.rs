@@ -25,11 +25,11 @@ use crate::detect;
 use crate::error::{Error, ErrorKind, Result};
 use crate::exec::{CallContext, Executor};
 use crate::hooks::{Hook, HookAction};
-use crate::page::Page;
+use crate::page::{Page, WalkInfo};
 use crate::paginators::{Paginator, SinglePagePaginator};
 use crate::request::{Body, Request};
 use crate::response::Response;
-use crate::selector::{self, Selector};
+use crate::selector::Selector;
 use crate::stop::StopReason;
 
 /// Everything one walk needs, prepared by the facade.
@@ -186,32 +186,42 @@ impl Walker {
             self.paginator.init_request(&mut self.request)?;
             self.description = Arc::new(self.paginator.describe());
         }
-        let plan = {
-            let body = response.json()?;
-            let plan = sel.plan(body);
-            let view = selector::view(body, &plan);
-            // A range API that ignores its page parameter answers the same page forever: the
-            // same non-empty body twice is a loop, not data.
-            if self.paginator.is_computable()
-                && !view.is_empty()
-                && !self.guard.insert(body_key(response.bytes()))
-            {
-                return Err(self.loop_error(&sent, "the same page body came back for"));
-            }
-            self.paginator.update_state(&response, Some(&view))?;
-            plan
+        // Where the records lie in the body: a scan, no tree (a JSONPath with filters or
+        // wildcards parses the body once to know where its matches are).
+        let spans = response.record_spans(&sel)?;
+        // A range API that ignores its page parameter answers the same page forever: the
+        // same non-empty body twice is a loop, not data.
+        if self.paginator.is_computable()
+            && !spans.is_empty()
+            && !self.guard.insert(body_key(response.bytes()))
+        {
+            return Err(self.loop_error(&sent, "the same page body came back for"));
+        }
+        let values = if self.paginator.reads_records() {
+            // A paginator of the user's that looks at the records: build them once, for it
+            // and for the page.
+            let page_values = build_values(&response, &spans);
+            self.paginator.update_state(&response, Some(&page_values))?;
+            Some(page_values)
+        } else {
+            self.paginator
+                .update_state_counted(&response, spans.len())?;
+            None
         };
-        let taken = selector::take(response.json_mut()?, plan);
+        // A tree parsed for detection or a JSONPath is not kept with the page.
         response.forget_json();
         self.paginator.update_request(&mut self.request)?;
         self.pages += 1;
         let mut page = Page::new(
-            taken,
+            spans,
+            values,
             sent,
             response,
-            Arc::clone(&self.description),
-            sel,
-            self.ctx.auth.clone(),
+            WalkInfo {
+                paginator: Arc::clone(&self.description),
+                data_selector: sel,
+                auth: self.ctx.auth.clone(),
+            },
             self.pages,
         );
         let mut stop = None;
@@ -238,6 +248,16 @@ impl Walker {
         }
         Ok(Some((page, stop)))
     }
+}
+
+/// The records at `spans` as `Value`s, for a paginator that reads them (a number beyond `f64`
+/// becomes `null`, as in [`Page::records`]).
+fn build_values(response: &Response, spans: &[std::ops::Range<usize>]) -> Vec<Value> {
+    let body = response.bytes();
+    spans
+        .iter()
+        .map(|r| serde_json::from_slice(&body[r.clone()]).unwrap_or(Value::Null))
+        .collect()
 }
 
 /// A request sent on its own task, so that it progresses while the consumer holds a page; the

@@ -157,8 +157,8 @@ impl ApiKeyAuth {
             .map(str::to_owned)
             .collect();
         pairs.push(format!("{name}={key}"));
-        let mut value =
-            HeaderValue::from_str(&pairs.join("; ")).map_err(|e| Error::invalid_header("Cookie", e))?;
+        let mut value = HeaderValue::from_str(&pairs.join("; "))
+            .map_err(|e| Error::invalid_header("Cookie", e))?;
         value.set_sensitive(true);
         request.headers_mut().insert(COOKIE, value);
         Ok(())

@@ -279,8 +279,10 @@ impl OAuth2ClientCredentials {
         };
         tracing::debug!(url = %url, "fetching an OAuth2 access token from {url}");
         let response = s.exec.execute(&wire, &ctx).await.map_err(|e| {
-            Error::auth(format_args!("could not reach the token endpoint {url}: {e}"))
-                .with_source(e)
+            Error::auth(format_args!(
+                "could not reach the token endpoint {url}: {e}"
+            ))
+            .with_source(e)
         })?;
         let status = response.status();
         if !status.is_success() {
@@ -952,7 +954,11 @@ mod tests {
     fn enormous_lifetimes_do_not_overflow_the_clock() {
         let body = br#"{"access_token":"t","expires_in":18446744073709551615}"#;
         let (_, lifetime) = parse_token_response(body, Duration::from_secs(1)).unwrap();
-        assert!(Instant::now().checked_add(lifetime.min(MAX_TOKEN_LIFETIME)).is_some());
+        assert!(
+            Instant::now()
+                .checked_add(lifetime.min(MAX_TOKEN_LIFETIME))
+                .is_some()
+        );
     }
 
     #[test]

@@ -145,20 +145,30 @@ impl Paginator for JsonResponseCursorPaginator {
     }
 
     fn update_state(&mut self, response: &Response, data: Option<&[Value]>) -> Result<()> {
+        self.update_state_counted(response, data.map_or(0, <[Value]>::len))
+    }
+
+    fn reads_records(&self) -> bool {
+        false
+    }
+
+    fn update_state_counted(&mut self, response: &Response, records: usize) -> Result<()> {
         let Some(path) = self.cursor_path.get() else {
             return Err(crate::Error::invalid(CLASS, "cursor_path", "is invalid"));
         };
-        let body = response.json()?;
-        self.cursor = path.first(body).filter(|v| truthy(v)).cloned();
+        self.cursor = response
+            .field(path)?
+            .filter(|v| truthy(v))
+            .map(std::borrow::Cow::into_owned);
         if self.cursor.is_none() {
             self.finish(StopReason::NoCursor);
         }
-        if self.stop_after_empty_page && data.is_none_or(<[Value]>::is_empty) {
+        if self.stop_after_empty_page && records == 0 {
             self.finish(StopReason::EmptyPage);
             return Ok(());
         }
         if let Some(has_more) = self.has_more_path.get()
-            && !read_has_more(CLASS, has_more, response, body)?
+            && !read_has_more(CLASS, has_more, response)?
         {
             self.finish(StopReason::HasMoreFalse);
         }

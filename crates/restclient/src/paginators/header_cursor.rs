@@ -64,6 +64,14 @@ impl Paginator for HeaderCursorPaginator {
         Ok(())
     }
 
+    fn reads_records(&self) -> bool {
+        false
+    }
+
+    fn update_state_counted(&mut self, response: &Response, _records: usize) -> Result<()> {
+        self.update_state(response, None)
+    }
+
     fn update_state(&mut self, response: &Response, _data: Option<&[Value]>) -> Result<()> {
         self.cursor = match response.headers().get(self.cursor_key.as_str()) {
             None => None,

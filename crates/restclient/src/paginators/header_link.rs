@@ -86,6 +86,14 @@ impl Paginator for HeaderLinkPaginator {
         Ok(())
     }
 
+    fn reads_records(&self) -> bool {
+        false
+    }
+
+    fn update_state_counted(&mut self, response: &Response, _records: usize) -> Result<()> {
+        self.update_state(response, None)
+    }
+
     fn update_state(&mut self, response: &Response, _data: Option<&[Value]>) -> Result<()> {
         self.next = find_link(response, &self.links_next_key)?;
         self.has_next = self.next.is_some();

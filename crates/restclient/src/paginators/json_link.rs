@@ -60,12 +60,20 @@ impl Paginator for JsonLinkPaginator {
         Ok(())
     }
 
+    fn reads_records(&self) -> bool {
+        false
+    }
+
+    fn update_state_counted(&mut self, response: &Response, _records: usize) -> Result<()> {
+        self.update_state(response, None)
+    }
+
     fn update_state(&mut self, response: &Response, _data: Option<&[Value]>) -> Result<()> {
         let Some(path) = self.next_url_path.get() else {
             return Err(Error::invalid(CLASS, "next_url_path", "is invalid"));
         };
-        let body = response.json()?;
-        self.next = match path.first(body) {
+        let found = response.field(path)?;
+        self.next = match found.as_deref() {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.trim().is_empty() => None,
             Some(Value::String(s)) => {

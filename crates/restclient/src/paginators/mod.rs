@@ -63,6 +63,28 @@ pub trait Paginator: PaginatorClone + std::fmt::Debug + Send + Sync + 'static {
     /// Whether another request should be made.
     fn has_next_page(&self) -> bool;
 
+    /// Optional, for speed: whether [`update_state`](Self::update_state) reads the records
+    /// themselves (default true). A paginator that needs only how many records a page held
+    /// returns false and implements [`update_state_counted`](Self::update_state_counted)
+    /// instead; the walk then never builds `Value`s for it, and records stay the API's text
+    /// from the response to the output. Every built-in paginator does this.
+    fn reads_records(&self) -> bool {
+        true
+    }
+
+    /// Optional, for speed: what [`update_state`](Self::update_state) does, for a paginator
+    /// whose [`reads_records`](Self::reads_records) is false; `records` is how many records
+    /// the page held.
+    ///
+    /// # Errors
+    /// As [`update_state`](Self::update_state).
+    fn update_state_counted(&mut self, response: &Response, records: usize) -> Result<()> {
+        let _ = (response, records);
+        Err(crate::Error::custom(
+            "a paginator whose reads_records() is false must implement update_state_counted()",
+        ))
+    }
+
     /// Why there is no next page, once [`has_next_page`](Self::has_next_page) is false.
     fn stop_reason(&self) -> Option<StopReason> {
         None
@@ -137,6 +159,12 @@ impl Paginator for Box<dyn Paginator> {
     }
     fn has_next_page(&self) -> bool {
         (**self).has_next_page()
+    }
+    fn reads_records(&self) -> bool {
+        (**self).reads_records()
+    }
+    fn update_state_counted(&mut self, response: &Response, records: usize) -> Result<()> {
+        (**self).update_state_counted(response, records)
     }
     fn stop_reason(&self) -> Option<StopReason> {
         (**self).stop_reason()
@@ -291,13 +319,12 @@ pub(crate) fn read_has_more(
     class: &str,
     path: &crate::selector::Selector,
     response: &Response,
-    body: &Value,
 ) -> Result<bool> {
-    match path.first(body) {
+    match response.field(path)?.as_deref() {
         None | Some(Value::Null) => Err(response.unexpected(format!(
             "has_more value not found in the response in `{class}`: expected a response with a `{}` key, got `{}`",
             path.as_str(),
-            preview(body)
+            preview(response.json()?)
         ))),
         Some(v) => parse_bool(v).ok_or_else(|| {
             response.unexpected(format!("`{}` is not a `bool` in the response in `{class}`: got `{}`", path.as_str(), preview(v)))

@@ -131,7 +131,16 @@ impl Paginator for OffsetPaginator {
     }
 
     fn update_state(&mut self, response: &Response, data: Option<&[Value]>) -> Result<()> {
-        self.range.update_state(response, data)
+        self.range
+            .update_state(response, data.map_or(0, <[Value]>::len))
+    }
+
+    fn reads_records(&self) -> bool {
+        false
+    }
+
+    fn update_state_counted(&mut self, response: &Response, records: usize) -> Result<()> {
+        self.range.update_state(response, records)
     }
 
     fn update_request(&mut self, request: &mut Request) -> Result<()> {

@@ -102,12 +102,8 @@ impl Range {
         self.warned_missing_total = false;
     }
 
-    pub(crate) fn update_state(
-        &mut self,
-        response: &Response,
-        data: Option<&[Value]>,
-    ) -> Result<()> {
-        if self.stop_after_empty_page && data.is_none_or(<[Value]>::is_empty) {
+    pub(crate) fn update_state(&mut self, response: &Response, records: usize) -> Result<()> {
+        if self.stop_after_empty_page && records == 0 {
             if let Some(total) = self.total
                 && self.current < total.saturating_add(self.base_index)
             {
@@ -129,14 +125,8 @@ impl Range {
             self.finish(StopReason::EmptyPage);
             return Ok(());
         }
-        let needs_body = self.total_path.get().is_some() || self.has_more_path.get().is_some();
-        let body = if needs_body {
-            Some(response.json()?)
-        } else {
-            None
-        };
-        if let (Some(path), Some(body)) = (self.total_path.get(), body) {
-            match path.first(body) {
+        if let Some(path) = self.total_path.get() {
+            match response.field(path)?.as_deref() {
                 Some(v) if !v.is_null() => {
                     self.total = Some(self.to_int(response, path.as_str(), v)?)
                 }
@@ -159,7 +149,7 @@ impl Range {
                         self.items,
                         self.class,
                         path.as_str(),
-                        preview(body),
+                        preview(response.json()?),
                         self.maximum_name,
                     )));
                 }
@@ -176,8 +166,8 @@ impl Range {
         {
             self.finish(StopReason::MaximumReached { maximum });
         }
-        if let (Some(path), Some(body)) = (self.has_more_path.get(), body)
-            && !read_has_more(self.class, path, response, body)?
+        if let Some(path) = self.has_more_path.get()
+            && !read_has_more(self.class, path, response)?
             && self.has_next
         {
             self.finish(StopReason::HasMoreFalse);

@@ -38,6 +38,14 @@ impl Paginator for SinglePagePaginator {
         Ok(())
     }
 
+    fn reads_records(&self) -> bool {
+        false
+    }
+
+    fn update_state_counted(&mut self, response: &Response, _records: usize) -> Result<()> {
+        self.update_state(response, None)
+    }
+
     fn update_state(&mut self, _response: &Response, _data: Option<&[Value]>) -> Result<()> {
         self.done = true;
         Ok(())

@@ -1,0 +1,637 @@
+//! Finding records in a body without building a tree: byte ranges of values at a path, single
+//! field lookups, and NDJSON text that is the API's own.
+//!
+//! A walk needs two things from a body: where the records are, and a few fields (a total, a
+//! next link, a cursor). Building a `serde_json::Value` for the whole body costs most of a
+//! walk's CPU (allocation-bound, A10 in `reference/rust-crates.md`); this module gets both from
+//! one validating pass each that allocates nothing per value it skips (serde_json with
+//! `IgnoredAny` and borrowed `RawValue`s). The body is still checked as JSON from end to end:
+//! an invalid body is an error, never a partial answer.
+
+use std::fmt;
+use std::ops::Range;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+pub(crate) use crate::selector::Step;
+use crate::selector::{Plan, Selector};
+use serde_json::Value;
+
+/// Where the value at a path lies in a body, and, when it is an array, where its elements lie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// Nothing at the path (a key missing, or a step into a scalar).
+    Missing,
+    /// The value at the path is `null`.
+    Null,
+    /// An array: the ranges of its elements.
+    Array(Vec<Range<usize>>),
+    /// Any other value: its range.
+    Value(Range<usize>),
+}
+
+/// Where the records `selector` picks lie in `text`, by dlt's `extract_response` rules (a
+/// single match that is a list is the records; null or no match, none). Plain dotted paths are
+/// found by a scan; a JSONPath needs the parsed body (`parsed`, or parsed here) to say where its
+/// matches are, and one more scan finds their text.
+///
+/// # Errors
+/// The body is not valid JSON.
+pub(crate) fn spans(
+    text: &str,
+    selector: &Selector,
+    parsed: Option<&Value>,
+) -> serde_json::Result<Vec<Range<usize>>> {
+    let ranges = |found: Found| match found {
+        Found::Array(rs) => rs,
+        Found::Value(r) => vec![r],
+        Found::Null | Found::Missing => Vec::new(),
+    };
+    if let Some(steps) = selector.key_steps() {
+        return find(text, &steps).map(ranges);
+    }
+    let owned;
+    let value = match parsed {
+        Some(v) => v,
+        None => {
+            owned = serde_json::from_str::<Value>(text)?;
+            &owned
+        }
+    };
+    match selector.plan(value) {
+        Plan::Empty => Ok(Vec::new()),
+        Plan::One(loc) => find(text, &loc).map(ranges),
+        Plan::Many(locs) => find_all(text, &locs),
+    }
+}
+
+/// The position of `part` inside `whole` (both from the same body).
+fn offset_in(whole: &str, part: &str) -> Range<usize> {
+    let start = (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize);
+    start..start + part.len()
+}
+
+/// Finds the value at `path` in `body` in one validating pass.
+///
+/// # Errors
+/// The body is not valid JSON (anywhere, not only on the path).
+pub(crate) fn find(body: &str, path: &[Step]) -> serde_json::Result<Found> {
+    match seek(body, path, true)? {
+        // An object or a scalar at the path: its own range takes a second pass, over the same
+        // small prefix (a records path rarely ends at one, a field path always does).
+        Found::Value(r) if r.is_empty() => seek(body, path, false),
+        found => Ok(found),
+    }
+}
+
+/// The value at `path` in `body`, when it is a scalar or a small object (a total, a next
+/// link, a cursor): one pass, no tree for the rest of the body.
+///
+/// # Errors
+/// The body is not valid JSON.
+pub(crate) fn find_value<'a>(body: &'a str, path: &[Step]) -> serde_json::Result<Option<&'a str>> {
+    Ok(match seek(body, path, false)? {
+        Found::Value(r) => body.get(r),
+        Found::Null => Some("null"),
+        Found::Missing | Found::Array(_) => None,
+    })
+}
+
+fn seek(body: &str, path: &[Step], elements: bool) -> serde_json::Result<Found> {
+    let mut found = Found::Missing;
+    let mut de = serde_json::Deserializer::from_str(body);
+    Seek {
+        body,
+        path,
+        out: &mut found,
+        elements,
+    }
+    .deserialize(&mut de)?;
+    de.end()?;
+    Ok(found)
+}
+
+/// The ranges of the values at each of `paths`, in the order of `paths`, in one pass. Paths
+/// that lead nowhere are skipped. Used for selectors that
+/// match several places (`data[*].items`, filters), once the JSONPath engine has said where.
+///
+/// # Errors
+/// The body is not valid JSON.
+pub(crate) fn find_all(body: &str, paths: &[Vec<Step>]) -> serde_json::Result<Vec<Range<usize>>> {
+    let mut trie = Trie::default();
+    for (i, p) in paths.iter().enumerate() {
+        trie.insert(p, i);
+    }
+    let mut slots: Vec<Option<Range<usize>>> = vec![None; paths.len()];
+    let mut de = serde_json::Deserializer::from_str(body);
+    Collect {
+        body,
+        trie: &trie,
+        slots: &mut slots,
+        record_ends: true,
+    }
+    .deserialize(&mut de)?;
+    de.end()?;
+    Ok(slots.into_iter().flatten().collect())
+}
+
+/// Writes `json` (one valid JSON value) to `out` without the whitespace outside its strings,
+/// and nothing else changed: key order, number text, escapes and raw UTF-8 stay as they are.
+pub(crate) fn write_compact(json: &[u8], out: &mut Vec<u8>) {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut run_start = 0;
+    for (i, &b) in json.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+            out.extend_from_slice(&json[run_start..i]);
+            run_start = i + 1;
+        }
+    }
+    out.extend_from_slice(&json[run_start..]);
+}
+
+/// Seeks `path` and records what is there.
+struct Seek<'a, 'b> {
+    body: &'a str,
+    path: &'b [Step],
+    out: &'b mut Found,
+    /// At the end of the path: list an array's elements (records) rather than its own range.
+    elements: bool,
+}
+
+impl<'de, 'b> DeserializeSeed<'de> for Seek<'de, 'b> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        if self.path.is_empty() {
+            if self.elements {
+                return d.deserialize_any(Leaf {
+                    body: self.body,
+                    out: self.out,
+                });
+            }
+            let raw = <&RawValue as serde::Deserialize>::deserialize(d)?;
+            *self.out = if raw.get() == "null" {
+                Found::Null
+            } else {
+                Found::Value(offset_in(self.body, raw.get()))
+            };
+            return Ok(());
+        }
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, 'b> Visitor<'de> for Seek<'de, 'b> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Seek {
+            body,
+            path,
+            out,
+            elements,
+        } = self;
+        let (Some(Step::Key(want)), rest) = (path.first(), &path[1..]) else {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            return Ok(());
+        };
+        while let Some(hit) = map.next_key_seed(KeyIs(want))? {
+            if hit {
+                // A duplicate key: the last one wins, as in serde_json's maps.
+                map.next_value_seed(Seek {
+                    body,
+                    path: rest,
+                    out: &mut *out,
+                    elements,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Seek {
+            body,
+            path,
+            out,
+            elements,
+        } = self;
+        let (Some(Step::Index(want)), rest) = (path.first(), &path[1..]) else {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(());
+        };
+        let mut i = 0usize;
+        loop {
+            let more = if i == *want {
+                seq.next_element_seed(Seek {
+                    body,
+                    path: rest,
+                    out: &mut *out,
+                    elements,
+                })?
+                .is_some()
+            } else {
+                seq.next_element::<IgnoredAny>()?.is_some()
+            };
+            if !more {
+                return Ok(());
+            }
+            i = i.saturating_add(1);
+        }
+    }
+
+    // A step into a scalar finds nothing.
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// The value at the end of a records path: an array's elements, or the value itself.
+struct Leaf<'a, 'b> {
+    body: &'a str,
+    out: &'b mut Found,
+}
+
+impl Leaf<'_, '_> {
+    /// A visitor does not see where a scalar's text is: an empty range asks [`find`] for a
+    /// second pass that takes the value raw.
+    fn scalar(self) {
+        *self.out = Found::Value(0..0);
+    }
+}
+
+impl<'de, 'b> Visitor<'de> for Leaf<'de, 'b> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut ranges = Vec::new();
+        while let Some(raw) = seq.next_element::<&RawValue>()? {
+            ranges.push(offset_in(self.body, raw.get()));
+        }
+        *self.out = Found::Array(ranges);
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        self.scalar();
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        *self.out = Found::Null;
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        self.scalar();
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        self.scalar();
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        self.scalar();
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        self.scalar();
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        self.scalar();
+        Ok(())
+    }
+}
+
+/// Whether a map key equals the one sought, without allocating for it.
+struct KeyIs<'k>(&'k str);
+
+impl<'de> DeserializeSeed<'de> for KeyIs<'_> {
+    type Value = bool;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyIs<'_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+        Ok(v == self.0)
+    }
+}
+
+/// The paths of [`find_all`] as a tree, so that one pass visits them all.
+#[derive(Default, Debug)]
+struct Trie {
+    /// The indices of the paths that end here.
+    ends: Vec<usize>,
+    keys: Vec<(String, Trie)>,
+    indices: Vec<(usize, Trie)>,
+}
+
+impl Trie {
+    fn insert(&mut self, path: &[Step], id: usize) {
+        let Some((first, rest)) = path.split_first() else {
+            self.ends.push(id);
+            return;
+        };
+        let child = match first {
+            Step::Key(k) => {
+                let i = match self.keys.iter().position(|(x, _)| x == k) {
+                    Some(i) => i,
+                    None => {
+                        self.keys.push((k.clone(), Trie::default()));
+                        self.keys.len() - 1
+                    }
+                };
+                &mut self.keys[i].1
+            }
+            Step::Index(n) => {
+                let i = match self.indices.iter().position(|(x, _)| x == n) {
+                    Some(i) => i,
+                    None => {
+                        self.indices.push((*n, Trie::default()));
+                        self.indices.len() - 1
+                    }
+                };
+                &mut self.indices[i].1
+            }
+        };
+        child.insert(rest, id);
+    }
+
+    fn has_children(&self) -> bool {
+        !(self.keys.is_empty() && self.indices.is_empty())
+    }
+}
+
+/// Visits a body along a [`Trie`], filling the slot of every path that ends at a value.
+struct Collect<'a, 'b> {
+    body: &'a str,
+    trie: &'b Trie,
+    slots: &'b mut Vec<Option<Range<usize>>>,
+    /// Whether the paths ending at this node still need their range (false on the second
+    /// visit of a value that both ends a path and holds deeper ones).
+    record_ends: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Collect<'de, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        if !self.record_ends || self.trie.ends.is_empty() {
+            return d.deserialize_any(self);
+        }
+        let raw = <&RawValue as serde::Deserialize>::deserialize(d)?;
+        let range = offset_in(self.body, raw.get());
+        for &id in &self.trie.ends {
+            self.slots[id] = Some(range.clone());
+        }
+        if self.trie.has_children() {
+            // Overlapping matches (`$..items`): visit the same text again for the deeper ones.
+            // The raw text is a slice of the body, so ranges stay body offsets.
+            let mut inner = serde_json::Deserializer::from_str(raw.get());
+            Collect {
+                record_ends: false,
+                ..self
+            }
+            .deserialize(&mut inner)
+            .map_err(de::Error::custom)?;
+        }
+        Ok(())
+    }
+}
+
+impl<'de> Visitor<'de> for Collect<'de, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Collect {
+            body, trie, slots, ..
+        } = self;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match trie.keys.iter().find(|(k, _)| *k == key) {
+                Some((_, child)) => map.next_value_seed(Collect {
+                    body,
+                    trie: child,
+                    slots: &mut *slots,
+                    record_ends: true,
+                })?,
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Collect {
+            body, trie, slots, ..
+        } = self;
+        let mut i = 0usize;
+        loop {
+            let more = match trie.indices.iter().find(|(n, _)| *n == i) {
+                Some((_, child)) => seq
+                    .next_element_seed(Collect {
+                        body,
+                        trie: child,
+                        slots: &mut *slots,
+                        record_ends: true,
+                    })?
+                    .is_some(),
+                None => seq.next_element::<IgnoredAny>()?.is_some(),
+            };
+            if !more {
+                return Ok(());
+            }
+            i = i.saturating_add(1);
+        }
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn keys(path: &[&str]) -> Vec<Step> {
+        path.iter().map(|k| Step::Key((*k).to_owned())).collect()
+    }
+
+    fn texts<'a>(body: &'a str, found: &Found) -> Vec<&'a str> {
+        match found {
+            Found::Array(rs) => rs.iter().map(|r| &body[r.clone()]).collect(),
+            Found::Value(r) => vec![&body[r.clone()]],
+            Found::Null | Found::Missing => vec![],
+        }
+    }
+
+    #[test]
+    fn finds_record_text_exactly_as_sent() {
+        let body = r#"{"meta":{"total":3},"data":[{"zeta":1,"alpha":2}, {"n":1e3,"s":"\u00e9\/"} ,
+            {"big":12345678901234567890123,"d":1.50}]}"#;
+        let found = find(body, &keys(&["data"])).unwrap();
+        assert_eq!(
+            texts(body, &found),
+            [
+                r#"{"zeta":1,"alpha":2}"#,
+                r#"{"n":1e3,"s":"\u00e9\/"}"#,
+                r#"{"big":12345678901234567890123,"d":1.50}"#
+            ]
+        );
+    }
+
+    #[test]
+    fn objects_scalars_null_and_missing() {
+        let body = r#"{"one":{"a":[1, 2]},"n":null,"s":"x","deep":{"k":7}}"#;
+        assert_eq!(
+            texts(body, &find(body, &keys(&["one"])).unwrap()),
+            [r#"{"a":[1, 2]}"#]
+        );
+        assert_eq!(find(body, &keys(&["n"])).unwrap(), Found::Null);
+        assert_eq!(texts(body, &find(body, &keys(&["s"])).unwrap()), [r#""x""#]);
+        assert_eq!(find(body, &keys(&["nope"])).unwrap(), Found::Missing);
+        assert_eq!(find(body, &keys(&["s", "x"])).unwrap(), Found::Missing);
+        assert_eq!(find_value(body, &keys(&["deep", "k"])).unwrap(), Some("7"));
+        assert_eq!(find_value(body, &keys(&["n"])).unwrap(), Some("null"));
+        let top = " [ {\"a\":1} ,2 ] ";
+        assert_eq!(texts(top, &find(top, &[]).unwrap()), [r#"{"a":1}"#, "2"]);
+    }
+
+    #[test]
+    fn duplicate_keys_take_the_last_as_serde_json_does() {
+        let body = r#"{"data":[1],"data":[2,3]}"#;
+        assert_eq!(
+            texts(body, &find(body, &keys(&["data"])).unwrap()),
+            ["2", "3"]
+        );
+    }
+
+    #[test]
+    fn escaped_keys_match_their_meaning() {
+        let body = r#"{"d\u0061ta":[1]}"#;
+        assert_eq!(texts(body, &find(body, &keys(&["data"])).unwrap()), ["1"]);
+    }
+
+    #[test]
+    fn invalid_bodies_are_errors_even_off_the_path() {
+        for body in [
+            r#"{"data":[1],"x":}"#,
+            r#"{"data":[1]} trailing"#,
+            r#"{"data":[1,]}"#,
+            "",
+            r#"{"data":"\ud800"}"#,
+        ] {
+            assert!(find(body, &keys(&["data"])).is_err(), "{body}");
+        }
+    }
+
+    #[test]
+    fn find_all_takes_each_path_once_in_order() {
+        let body = r#"{"a":[{"id":1,"x":{"id":9}},{"id":2}],"b":{"id":3}}"#;
+        let paths = vec![
+            vec![Step::Key("b".into()), Step::Key("id".into())],
+            vec![
+                Step::Key("a".into()),
+                Step::Index(0),
+                Step::Key("id".into()),
+            ],
+            vec![
+                Step::Key("a".into()),
+                Step::Index(1),
+                Step::Key("id".into()),
+            ],
+            vec![Step::Key("a".into()), Step::Index(0)],
+            vec![
+                Step::Key("a".into()),
+                Step::Index(0),
+                Step::Key("x".into()),
+                Step::Key("id".into()),
+            ],
+            vec![Step::Key("missing".into())],
+        ];
+        let got: Vec<&str> = find_all(body, &paths)
+            .unwrap()
+            .into_iter()
+            .map(|r| &body[r])
+            .collect();
+        assert_eq!(got, ["3", "1", "2", r#"{"id":1,"x":{"id":9}}"#, "9"]);
+    }
+
+    #[test]
+    fn compact_removes_only_whitespace_outside_strings() {
+        let mut out = Vec::new();
+        write_compact(
+            b"{ \"a b\" : [ 1 ,\n\t2 ] , \"s\":\"x \\\" y\\\\\" , \"n\" : 1e3 }",
+            &mut out,
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"a b":[1,2],"s":"x \" y\\","n":1e3}"#
+        );
+    }
+}
