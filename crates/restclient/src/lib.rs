@@ -59,6 +59,42 @@ pub fn paginate(url: &str) -> Paginate {
     }
 }
 
+/// Internals for the fuzz targets in `fuzz/` (built by `cargo fuzz`, with `--cfg fuzzing`):
+/// not part of the API.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+#[allow(missing_docs)]
+pub mod fuzzing {
+    /// dlt's `join_url`.
+    pub fn join_url(base: &str, path: &str) -> String {
+        crate::request::join_url(base, path)
+    }
+
+    /// The record ranges a walk would find in `body` with `selector`, checked against a full
+    /// parse: both must agree on whether the body is JSON, and on the records when it is.
+    pub fn record_spans(body: &str, selector: &str) {
+        let Ok(sel) = crate::selector::Selector::new(selector) else {
+            return;
+        };
+        let scanned = crate::records::spans(body, &sel, None);
+        let parsed = serde_json::from_str::<serde_json::Value>(body);
+        if let (Ok(spans), Ok(value)) = (&scanned, &parsed) {
+            let found: Vec<serde_json::Value> = spans
+                .iter()
+                .filter_map(|r| serde_json::from_str(body.get(r.clone())?).ok())
+                .collect();
+            assert_eq!(found, sel.records(value), "scan and parse disagree");
+        }
+        if parsed.is_ok() {
+            assert!(scanned.is_ok(), "a valid body failed the scan");
+        }
+        let mut out = Vec::new();
+        for r in scanned.unwrap_or_default() {
+            crate::records::write_compact(body.as_bytes().get(r).unwrap_or_default(), &mut out);
+        }
+    }
+}
+
 // The README's examples are compiled as doc tests, so that they cannot rot.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]

@@ -635,3 +635,74 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(Value::from),
+            "[a-z \u{e9}\"\\\\/\n]{0,8}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec(("[a-z_]{1,6}", inner), 0..6)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Any valid body: the records a scan finds are the records a full parse finds, for
+        /// plain paths and for JSONPath selectors, compact or pretty.
+        #[test]
+        fn scan_finds_what_a_full_parse_finds(
+            data in json_value(),
+            meta in json_value(),
+            pretty in any::<bool>(),
+            selector in prop::sample::select(vec!["data", "$", "meta", "data[*]", "$..a", "data[?(@.a)]", "nope.deeper"]),
+        ) {
+            let body = serde_json::json!({"meta": meta, "data": data});
+            let text = if pretty { serde_json::to_string_pretty(&body).unwrap() } else { body.to_string() };
+            let sel = Selector::new(selector).unwrap();
+            // The oracle reads the same text (float parsing is not exact round-trip).
+            let want = sel.records(&serde_json::from_str(&text).unwrap());
+            let got: Vec<Value> = spans(&text, &sel, None)
+                .unwrap()
+                .into_iter()
+                .map(|r| serde_json::from_str(&text[r]).unwrap())
+                .collect();
+            prop_assert_eq!(got, want);
+        }
+
+        /// Any text: a scan answers or fails as serde_json does, and never panics.
+        #[test]
+        fn invalid_bodies_fail_like_serde_json(text in ".{0,64}", cut in 0usize..64) {
+            let text = text.get(..cut.min(text.len())).unwrap_or(&text);
+            let valid = serde_json::from_str::<IgnoredAny>(text).is_ok();
+            prop_assert_eq!(find(text, &[Step::Key("data".into())]).is_ok(), valid);
+            let sel = Selector::new("data").unwrap();
+            prop_assert_eq!(spans(text, &sel, None).is_ok(), valid);
+        }
+
+        /// Any value: compact text parses to the same value and has no whitespace outside
+        /// strings.
+        #[test]
+        fn compact_keeps_the_value(v in json_value()) {
+            let pretty = serde_json::to_string_pretty(&v).unwrap();
+            let mut out = Vec::new();
+            write_compact(pretty.as_bytes(), &mut out);
+            let back: Value = serde_json::from_slice(&out).unwrap();
+            prop_assert_eq!(back, serde_json::from_str::<Value>(&pretty).unwrap());
+            prop_assert_eq!(String::from_utf8(out).unwrap(), v.to_string());
+        }
+    }
+}
