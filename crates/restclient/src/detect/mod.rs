@@ -109,6 +109,7 @@ use crate::selector::Selector;
 
 /// A paginator detected from a first response.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Detection {
     /// The paginator, ready to continue the walk from the second request on: the caller calls
     /// its `init_request` on the request that was sent, then `update_state` with the first
@@ -119,6 +120,27 @@ pub struct Detection {
     pub confidence: f32,
     /// What it was detected from: the body keys (``"`pagination.next`"``) or the header.
     pub source: String,
+    /// The name of the rule that decided (see the module docs), e.g. `"body_link"`.
+    pub rule: &'static str,
+    /// The other paginators the rules found in the same response, best first: where detection
+    /// cannot be sure, one of them may be the right one (the CLI's `inspect` prints them so a
+    /// user can copy the right SPEC).
+    pub alternatives: Vec<Alternative>,
+}
+
+/// A paginator another rule found in the same response, not chosen (see
+/// [`Detection::alternatives`]).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Alternative {
+    /// The paginator in dlt's `rest_api` form.
+    pub paginator: Value,
+    /// How sure that rule is (as [`Detection::confidence`]).
+    pub confidence: f32,
+    /// What it was detected from.
+    pub source: String,
+    /// The rule that found it.
+    pub rule: &'static str,
 }
 
 impl Detection {
@@ -127,6 +149,8 @@ impl Detection {
             paginator: Box::new(paginator),
             confidence,
             source,
+            rule: "",
+            alternatives: Vec::new(),
         }
     }
 
@@ -561,6 +585,28 @@ struct PageFound<'p> {
     source: String,
 }
 
+/// One detection rule: a name (logged at INFO and shown by `inspect`) and the function that
+/// looks for its convention in the first response.
+struct Rule {
+    name: &'static str,
+    detect: fn(&Scan<'_>) -> Option<Detection>,
+}
+
+/// The rules in the order they are tried (see the module docs): the first that matches wins.
+/// A new convention is one entry here and one corpus entry.
+const RULES: &[Rule] = &[
+    Rule { name: "header_link", detect: |s| s.header_link() },
+    Rule { name: "body_link", detect: |s| s.body_link() },
+    Rule { name: "body_cursor", detect: |s| s.body_cursor() },
+    Rule { name: "page_count", detect: |s| s.page_number(true) },
+    Rule { name: "offset", detect: |s| s.offset() },
+    Rule { name: "page_number", detect: |s| s.page_number(false) },
+    Rule { name: "stripe_list", detect: |s| s.stripe_list() },
+    Rule { name: "header_cursor", detect: |s| s.header_cursor() },
+    Rule { name: "any_next_token", detect: |s| s.any_next_token() },
+    Rule { name: "empty_next", detect: |s| s.empty_next() },
+];
+
 struct Scan<'a> {
     request: Option<&'a Request>,
     response: &'a Response,
@@ -579,17 +625,34 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// Runs every rule of [`RULES`] in order: the first that finds a paginator decides, the
+    /// others' findings become its alternatives.
     fn detect(&self) -> Option<Detection> {
-        self.header_link()
-            .or_else(|| self.body_link())
-            .or_else(|| self.body_cursor())
-            .or_else(|| self.page_number(true))
-            .or_else(|| self.offset())
-            .or_else(|| self.page_number(false))
-            .or_else(|| self.stripe_list())
-            .or_else(|| self.header_cursor())
-            .or_else(|| self.any_next_token())
-            .or_else(|| self.empty_next())
+        let mut found: Vec<Detection> = Vec::new();
+        for rule in RULES {
+            if let Some(mut d) = (rule.detect)(self) {
+                d.rule = rule.name;
+                found.push(d);
+            }
+        }
+        let mut found = found.into_iter();
+        let mut chosen = found.next()?;
+        let chosen_form = chosen.describe();
+        for d in found {
+            let paginator = d.describe();
+            if paginator == chosen_form
+                || chosen.alternatives.iter().any(|a| a.paginator == paginator)
+            {
+                continue;
+            }
+            chosen.alternatives.push(Alternative {
+                paginator,
+                confidence: d.confidence,
+                source: d.source,
+                rule: d.rule,
+            });
+        }
+        Some(chosen)
     }
 
     fn root(&self) -> Option<&'a Map<String, Value>> {
@@ -1124,6 +1187,9 @@ fn link_at(m: &Member<'_>) -> Option<(String, f32)> {
     }
     None
 }
+
+#[cfg(test)]
+mod corpus_tests;
 
 #[cfg(test)]
 mod tests {
