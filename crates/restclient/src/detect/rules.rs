@@ -1,0 +1,488 @@
+//! The detection rules: one method of [`Scan`] each, listed in order in [`super::RULES`].
+
+use serde_json::{Map, Value};
+
+use super::Detection;
+use super::keys::*;
+use super::records::{path_text, records};
+use super::scan::Scan;
+use crate::paginators::{
+    HeaderCursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, JsonResponseCursorPaginator,
+    OffsetPaginator, PageNumberPaginator,
+};
+
+/// A page-number detection, before it becomes a paginator.
+pub(super) struct PageFound<'p> {
+    /// The key of the current page (it names the parameter for some APIs).
+    pub(super) key: &'p str,
+    pub(super) base: i64,
+    pub(super) current: i64,
+    pub(super) total_path: Option<String>,
+    /// Where the page keys are (a `has_more` flag there is preferred).
+    pub(super) parent: &'p [&'p str],
+    pub(super) confidence: f32,
+    pub(super) source: String,
+}
+
+impl<'a> Scan<'a> {
+    pub(super) fn header_link(&self) -> Option<Detection> {
+        // An unparsable `Link` header is no signal here; an explicit paginator reports it.
+        crate::paginators::find_link(self.response, "next")
+            .ok()
+            .flatten()?;
+        Some(Detection::new(
+            HeaderLinkPaginator::new(),
+            1.0,
+            "the `Link` header (rel=\"next\")".into(),
+        ))
+    }
+
+    pub(super) fn body_link(&self) -> Option<Detection> {
+        for m in &self.members {
+            if let Some((path, confidence)) = link_at(m) {
+                return Some(Detection::new(
+                    JsonLinkPaginator::new().next_url_path(&path),
+                    confidence,
+                    format!("`{path}`"),
+                ));
+            }
+        }
+        None
+    }
+
+    pub(super) fn body_cursor(&self) -> Option<Detection> {
+        let m = self
+            .members
+            .iter()
+            .find(|m| is_token(m.value) && self.cursor_param(m).is_some())?;
+        Some(self.cursor_detection(m, 0.9, ""))
+    }
+
+    pub(super) fn cursor_detection(
+        &self,
+        m: &Member<'a>,
+        confidence: f32,
+        note: &str,
+    ) -> Detection {
+        let param = self.cursor_param(m).unwrap_or_else(|| "cursor".into());
+        let path = path_text(&m.path);
+        let mut p = JsonResponseCursorPaginator::new().cursor_path(&path);
+        p = if self.in_body() {
+            p.cursor_body_path(param)
+        } else {
+            p.cursor_param(param)
+        };
+        let mut source = format!("`{path}`");
+        if let Some(flag) = self.has_more(m.parent_path()) {
+            let flag_path = path_text(&flag.path);
+            p = p.has_more_path(&flag_path);
+            source = format!("{source} and `{flag_path}`");
+        }
+        Detection::new(p, confidence, format!("{source}{note}"))
+    }
+
+    /// The request parameter a cursor under this key is sent back in (see the module docs).
+    pub(super) fn cursor_param(&self, m: &Member<'_>) -> Option<String> {
+        let root = self.root();
+        let parent = m.parent_key();
+        let param = match m.key() {
+            "next_cursor" | "nextCursor" | "next_page_cursor" | "nextPageCursor" => {
+                if root.and_then(|r| r.get("object")) == Some(&Value::from("list")) {
+                    "start_cursor"
+                } else {
+                    "cursor"
+                }
+            }
+            "nextPageToken" => {
+                if root.is_some_and(|r| r.contains_key("isLast")) {
+                    "nextPageToken"
+                } else {
+                    "pageToken"
+                }
+            }
+            k @ ("next_page_token" | "nextToken" | "NextToken" | "next_token"
+            | "continuationToken" | "continuation_token") => k,
+            "nextMarker" | "NextMarker" | "next_marker" => "marker",
+            "next_page" | "nextPage" => "page",
+            "endCursor" if parent == Some("pageInfo") => "after",
+            "after"
+                if matches!(parent, Some("next" | "cursors"))
+                    || m.parent.contains_key("before") =>
+            {
+                "after"
+            }
+            "starting_after" if parent == Some("next") => "starting_after",
+            // Square's top-level `cursor`; Airtable's `offset` is an opaque string, not a number.
+            "cursor" if m.path.len() == 1 => "cursor",
+            "offset" if m.value.is_string() && as_int(m.value).is_none() => "offset",
+            // A bare token under `next` (also `cursor.next`, `cursors.next`) is a cursor.
+            "next" if !m.value.is_number() || matches!(parent, Some("cursor" | "cursors")) => {
+                "cursor"
+            }
+            _ => return None,
+        };
+        Some(param.to_owned())
+    }
+
+    /// Page numbers. With `counted`, only a current page together with a page count; without,
+    /// a current page next to another page signal, or a page count alone.
+    pub(super) fn page_number(&self, counted: bool) -> Option<Detection> {
+        let current = self.members.iter().find(|m| {
+            CURRENT_PAGE_KEYS.contains(&m.key())
+                && as_int(m.value).is_some_and(|n| n >= 0)
+                && (m.key() != "number"
+                    || m.parent.contains_key("totalPages")
+                    || m.parent.contains_key("totalElements"))
+        });
+        let counts = self.members.iter().filter(|m| {
+            PAGE_COUNT_KEYS.contains(&m.key()) && as_int(m.value).is_some_and(|n| n >= 0)
+        });
+        let count = match current {
+            Some(c) => counts
+                .clone()
+                .find(|m| m.parent_path() == c.parent_path())
+                .or_else(|| counts.clone().next()),
+            None => counts.clone().next(),
+        };
+        let current_value = current.and_then(|c| as_int(c.value));
+        // 0-based when the API reports page 0 or uses Spring Data's `number`; else 1-based.
+        let base_of = |c: &Member<'_>, n: i64| i64::from(c.key() != "number" && n != 0);
+        let found = match (current, count) {
+            (Some(c), Some(t)) if counted => {
+                let n = current_value?;
+                let base = base_of(c, n);
+                // Laravel's `last_page` is the number of the last page: a count only when 1-based.
+                let is_last_page = matches!(t.key(), "last_page" | "lastPage");
+                PageFound {
+                    key: c.key(),
+                    base,
+                    current: n,
+                    total_path: (base == 1 || !is_last_page).then(|| path_text(&t.path)),
+                    parent: c.parent_path(),
+                    confidence: 0.9,
+                    source: format!("`{}` and `{}`", path_text(&c.path), path_text(&t.path)),
+                }
+            }
+            (Some(c), None) if !counted => {
+                let n = current_value?;
+                let other = sibling(c.parent, PAGE_SIZE_KEYS)
+                    .or_else(|| sibling(c.parent, ITEM_TOTAL_KEYS))
+                    .or_else(|| sibling(c.parent, HAS_MORE_KEYS))?;
+                let mut other_path = c.parent_path().to_vec();
+                other_path.push(other);
+                PageFound {
+                    key: c.key(),
+                    base: base_of(c, n),
+                    current: n,
+                    total_path: None,
+                    parent: c.parent_path(),
+                    confidence: 0.7,
+                    source: format!("`{}` and `{}`", path_text(&c.path), path_text(&other_path)),
+                }
+            }
+            (None, Some(t)) if !counted => {
+                let sent = ["page", "page_number", "pageNumber", "p"]
+                    .iter()
+                    .find_map(|name| self.sent_param(name).and_then(|v| v.parse::<i64>().ok()));
+                let total = path_text(&t.path);
+                PageFound {
+                    key: "page",
+                    base: 1,
+                    current: sent.unwrap_or(1),
+                    source: format!("`{total}` (no current page: taken as 1-based)"),
+                    total_path: Some(total),
+                    parent: t.parent_path(),
+                    confidence: 0.5,
+                }
+            }
+            _ => return None,
+        };
+        Some(self.page_detection(found))
+    }
+
+    pub(super) fn page_detection(&self, found: PageFound<'_>) -> Detection {
+        let key = found.key;
+        let param = [
+            "page",
+            "page_number",
+            "pageNumber",
+            "pageIndex",
+            "page_index",
+            "p",
+        ]
+        .iter()
+        .find(|n| self.sent_param(n).is_some())
+        .map_or_else(
+            || match key {
+                "page_number" | "pageNumber" | "pageIndex" | "page_index" => key.to_owned(),
+                _ => "page".to_owned(),
+            },
+            |n| (*n).to_owned(),
+        );
+        let mut p = PageNumberPaginator::new()
+            .base_page(found.base)
+            .page(found.current);
+        p = if self.in_body() {
+            p.page_body_path(param)
+        } else {
+            p.page_param(param)
+        };
+        p = match &found.total_path {
+            Some(t) => p.total_path(t),
+            None => p.without_total(),
+        };
+        let mut source = found.source;
+        if let Some(flag) = self.has_more(found.parent) {
+            let flag_path = path_text(&flag.path);
+            p = p.has_more_path(&flag_path);
+            source = format!("{source} and `{flag_path}`");
+        }
+        Detection::new(p, found.confidence, source)
+    }
+
+    pub(super) fn offset(&self) -> Option<Detection> {
+        let root = self.root()?;
+        let containers = std::iter::once((Vec::new(), root)).chain(
+            self.members
+                .iter()
+                .filter_map(|m| m.value.as_object().map(|o| (m.path.clone(), o))),
+        );
+        for (path, obj) in containers {
+            for (offset_key, limit_key) in OFFSET_PAIRS {
+                let (Some(offset), Some(limit)) = (
+                    obj.get(*offset_key).and_then(as_int),
+                    obj.get(*limit_key).and_then(as_int),
+                ) else {
+                    continue;
+                };
+                if offset < 0 || limit <= 0 {
+                    continue;
+                }
+                return Some(
+                    self.offset_detection(&path, obj, offset_key, limit_key, offset, limit),
+                );
+            }
+        }
+        None
+    }
+
+    pub(super) fn offset_detection(
+        &self,
+        path: &[&str],
+        obj: &Map<String, Value>,
+        offset_key: &str,
+        limit_key: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Detection {
+        let at = |key: &str| {
+            let mut p = path.to_vec();
+            p.push(key);
+            path_text(&p)
+        };
+        let [offset_name, limit_name] = self.param_names([offset_key, limit_key]);
+        let mut p = OffsetPaginator::new(limit).offset(offset);
+        p = if self.in_body() {
+            p.offset_body_path(offset_name).limit_body_path(limit_name)
+        } else {
+            p.offset_param(offset_name).limit_param(limit_name)
+        };
+        let mut source = format!("`{}` and `{}`", at(offset_key), at(limit_key));
+        let is_total = |k: &str, v: &Value| {
+            k != limit_key
+                && ITEM_TOTAL_KEYS.contains(&k)
+                && as_int(v).is_some_and(|n| n >= 0)
+                && (k != "count" || as_int(v).is_some_and(|n| n > self.record_count() as i64))
+        };
+        let root = self.root();
+        let total = obj
+            .iter()
+            .find(|(k, v)| is_total(k, v))
+            .map(|(k, _)| at(k))
+            .or_else(|| {
+                root.filter(|_| !path.is_empty())?
+                    .iter()
+                    .find(|(k, v)| is_total(k, v))
+                    .map(|(k, _)| path_text(&[k.as_str()]))
+            });
+        p = match &total {
+            Some(t) => {
+                source = format!("{source} and `{t}`");
+                p.total_path(t)
+            }
+            None => p.without_total(),
+        };
+        if let Some(flag) = self.has_more(path) {
+            let flag_path = path_text(&flag.path);
+            p = p.has_more_path(&flag_path);
+            source = format!("{source} and `{flag_path}`");
+        }
+        Detection::new(p, 0.9, source)
+    }
+
+    /// Stripe's list object: `{"object": "list", "has_more": ..., "data": [{"id": ...}]}`.
+    pub(super) fn stripe_list(&self) -> Option<Detection> {
+        let root = self.root()?;
+        if root.get("object") != Some(&Value::from("list")) {
+            return None;
+        }
+        let flag = self.has_more(&[])?;
+        let body = self.body?;
+        let records = records(body);
+        if records.as_str() == "$" {
+            return None;
+        }
+        let list = records.first(body)?.as_array()?;
+        if list.first().is_some_and(|r| r.get("id").is_none()) {
+            return None;
+        }
+        let flag_path = path_text(&flag.path);
+        let cursor_path = format!("{}[-1].id", records.as_str());
+        let mut p = JsonResponseCursorPaginator::new()
+            .cursor_path(&cursor_path)
+            .has_more_path(&flag_path);
+        p = if self.in_body() {
+            p.cursor_body_path("starting_after")
+        } else {
+            p.cursor_param("starting_after")
+        };
+        Some(Detection::new(
+            p,
+            0.8,
+            format!("`object: \"list\"`, `{flag_path}` and the last record's `id` (Stripe)"),
+        ))
+    }
+
+    pub(super) fn header_cursor(&self) -> Option<Detection> {
+        const HEADERS: &[(&str, &str)] = &[
+            ("x-next-cursor", "cursor"),
+            ("next-cursor", "cursor"),
+            ("x-next-page", "page"),
+            ("next", "cursor"),
+        ];
+        for (name, param) in HEADERS {
+            let Some(value) = self.response.header(name).map(str::trim) else {
+                continue;
+            };
+            let usable = match *param {
+                "page" => value.parse::<i64>().is_ok(),
+                _ => !value.is_empty() && !looks_like_url(value),
+            };
+            if usable {
+                return Some(Detection::new(
+                    HeaderCursorPaginator::new()
+                        .cursor_key(*name)
+                        .cursor_param(*param),
+                    0.7,
+                    format!("the `{name}` header"),
+                ));
+            }
+        }
+        None
+    }
+
+    /// dlt's last rule: any `next...` key holding a token is a cursor sent as `cursor`.
+    pub(super) fn any_next_token(&self) -> Option<Detection> {
+        let m = self
+            .members
+            .iter()
+            .find(|m| is_next_key(m.key()) && m.value.is_string() && is_token(m.value))?;
+        let path = path_text(&m.path);
+        let mut p = JsonResponseCursorPaginator::new().cursor_path(&path);
+        p = if self.in_body() {
+            p.cursor_body_path("cursor")
+        } else {
+            p.cursor_param("cursor")
+        };
+        Some(Detection::new(
+            p,
+            0.4,
+            format!("`{path}` (an unknown key starting with `next`)"),
+        ))
+    }
+
+    /// A known next-link or cursor key that is null or empty: the API's paginator, on its last
+    /// page.
+    pub(super) fn empty_next(&self) -> Option<Detection> {
+        let m = self.members.iter().find(|m| {
+            is_empty_signal(m.value)
+                && !m.value.is_boolean()
+                && (LINK_KEYS.contains(&m.key()) || self.cursor_param(m).is_some())
+        })?;
+        let note = " (empty on the first page: no more pages)";
+        if LINK_KEYS.contains(&m.key()) || m.key() == "next_page" || m.key() == "nextPage" {
+            let path = path_text(&m.path);
+            return Some(Detection::new(
+                JsonLinkPaginator::new().next_url_path(&path),
+                0.6,
+                format!("`{path}`{note}"),
+            ));
+        }
+        Some(self.cursor_detection(m, 0.6, note))
+    }
+}
+
+/// A next link at this member: the path of the link and the confidence.
+pub(super) fn link_at(m: &Member<'_>) -> Option<(String, f32)> {
+    let key = m.key();
+    if is_next_key(key) {
+        let confidence = if LINK_KEYS.contains(&key)
+            || matches!(key, "next_page" | "nextPage")
+            || matches!(
+                m.parent_key(),
+                Some("links" | "_links" | "paging" | "pagination")
+            ) {
+            1.0
+        } else {
+            0.8
+        };
+        match m.value {
+            Value::String(s) if looks_like_url(s.trim()) => {
+                return Some((path_text(&m.path), confidence));
+            }
+            // HubSpot's `paging.next` has `after` and a `link` of `?after=...` only: the cursor
+            // keeps the caller's other parameters, so it is left to the cursor rule.
+            Value::Object(o) if !o.contains_key("after") => {
+                for sub in ["href", "url", "link", "uri"] {
+                    if let Some(Value::String(s)) = o.get(sub)
+                        && looks_like_url(s.trim())
+                    {
+                        let mut p = m.path.clone();
+                        p.push(sub);
+                        return Some((path_text(&p), confidence));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if matches!(key, "links" | "link")
+        && let Value::Array(entries) = m.value
+    {
+        for entry in entries {
+            let Value::Object(o) = entry else { continue };
+            let Some((rel_key, rel)) = ["rel", "relation"]
+                .iter()
+                .find_map(|k| o.get(*k).and_then(Value::as_str).map(|r| (*k, r)))
+            else {
+                continue;
+            };
+            if !rel
+                .split_whitespace()
+                .any(|r| r.eq_ignore_ascii_case("next"))
+                || rel.contains(['\'', '\\'])
+            {
+                continue;
+            }
+            for href in ["href", "url", "uri"] {
+                if let Some(Value::String(s)) = o.get(href)
+                    && looks_like_url(s.trim())
+                {
+                    let path = format!("{}[?(@.{rel_key}=='{rel}')].{href}", path_text(&m.path));
+                    return Some((path, 1.0));
+                }
+            }
+        }
+    }
+    None
+}
