@@ -197,3 +197,42 @@ pub(super) fn sibling<'k>(map: &Map<String, Value>, keys: &[&'k str]) -> Option<
         })
         .copied()
 }
+
+/// A non-empty object under a last-evaluated-key name: a key-value scan's position, sent back
+/// whole.
+pub(super) fn is_key_object(m: &Member<'_>) -> bool {
+    m.key().ends_with("EvaluatedKey") && m.value.as_object().is_some_and(|o| !o.is_empty())
+}
+
+/// Whether `key` names a page count, compared without case or `_` (`TotalPages`, `total_pages`,
+/// `totalPages`, `last_page`, `nbPages`, ...).
+pub(super) fn is_page_count_key(key: &str) -> bool {
+    let k: String = key
+        .chars()
+        .filter(|c| *c != '_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    PAGE_COUNT_KEYS.iter().any(|p| {
+        p.chars()
+            .filter(|c| *c != '_')
+            .map(|c| c.to_ascii_lowercase())
+            .eq(k.chars())
+    })
+}
+
+/// The request parameter a `next...` key names by convention: the key without `next`
+/// (`nextCursorMark` gives `cursorMark`, `next_offset` gives `offset`), or `cursor` when
+/// nothing useful is left (`next`, `next_id`, `nextLink`).
+pub(super) fn without_next(key: &str) -> String {
+    let k = key.trim_start_matches(['@', '_']);
+    let rest = k.get(4..).unwrap_or("").trim_start_matches(['_', '-']);
+    let mut chars = rest.chars();
+    let name = match chars.next() {
+        Some(c) => c.to_ascii_lowercase().to_string() + chars.as_str(),
+        None => String::new(),
+    };
+    match name.as_str() {
+        "" | "id" | "url" | "link" | "href" | "uri" => "cursor".into(),
+        _ => name,
+    }
+}

@@ -277,49 +277,40 @@ struct Rule {
     detect: fn(&Scan<'_>) -> Option<Detection>,
 }
 
-/// The rules in the order they are tried (see the module docs): the first that matches wins.
-/// A new convention is one entry here and one corpus entry.
+const fn rule(name: &'static str, detect: fn(&Scan<'_>) -> Option<Detection>) -> Rule {
+    Rule { name, detect }
+}
+
+/// The rules in the order they are tried (see the module docs): the first that matches wins,
+/// the later ones that match too become its alternatives. A new convention is one entry here
+/// (its function in `rules.rs`) and one corpus entry.
 const RULES: &[Rule] = &[
-    Rule {
-        name: "header_link",
-        detect: |s| s.header_link(),
-    },
-    Rule {
-        name: "body_link",
-        detect: |s| s.body_link(),
-    },
-    Rule {
-        name: "body_cursor",
-        detect: |s| s.body_cursor(),
-    },
-    Rule {
-        name: "page_count",
-        detect: |s| s.page_number(true),
-    },
-    Rule {
-        name: "offset",
-        detect: |s| s.offset(),
-    },
-    Rule {
-        name: "page_number",
-        detect: |s| s.page_number(false),
-    },
-    Rule {
-        name: "stripe_list",
-        detect: |s| s.stripe_list(),
-    },
-    Rule {
-        name: "header_cursor",
-        detect: |s| s.header_cursor(),
-    },
-    Rule {
-        name: "any_next_token",
-        detect: |s| s.any_next_token(),
-    },
-    Rule {
-        name: "empty_next",
-        detect: |s| s.empty_next(),
-    },
+    // 1. `Link: <...>; rel="next"`.
+    rule("header_link", |s| s.header_link()),
+    // 2. A next link in the body (`next`, `links.next`, `_links.next.href`, `@odata.nextLink`).
+    rule("body_link", |s| s.body_link()),
+    // 3. A cursor under a known key, sent back under the name the API expects.
+    rule("body_cursor", |s| s.body_cursor()),
+    // 4. A null next link among first/last/prev links: the only page of a link API.
+    rule("empty_link", |s| s.empty_link()),
+    // 5. A current page with a page count.
+    rule("page_count", |s| s.page_number(true)),
+    // 6. An offset and a limit reported in one object.
+    rule("offset", |s| s.offset()),
+    // 7. An offset window the request opened (`rows=5`) with an item total in the body.
+    rule("request_window", |s| s.request_window()),
+    // 8. A current page with a page size, an item total or `has_more`; or a page count alone.
+    rule("page_number", |s| s.page_number(false)),
+    // 9. Stripe's list object: the last record's id.
+    rule("stripe_list", |s| s.stripe_list()),
+    // 10. A cursor in a header (`X-Next-Cursor`, `x-ms-continuationtoken`, `X-Next-Page`).
+    rule("header_cursor", |s| s.header_cursor()),
+    // 11. An offset window in headers (`Content-Range`, `X-Pagination-Offset`).
+    rule("range_headers", |s| s.range_headers()),
+    // 12. Any other `next...` key holding a token (dlt's rule).
+    rule("any_next_token", |s| s.any_next_token()),
+    // 13. A known link or cursor key that is null or empty: that paginator, on its last page.
+    rule("empty_next", |s| s.empty_next()),
 ];
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use super::Detection;
 use super::keys::*;
 use super::records::{path_text, records};
-use super::scan::Scan;
+use super::scan::{Place, Scan, normalize};
 use crate::paginators::{
     HeaderCursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, JsonResponseCursorPaginator,
     OffsetPaginator, PageNumberPaginator,
@@ -54,7 +54,7 @@ impl<'a> Scan<'a> {
         let m = self
             .members
             .iter()
-            .find(|m| is_token(m.value) && self.cursor_param(m).is_some())?;
+            .find(|m| (is_token(m.value) || is_key_object(m)) && self.cursor_param(m).is_some())?;
         Some(self.cursor_detection(m, 0.9, ""))
     }
 
@@ -64,15 +64,26 @@ impl<'a> Scan<'a> {
         confidence: f32,
         note: &str,
     ) -> Detection {
-        let param = self.cursor_param(m).unwrap_or_else(|| "cursor".into());
         let path = path_text(&m.path);
         let mut p = JsonResponseCursorPaginator::new().cursor_path(&path);
-        p = if self.in_body() {
-            p.cursor_body_path(param)
-        } else {
-            p.cursor_param(param)
-        };
         let mut source = format!("`{path}`");
+        if self.is_graphql() {
+            // GraphQL takes the cursor as a query variable, whatever the response calls it.
+            let variable = self.graphql_cursor_variable();
+            source = format!("{source} into the GraphQL variable `{variable}`");
+            p = p.cursor_body_path(variable);
+        } else {
+            // A cursor parameter the first request already sent is the one to advance.
+            let param = self
+                .sent_cursor_param()
+                .or_else(|| self.cursor_param(m))
+                .unwrap_or_else(|| "cursor".into());
+            p = if self.in_body() {
+                p.cursor_body_path(param)
+            } else {
+                p.cursor_param(param)
+            };
+        }
         if let Some(flag) = self.has_more(m.parent_path()) {
             let flag_path = path_text(&flag.path);
             p = p.has_more_path(&flag_path);
@@ -112,6 +123,19 @@ impl<'a> Scan<'a> {
                 "after"
             }
             "starting_after" if parent == Some("next") => "starting_after",
+            // A Reddit-style `after` in the object that holds the records.
+            "after" if m.parent.values().any(Value::is_array) => "after",
+            // OpenAI/Anthropic-style lists: `first_id`, `last_id` and `has_more`.
+            "last_id" | "lastId" if HAS_MORE_KEYS.iter().any(|k| m.parent.contains_key(*k)) => {
+                "after"
+            }
+            // Incremental exports (Zendesk): `after_cursor` beside `after_url`.
+            "after_cursor" | "afterCursor" => "cursor",
+            // Key-value scans (DynamoDB): the last key read is the exclusive start of the next.
+            "LastEvaluatedKey" => "ExclusiveStartKey",
+            "lastEvaluatedKey" => "exclusiveStartKey",
+            // A numeric id of the next record beside the records (dlt's detector test).
+            "next_id" | "nextId" if m.value.is_number() => "cursor",
             // Square's top-level `cursor`; Airtable's `offset` is an opaque string, not a number.
             "cursor" if m.path.len() == 1 => "cursor",
             "offset" if m.value.is_string() && as_int(m.value).is_none() => "offset",
@@ -134,9 +158,10 @@ impl<'a> Scan<'a> {
                     || m.parent.contains_key("totalPages")
                     || m.parent.contains_key("totalElements"))
         });
-        let counts = self.members.iter().filter(|m| {
-            PAGE_COUNT_KEYS.contains(&m.key()) && as_int(m.value).is_some_and(|n| n >= 0)
-        });
+        let counts = self
+            .members
+            .iter()
+            .filter(|m| is_page_count_key(m.key()) && as_int(m.value).is_some_and(|n| n >= 0));
         let count = match current {
             Some(c) => counts
                 .clone()
@@ -202,30 +227,25 @@ impl<'a> Scan<'a> {
 
     pub(super) fn page_detection(&self, found: PageFound<'_>) -> Detection {
         let key = found.key;
-        let param = [
-            "page",
-            "page_number",
-            "pageNumber",
-            "pageIndex",
-            "page_index",
-            "p",
-        ]
-        .iter()
-        .find(|n| self.sent_param(n).is_some())
-        .map_or_else(
-            || match key {
+        // The place the first request sent its page (bracketed or nested names included) is the
+        // one to advance; else the key's own name where it names the parameter, else `page`.
+        let place = self.sent_page_place().unwrap_or_else(|| {
+            let name = match key {
                 "page_number" | "pageNumber" | "pageIndex" | "page_index" => key.to_owned(),
                 _ => "page".to_owned(),
-            },
-            |n| (*n).to_owned(),
-        );
+            };
+            if self.in_body() {
+                Place::Body(name)
+            } else {
+                Place::Query(name)
+            }
+        });
         let mut p = PageNumberPaginator::new()
             .base_page(found.base)
             .page(found.current);
-        p = if self.in_body() {
-            p.page_body_path(param)
-        } else {
-            p.page_param(param)
+        p = match place {
+            Place::Body(path) => p.page_body_path(path),
+            Place::Query(name) => p.page_param(name),
         };
         p = match &found.total_path {
             Some(t) => p.total_path(t),
@@ -354,55 +374,251 @@ impl<'a> Scan<'a> {
     }
 
     pub(super) fn header_cursor(&self) -> Option<Detection> {
+        // Header names compared without case, `-`, `_` and an `x-`/`x-ms-` prefix, and the
+        // parameter each is sent back in (unless the first request sent one already).
         const HEADERS: &[(&str, &str)] = &[
-            ("x-next-cursor", "cursor"),
-            ("next-cursor", "cursor"),
-            ("x-next-page", "page"),
+            ("nextcursor", "cursor"),
+            ("cursor", "cursor"),
+            ("continuationtoken", "continuationToken"),
+            ("continuation", "continuationToken"),
+            ("nextpagetoken", "pageToken"),
+            ("nexttoken", "nextToken"),
+            ("nextpage", "page"),
             ("next", "cursor"),
         ];
-        for (name, param) in HEADERS {
-            let Some(value) = self.response.header(name).map(str::trim) else {
+        let headers = self.response.headers();
+        for (want, param) in HEADERS {
+            let Some((name, value)) = headers.iter().find_map(|(name, value)| {
+                let n = name.as_str();
+                let bare = n
+                    .strip_prefix("x-ms-")
+                    .or_else(|| n.strip_prefix("x-"))
+                    .unwrap_or(n);
+                (normalize(bare) == *want)
+                    .then(|| value.to_str().ok().map(|v| (n, v.trim())))
+                    .flatten()
+            }) else {
                 continue;
             };
             let usable = match *param {
                 "page" => value.parse::<i64>().is_ok(),
                 _ => !value.is_empty() && !looks_like_url(value),
             };
-            if usable {
-                return Some(Detection::new(
-                    HeaderCursorPaginator::new()
-                        .cursor_key(*name)
-                        .cursor_param(*param),
-                    0.7,
-                    format!("the `{name}` header"),
-                ));
+            if !usable {
+                continue;
             }
+            let param = self
+                .sent_cursor_param()
+                .unwrap_or_else(|| (*param).to_owned());
+            return Some(Detection::new(
+                HeaderCursorPaginator::new()
+                    .cursor_key(name)
+                    .cursor_param(param),
+                0.7,
+                format!("the `{name}` header"),
+            ));
         }
         None
     }
 
-    /// dlt's last rule: any `next...` key holding a token is a cursor sent as `cursor`.
+    /// dlt's last rule: any `next...` key holding a token is a cursor. The parameter is the
+    /// one the first request sent, else the key without `next` (`nextCursorMark` is sent as
+    /// `cursorMark`, `next_offset` as `offset`), else `cursor`.
     pub(super) fn any_next_token(&self) -> Option<Detection> {
         let m = self
             .members
             .iter()
             .find(|m| is_next_key(m.key()) && m.value.is_string() && is_token(m.value))?;
         let path = path_text(&m.path);
+        let param = self
+            .sent_cursor_param()
+            .unwrap_or_else(|| without_next(m.key()));
         let mut p = JsonResponseCursorPaginator::new().cursor_path(&path);
         p = if self.in_body() {
-            p.cursor_body_path("cursor")
+            p.cursor_body_path(param.clone())
         } else {
-            p.cursor_param("cursor")
+            p.cursor_param(param.clone())
         };
         Some(Detection::new(
             p,
             0.4,
-            format!("`{path}` (an unknown key starting with `next`)"),
+            format!("`{path}` (an unknown key starting with `next`, sent as `{param}`)"),
         ))
+    }
+
+    /// An offset window the first request opened: it sent a limit (`limit`, `rows`, `size`,
+    /// `take`, `count`, `$top`, ...) and the body reports an item total (`total`, `numFound`,
+    /// `hits.total`, ...), and maybe where the window starts (`start`, `offset`, `from`). The
+    /// offset is sent under the name the body reports, else the usual partner of the limit
+    /// (`rows`/`start`, `size`/`from`, `take`/`skip`, `limit`/`offset`).
+    pub(super) fn request_window(&self) -> Option<Detection> {
+        const LIMITS: &[(&str, &str)] = &[
+            ("limit", "offset"),
+            ("rows", "start"),
+            ("size", "from"),
+            ("take", "skip"),
+            ("top", "skip"),
+            ("count", "offset"),
+            ("maxResults", "startAt"),
+            ("max_results", "start_at"),
+        ];
+        const STARTS: &[&str] = &["offset", "start", "from", "skip", "startAt", "start_at"];
+        let (limit_name, partner) = LIMITS
+            .iter()
+            .find_map(|(l, o)| self.sent_name(&[l]).map(|sent| (sent, *o)))?;
+        let limit = self
+            .sent_params()
+            .into_iter()
+            .find(|(k, _)| *k == limit_name)
+            .and_then(|(_, v)| v.parse::<i64>().ok())
+            .or_else(|| {
+                let body = self.request?.json()?;
+                as_int(body.get(&limit_name)?)
+            })
+            .filter(|l| *l > 0)?;
+        // The item total: a number, or Elasticsearch's `{"value": n}`; the one beside the
+        // records first (`hits.total` rather than `_shards.total`).
+        let records_parent = self
+            .body
+            .map(|b| {
+                let r = records(b);
+                r.as_str()
+                    .rsplit_once('.')
+                    .map(|(parent, _)| parent.to_owned())
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default();
+        let mut totals: Vec<_> = self
+            .members
+            .iter()
+            .filter(|m| !m.path.iter().any(|k| k.starts_with('_')))
+            .collect();
+        totals.sort_by_key(|m| path_text(m.parent_path()) != records_parent);
+        let total = totals.into_iter().find_map(|m| {
+            if !ITEM_TOTAL_KEYS.contains(&m.key()) || m.key() == "count" {
+                return None;
+            }
+            if as_int(m.value).is_some_and(|n| n >= 0) {
+                return Some((m.path.clone(), m.parent));
+            }
+            let value = m.value.get("value").and_then(as_int)?;
+            (value >= 0).then(|| {
+                let mut p = m.path.clone();
+                p.push("value");
+                (p, m.parent)
+            })
+        })?;
+        let (total_path, total_parent) = total;
+        let reported_start = STARTS.iter().find_map(|k| {
+            total_parent
+                .get(*k)
+                .and_then(as_int)
+                .filter(|n| *n >= 0)
+                .map(|n| (*k, n))
+        });
+        let offset_name = match reported_start {
+            Some((k, _)) => self.sent_name(&[k]).unwrap_or_else(|| k.to_owned()),
+            None => self.sent_name(&[partner]).unwrap_or_else(|| {
+                if limit_name.starts_with('$') {
+                    format!("${partner}")
+                } else {
+                    partner.to_owned()
+                }
+            }),
+        };
+        let offset = reported_start.map_or(0, |(_, n)| n);
+        let total_text = path_text(&total_path);
+        let mut p = OffsetPaginator::new(limit)
+            .offset(offset)
+            .total_path(&total_text);
+        p = if self.in_body() {
+            p.offset_body_path(offset_name.clone())
+                .limit_body_path(limit_name.clone())
+        } else {
+            p.offset_param(offset_name.clone())
+                .limit_param(limit_name.clone())
+        };
+        Some(Detection::new(
+            p,
+            0.7,
+            format!(
+                "the request's `{limit_name}={limit}` and `{total_text}` (offset sent as `{offset_name}`)"
+            ),
+        ))
+    }
+
+    /// An offset window reported in headers: `Content-Range: 0-24/3573` (PostgREST and other
+    /// `Range`-style APIs, also `items 0-24/*`) or `X-Pagination-Offset`/`X-Pagination-Limit`.
+    /// The parameters are the ones the first request sent, else `offset` and `limit`.
+    pub(super) fn range_headers(&self) -> Option<Detection> {
+        let header = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|n| self.response.header(n))
+                .map(str::trim)
+        };
+        let (start, size, source) = if let Some(range) = header(&["content-range"]) {
+            let spec = range.rsplit(' ').next().unwrap_or(range);
+            let (window, _total) = spec.split_once('/')?;
+            let (first, last) = window.split_once('-')?;
+            let first: i64 = first.trim().parse().ok()?;
+            let last: i64 = last.trim().parse().ok()?;
+            (first, last - first + 1, "the `Content-Range` header")
+        } else {
+            let offset = header(&["x-pagination-offset", "x-offset"])?.parse().ok()?;
+            let limit = header(&["x-pagination-limit", "x-limit", "x-per-page"])?
+                .parse()
+                .ok()?;
+            (
+                offset,
+                limit,
+                "the `X-Pagination-Offset` and `-Limit` headers",
+            )
+        };
+        let offset_name = self
+            .sent_name(&["offset", "skip", "start"])
+            .unwrap_or_else(|| "offset".into());
+        let limit_name = self
+            .sent_name(&["limit", "take", "count", "per_page"])
+            .unwrap_or_else(|| "limit".into());
+        let limit = self
+            .sent_params()
+            .into_iter()
+            .find(|(k, _)| *k == limit_name)
+            .and_then(|(_, v)| v.parse::<i64>().ok())
+            .unwrap_or(size);
+        if start < 0 || limit <= 0 {
+            return None;
+        }
+        let p = OffsetPaginator::new(limit)
+            .offset(start)
+            .without_total()
+            .offset_param(offset_name)
+            .limit_param(limit_name);
+        Some(Detection::new(p, 0.7, source.to_owned()))
     }
 
     /// A known next-link or cursor key that is null or empty: the API's paginator, on its last
     /// page.
+    /// A null next link beside its siblings (`links: {"first": ..., "next": null}`): the API
+    /// pages by links, and this is its only page. It wins over the page numbers that such
+    /// bodies also carry (Laravel resources), because the links keep every query parameter.
+    pub(super) fn empty_link(&self) -> Option<Detection> {
+        let m = self.members.iter().find(|m| {
+            m.value.is_null()
+                && LINK_KEYS.contains(&m.key())
+                && ["first", "last", "prev", "previous", "self"]
+                    .iter()
+                    .any(|k| m.parent.get(*k).is_some_and(Value::is_string))
+        })?;
+        let path = path_text(&m.path);
+        Some(Detection::new(
+            JsonLinkPaginator::new().next_url_path(&path),
+            0.8,
+            format!("`{path}` (null on the first page: no more pages)"),
+        ))
+    }
+
     pub(super) fn empty_next(&self) -> Option<Detection> {
         let m = self.members.iter().find(|m| {
             is_empty_signal(m.value)
@@ -443,14 +659,17 @@ pub(super) fn link_at(m: &Member<'_>) -> Option<(String, f32)> {
             // HubSpot's `paging.next` has `after` and a `link` of `?after=...` only: the cursor
             // keeps the caller's other parameters, so it is left to the cursor rule.
             Value::Object(o) if !o.contains_key("after") => {
-                for sub in ["href", "url", "link", "uri"] {
-                    if let Some(Value::String(s)) = o.get(sub)
-                        && looks_like_url(s.trim())
-                    {
-                        let mut p = m.path.clone();
-                        p.push(sub);
-                        return Some((path_text(&p), confidence));
-                    }
+                // `href`, `url`, `link`, `uri`, and as dlt any key starting with `href` or
+                // `url` in any case (`{"next": {"urlNext": ...}}`).
+                let sub = o.iter().find(|(k, v)| {
+                    let k = k.to_ascii_lowercase();
+                    (k.starts_with("href") || k.starts_with("url") || k == "link" || k == "uri")
+                        && v.as_str().is_some_and(|s| looks_like_url(s.trim()))
+                });
+                if let Some((sub, _)) = sub {
+                    let mut p = m.path.clone();
+                    p.push(sub);
+                    return Some((path_text(&p), confidence));
                 }
             }
             _ => {}

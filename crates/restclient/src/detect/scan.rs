@@ -121,4 +121,163 @@ impl<'a> Scan<'a> {
             .find(|m| m.parent_path() == parent)
             .or_else(|| flags.min_by_key(|m| m.path.len()))
     }
+
+    /// Every parameter the first request sent: its params, then its URL's query.
+    pub(super) fn sent_params(&self) -> Vec<(String, String)> {
+        let Some(r) = self.request else {
+            return Vec::new();
+        };
+        let mut out: Vec<(String, String)> = r.params().to_vec();
+        out.extend(r.url().query_pairs().into_owned());
+        out
+    }
+
+    /// The first of `names` the first request sent (as a query parameter or a top-level key
+    /// of its JSON body), compared without case, `_` or `-`: the request tells the spelling.
+    pub(super) fn sent_name(&self, names: &[&str]) -> Option<String> {
+        let mut sent: Vec<String> = self.sent_params().into_iter().map(|(k, _)| k).collect();
+        if let Some(Value::Object(body)) = self.request.and_then(Request::json) {
+            sent.extend(body.keys().cloned());
+        }
+        names.iter().find_map(|want| {
+            let want = normalize(want);
+            sent.iter().find(|k| normalize(k) == want).cloned()
+        })
+    }
+
+    /// The request parameter that carried a cursor on the first request, if any (some APIs
+    /// need `cursor=*` or an empty token to start): the parameter to advance.
+    pub(super) fn sent_cursor_param(&self) -> Option<String> {
+        const CURSOR_PARAMS: &[&str] = &[
+            "cursor",
+            "cursorMark",
+            "pageToken",
+            "page_token",
+            "paginationToken",
+            "pagination_token",
+            "continuationToken",
+            "continuation_token",
+            "nextToken",
+            "next_token",
+            "nextPageToken",
+            "next_page_token",
+            "starting_after",
+            "start_cursor",
+            "after",
+            "after_id",
+            "marker",
+            "page_info",
+        ];
+        self.sent_name(CURSOR_PARAMS)
+    }
+
+    /// The JSON body of the first request when it is a GraphQL call (`query` text and an
+    /// optional `variables` object).
+    fn graphql(&self) -> Option<(&'a str, Option<&'a Map<String, Value>>)> {
+        let body = self.request?.json()?.as_object()?;
+        let query = body.get("query")?.as_str()?;
+        Some((query, body.get("variables").and_then(Value::as_object)))
+    }
+
+    /// Whether the first request was a GraphQL call.
+    pub(super) fn is_graphql(&self) -> bool {
+        self.in_body() && self.graphql().is_some()
+    }
+
+    /// Where a GraphQL cursor goes: the variable the query passes as `after:` (`after: $page`
+    /// gives `variables.page`), else a cursor-like variable the request already has, else
+    /// `variables.after`.
+    pub(super) fn graphql_cursor_variable(&self) -> String {
+        let Some((query, variables)) = self.graphql() else {
+            return "variables.after".into();
+        };
+        let from_query = query.match_indices("after").find_map(|(i, _)| {
+            let rest = query.get(i + "after".len()..)?.trim_start();
+            let rest = rest.strip_prefix(':')?.trim_start().strip_prefix('$')?;
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            (!name.is_empty()).then_some(name)
+        });
+        let from_variables = || {
+            variables.and_then(|v| {
+                ["after", "cursor", "endCursor", "after_cursor"]
+                    .iter()
+                    .find(|k| v.contains_key(**k))
+                    .map(|k| (*k).to_owned())
+            })
+        };
+        let name = from_query
+            .or_else(from_variables)
+            .unwrap_or_else(|| "after".into());
+        format!("variables.{name}")
+    }
+
+    /// Where the first request sent its page number: a query parameter (`page`, `page[number]`,
+    /// `pagination[page]`, ...) or a path in its JSON body (`page`, `page.number`,
+    /// `pagination.page`). `None` when it sent none.
+    pub(super) fn sent_page_place(&self) -> Option<Place> {
+        const FLAT: &[&str] = &[
+            "page",
+            "page_number",
+            "pageNumber",
+            "pageIndex",
+            "page_index",
+            "p",
+        ];
+        if self.in_body() {
+            let body = self.request?.json()?;
+            for path in [
+                &["page", "number"][..],
+                &["pagination", "page"],
+                &["paging", "page"],
+                &["page", "page"],
+                &["page", "index"],
+            ] {
+                let mut v = Some(body);
+                for k in path {
+                    v = v.and_then(|v| v.get(*k));
+                }
+                if v.is_some_and(|v| !v.is_object() && !v.is_array()) {
+                    return Some(Place::Body(path.join(".")));
+                }
+            }
+            let body = body.as_object()?;
+            return FLAT
+                .iter()
+                .find(|k| body.get(**k).is_some_and(|v| !v.is_object()))
+                .map(|k| Place::Body((*k).to_owned()));
+        }
+        let sent = self.sent_params();
+        // A bracketed name: `page[number]`, `pagination[page]`, `page[index]`.
+        let bracketed = sent.iter().find(|(k, _)| {
+            let k = k.to_ascii_lowercase();
+            k.contains("page")
+                && (k.ends_with("[number]") || k.ends_with("[page]") || k.ends_with("[index]"))
+        });
+        if let Some((k, _)) = bracketed {
+            return Some(Place::Query(k.clone()));
+        }
+        FLAT.iter()
+            .find(|n| sent.iter().any(|(k, _)| k == *n))
+            .map(|n| Place::Query((*n).to_owned()))
+    }
+}
+
+/// Where a paginator writes a value: a query parameter or a dotted path in the JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Place {
+    Query(String),
+    Body(String),
+}
+
+/// A name without case, `_`, `-` or a leading `$`, to compare spellings (`page_token`,
+/// `pageToken`).
+pub(super) fn normalize(name: &str) -> String {
+    name.trim_start_matches('$')
+        .chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
