@@ -216,23 +216,42 @@ pub(crate) fn for_walk(
     let url = response.redacted_url();
     if let Some(found) = paginator_for(request, response) {
         let description = found.describe();
+        let alternatives: Vec<String> = found
+            .alternatives
+            .iter()
+            .map(|a| a.paginator.to_string())
+            .collect();
         if found.confidence >= 0.7 {
             tracing::info!(
                 paginator = %description,
+                rule = found.rule,
                 source = %found.source,
                 confidence = found.confidence,
-                "detected the paginator from {} in the first response from {url}: {description}",
-                found.source
+                alternatives = ?alternatives,
+                "detected the paginator from {} in the first response from {url} (rule `{}`): {description}",
+                found.source,
+                found.rule
             );
         } else {
             tracing::warn!(
                 paginator = %description,
+                rule = found.rule,
                 source = %found.source,
                 confidence = found.confidence,
-                "guessed the paginator from {} in the first response from {url}: {description}; \
+                alternatives = ?alternatives,
+                "guessed the paginator from {} in the first response from {url} (rule `{}`): {description}; \
                  check the walk, or set a paginator with `.paginator(...)` (CLI: `--paginator SPEC`)",
-                found.source
+                found.source,
+                found.rule
             );
+        }
+        // An incremental export that says its stream ended has no next page, although its
+        // cursor is set (Zendesk's `end_of_stream`): the walk stops after this page.
+        if let Some(flag) = response.json().ok().and_then(end_of_stream) {
+            tracing::info!(
+                "`{flag}` is true in the first response from {url}: fetching a single page"
+            );
+            return Box::new(SinglePagePaginator::new());
         }
         return found.paginator;
     }
@@ -253,6 +272,17 @@ pub(crate) fn for_walk(
         );
     }
     Box::new(SinglePagePaginator::new())
+}
+
+/// The path of a true end-of-stream flag in `body` (`end_of_stream`, `endOfStream`), if any.
+fn end_of_stream(body: &Value) -> Option<String> {
+    members(body)
+        .into_iter()
+        .find(|m| {
+            matches!(m.key(), "end_of_stream" | "endOfStream")
+                && crate::paginators::parse_bool(m.value) == Some(true)
+        })
+        .map(|m| path_text(&m.path))
 }
 
 /// A hint for the fallback warning when the body says there is more but not how to get it.
@@ -354,6 +384,172 @@ mod tests {
             );
             assert_eq!(Value::Array(s.records(&body)), want, "{body}");
         }
+    }
+
+    fn detect_json(url: &str, body: Value) -> Option<Detection> {
+        let response =
+            Response::from_parts(200, vec![], url, body.to_string().into_bytes()).ok()?;
+        let request = Request::new(reqwest::Method::GET, url.parse().ok()?);
+        paginator_for(&request, &response)
+    }
+
+    /// The three shapes dlt's own detector tests expect (dlt's `test_detector.py`).
+    #[test]
+    fn dlt_detector_shapes() {
+        let next_id = detect_json(
+            "https://h/items",
+            json!({"items": [{"id": 1}, {"id": 2}], "next_id": 3}),
+        )
+        .unwrap();
+        assert_eq!(next_id.describe()["type"], "cursor");
+        assert_eq!(next_id.describe()["cursor_path"], "next_id");
+        assert_eq!(next_id.describe()["cursor_param"], "cursor");
+
+        let nested = detect_json(
+            "https://h/items",
+            json!({"items": [1], "next": {"urlNext": "https://h/items?page=2"}}),
+        )
+        .unwrap();
+        assert_eq!(nested.describe()["type"], "json_link");
+        assert_eq!(nested.describe()["next_url_path"], "next.urlNext");
+
+        let pages = detect_json("https://h/items", json!({"items": [1], "TotalPages": 3})).unwrap();
+        assert_eq!(pages.describe()["type"], "page_number");
+        assert_eq!(pages.describe()["total_path"], "TotalPages");
+    }
+
+    #[test]
+    fn a_parameter_the_first_request_sent_is_the_one_to_advance() {
+        let body = json!({"data": [1], "meta": {"next_token": "abc"}});
+        let response = Response::from_parts(
+            200,
+            vec![],
+            "https://h/tweets",
+            body.to_string().into_bytes(),
+        )
+        .unwrap();
+        let mut request = Request::new(reqwest::Method::GET, "https://h/tweets".parse().unwrap());
+        request.append_param("pagination_token", "");
+        let found = paginator_for(&request, &response).unwrap();
+        assert_eq!(found.describe()["cursor_param"], "pagination_token");
+    }
+
+    #[test]
+    fn key_value_scans_send_the_last_key_back_whole() {
+        let body = json!({"Items": [{"id": {"S": "1"}}], "Count": 1,
+                          "LastEvaluatedKey": {"id": {"S": "1"}}});
+        let response = Response::from_parts(
+            200,
+            vec![],
+            "https://dynamodb.us-east-1.amazonaws.com/",
+            body.to_string().into_bytes(),
+        )
+        .unwrap();
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "https://dynamodb.us-east-1.amazonaws.com/".parse().unwrap(),
+        );
+        request.set_body(Some(crate::request::Body::Json(
+            json!({"TableName": "Music"}),
+        )));
+        let mut found = paginator_for(&request, &response).unwrap();
+        assert_eq!(found.describe()["cursor_body_path"], "ExclusiveStartKey");
+        found.paginator.init_request(&mut request).unwrap();
+        found.paginator.update_state(&response, None).unwrap();
+        found.paginator.update_request(&mut request).unwrap();
+        assert_eq!(
+            request.json().unwrap()["ExclusiveStartKey"],
+            json!({"id": {"S": "1"}})
+        );
+    }
+
+    #[test]
+    fn a_guessed_parameter_name_comes_with_the_names_other_apis_use() {
+        let found = detect_json(
+            "https://h/v1/models",
+            json!({"data": [{"id": "a"}], "first_id": "a", "last_id": "a", "has_more": true}),
+        )
+        .unwrap();
+        assert_eq!(found.describe()["cursor_param"], "after");
+        let names: Vec<&Value> = found
+            .alternatives
+            .iter()
+            .map(|a| &a.paginator["cursor_param"])
+            .collect();
+        assert!(names.contains(&&json!("after_id")), "{names:?}");
+        assert!(found.alternatives.iter().all(|a| !a.rule.is_empty()));
+    }
+
+    proptest::proptest! {
+        /// Any JSON body, any headers among the ones rules read, GET or POST: detection does not
+        /// panic, and every paginator it offers (chosen or alternative) is valid dlt `rest_api`
+        /// form that builds again.
+        #[test]
+        fn any_body_detects_without_panic_and_offers_buildable_paginators(
+            body in json_value(),
+            header in proptest::option::of(("(content-range|x-next-cursor|x-ms-continuationtoken|x-pagination-offset|link)", "[ -~]{0,24}")),
+            post in proptest::bool::ANY,
+        ) {
+            let headers: Vec<(&str, &str)> = header.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            let Ok(response) = Response::from_parts(200, headers, "https://h/items?limit=5", body.to_string().into_bytes()) else {
+                return Ok(());
+            };
+            let method = if post { reqwest::Method::POST } else { reqwest::Method::GET };
+            let mut request = Request::new(method, "https://h/items".parse().unwrap());
+            request.append_param("limit", "5");
+            if post {
+                request.set_body(Some(crate::request::Body::Json(json!({"query": "query($c: String) { items(after: $c) { id } }"}))));
+            }
+            let _ = records(&body);
+            if let Some(found) = paginator_for(&request, &response) {
+                proptest::prop_assert!(found.confidence > 0.0 && found.confidence <= 1.0);
+                proptest::prop_assert!(!found.rule.is_empty());
+                let forms = std::iter::once(found.describe()).chain(found.alternatives.iter().map(|a| a.paginator.clone()));
+                for form in forms {
+                    let built = crate::paginators::from_config(&form);
+                    proptest::prop_assert!(built.is_ok(), "{form} does not build: {:?}", built.err());
+                }
+            }
+        }
+    }
+
+    fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let key = prop_oneof![
+            Just("next".to_owned()),
+            Just("next_cursor".to_owned()),
+            Just("after".to_owned()),
+            Just("last_id".to_owned()),
+            Just("has_more".to_owned()),
+            Just("total".to_owned()),
+            Just("page".to_owned()),
+            Just("TotalPages".to_owned()),
+            Just("start".to_owned()),
+            Just("pageInfo".to_owned()),
+            Just("endCursor".to_owned()),
+            Just("LastEvaluatedKey".to_owned()),
+            Just("data".to_owned()),
+            Just("links".to_owned()),
+            Just("end_of_stream".to_owned()),
+            "[a-zA-Z_@$.]{0,8}",
+        ];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            "[ -~]{0,12}".prop_map(Value::from),
+            Just(Value::from("https://h/items?page=2")),
+            Just(Value::from("/items?cursor=x")),
+        ];
+        leaf.prop_recursive(4, 40, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec((key.clone(), inner), 0..6)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
     }
 
     #[test]

@@ -2,10 +2,10 @@
 
 use serde_json::{Map, Value};
 
-use super::Detection;
 use super::keys::*;
 use super::records::{path_text, records};
 use super::scan::{Place, Scan, normalize};
+use super::{Alternative, Detection};
 use crate::paginators::{
     HeaderCursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, JsonResponseCursorPaginator,
     OffsetPaginator, PageNumberPaginator,
@@ -67,6 +67,7 @@ impl<'a> Scan<'a> {
         let path = path_text(&m.path);
         let mut p = JsonResponseCursorPaginator::new().cursor_path(&path);
         let mut source = format!("`{path}`");
+        let mut guessed_name = None;
         if self.is_graphql() {
             // GraphQL takes the cursor as a query variable, whatever the response calls it.
             let variable = self.graphql_cursor_variable();
@@ -74,10 +75,14 @@ impl<'a> Scan<'a> {
             p = p.cursor_body_path(variable);
         } else {
             // A cursor parameter the first request already sent is the one to advance.
-            let param = self
-                .sent_cursor_param()
+            let sent = self.sent_cursor_param();
+            let param = sent
+                .clone()
                 .or_else(|| self.cursor_param(m))
                 .unwrap_or_else(|| "cursor".into());
+            if sent.is_none() {
+                guessed_name = Some(param.clone());
+            }
             p = if self.in_body() {
                 p.cursor_body_path(param)
             } else {
@@ -89,7 +94,11 @@ impl<'a> Scan<'a> {
             p = p.has_more_path(&flag_path);
             source = format!("{source} and `{flag_path}`");
         }
-        Detection::new(p, confidence, format!("{source}{note}"))
+        let found = Detection::new(p, confidence, format!("{source}{note}"));
+        match guessed_name {
+            Some(name) => with_name_alternatives(found, &name),
+            None => found,
+        }
     }
 
     /// The request parameter a cursor under this key is sent back in (see the module docs).
@@ -366,10 +375,13 @@ impl<'a> Scan<'a> {
         } else {
             p.cursor_param("starting_after")
         };
-        Some(Detection::new(
-            p,
-            0.8,
-            format!("`object: \"list\"`, `{flag_path}` and the last record's `id` (Stripe)"),
+        Some(with_name_alternatives(
+            Detection::new(
+                p,
+                0.8,
+                format!("`object: \"list\"`, `{flag_path}` and the last record's `id` (Stripe)"),
+            ),
+            "starting_after",
         ))
     }
 
@@ -704,4 +716,44 @@ pub(super) fn link_at(m: &Member<'_>) -> Option<(String, f32)> {
         }
     }
     None
+}
+
+/// Parameter names APIs give the same kind of cursor. When the response alone decides the
+/// name (the first request sent none), the others of its family are the alternatives `inspect`
+/// shows.
+const CURSOR_NAME_FAMILIES: &[&[&str]] = &[
+    &["after", "after_id", "starting_after"],
+    &["starting_after", "after"],
+    &["pageToken", "page_token", "paginationToken"],
+    &["next_token", "pagination_token", "nextToken"],
+    &["nextToken", "next_token"],
+    &["start_cursor", "cursor"],
+    &["cursor", "after", "page_cursor"],
+];
+
+/// `found` with the other names of `name`'s family as alternatives (half as sure).
+fn with_name_alternatives(mut found: Detection, name: &str) -> Detection {
+    let Some(family) = CURSOR_NAME_FAMILIES.iter().find(|f| f[0] == name) else {
+        return found;
+    };
+    let form = found.describe();
+    let key = if form.get("cursor_param").is_some() {
+        "cursor_param"
+    } else {
+        "cursor_body_path"
+    };
+    for other in family.iter().skip(1) {
+        let mut paginator = form.clone();
+        paginator[key] = Value::from(*other);
+        found.alternatives.push(Alternative {
+            paginator,
+            confidence: found.confidence / 2.0,
+            source: format!(
+                "{} (if the API calls the parameter `{other}`)",
+                found.source
+            ),
+            rule: "",
+        });
+    }
+    found
 }

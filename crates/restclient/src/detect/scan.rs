@@ -33,6 +33,11 @@ impl<'a> Scan<'a> {
         for rule in RULES {
             if let Some(mut d) = (rule.detect)(self) {
                 d.rule = rule.name;
+                for a in &mut d.alternatives {
+                    if a.rule.is_empty() {
+                        a.rule = rule.name;
+                    }
+                }
                 found.push(d);
             }
         }
@@ -52,6 +57,7 @@ impl<'a> Scan<'a> {
                 source: d.source,
                 rule: d.rule,
             });
+            chosen.alternatives.extend(d.alternatives);
         }
         Some(chosen)
     }
@@ -175,7 +181,11 @@ impl<'a> Scan<'a> {
     /// optional `variables` object).
     fn graphql(&self) -> Option<(&'a str, Option<&'a Map<String, Value>>)> {
         let body = self.request?.json()?.as_object()?;
-        let query = body.get("query")?.as_str()?;
+        // A search API's `{"query": "shoes"}` is no GraphQL call: GraphQL has a selection set.
+        let query = body
+            .get("query")?
+            .as_str()
+            .filter(|q| q.contains('{') && q.contains('}'))?;
         Some((query, body.get("variables").and_then(Value::as_object)))
     }
 
