@@ -60,6 +60,7 @@ pub(super) const ITEM_TOTAL_KEYS: &[&str] = &[
     "totalSize",
     "total_size",
     "numFound",
+    "total_rows",
     "nbHits",
     "count",
 ];

@@ -550,13 +550,36 @@ impl<'a> Scan<'a> {
             p.offset_param(offset_name.clone())
                 .limit_param(limit_name.clone())
         };
-        Some(Detection::new(
+        let mut found = Detection::new(
             p,
             0.7,
             format!(
                 "the request's `{limit_name}={limit}` and `{total_text}` (offset sent as `{offset_name}`)"
             ),
-        ))
+        );
+        // The offset's name is a convention unless the request sent it: offer the others.
+        if self.sent_name(&[offset_name.as_str()]).is_none() {
+            let form = found.describe();
+            let key = if form.get("offset_param").is_some() {
+                "offset_param"
+            } else {
+                "offset_body_path"
+            };
+            for other in ["offset", "skip", "start", "from"] {
+                if other == offset_name {
+                    continue;
+                }
+                let mut paginator = form.clone();
+                paginator[key] = Value::from(other);
+                found.alternatives.push(Alternative {
+                    paginator,
+                    confidence: found.confidence / 2.0,
+                    source: format!("{} (if the API calls the offset `{other}`)", found.source),
+                    rule: "",
+                });
+            }
+        }
+        Some(found)
     }
 
     /// An offset window reported in headers: `Content-Range: 0-24/3573` (PostgREST and other
@@ -698,9 +721,10 @@ pub(super) fn link_at(m: &Member<'_>) -> Option<(String, f32)> {
             else {
                 continue;
             };
+            // `next`, and PayPal's `next_page`.
             if !rel
                 .split_whitespace()
-                .any(|r| r.eq_ignore_ascii_case("next"))
+                .any(|r| matches!(normalize(r).as_str(), "next" | "nextpage"))
                 || rel.contains(['\'', '\\'])
             {
                 continue;
