@@ -123,6 +123,8 @@ impl<'a> Scan<'a> {
             k @ ("next_page_token" | "nextToken" | "NextToken" | "next_token"
             | "continuationToken" | "continuation_token") => k,
             "nextMarker" | "NextMarker" | "next_marker" => "marker",
+            // Eventbrite's `pagination.continuation`.
+            "continuation" => "continuation",
             "next_page" | "nextPage" => "page",
             "endCursor" if parent == Some("pageInfo") => "after",
             "after"
@@ -145,8 +147,16 @@ impl<'a> Scan<'a> {
             "lastEvaluatedKey" => "exclusiveStartKey",
             // A numeric id of the next record beside the records (dlt's detector test).
             "next_id" | "nextId" if m.value.is_number() => "cursor",
-            // Square's top-level `cursor`; Airtable's `offset` is an opaque string, not a number.
-            "cursor" if m.path.len() == 1 => "cursor",
+            // Square's top-level `cursor`; a nested one (Twitch's `pagination.cursor`) goes back
+            // as `after` when the request sized the page Relay-style with `first`.
+            "cursor" if m.path.len() == 1 || m.parent_key() == Some("pagination") => {
+                if self.sent_name(&["first"]).is_some() {
+                    "after"
+                } else {
+                    "cursor"
+                }
+            }
+            // Airtable's `offset` is an opaque string, not a number.
             "offset" if m.value.is_string() && as_int(m.value).is_none() => "offset",
             // A bare token under `next` (also `cursor.next`, `cursors.next`) is a cursor.
             "next" if !m.value.is_number() || matches!(parent, Some("cursor" | "cursors")) => {
