@@ -602,6 +602,31 @@ impl<'a> Scan<'a> {
                 .find_map(|n| self.response.header(n))
                 .map(str::trim)
         };
+        // A page window: `X-Current-Page` (or `X-Page`) with `X-Total-Pages`.
+        if let (Some(page), Some(pages)) = (
+            header(&["x-current-page", "x-page", "x-pagination-current-page"])
+                .and_then(|v| v.parse::<i64>().ok()),
+            header(&["x-total-pages", "x-pagination-page-count", "x-page-count"])
+                .and_then(|v| v.parse::<i64>().ok()),
+        ) {
+            if page < 0 || pages < 0 {
+                return None;
+            }
+            let base = i64::from(page != 0);
+            let name = self
+                .sent_name(&["page", "page_number", "pageNumber"])
+                .unwrap_or_else(|| "page".into());
+            let p = PageNumberPaginator::new()
+                .base_page(base)
+                .page(page)
+                .without_total()
+                .page_param(name);
+            return Some(Detection::new(
+                p,
+                0.7,
+                "the `X-Current-Page` and `X-Total-Pages` headers".into(),
+            ));
+        }
         let (start, size, source) = if let Some(range) = header(&["content-range"]) {
             let spec = range.rsplit(' ').next().unwrap_or(range);
             let (window, _total) = spec.split_once('/')?;
