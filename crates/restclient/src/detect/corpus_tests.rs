@@ -17,7 +17,10 @@ use crate::request::{Body, Request};
 use crate::response::Response;
 
 /// The count of corpus entries detection must get right (raise it when a rule fixes more).
-const RIGHT_AT_LEAST: usize = 37;
+const RIGHT_AT_LEAST: usize = 67;
+
+/// The number of corpus entries (raise it with every entry added).
+const CORPUS_AT_LEAST: usize = 74;
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/detect-corpus")
@@ -191,7 +194,11 @@ fn corpus_of_real_first_pages() {
     for m in &misses {
         println!("{m}");
     }
-    // assert!(total >= 100, "the corpus has {total} entries, fewer than 100");
+    // The corpus only grows (the issue asks for 100+; see the corpus README).
+    assert!(
+        total >= CORPUS_AT_LEAST,
+        "the corpus has {total} entries, fewer than {CORPUS_AT_LEAST}"
+    );
     assert!(
         right >= RIGHT_AT_LEAST,
         "detection got {right} of {total} corpus entries right, fewer than {RIGHT_AT_LEAST}:\n{}",

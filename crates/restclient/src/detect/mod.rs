@@ -91,6 +91,49 @@
 //! limit and cursor go into the body under the same names, as search endpoints expect. A
 //! parameter the caller already sent (e.g. `$top`) keeps its name.
 //!
+//! # Conventions learnt from real first pages
+//!
+//! The rules above are the `RULES` table in this module's source, tried in order (a new
+//! convention is one rule there and one entry in `tests/data/detect-corpus/`). Checked against
+//! a corpus of first pages from public API documentation, they also know:
+//!
+//! * **The request decides the name.** The response field is often not the parameter: a
+//!   parameter the first request already sent is the one to advance (`pagination_token=`,
+//!   `cursorMark=*`, `page[number]=1`, `pagination[page]=1`, a `page.number` in a POST body).
+//!   Otherwise naming conventions decide: `next_X` and `nextX` are sent as `X`
+//!   (`nextCursorMark` → `cursorMark`); `last_id` beside `has_more` as `after`; a nested
+//!   `pagination.cursor` as `after` when the request sized the page with `first`; Eventbrite's
+//!   `continuation`; Zendesk's `after_cursor` as `cursor`.
+//! * **Offset windows under other names.** A limit the request sent (`limit`, `rows`, `size`,
+//!   `take`, `count`, `$top`, `maxResults`) with an item total in the body (`total`,
+//!   `numFound`, `total_rows`, `hits.total`, Elasticsearch's `hits.total.value`), the offset
+//!   being the key the body reports (`start`, `offset`, `skip`, `from`) or the usual partner of
+//!   the limit (`rows`/`start`, `size`/`from`, `take`/`skip`, `limit`/`offset`) → `offset`.
+//! * **Headers other than `Link`.** `Content-Range: 0-24/*` and `X-Pagination-Offset`/`-Limit`
+//!   → `offset`; `X-Current-Page` with `X-Total-Pages` → `page_number`; a cursor in
+//!   `X-Next-Cursor`, `x-ms-continuationtoken` (sent as `continuationToken`), `X-Next-Page`.
+//! * **Cursors in a POST body.** GraphQL (`{"query": "...{...}", "variables": {...}}`): a
+//!   `pageInfo.endCursor` goes into the variable the query passes as `after:` (`after: $page`
+//!   gives `variables.page`), with `hasNextPage` as `has_more_path`. Key-value scans:
+//!   `LastEvaluatedKey` goes back whole as `ExclusiveStartKey`.
+//! * **Incremental exports.** `after_cursor` (beside `after_url`) is a cursor; a true
+//!   `end_of_stream` on the first page makes the walk stop after it (restclient's cursor
+//!   paginator has no inverted stop flag yet, so a later page's flag is not read).
+//! * **dlt's three detector shapes**: a numeric `next_id` beside the records (a cursor), a next
+//!   URL one level down (`{"next": {"urlNext": ...}}`), a page count alone (`{"TotalPages": 3}`,
+//!   key names compared without case).
+//! * A null next link beside `first`/`last`/`prev` links means a link API on its only page;
+//!   PayPal's `rel: "next_page"` is a next link.
+//!
+//! # Confidence and alternatives
+//!
+//! A [`Detection`] says which rule decided ([`Detection::rule`], logged at INFO), how sure it is
+//! ([`Detection::confidence`]) and what else was considered ([`Detection::alternatives`]): the
+//! findings of the later rules that also matched, and, where a parameter name was only a
+//! convention, the same paginator under the names other APIs use (`after_id` for `after`,
+//! `paginationToken` for `pageToken`, `skip` for `offset`, ...). The CLI's `inspect` can print
+//! them, so a user can copy the right SPEC when detection cannot be sure.
+//!
 //! # Records
 //!
 //! See [`records`].
