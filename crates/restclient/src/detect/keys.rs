@@ -1,0 +1,239 @@
+//! The vocabulary of pagination: key names APIs use, and how values read.
+
+use std::collections::VecDeque;
+
+use serde_json::{Map, Value};
+
+pub(super) const HAS_MORE_KEYS: &[&str] = &[
+    "has_more",
+    "hasMore",
+    "has_next",
+    "hasNext",
+    "has_next_page",
+    "hasNextPage",
+    "has_more_items",
+    "more_items_in_collection",
+];
+pub(super) const CURRENT_PAGE_KEYS: &[&str] = &[
+    "page",
+    "current_page",
+    "currentPage",
+    "page_number",
+    "pageNumber",
+    "pageIndex",
+    "page_index",
+    "number",
+];
+pub(super) const PAGE_COUNT_KEYS: &[&str] = &[
+    "total_pages",
+    "totalPages",
+    "last_page",
+    "lastPage",
+    "pages",
+    "page_count",
+    "pageCount",
+    "num_pages",
+    "numPages",
+    "nbPages",
+];
+pub(super) const PAGE_SIZE_KEYS: &[&str] = &[
+    "per_page",
+    "perPage",
+    "page_size",
+    "pageSize",
+    "size",
+    "limit",
+    "hitsPerPage",
+    "itemsPerPage",
+    "pagelen",
+];
+pub(super) const ITEM_TOTAL_KEYS: &[&str] = &[
+    "total",
+    "total_count",
+    "totalCount",
+    "totalElements",
+    "total_elements",
+    "total_results",
+    "totalResults",
+    "totalItems",
+    "total_items",
+    "totalSize",
+    "total_size",
+    "numFound",
+    "total_rows",
+    "nbHits",
+    "count",
+];
+/// (offset key, limit key) pairs reported in one object.
+pub(super) const OFFSET_PAIRS: &[(&str, &str)] = &[
+    ("offset", "limit"),
+    ("startAt", "maxResults"),
+    ("start_at", "max_results"),
+    ("skip", "top"),
+    ("$skip", "$top"),
+    ("skip", "limit"),
+    ("skip", "take"),
+    ("start", "limit"),
+];
+/// Next-link keys recognised even when their value is null (the last page).
+pub(super) const LINK_KEYS: &[&str] = &[
+    "next",
+    "next_url",
+    "nextUrl",
+    "next_page_url",
+    "nextPageUrl",
+    "next_link",
+    "nextLink",
+    "@odata.nextLink",
+    "odata.nextLink",
+    "__next",
+    "nextRecordsUrl",
+    "next_page_uri",
+    "nextPageUri",
+    "next_href",
+];
+
+/// One member of an object in the body: its key path and value.
+pub(super) struct Member<'a> {
+    pub(super) path: Vec<&'a str>,
+    pub(super) value: &'a Value,
+    pub(super) parent: &'a Map<String, Value>,
+}
+
+impl Member<'_> {
+    pub(super) fn key(&self) -> &str {
+        self.path.last().copied().unwrap_or("")
+    }
+
+    pub(super) fn parent_key(&self) -> Option<&str> {
+        self.path
+            .len()
+            .checked_sub(2)
+            .and_then(|i| self.path.get(i).copied())
+    }
+
+    pub(super) fn parent_path(&self) -> &[&str] {
+        &self.path[..self.path.len().saturating_sub(1)]
+    }
+}
+
+/// Object members breadth first (shallow keys before nested ones, then in document order), to a
+/// depth of four keys. Lists are not entered: records never hold pagination.
+pub(super) fn members(body: &Value) -> Vec<Member<'_>> {
+    const MAX_DEPTH: usize = 4;
+    let mut out = Vec::new();
+    let mut queue: VecDeque<(Vec<&str>, &Map<String, Value>)> = VecDeque::new();
+    if let Value::Object(root) = body {
+        queue.push_back((Vec::new(), root));
+    }
+    while let Some((path, map)) = queue.pop_front() {
+        for (k, v) in map {
+            let mut p = path.clone();
+            p.push(k.as_str());
+            if let Value::Object(child) = v
+                && p.len() < MAX_DEPTH
+            {
+                queue.push_back((p.clone(), child));
+            }
+            out.push(Member {
+                path: p,
+                value: v,
+                parent: map,
+            });
+        }
+    }
+    out
+}
+
+/// A string that reads as a URL or an absolute or query-relative path.
+pub(super) fn looks_like_url(s: &str) -> bool {
+    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+    lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || s.starts_with('/')
+        || s.starts_with('?')
+}
+
+/// A key naming a next page: it starts with `next` once `@`, `_` and `odata.` are removed.
+pub(super) fn is_next_key(key: &str) -> bool {
+    let k = key.trim_start_matches(['@', '_']);
+    let k = k.strip_prefix("odata.").unwrap_or(k);
+    k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("next"))
+}
+
+pub(super) fn as_int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A usable cursor value: a non-empty string that is not a link, or a non-zero number.
+pub(super) fn is_token(v: &Value) -> bool {
+    match v {
+        Value::String(s) => !s.trim().is_empty() && !looks_like_url(s.trim()),
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        _ => false,
+    }
+}
+
+/// A cursor value that says "no next page": null, empty, 0 or false.
+pub(super) fn is_empty_signal(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        _ => false,
+    }
+}
+
+/// The first of `keys` present in `map` with a scalar value.
+pub(super) fn sibling<'k>(map: &Map<String, Value>, keys: &[&'k str]) -> Option<&'k str> {
+    keys.iter()
+        .find(|k| {
+            map.get(**k)
+                .is_some_and(|v| !v.is_object() && !v.is_array() && !v.is_null())
+        })
+        .copied()
+}
+
+/// A non-empty object under a last-evaluated-key name: a key-value scan's position, sent back
+/// whole.
+pub(super) fn is_key_object(m: &Member<'_>) -> bool {
+    m.key().ends_with("EvaluatedKey") && m.value.as_object().is_some_and(|o| !o.is_empty())
+}
+
+/// Whether `key` names a page count, compared without case or `_` (`TotalPages`, `total_pages`,
+/// `totalPages`, `last_page`, `nbPages`, ...).
+pub(super) fn is_page_count_key(key: &str) -> bool {
+    let k: String = key
+        .chars()
+        .filter(|c| *c != '_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    PAGE_COUNT_KEYS.iter().any(|p| {
+        p.chars()
+            .filter(|c| *c != '_')
+            .map(|c| c.to_ascii_lowercase())
+            .eq(k.chars())
+    })
+}
+
+/// The request parameter a `next...` key names by convention: the key without `next`
+/// (`nextCursorMark` gives `cursorMark`, `next_offset` gives `offset`), or `cursor` when
+/// nothing useful is left (`next`, `next_id`, `nextLink`).
+pub(super) fn without_next(key: &str) -> String {
+    let k = key.trim_start_matches(['@', '_']);
+    let rest = k.get(4..).unwrap_or("").trim_start_matches(['_', '-']);
+    let mut chars = rest.chars();
+    let name = match chars.next() {
+        Some(c) => c.to_ascii_lowercase().to_string() + chars.as_str(),
+        None => String::new(),
+    };
+    match name.as_str() {
+        "" | "id" | "url" | "link" | "href" | "uri" => "cursor".into(),
+        _ => name,
+    }
+}

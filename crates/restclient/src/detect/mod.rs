@@ -1,0 +1,611 @@
+//! Auto-detection of the paginator and of the record list from the first response.
+//!
+//! When a walk has no paginator (on the call or the client), [`paginate`](crate::Paginate) sends
+//! the first request as given, then asks [`paginator_for`] how to go on; when it has no data
+//! selector, [`records`] says where the records are. Both work on any [`Response`], so they can
+//! also be used to write a configuration once (the CLI's `inspect` prints the result in dlt's
+//! `rest_api` form).
+//!
+//! ```
+//! use restclient::{detect, response::Response};
+//!
+//! let body = br#"{"data": [{"id": 1}], "pagination": {"next": "/items?page=2"}}"#;
+//! let response = Response::from_parts(200, vec![], "https://api.example.com/items", body.to_vec())?;
+//! let found = detect::paginator(&response).unwrap();
+//! assert_eq!(found.describe(), serde_json::json!({"type": "json_link", "next_url_path": "pagination.next"}));
+//! assert_eq!(found.source, "`pagination.next`");
+//! assert_eq!(detect::records(response.json()?).as_str(), "data");
+//! # Ok::<(), restclient::Error>(())
+//! ```
+//!
+//! # Paginators, in the order they are tried
+//!
+//! dlt's order (header link, body link, page number, cursor, single page) is kept where it is
+//! right and extended; the first rule that matches wins.
+//!
+//! 1. **`Link` header** with relation `next` (RFC 8288: case-insensitive, several relations per
+//!    link) → `header_link`.
+//! 2. **Next link in the body**: a string that looks like a URL or a path (it starts with
+//!    `http://`, `https://`, `/` or `?`) under a key whose name starts with `next` once a leading
+//!    `@`, `_` or `odata.` is removed (`next`, `next_url`, `next_page_url`, `nextLink`,
+//!    `@odata.nextLink`, `__next`, `nextRecordsUrl`, `next_page_uri`, ...), at the top level or
+//!    nested (`links.next` of JSON:API, `_links.next.href` of HAL, `paging.next` of Facebook,
+//!    `pagination.next_url`, `meta.next`, `meta.next_page_url`, ...), or in an object under such
+//!    a key (`href`, `url`, `link`, `uri`), or in a `links`/`link` array entry whose `rel` (or
+//!    `relation`) is `next` (selector `links[?(@.rel=='next')].href`) → `json_link`. A token
+//!    that is not URL-like is a cursor, not a link.
+//! 3. **Cursor in the body** → `cursor`, sent back under the name the API expects:
+//!
+//!    | response key | request parameter | API |
+//!    |---|---|---|
+//!    | `next_cursor`, `nextCursor`, `next_page_cursor`, `cursor.next`, `cursors.next`, `next` (a token) | `cursor` | Slack (`response_metadata.next_cursor`), many |
+//!    | `next_cursor` when the body has `"object": "list"` | `start_cursor` | Notion |
+//!    | `cursor` (top level) | `cursor` | Square |
+//!    | `paging.next.after`, `cursors.after`, `after` next to `before` | `after` | HubSpot, Facebook, Reddit |
+//!    | `pages.next.starting_after` | `starting_after` | Intercom |
+//!    | `pageInfo.endCursor` | `after` | Relay-style |
+//!    | `nextPageToken` | `pageToken` | Google APIs |
+//!    | `nextPageToken` when the body has `isLast` | `nextPageToken` | Jira Cloud (`search/jql`) |
+//!    | `next_page_token` | `next_page_token` | Zoom |
+//!    | `nextToken`, `NextToken`, `next_token` | the same name | AWS, X (Twitter) search |
+//!    | `offset` holding a string | `offset` | Airtable |
+//!    | `nextMarker`, `NextMarker`, `next_marker` | `marker` | OpenStack, S3 v1 |
+//!    | `continuationToken`, `continuation_token` | the same name | Azure |
+//!    | `next_page`, `nextPage` (a token or a number) | `page` | Stripe search, page APIs |
+//!
+//!    HubSpot's `paging.next` carries both `after` and a `link` that holds only `?after=...`;
+//!    the cursor wins there because following the link would drop the caller's other query
+//!    parameters. A `has_more`, `hasMore`, `has_next` or `hasNextPage` flag next to the cursor
+//!    (or at the top level) becomes `has_more_path`, so a cursor that is always set (as Notion's
+//!    and some others are) still ends the walk.
+//! 4. **Page number with a page count**: the current page (`page`, `current_page`,
+//!    `currentPage`, `page_number`, `pageNumber`, `pageIndex`, or Spring Data's `number` next to
+//!    `totalPages`) and the number of pages (`total_pages`, `totalPages`, `last_page`, `pages`,
+//!    `page_count`, `num_pages`, `nbPages`, ...) → `page_number` that continues at the page after
+//!    the current one and stops after the last: the first page of a 1-based API is not fetched
+//!    twice and its last page is not skipped. The base is 0 when the API reports page 0 or uses
+//!    Spring Data's 0-based `number`, else 1 (Laravel's `current_page`/`last_page` is 1-based).
+//! 5. **Offset**: `offset`/`limit`, `startAt`/`maxResults` (Jira), `skip`/`top`, `$skip`/`$top`,
+//!    `skip`/`limit`, `skip`/`take` or `start`/`limit` (Confluence) in one object, with a total
+//!    (`total`, `total_count`, `totalCount`, `totalResults`, `totalSize`, `numFound`, or `count`
+//!    when it exceeds the records of the page) → `offset` that continues at `offset + limit`
+//!    with the limit the server reported. Without a total, the walk ends on an empty page or a
+//!    false `has_more`.
+//! 6. **Page number without a page count**: a current page next to a page size, an item total
+//!    or a `has_more` flag → `page_number` that ends on an empty page or a false `has_more`.
+//!    A page count without a current page is taken as a 1-based API (a guess, logged at WARN).
+//! 7. **Stripe lists**: `"object": "list"` with `has_more` → `cursor` reading the last record's
+//!    `id` (`data[-1].id`) into `starting_after`, with `has_more_path`. Other bodies whose only
+//!    signal is `has_more` are not guessed at: the walk fetches one page and says so at WARN.
+//! 8. **Cursor header**: `X-Next-Cursor` or `Next-Cursor` (`cursor`), a `next` header holding a
+//!    token (`cursor`), GitLab's `X-Next-Page` (`page`) → `header_cursor`.
+//! 9. Any other key starting with `next` that holds a token → `cursor` with `cursor` (dlt's rule;
+//!    a guess, logged at WARN).
+//! 10. A known link or cursor key that is null or empty on the first page → that paginator (it
+//!     ends after this page, and `inspect` shows what the API uses).
+//!
+//! Nothing found gives `None`: the walk fetches a single page, with a WARN when the records are
+//! a list (the walk may be incomplete) and at INFO for a single object.
+//!
+//! When the first request is a POST (or PUT, PATCH) with a JSON object body, the page, offset,
+//! limit and cursor go into the body under the same names, as search endpoints expect. A
+//! parameter the caller already sent (e.g. `$top`) keeps its name.
+//!
+//! # Conventions learnt from real first pages
+//!
+//! The rules above are the `RULES` table in this module's source, tried in order (a new
+//! convention is one rule there and one entry in `tests/data/detect-corpus/`). Checked against
+//! a corpus of first pages from public API documentation, they also know:
+//!
+//! * **The request decides the name.** The response field is often not the parameter: a
+//!   parameter the first request already sent is the one to advance (`pagination_token=`,
+//!   `cursorMark=*`, `page[number]=1`, `pagination[page]=1`, a `page.number` in a POST body).
+//!   Otherwise naming conventions decide: `next_X` and `nextX` are sent as `X`
+//!   (`nextCursorMark` → `cursorMark`); `last_id` beside `has_more` as `after`; a nested
+//!   `pagination.cursor` as `after` when the request sized the page with `first`; Eventbrite's
+//!   `continuation`; Zendesk's `after_cursor` as `cursor`.
+//! * **Offset windows under other names.** A limit the request sent (`limit`, `rows`, `size`,
+//!   `take`, `count`, `$top`, `maxResults`) with an item total in the body (`total`,
+//!   `numFound`, `total_rows`, `hits.total`, Elasticsearch's `hits.total.value`), the offset
+//!   being the key the body reports (`start`, `offset`, `skip`, `from`) or the usual partner of
+//!   the limit (`rows`/`start`, `size`/`from`, `take`/`skip`, `limit`/`offset`) → `offset`.
+//! * **Headers other than `Link`.** `Content-Range: 0-24/*` and `X-Pagination-Offset`/`-Limit`
+//!   → `offset`; `X-Current-Page` with `X-Total-Pages` → `page_number`; a cursor in
+//!   `X-Next-Cursor`, `x-ms-continuationtoken` (sent as `continuationToken`), `X-Next-Page`.
+//! * **Cursors in a POST body.** GraphQL (`{"query": "...{...}", "variables": {...}}`): a
+//!   `pageInfo.endCursor` goes into the variable the query passes as `after:` (`after: $page`
+//!   gives `variables.page`), with `hasNextPage` as `has_more_path`. Key-value scans:
+//!   `LastEvaluatedKey` goes back whole as `ExclusiveStartKey`.
+//! * **Incremental exports.** `after_cursor` (beside `after_url`) is a cursor; a true
+//!   `end_of_stream` on the first page makes the walk stop after it (restclient's cursor
+//!   paginator has no inverted stop flag yet, so a later page's flag is not read).
+//! * **dlt's three detector shapes**: a numeric `next_id` beside the records (a cursor), a next
+//!   URL one level down (`{"next": {"urlNext": ...}}`), a page count alone (`{"TotalPages": 3}`,
+//!   key names compared without case).
+//! * A null next link beside `first`/`last`/`prev` links means a link API on its only page;
+//!   PayPal's `rel: "next_page"` is a next link.
+//!
+//! # Confidence and alternatives
+//!
+//! A [`Detection`] says which rule decided ([`Detection::rule`], logged at INFO), how sure it is
+//! ([`Detection::confidence`]) and what else was considered ([`Detection::alternatives`]): the
+//! findings of the later rules that also matched, and, where a parameter name was only a
+//! convention, the same paginator under the names other APIs use (`after_id` for `after`,
+//! `paginationToken` for `pageToken`, `skip` for `offset`, ...). The CLI's `inspect` can print
+//! them, so a user can copy the right SPEC when detection cannot be sure.
+//!
+//! # Records
+//!
+//! See [`records`].
+
+mod keys;
+mod records;
+mod rules;
+mod scan;
+
+use serde_json::Value;
+
+use crate::paginators::{Paginator, SinglePagePaginator};
+use crate::request::Request;
+use crate::response::Response;
+use crate::selector::Selector;
+
+use keys::{HAS_MORE_KEYS, members};
+use records::path_text;
+pub use records::records;
+use scan::Scan;
+
+/// A paginator detected from a first response.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Detection {
+    /// The paginator, ready to continue the walk from the second request on: the caller calls
+    /// its `init_request` on the request that was sent, then `update_state` with the first
+    /// response, as the walk does.
+    pub paginator: Box<dyn Paginator>,
+    /// How sure the rule is: 1.0 for a next link, about 0.9 for a cursor, page or offset under a
+    /// well-known key, 0.5 or less for a guess.
+    pub confidence: f32,
+    /// What it was detected from: the body keys (``"`pagination.next`"``) or the header.
+    pub source: String,
+    /// The name of the rule that decided (see the module docs), e.g. `"body_link"`.
+    pub rule: &'static str,
+    /// The other paginators the rules found in the same response, best first: where detection
+    /// cannot be sure, one of them may be the right one (the CLI's `inspect` prints them so a
+    /// user can copy the right SPEC).
+    pub alternatives: Vec<Alternative>,
+}
+
+/// A paginator another rule found in the same response, not chosen (see
+/// [`Detection::alternatives`]).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Alternative {
+    /// The paginator in dlt's `rest_api` form.
+    pub paginator: Value,
+    /// How sure that rule is (as [`Detection::confidence`]).
+    pub confidence: f32,
+    /// What it was detected from.
+    pub source: String,
+    /// The rule that found it.
+    pub rule: &'static str,
+}
+
+impl Detection {
+    fn new(paginator: impl Paginator, confidence: f32, source: String) -> Self {
+        Detection {
+            paginator: Box::new(paginator),
+            confidence,
+            source,
+            rule: "",
+            alternatives: Vec::new(),
+        }
+    }
+
+    /// The paginator in dlt's `rest_api` form, e.g.
+    /// `{"type": "json_link", "next_url_path": "pagination.next"}`.
+    #[must_use]
+    pub fn describe(&self) -> Value {
+        self.paginator.describe()
+    }
+}
+
+/// Detects the paginator of `response`, taking the first request to have been a plain GET with
+/// no page, offset or cursor parameter. `None` when the response shows no way to the next page.
+///
+/// ```
+/// use restclient::{detect, response::Response};
+/// let graph = br#"{"value": [{"id": "1"}], "@odata.nextLink": "https://graph.microsoft.com/v1.0/users?$skiptoken=X"}"#;
+/// let r = Response::from_parts(200, vec![], "https://graph.microsoft.com/v1.0/users", graph.to_vec())?;
+/// assert_eq!(detect::paginator(&r).unwrap().describe()["next_url_path"], "$['@odata.nextLink']");
+///
+/// let bare = Response::from_parts(200, vec![], "https://h/items", b"[1, 2]".to_vec())?;
+/// assert!(detect::paginator(&bare).is_none());
+/// # Ok::<(), restclient::Error>(())
+/// ```
+#[must_use]
+pub fn paginator(response: &Response) -> Option<Detection> {
+    Scan::new(None, response).detect()
+}
+
+/// Detects the paginator of `response` to `request` (the request that was sent): its method and
+/// body decide whether values go to the query or the JSON body, and the parameters it carried
+/// keep their names.
+///
+/// ```
+/// use restclient::{Method, Request, detect, response::Response};
+/// // A 1-based page API: the first request carried no page, the body says page 1 of 3.
+/// let body = br#"{"data": [1], "page": 1, "total_pages": 3}"#;
+/// let r = Response::from_parts(200, vec![], "https://h/items", body.to_vec())?;
+/// let mut request = Request::new(Method::GET, "https://h/items".parse().unwrap());
+/// let mut found = detect::paginator_for(&request, &r).unwrap();
+/// found.paginator.init_request(&mut request)?;
+/// found.paginator.update_state(&r, Some(&[serde_json::json!(1)]))?;
+/// found.paginator.update_request(&mut request)?;
+/// assert_eq!(request.full_url().as_str(), "https://h/items?page=2");
+/// # Ok::<(), restclient::Error>(())
+/// ```
+#[must_use]
+pub fn paginator_for(request: &Request, response: &Response) -> Option<Detection> {
+    Scan::new(Some(request), response).detect()
+}
+
+/// Detects the paginator for the walk and logs the decision; a single page when nothing fits.
+pub(crate) fn for_walk(
+    request: &Request,
+    response: &Response,
+    selector: &Selector,
+) -> Box<dyn Paginator> {
+    let url = response.redacted_url();
+    if let Some(found) = paginator_for(request, response) {
+        let description = found.describe();
+        let alternatives: Vec<String> = found
+            .alternatives
+            .iter()
+            .map(|a| a.paginator.to_string())
+            .collect();
+        if found.confidence >= 0.7 {
+            tracing::info!(
+                paginator = %description,
+                rule = found.rule,
+                source = %found.source,
+                confidence = found.confidence,
+                alternatives = ?alternatives,
+                "detected the paginator from {} in the first response from {url} (rule `{}`): {description}",
+                found.source,
+                found.rule
+            );
+        } else {
+            tracing::warn!(
+                paginator = %description,
+                rule = found.rule,
+                source = %found.source,
+                confidence = found.confidence,
+                alternatives = ?alternatives,
+                "guessed the paginator from {} in the first response from {url} (rule `{}`): {description}; \
+                 check the walk, or set a paginator with `.paginator(...)` (CLI: `--paginator SPEC`)",
+                found.source,
+                found.rule
+            );
+        }
+        // An incremental export that says its stream ended has no next page, although its
+        // cursor is set (Zendesk's `end_of_stream`): the walk stops after this page.
+        if let Some(flag) = response.json().ok().and_then(end_of_stream) {
+            tracing::info!(
+                "`{flag}` is true in the first response from {url}: fetching a single page"
+            );
+            return Box::new(SinglePagePaginator::new());
+        }
+        return found.paginator;
+    }
+    let body = response.json().ok();
+    let is_list = body
+        .and_then(|b| selector.first(b))
+        .is_some_and(Value::is_array);
+    if is_list {
+        let note = body.and_then(has_more_note).unwrap_or_default();
+        tracing::warn!(
+            "no pagination found in the first response from {url}: fetching a single page, so the \
+             walk may be incomplete{note}. Set a paginator with `.paginator(...)` (CLI: `--paginator SPEC`) \
+             if the API has more pages"
+        );
+    } else {
+        tracing::info!(
+            "the response from {url} is a single object with no pagination: fetching a single page"
+        );
+    }
+    Box::new(SinglePagePaginator::new())
+}
+
+/// The path of a true end-of-stream flag in `body` (`end_of_stream`, `endOfStream`), if any.
+fn end_of_stream(body: &Value) -> Option<String> {
+    members(body)
+        .into_iter()
+        .find(|m| {
+            matches!(m.key(), "end_of_stream" | "endOfStream")
+                && crate::paginators::parse_bool(m.value) == Some(true)
+        })
+        .map(|m| path_text(&m.path))
+}
+
+/// A hint for the fallback warning when the body says there is more but not how to get it.
+fn has_more_note(body: &Value) -> Option<String> {
+    members(body)
+        .into_iter()
+        .find(|m| {
+            HAS_MORE_KEYS.contains(&m.key()) && crate::paginators::parse_bool(m.value) == Some(true)
+        })
+        .map(|m| {
+            format!(
+                " (`{}` is true, but the response carries no cursor, next link, page or offset)",
+                path_text(&m.path)
+            )
+        })
+}
+
+/// One detection rule: a name (logged at INFO and shown by `inspect`) and the function that
+/// looks for its convention in the first response.
+struct Rule {
+    name: &'static str,
+    detect: fn(&Scan<'_>) -> Option<Detection>,
+}
+
+const fn rule(name: &'static str, detect: fn(&Scan<'_>) -> Option<Detection>) -> Rule {
+    Rule { name, detect }
+}
+
+/// The rules in the order they are tried (see the module docs): the first that matches wins,
+/// the later ones that match too become its alternatives. A new convention is one entry here
+/// (its function in `rules.rs`) and one corpus entry.
+const RULES: &[Rule] = &[
+    // 1. `Link: <...>; rel="next"`.
+    rule("header_link", |s| s.header_link()),
+    // 2. A next link in the body (`next`, `links.next`, `_links.next.href`, `@odata.nextLink`).
+    rule("body_link", |s| s.body_link()),
+    // 3. A cursor under a known key, sent back under the name the API expects.
+    rule("body_cursor", |s| s.body_cursor()),
+    // 4. A null next link among first/last/prev links: the only page of a link API.
+    rule("empty_link", |s| s.empty_link()),
+    // 5. A current page with a page count.
+    rule("page_count", |s| s.page_number(true)),
+    // 6. An offset and a limit reported in one object.
+    rule("offset", |s| s.offset()),
+    // 7. An offset window the request opened (`rows=5`) with an item total in the body.
+    rule("request_window", |s| s.request_window()),
+    // 8. A current page with a page size, an item total or `has_more`; or a page count alone.
+    rule("page_number", |s| s.page_number(false)),
+    // 9. Stripe's list object: the last record's id.
+    rule("stripe_list", |s| s.stripe_list()),
+    // 10. A cursor in a header (`X-Next-Cursor`, `x-ms-continuationtoken`, `X-Next-Page`).
+    rule("header_cursor", |s| s.header_cursor()),
+    // 11. An offset window in headers (`Content-Range`, `X-Pagination-Offset`).
+    rule("range_headers", |s| s.range_headers()),
+    // 12. Any other `next...` key holding a token (dlt's rule).
+    rule("any_next_token", |s| s.any_next_token()),
+    // 13. A known link or cursor key that is null or empty: that paginator, on its last page.
+    rule("empty_next", |s| s.empty_next()),
+];
+
+#[cfg(test)]
+mod corpus_tests;
+
+#[cfg(test)]
+mod tests {
+    use super::keys::{is_next_key, looks_like_url};
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn records_follow_dlt_where_it_is_right() {
+        let cases = [
+            (json!([1, 2]), json!([1, 2])),
+            // Metadata is never the records (dlt picks `meta.data` here).
+            (json!({"meta": {"data": [1]}, "rows": [2]}), json!([2])),
+            // A record key wins over the first list in document order.
+            (json!({"tags": ["a"], "items": [3]}), json!([3])),
+            (
+                json!({"a": {"b": {"c": {"d": [1]}}}}),
+                json!([{"a": {"b": {"c": {"d": [1]}}}}]),
+            ),
+            (
+                json!({"count": 2, "items": [3, 4], "links": []}),
+                json!([3, 4]),
+            ),
+            (json!({"x": 1}), json!([{"x": 1}])),
+            // Without a record key, a list of objects beats a list of scalars.
+            (
+                json!({"tags": ["a"], "users": [{"n": 1}]}),
+                json!([{"n": 1}]),
+            ),
+        ];
+        for (body, want) in cases {
+            let s = records(&body);
+            assert!(
+                !s.as_str().contains('['),
+                "dotted form expected: {}",
+                s.as_str()
+            );
+            assert_eq!(Value::Array(s.records(&body)), want, "{body}");
+        }
+    }
+
+    fn detect_json(url: &str, body: Value) -> Option<Detection> {
+        let response =
+            Response::from_parts(200, vec![], url, body.to_string().into_bytes()).ok()?;
+        let request = Request::new(reqwest::Method::GET, url.parse().ok()?);
+        paginator_for(&request, &response)
+    }
+
+    /// The three shapes dlt's own detector tests expect (dlt's `test_detector.py`).
+    #[test]
+    fn dlt_detector_shapes() {
+        let next_id = detect_json(
+            "https://h/items",
+            json!({"items": [{"id": 1}, {"id": 2}], "next_id": 3}),
+        )
+        .unwrap();
+        assert_eq!(next_id.describe()["type"], "cursor");
+        assert_eq!(next_id.describe()["cursor_path"], "next_id");
+        assert_eq!(next_id.describe()["cursor_param"], "cursor");
+
+        let nested = detect_json(
+            "https://h/items",
+            json!({"items": [1], "next": {"urlNext": "https://h/items?page=2"}}),
+        )
+        .unwrap();
+        assert_eq!(nested.describe()["type"], "json_link");
+        assert_eq!(nested.describe()["next_url_path"], "next.urlNext");
+
+        let pages = detect_json("https://h/items", json!({"items": [1], "TotalPages": 3})).unwrap();
+        assert_eq!(pages.describe()["type"], "page_number");
+        assert_eq!(pages.describe()["total_path"], "TotalPages");
+    }
+
+    #[test]
+    fn a_parameter_the_first_request_sent_is_the_one_to_advance() {
+        let body = json!({"data": [1], "meta": {"next_token": "abc"}});
+        let response = Response::from_parts(
+            200,
+            vec![],
+            "https://h/tweets",
+            body.to_string().into_bytes(),
+        )
+        .unwrap();
+        let mut request = Request::new(reqwest::Method::GET, "https://h/tweets".parse().unwrap());
+        request.append_param("pagination_token", "");
+        let found = paginator_for(&request, &response).unwrap();
+        assert_eq!(found.describe()["cursor_param"], "pagination_token");
+    }
+
+    #[test]
+    fn key_value_scans_send_the_last_key_back_whole() {
+        let body = json!({"Items": [{"id": {"S": "1"}}], "Count": 1,
+                          "LastEvaluatedKey": {"id": {"S": "1"}}});
+        let response = Response::from_parts(
+            200,
+            vec![],
+            "https://dynamodb.us-east-1.amazonaws.com/",
+            body.to_string().into_bytes(),
+        )
+        .unwrap();
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "https://dynamodb.us-east-1.amazonaws.com/".parse().unwrap(),
+        );
+        request.set_body(Some(crate::request::Body::Json(
+            json!({"TableName": "Music"}),
+        )));
+        let mut found = paginator_for(&request, &response).unwrap();
+        assert_eq!(found.describe()["cursor_body_path"], "ExclusiveStartKey");
+        found.paginator.init_request(&mut request).unwrap();
+        found.paginator.update_state(&response, None).unwrap();
+        found.paginator.update_request(&mut request).unwrap();
+        assert_eq!(
+            request.json().unwrap()["ExclusiveStartKey"],
+            json!({"id": {"S": "1"}})
+        );
+    }
+
+    #[test]
+    fn a_guessed_parameter_name_comes_with_the_names_other_apis_use() {
+        let found = detect_json(
+            "https://h/v1/models",
+            json!({"data": [{"id": "a"}], "first_id": "a", "last_id": "a", "has_more": true}),
+        )
+        .unwrap();
+        assert_eq!(found.describe()["cursor_param"], "after");
+        let names: Vec<&Value> = found
+            .alternatives
+            .iter()
+            .map(|a| &a.paginator["cursor_param"])
+            .collect();
+        assert!(names.contains(&&json!("after_id")), "{names:?}");
+        assert!(found.alternatives.iter().all(|a| !a.rule.is_empty()));
+    }
+
+    proptest::proptest! {
+        /// Any JSON body, any headers among the ones rules read, GET or POST: detection does not
+        /// panic, and every paginator it offers (chosen or alternative) is valid dlt `rest_api`
+        /// form that builds again.
+        #[test]
+        fn any_body_detects_without_panic_and_offers_buildable_paginators(
+            body in json_value(),
+            header in proptest::option::of(("(content-range|x-next-cursor|x-ms-continuationtoken|x-pagination-offset|link)", "[ -~]{0,24}")),
+            post in proptest::bool::ANY,
+        ) {
+            let headers: Vec<(&str, &str)> = header.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            let Ok(response) = Response::from_parts(200, headers, "https://h/items?limit=5", body.to_string().into_bytes()) else {
+                return Ok(());
+            };
+            let method = if post { reqwest::Method::POST } else { reqwest::Method::GET };
+            let mut request = Request::new(method, "https://h/items".parse().unwrap());
+            request.append_param("limit", "5");
+            if post {
+                request.set_body(Some(crate::request::Body::Json(json!({"query": "query($c: String) { items(after: $c) { id } }"}))));
+            }
+            let _ = records(&body);
+            if let Some(found) = paginator_for(&request, &response) {
+                proptest::prop_assert!(found.confidence > 0.0 && found.confidence <= 1.0);
+                proptest::prop_assert!(!found.rule.is_empty());
+                let forms = std::iter::once(found.describe()).chain(found.alternatives.iter().map(|a| a.paginator.clone()));
+                for form in forms {
+                    let built = crate::paginators::from_config(&form);
+                    proptest::prop_assert!(built.is_ok(), "{form} does not build: {:?}", built.err());
+                }
+            }
+        }
+    }
+
+    fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let key = prop_oneof![
+            Just("next".to_owned()),
+            Just("next_cursor".to_owned()),
+            Just("after".to_owned()),
+            Just("last_id".to_owned()),
+            Just("has_more".to_owned()),
+            Just("total".to_owned()),
+            Just("page".to_owned()),
+            Just("TotalPages".to_owned()),
+            Just("start".to_owned()),
+            Just("pageInfo".to_owned()),
+            Just("endCursor".to_owned()),
+            Just("LastEvaluatedKey".to_owned()),
+            Just("data".to_owned()),
+            Just("links".to_owned()),
+            Just("end_of_stream".to_owned()),
+            "[a-zA-Z_@$.]{0,8}",
+        ];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            "[ -~]{0,12}".prop_map(Value::from),
+            Just(Value::from("https://h/items?page=2")),
+            Just(Value::from("/items?cursor=x")),
+        ];
+        leaf.prop_recursive(4, 40, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec((key.clone(), inner), 0..6)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    #[test]
+    fn link_values_must_look_like_links() {
+        assert!(looks_like_url("https://h/x"));
+        assert!(looks_like_url("HTTP://h/x"));
+        assert!(looks_like_url("/x?page=2"));
+        assert!(looks_like_url("?page=2"));
+        assert!(!looks_like_url("abc123"));
+        assert!(!looks_like_url("httpfoo"));
+        assert!(is_next_key("@odata.nextLink"));
+        assert!(is_next_key("__next"));
+        assert!(is_next_key("NextToken"));
+        assert!(!is_next_key("has_next"));
+    }
+}

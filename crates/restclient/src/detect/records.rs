@@ -1,0 +1,128 @@
+//! Where the records are in a response body (see [`records`]).
+
+use serde_json::{Map, Value};
+
+use crate::selector::Selector;
+
+/// Where the records of `body` are, as a [`Selector`] in dlt's dotted form where the keys allow
+/// it (`results.posts`; `$['odd key']` otherwise).
+///
+/// * A body that is not an object (a list, a scalar) is the records: `$`.
+/// * Otherwise the lists at key paths of length 1 to 3 are candidates, except lists that are
+///   clearly metadata: anything under `links`, `link`, `_links`, `errors`, `warnings`, `meta`,
+///   `metadata`, `pagination`, `paging`, `response_metadata`, `included`, `facets` and the like.
+/// * A list under a usual record key wins, the shallowest first, then in document order:
+///   dlt's keys `data`, `items`, `results`, `entries`, `records`, `rows`, `entities`, `payload`,
+///   `content`, `objects`, `values`, plus `value` (OData), `hits` (Elasticsearch's `hits.hits`,
+///   Algolia), `elements`, `list`, and any list directly under HAL's `_embedded`.
+/// * Otherwise an object with an `id` is a single entity (`$`), not a list of its tags;
+///   else the first list of objects, then the first empty list, then any list (shallowest first).
+/// * No list at all: `$` (one record, the body).
+///
+/// ```
+/// use restclient::detect;
+/// use serde_json::json;
+/// assert_eq!(detect::records(&json!({"hits": {"total": {"value": 2}, "hits": [{}, {}]}})).as_str(), "hits.hits");
+/// assert_eq!(detect::records(&json!({"_embedded": {"people": [{}]}, "_links": {}})).as_str(), "_embedded.people");
+/// assert_eq!(detect::records(&json!({"links": [{"rel": "next"}], "users": [{"id": 1}]})).as_str(), "users");
+/// assert_eq!(detect::records(&json!({"id": 7, "topics": ["rust"]})).as_str(), "$");
+/// assert_eq!(detect::records(&json!([1, 2])).as_str(), "$");
+/// ```
+#[must_use]
+pub fn records(body: &Value) -> Selector {
+    let Value::Object(root) = body else {
+        return Selector::root();
+    };
+    let mut lists: Vec<(Vec<&str>, &Vec<Value>)> = Vec::new();
+    collect_lists(root, &mut Vec::new(), &mut lists);
+    // The best list by (rank, depth, document order); `None` ranks are not candidates.
+    let best = |rank: &Rank| {
+        lists
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (path, list))| rank(path, list).map(|r| ((r, path.len(), i), path)))
+            .min_by_key(|(key, _)| *key)
+            .map(|(_, path)| keys_selector(path))
+    };
+    let under_record_key = |path: &[&str], _: &[Value]| {
+        let last = path.last().copied().unwrap_or("");
+        let embedded = path.len() >= 2 && path[path.len() - 2] == "_embedded";
+        (RECORD_KEYS.contains(&last) || embedded).then_some(0)
+    };
+    if let Some(s) = best(&under_record_key) {
+        return s;
+    }
+    let is_entity = ["id", "_id", "uuid"].iter().any(|k| {
+        root.get(*k)
+            .is_some_and(|v| !v.is_object() && !v.is_array())
+    });
+    if is_entity {
+        return Selector::root();
+    }
+    let by_shape = |_: &[&str], list: &[Value]| {
+        Some(match list.first() {
+            Some(Value::Object(_)) => 0,
+            None => 1,
+            Some(_) => 2,
+        })
+    };
+    best(&by_shape).unwrap_or_else(Selector::root)
+}
+
+/// Ranks a candidate record list (lower is better); `None` if it is no candidate.
+pub(super) type Rank = dyn Fn(&[&str], &[Value]) -> Option<u8>;
+
+/// dlt's record keys and the usual others.
+pub(super) const RECORD_KEYS: &[&str] = &[
+    "data", "items", "results", "entries", "records", "rows", "entities", "payload", "content",
+    "objects", "values", "value", "hits", "elements", "list",
+];
+
+/// Keys whose lists are metadata, never records (checked on every key of the path).
+pub(super) const METADATA_KEYS: &[&str] = &[
+    "links",
+    "link",
+    "_links",
+    "errors",
+    "warnings",
+    "meta",
+    "metadata",
+    "_meta",
+    "pagination",
+    "paging",
+    "response_metadata",
+    "included",
+    "facets",
+    "aggregations",
+    "extras",
+    "headers",
+    "_shards",
+];
+
+pub(super) fn collect_lists<'a>(
+    map: &'a Map<String, Value>,
+    path: &mut Vec<&'a str>,
+    out: &mut Vec<(Vec<&'a str>, &'a Vec<Value>)>,
+) {
+    for (k, v) in map {
+        if METADATA_KEYS.contains(&k.as_str()) {
+            continue;
+        }
+        path.push(k);
+        match v {
+            Value::Array(list) if path.len() <= 3 => out.push((path.clone(), list)),
+            Value::Object(child) if path.len() < 3 => collect_lists(child, path, out),
+            _ => {}
+        }
+        path.pop();
+    }
+}
+
+pub(super) fn keys_selector(path: &[&str]) -> Selector {
+    let keys: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
+    Selector::from_keys(&keys)
+}
+
+pub(super) fn path_text(path: &[&str]) -> String {
+    keys_selector(path).as_str().to_owned()
+}
