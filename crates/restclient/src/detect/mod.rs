@@ -7,7 +7,7 @@
 //! `rest_api` form).
 //!
 //! ```
-//! use restclient::{detect, response::Response};
+//! use restclient::{Response, detect};
 //!
 //! let body = br#"{"data": [{"id": 1}], "pagination": {"next": "/items?page=2"}}"#;
 //! let response = Response::from_parts(200, vec![], "https://api.example.com/items", body.to_vec())?;
@@ -214,7 +214,7 @@ impl Detection {
 /// no page, offset or cursor parameter. `None` when the response shows no way to the next page.
 ///
 /// ```
-/// use restclient::{detect, response::Response};
+/// use restclient::{Response, detect};
 /// let graph = br#"{"value": [{"id": "1"}], "@odata.nextLink": "https://graph.microsoft.com/v1.0/users?$skiptoken=X"}"#;
 /// let r = Response::from_parts(200, vec![], "https://graph.microsoft.com/v1.0/users", graph.to_vec())?;
 /// assert_eq!(detect::paginator(&r).unwrap().describe()["next_url_path"], "$['@odata.nextLink']");
@@ -233,7 +233,7 @@ pub fn paginator(response: &Response) -> Option<Detection> {
 /// keep their names.
 ///
 /// ```
-/// use restclient::{Method, Request, detect, response::Response};
+/// use restclient::{Method, Request, Response, detect};
 /// // A 1-based page API: the first request carried no page, the body says page 1 of 3.
 /// let body = br#"{"data": [1], "page": 1, "total_pages": 3}"#;
 /// let r = Response::from_parts(200, vec![], "https://h/items", body.to_vec())?;
@@ -283,7 +283,7 @@ pub(crate) fn for_walk(
                 confidence = found.confidence,
                 alternatives = ?alternatives,
                 "guessed the paginator from {} in the first response from {url} (rule `{}`): {description}; \
-                 check the walk, or set a paginator with `.paginator(...)` (CLI: `--paginator SPEC`)",
+                 check the walk, or set a paginator with `.paginator(...)`",
                 found.source,
                 found.rule
             );
@@ -306,7 +306,7 @@ pub(crate) fn for_walk(
         let note = body.and_then(has_more_note).unwrap_or_default();
         tracing::warn!(
             "no pagination found in the first response from {url}: fetching a single page, so the \
-             walk may be incomplete{note}. Set a paginator with `.paginator(...)` (CLI: `--paginator SPEC`) \
+             walk may be incomplete{note}. Set a paginator with `.paginator(...)` \
              if the API has more pages"
         );
     } else {
