@@ -24,6 +24,7 @@ pub mod request;
 pub mod response;
 pub mod retry;
 pub mod selector;
+pub mod spec;
 mod walk;
 
 pub use client::{RequestBuilder, RestClient, RestClientBuilder};
