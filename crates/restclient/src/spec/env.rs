@@ -11,6 +11,9 @@ use super::{SpecError, join};
 /// credential sent to the API.
 pub const CREDENTIAL_KEYS: &[&str] = &["token", "api_key", "password", "client_secret"];
 
+/// Reads one variable: `None` when it is not set.
+type Lookup<'e> = dyn Fn(&str) -> Option<OsString> + 'e;
+
 /// Replaces `${NAME}` with the environment variable `NAME`, and remembers every value it put in
 /// (they are secrets: the caller masks them and keeps them on their origin).
 ///
@@ -27,7 +30,7 @@ pub const CREDENTIAL_KEYS: &[&str] = &["token", "api_key", "password", "client_s
 /// # Ok::<(), restclient::spec::SpecError>(())
 /// ```
 pub struct EnvExpander<'e> {
-    lookup: Box<dyn Fn(&str) -> Option<OsString> + 'e>,
+    lookup: Box<Lookup<'e>>,
     secrets: BTreeSet<String>,
 }
 
