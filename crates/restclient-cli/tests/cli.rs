@@ -189,18 +189,23 @@ fn inspect_shows_the_detected_paginator_of_an_undeclared_endpoint() {
         serde_json::json!({"type": "json_link", "next_url_path": "pagination.next"})
     );
     assert_eq!(v["data_selector"], "results.posts");
-    // What inspect printed works as --paginator, and walks every record once.
-    let spec = inspect("/offset")["paginator"].to_string();
-    let out = restclient()
-        .args([
-            "paginate",
-            &format!("{}/offset", demo.url),
-            "--paginator",
-            &spec,
-        ])
-        .assert()
-        .success();
-    assert_all_ids(&out.get_output().stdout, 25);
+    // What inspect printed works as --paginator (a SPEC), and walks every record once.
+    for path in ["/offset", "/page", "/json-link", "/header-link", "/cursor"] {
+        let plan = inspect(path);
+        let spec = plan["paginator"].to_string();
+        let selector = plan["data_selector"].as_str().expect("selector").to_owned();
+        let out = restclient()
+            .args([
+                "paginate",
+                &format!("{}{path}", demo.url),
+                "--paginator",
+                &spec,
+            ])
+            .args(["--data-selector", &selector])
+            .assert()
+            .success();
+        assert_all_ids(&out.get_output().stdout, 25);
+    }
 }
 
 #[test]
@@ -350,6 +355,7 @@ fn closed_stdout_pipe_ends_quietly() {
     assert!(stderr.is_empty(), "quiet: {stderr}");
 }
 
+#[cfg(feature = "demo")]
 #[test]
 fn demo_walks_every_style() {
     let dir = tempfile::tempdir().expect("tempdir");

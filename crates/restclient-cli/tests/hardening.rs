@@ -55,7 +55,14 @@ fn get_error_body_is_masked_and_capped() {
         .env("RC_HEADER", "hdr-BBBB2222")
         .env("RC_PARAM", "par-CCCC3333")
         .env("RC_BODY", "bod-DDDD4444")
-        .args(["get", &format!("{}/private", server.url), "-X", "POST"])
+        .args([
+            "get",
+            &format!("{}/private", server.url),
+            "-X",
+            "POST",
+            "--log-level",
+            "trace",
+        ])
         .args(["--auth", r#"{"type":"bearer","token":"${RC_TOKEN}"}"#])
         .args([
             "-H",
@@ -81,7 +88,11 @@ fn get_error_body_is_masked_and_capped() {
         // ... and stderr shows none of them.
         assert!(!stderr.contains(s), "{s} leaked: {stderr}");
     }
-    assert!(stderr.starts_with("401 "), "{stderr}");
+    // The trace log comes first, then the status line and the body.
+    let at = stderr
+        .find("401 Unauthorized for url: ")
+        .expect("status line");
+    let stderr = &stderr[at..];
     assert!(
         stderr
             .to_ascii_lowercase()
