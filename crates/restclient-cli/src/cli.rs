@@ -90,11 +90,13 @@ pub(crate) enum Command {
 #[derive(Args)]
 pub(crate) struct RequestArgs {
     /// A header, `Name: value` (repeatable). `${NAME}` reads the environment; such a value is
-    /// treated as a secret (masked, never sent to another origin).
+    /// treated as a secret (masked, never sent to another origin), and an empty variable is
+    /// an error rather than an empty credential.
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE",
           value_parser = typed("-H/--header", args::header))]
     pub(crate) headers: Vec<HeaderArg>,
-    /// A query parameter, `key=value` (repeatable). `${NAME}` reads the environment.
+    /// A query parameter, `key=value` (repeatable). `${NAME}` reads the environment (an empty
+    /// variable is an error); such a value is masked wherever restclient prints.
     #[arg(short = 'p', long = "param", value_name = "KEY=VALUE",
           value_parser = typed("-p/--param", args::param))]
     pub(crate) params: Vec<ParamArg>,

@@ -58,7 +58,11 @@ pub(crate) struct Interrupted {
 
 impl std::fmt::Display for Interrupted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "interrupted by {}", self.name)
+        write!(
+            f,
+            "interrupted by {}; the records of the pages received were written",
+            self.name
+        )
     }
 }
 
