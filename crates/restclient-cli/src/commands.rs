@@ -117,7 +117,12 @@ pub(crate) async fn get(url: &str, request: &RequestArgs, config: RuntimeConfig)
         status.canonical_reason().unwrap_or(""),
         response.redacted_url()
     ));
-    // Mask first, then cap: a cut cannot leave half a secret behind.
+    // Secrets known only now (an OAuth2 access token fetched for this request) join the
+    // masker. Mask first, then cap: a cut cannot leave half a secret behind.
+    let masker = match &request.auth {
+        Some(a) => masker.with(restclient::auth::Auth::secrets(a.auth.as_ref())),
+        None => masker,
+    };
     stderr_line(&cap(&masker.mask(&response.text()), max_body));
     Err(Reported.into())
 }

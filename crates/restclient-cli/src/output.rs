@@ -142,6 +142,11 @@ impl Masker {
         Masker { secrets }
     }
 
+    /// The same secrets and `more`.
+    pub(crate) fn with(self, more: impl IntoIterator<Item = String>) -> Self {
+        Masker::new(self.secrets.into_iter().chain(more))
+    }
+
     pub(crate) fn mask(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for s in &self.secrets {

@@ -112,6 +112,41 @@ fn get_error_body_is_masked_and_capped() {
 }
 
 #[test]
+fn get_error_body_masks_an_oauth2_token_fetched_at_run_time() {
+    let server = Server::start(|r| {
+        if r.target.starts_with("/token") {
+            json(
+                200,
+                r#"{"access_token":"runtime-HHHH8888","expires_in":3600}"#,
+            )
+        } else {
+            text(403, r.echo())
+        }
+    });
+    let spec = format!(
+        r#"{{"type":"oauth2_client_credentials","access_token_url":"{}/token","client_id":"c","client_secret":"${{RC_SECRET}}"}}"#,
+        server.url
+    );
+    let (code, _, stderr) = run(bin().env("RC_SECRET", "cs-IIII9999").args([
+        "get",
+        &format!("{}/private", server.url),
+        "--auth",
+        &spec,
+    ]));
+    assert_eq!(code, Some(1), "{stderr}");
+    let sent = server.wait_for(|r| r.target.starts_with("/private"));
+    assert_eq!(
+        sent.header("authorization"),
+        Some("Bearer runtime-HHHH8888")
+    );
+    assert!(stderr.starts_with("403 "), "{stderr}");
+    assert!(
+        !stderr.contains("runtime-HHHH8888") && !stderr.contains("cs-IIII9999"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn env_header_values_are_sensitive_and_stay_on_their_origin() {
     let other = Server::start(|r| text(200, r.echo()));
     let target = format!("{}/landing", other.url);
