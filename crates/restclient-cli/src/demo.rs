@@ -1,7 +1,6 @@
 //! `restclient demo`: the bundled demo API, walked in every pagination style.
 
 use std::path::Path;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -14,7 +13,7 @@ use restclient::paginators::{
 use restclient::{Method, RestClient};
 use serde_json::json;
 
-use crate::output::{NdjsonWriter, Progress};
+use crate::output::{NdjsonWriter, Progress, stdout_line};
 
 struct Style {
     name: &'static str,
@@ -126,7 +125,7 @@ pub(crate) async fn run(
     records: u64,
     page_size: u64,
     show_progress: bool,
-) -> Result<ExitCode> {
+) -> Result<()> {
     let server = DemoServer::builder()
         .records(records)
         .page_size(page_size)
@@ -135,25 +134,25 @@ pub(crate) async fn run(
         .context("cannot start the demo API")?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create `{}`", out.display()))?;
     let client = RestClient::builder(server.url()).build()?;
-    println!(
+    stdout_line(&format!(
         "demo API listening on {} ({records} records, {page_size} per page)",
         server.url()
-    );
-    println!("writing records to {}/", out.display());
+    ))?;
+    stdout_line(&format!("writing records to {}/", out.display()))?;
     let mut rows = Vec::new();
     for style in styles(page_size) {
         let file = out.join(format!("{}.ndjson", style.name));
         let mut walk = client
             .paginate(style.path)
             .method(style.method)
-            .boxed_paginator(style.paginator)
+            .paginator(style.paginator)
             .data_selector(style.selector)
             .concurrency(style.concurrency);
         if let Some(body) = style.body {
-            walk = walk.json(body);
+            walk = walk.json(&body);
         }
         let mut pages = walk.pages();
-        let mut writer = NdjsonWriter::create(Some(&file))?;
+        let mut writer = NdjsonWriter::new(Some(&file));
         let mut progress = Progress::new(show_progress, style.name);
         let mut seen = vec![false; usize::try_from(records).unwrap_or(0)];
         let mut duplicates = 0u64;
@@ -163,15 +162,15 @@ pub(crate) async fn run(
             .with_context(|| format!("style {}", style.name))?
         {
             progress.page(page.len());
+            writer.page(&page)?;
             for record in &page {
-                writer.write(record)?;
                 let id = record["id"]
                     .as_u64()
                     .and_then(|i| usize::try_from(i).ok())
                     .unwrap_or(0);
                 match seen.get_mut(id.wrapping_sub(1)) {
                     Some(slot) if !*slot => *slot = true,
-                    _ => duplicates += 1,
+                    _ => duplicates = duplicates.saturating_add(1),
                 }
             }
         }
@@ -190,26 +189,26 @@ pub(crate) async fn run(
             reason,
         ));
     }
-    println!();
-    println!(
+    stdout_line("")?;
+    stdout_line(&format!(
         "{:<18} {:>6} {:>8} {:>10}  {:<8} stopped because",
         "style", "pages", "records", "time", "complete"
-    );
+    ))?;
     for (name, pages, n, elapsed, complete, reason) in &rows {
-        println!(
+        stdout_line(&format!(
             "{name:<18} {pages:>6} {n:>8} {:>10}  {:<8} {reason}",
             format_duration(*elapsed),
             if *complete { "yes" } else { "NO" }
-        );
+        ))?;
     }
     let first = std::fs::read_to_string(out.join("offset.ndjson")).unwrap_or_default();
     if let Some(line) = first.lines().next() {
-        println!("\nfirst record of offset.ndjson: {line}");
+        stdout_line(&format!("\nfirst record of offset.ndjson: {line}"))?;
     }
     if rows.iter().any(|r| !r.4) {
         bail!("a walk did not deliver every record exactly once");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 fn format_duration(d: Duration) -> String {

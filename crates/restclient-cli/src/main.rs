@@ -1,71 +1,135 @@
 //! The `restclient` command-line tool: `get`, `paginate`, `inspect` and `demo`.
+//!
+//! `main` parses (clap, typed: a bad flag exits 2 before anything else), `run` does the work
+//! and returns an error, and [`exit_code`] alone turns an error into the exit status.
 
+mod args;
 mod cli;
+mod commands;
+#[cfg(feature = "demo")]
 mod demo;
 mod output;
-mod spec;
 
-use std::io;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::Result;
 use clap::Parser;
-use futures::TryStreamExt;
-use restclient::config::{LogLevel, RuntimeConfig};
-use restclient::{Method, Paginate, RestClient};
+use restclient::config::RuntimeConfig;
 
-use cli::{Cli, Command, CommonArgs, RequestArgs, WalkArgs};
-use output::{NdjsonWriter, Progress};
+use cli::{Cli, Command};
+use output::{Closed, stderr_line};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let common = match &cli.command {
-        Command::Get { common, .. }
-        | Command::Paginate { common, .. }
-        | Command::Inspect { common, .. }
-        | Command::Demo { common, .. } => common,
-    };
-    let config = match load_config(common) {
-        Ok(c) => c,
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
         Err(e) => {
-            eprintln!("error: {}", one_line(&format!("{e:#}")));
-            return ExitCode::FAILURE;
+            // Help and version go to stdout with 0, usage errors to stderr with 2.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
-    if let Err(e) = init_logging(common, &config) {
-        eprintln!("error: {e:#}");
-        return ExitCode::from(2);
-    }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(cli.command, config)) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {}", one_line(&format!("{e:#}")));
-            ExitCode::FAILURE
+            report(&e);
+            ExitCode::from(exit_code(&e))
         }
     }
 }
 
-/// Defaults, then `--config FILE` (or RESTCLIENT_CONFIG, or .restclient/config.toml), then
-/// RUNTIME__* variables.
-fn load_config(common: &CommonArgs) -> Result<RuntimeConfig> {
-    let mut loader = RuntimeConfig::loader();
-    if let Some(file) = &common.config {
-        loader = loader.file(file);
+/// A usage error found after parsing (a value out of range for the config in force): exit 2.
+#[derive(Debug)]
+pub(crate) struct Usage(pub(crate) String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
-    Ok(loader.load()?)
+}
+
+impl std::error::Error for Usage {}
+
+/// The walk was stopped by a signal after writing what had arrived: exit 128 + signal.
+#[derive(Debug)]
+pub(crate) struct Interrupted {
+    pub(crate) signal: u8,
+    pub(crate) name: &'static str,
+}
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "interrupted by {}; the records of the pages received were written",
+            self.name
+        )
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// A failure already shown to the user (the status line and body of `get`): exit 1, say
+/// nothing more.
+#[derive(Debug)]
+pub(crate) struct Reported;
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("failed")
+    }
+}
+
+impl std::error::Error for Reported {}
+
+/// The one place an error becomes an exit status: 0 for a closed stdout (the reader had
+/// enough), 2 for usage errors (the command line, the config file), 130/143 after
+/// SIGINT/SIGTERM, 1 for everything that went wrong at run time.
+fn exit_code(e: &anyhow::Error) -> u8 {
+    if e.is::<Closed>() {
+        return 0;
+    }
+    if e.is::<Usage>() {
+        return 2;
+    }
+    if let Some(i) = e.downcast_ref::<Interrupted>() {
+        return 128 + i.signal;
+    }
+    match e
+        .chain()
+        .find_map(|c| c.downcast_ref::<restclient::Error>())
+    {
+        Some(err) if is_usage(err) => 2,
+        _ => 1,
+    }
+}
+
+/// Errors that are about what the user asked for (a setting or a config value), not about
+/// what happened at run time.
+fn is_usage(err: &restclient::Error) -> bool {
+    err.is_builder()
 }
 
 /// Errors are one line on stderr; a response body in an HTTP error keeps its own lines out.
+fn report(e: &anyhow::Error) {
+    if e.is::<Closed>() || e.is::<Reported>() {
+        return;
+    }
+    stderr_line(&format!("error: {}", one_line(&chain(e))));
+}
+
+/// The error and its contexts, down to the first restclient error: its message already says
+/// what happened and why, so its own causes are not repeated.
+fn chain(e: &anyhow::Error) -> String {
+    let mut parts = Vec::new();
+    for cause in e.chain() {
+        parts.push(cause.to_string());
+        if cause.is::<restclient::Error>() {
+            break;
+        }
+    }
+    parts.join(": ")
+}
+
 fn one_line(text: &str) -> String {
     text.lines()
         .map(str::trim)
@@ -74,238 +138,73 @@ fn one_line(text: &str) -> String {
         .join(" | ")
 }
 
-fn init_logging(common: &CommonArgs, config: &RuntimeConfig) -> Result<()> {
-    let level = match &common.log_level {
-        Some(l) => l
-            .parse::<LogLevel>()
-            .map_err(|e| anyhow!("--log-level: {e}"))?,
-        None => config.log_level,
-    };
-    let filter = tracing::Level::from(level).as_str().to_ascii_lowercase();
+fn run(cli: Cli) -> Result<()> {
+    let config = load_config(&cli)?;
+    init_logging(&cli, &config);
+    let show_progress = output::progress_enabled(cli.progress, cli.no_progress);
+    // One thread: a walk and its connection live on the same thread, so a serial walk pays no
+    // cross-thread wake-up per request; concurrent pages still overlap (they wait on the
+    // network, and finding records costs little).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Get { url, request } => commands::get(&url, &request, config).await,
+            Command::Paginate {
+                url,
+                request,
+                walk,
+                output,
+            } => {
+                commands::paginate(
+                    &url,
+                    &request,
+                    &walk,
+                    config,
+                    output.as_deref(),
+                    show_progress,
+                )
+                .await
+            }
+            Command::Inspect { url, request, walk } => {
+                commands::inspect(&url, &request, &walk, config).await
+            }
+            #[cfg(feature = "demo")]
+            Command::Demo {
+                out,
+                records,
+                page_size,
+            } => demo::run(&out, records, page_size, show_progress).await,
+        }
+    })
+}
+
+/// Defaults, then `--config FILE` (or RESTCLIENT_CONFIG, or .restclient/config.toml), then
+/// RUNTIME__* variables. A bad file or variable is a usage error naming the key.
+fn load_config(cli: &Cli) -> Result<RuntimeConfig> {
+    let mut loader = RuntimeConfig::loader();
+    if let Some(file) = &cli.config {
+        loader = loader.file(file);
+    }
+    Ok(loader.load()?)
+}
+
+fn init_logging(cli: &Cli, config: &RuntimeConfig) {
+    let level = cli
+        .log_level
+        .unwrap_or_else(|| tracing::Level::from(config.log_level));
+    let filter = level.as_str().to_ascii_lowercase();
+    let stderr = std::io::stderr;
     tracing_subscriber::fmt()
-        .with_writer(io::stderr)
+        .with_writer(stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
             "{filter},hyper=warn,reqwest=warn,h2=warn,rustls=warn"
         )))
         .with_target(false)
-        .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        // A closed stderr must not turn into an `eprintln!` panic inside the subscriber.
+        .log_internal_errors(false)
         .init();
-    Ok(())
-}
-
-async fn run(command: Command, config: RuntimeConfig) -> Result<ExitCode> {
-    match command {
-        Command::Get { url, request, .. } => get(&url, &request, config).await,
-        Command::Paginate {
-            url,
-            request,
-            walk,
-            output,
-            progress,
-            no_progress,
-            ..
-        } => {
-            paginate(
-                &url,
-                &request,
-                &walk,
-                config,
-                output.as_deref(),
-                output::progress_enabled(progress, no_progress),
-            )
-            .await
-        }
-        Command::Inspect {
-            url, request, walk, ..
-        } => inspect(&url, &request, &walk, config).await,
-        Command::Demo {
-            out,
-            records,
-            page_size,
-            progress,
-            no_progress,
-            ..
-        } => {
-            demo::run(
-                &out,
-                records,
-                page_size,
-                output::progress_enabled(progress, no_progress),
-            )
-            .await
-        }
-    }
-}
-
-fn method(request: &RequestArgs) -> Result<Method> {
-    Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
-        .map_err(|_| anyhow!("-X/--method: invalid method `{}`", request.method))
-}
-
-/// A client whose base URL is the URL itself, as dlt's `paginate()` shortcut does.
-fn client(url: &str, request: &RequestArgs, config: RuntimeConfig) -> Result<RestClient> {
-    let mut builder = RestClient::builder(url).config(config);
-    for h in &request.headers {
-        let (name, value) = spec::header(h)?;
-        builder = builder.header(&name, &value);
-    }
-    if let Some(a) = &request.auth {
-        builder = builder.auth(spec::auth(a)?);
-    }
-    Ok(builder.build()?)
-}
-
-async fn get(url: &str, request: &RequestArgs, config: RuntimeConfig) -> Result<ExitCode> {
-    let client = client(url, request, config)?;
-    let mut call = client.request(method(request)?, "");
-    for p in &request.params {
-        let (k, v) = spec::param(p)?;
-        call = call.param(k, v);
-    }
-    if let Some(j) = &request.json {
-        call = call.json(spec::json_body(j)?);
-    }
-    let response = call.send().await?;
-    if response.status().is_success() {
-        let mut out = io::stdout().lock();
-        ignore_broken_pipe(
-            io::Write::write_all(&mut out, response.bytes())
-                .and_then(|()| io::Write::flush(&mut out)),
-        )?;
-        Ok(ExitCode::SUCCESS)
-    } else {
-        let status = response.status();
-        eprintln!(
-            "{} {} for url: {}",
-            status.as_u16(),
-            status.canonical_reason().unwrap_or(""),
-            response.redacted_url()
-        );
-        eprintln!("{}", response.text());
-        Ok(ExitCode::FAILURE)
-    }
-}
-
-fn walk(
-    url: &str,
-    request: &RequestArgs,
-    walk: &WalkArgs,
-    config: RuntimeConfig,
-) -> Result<Paginate> {
-    let client = client(url, request, config)?;
-    let mut p = client.paginate("").method(method(request)?);
-    for param in &request.params {
-        let (k, v) = spec::param(param)?;
-        p = p.param(k, v);
-    }
-    if let Some(j) = &request.json {
-        p = p.json(spec::json_body(j)?);
-    }
-    if let Some(spec) = &walk.paginator
-        && let Some(paginator) = spec::paginator(spec)?
-    {
-        p = p.boxed_paginator(paginator);
-    }
-    if let Some(s) = &walk.data_selector {
-        restclient::selector::Selector::new(s).map_err(|e| anyhow!("--data-selector: {e}"))?;
-        p = p.data_selector(s);
-    }
-    if let Some(n) = walk.max_pages {
-        p = p.max_pages(n);
-    }
-    if let Some(n) = walk.max_records {
-        p = p.max_records(n);
-    }
-    Ok(p.concurrency(usize::from(walk.concurrency)))
-}
-
-async fn paginate(
-    url: &str,
-    request: &RequestArgs,
-    walk_args: &WalkArgs,
-    config: RuntimeConfig,
-    output: Option<&std::path::Path>,
-    show: bool,
-) -> Result<ExitCode> {
-    let mut pages = walk(url, request, walk_args, config)?.pages();
-    let mut writer = NdjsonWriter::create(output)?;
-    let mut progress = Progress::new(show, "paginate");
-    let result: Result<()> = async {
-        while let Some(page) = pages.try_next().await? {
-            progress.page(page.len());
-            for record in &page {
-                if ignore_broken_pipe(writer.write(record))?.is_none() {
-                    return Err(BrokenPipe.into());
-                }
-            }
-        }
-        if ignore_broken_pipe(writer.finish())?.is_none() {
-            return Err(BrokenPipe.into());
-        }
-        Ok(())
-    }
-    .await;
-    progress.finish();
-    match result {
-        Err(e) if e.is::<BrokenPipe>() => return Ok(ExitCode::SUCCESS),
-        Err(e) => return Err(e),
-        Ok(()) => {}
-    }
-    let reason = pages
-        .stop_reason()
-        .map_or_else(|| "unknown".to_owned(), |r| r.to_string());
-    let summary = format!(
-        "{} pages, {} records in {:.2?}; stopped: {reason}",
-        progress.pages(),
-        progress.records(),
-        progress.elapsed()
-    );
-    if progress.shown() {
-        eprintln!("{summary}");
-    } else {
-        tracing::info!("{summary}");
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// The reader went away (`| head`): a normal end, not an error.
-#[derive(Debug)]
-struct BrokenPipe;
-
-impl std::fmt::Display for BrokenPipe {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("broken pipe")
-    }
-}
-
-impl std::error::Error for BrokenPipe {}
-
-/// `Ok(None)` when the write failed because the reader closed the pipe.
-fn ignore_broken_pipe<T>(r: io::Result<T>) -> Result<Option<T>> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(None),
-        Err(e) => Err(e).context("cannot write the output"),
-    }
-}
-
-async fn inspect(
-    url: &str,
-    request: &RequestArgs,
-    walk_args: &WalkArgs,
-    config: RuntimeConfig,
-) -> Result<ExitCode> {
-    let mut pages = walk(url, request, walk_args, config)?.max_pages(1).pages();
-    let Some(page) = pages.try_next().await? else {
-        return Err(anyhow!(
-            "the first response was ignored by a hook; nothing to inspect"
-        ));
-    };
-    let report = serde_json::json!({
-        "paginator": page.paginator(),
-        "data_selector": page.data_selector().as_str(),
-        "records": page.len(),
-    });
-    println!("{report}");
-    Ok(ExitCode::SUCCESS)
 }

@@ -1,40 +1,167 @@
-//! NDJSON output and progress.
+//! Where text goes: NDJSON records, messages on stderr, progress. A closed stdout or stderr
+//! (`| head`, `2>&-`) is never a panic: writes go through helpers that treat `BrokenPipe` as
+//! "stop", and nothing here uses `println!`/`eprintln!`.
 
+use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::Value;
 
-/// Writes one JSON value per line through a buffer.
+/// The reader of stdout went away (`| head`): the command stops quietly, successfully.
+#[derive(Debug)]
+pub(crate) struct Closed;
+
+impl std::fmt::Display for Closed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the output was closed")
+    }
+}
+
+impl std::error::Error for Closed {}
+
+/// Maps a write error: a closed pipe becomes [`Closed`], anything else stays an error.
+pub(crate) fn closed_is_stop(e: io::Error, what: &str) -> anyhow::Error {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        Closed.into()
+    } else {
+        anyhow::Error::new(e).context(format!("cannot write {what}"))
+    }
+}
+
+/// Writes `bytes` to stdout and flushes.
+pub(crate) fn stdout_bytes(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| closed_is_stop(e, "to stdout"))
+}
+
+/// Writes one line to stdout.
+pub(crate) fn stdout_line(line: &str) -> anyhow::Result<()> {
+    let mut text = String::with_capacity(line.len() + 1);
+    text.push_str(line);
+    text.push('\n');
+    stdout_bytes(text.as_bytes())
+}
+
+/// Writes one line to stderr; a closed stderr is ignored (there is nowhere left to say it).
+pub(crate) fn stderr_line(line: &str) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "{line}");
+}
+
+/// Records as NDJSON, one page at a time, through a buffer. The file of `-o` is created (and
+/// an existing one emptied) only when the first page arrives, so a walk that fails at its
+/// first request leaves an existing file alone. Pages are written whole, so the buffer reaches
+/// the file at line boundaries and the output never ends inside a line.
 pub(crate) struct NdjsonWriter {
-    out: BufWriter<Box<dyn Write + Send>>,
+    target: Option<PathBuf>,
+    out: Option<BufWriter<Box<dyn Write + Send>>>,
+    page: Vec<u8>,
 }
 
 impl NdjsonWriter {
-    /// To `path`, or to stdout when `None`.
-    pub(crate) fn create(path: Option<&Path>) -> Result<Self> {
-        let sink: Box<dyn Write + Send> = match path {
-            Some(p) => Box::new(
-                std::fs::File::create(p)
-                    .with_context(|| format!("cannot create `{}`", p.display()))?,
-            ),
-            None => Box::new(io::stdout()),
-        };
-        Ok(NdjsonWriter {
-            out: BufWriter::with_capacity(256 * 1024, sink),
-        })
+    /// To `path`, or to stdout when `None`. Nothing is opened yet.
+    pub(crate) fn new(path: Option<&Path>) -> Self {
+        NdjsonWriter {
+            target: path.map(Path::to_path_buf),
+            out: None,
+            page: Vec::new(),
+        }
     }
 
-    pub(crate) fn write(&mut self, value: &Value) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, value).map_err(io::Error::from)?;
-        self.out.write_all(b"\n")
+    fn sink(&mut self) -> anyhow::Result<&mut BufWriter<Box<dyn Write + Send>>> {
+        if self.out.is_none() {
+            let sink: Box<dyn Write + Send> = match &self.target {
+                Some(p) => Box::new(File::create(p).map_err(|e| {
+                    anyhow::Error::new(e).context(format!("cannot create `{}`", p.display()))
+                })?),
+                None => Box::new(io::stdout()),
+            };
+            self.out = Some(BufWriter::with_capacity(256 * 1024, sink));
+        }
+        self.out
+            .as_mut()
+            .ok_or_else(|| anyhow::anyhow!("the output is not open"))
     }
 
-    pub(crate) fn finish(mut self) -> io::Result<()> {
-        self.out.flush()
+    fn what(&self) -> String {
+        self.target
+            .as_ref()
+            .map_or_else(|| "to stdout".to_owned(), |p| format!("`{}`", p.display()))
+    }
+
+    /// Writes the records of one page as whole lines, each the API's own text (whitespace
+    /// outside strings removed, nothing else changed).
+    pub(crate) fn page(&mut self, page: &restclient::Page) -> anyhow::Result<()> {
+        let mut buf = std::mem::take(&mut self.page);
+        buf.clear();
+        page.write_ndjson(&mut buf);
+        let what = self.what();
+        // Stdout is flushed after every page: a reader (`| head`, `| jq`) sees records as they
+        // come, and a closed pipe is noticed at once instead of after 256 KiB of requests.
+        let to_stdout = self.target.is_none();
+        let sink = self.sink()?;
+        let result = sink
+            .write_all(&buf)
+            .and_then(|()| if to_stdout { sink.flush() } else { Ok(()) })
+            .map_err(|e| closed_is_stop(e, &what));
+        self.page = buf;
+        result
+    }
+
+    /// Flushes what was written (nothing is opened when no page came).
+    pub(crate) fn finish(&mut self) -> anyhow::Result<()> {
+        let what = self.what();
+        match self.out.as_mut() {
+            Some(out) => out.flush().map_err(|e| closed_is_stop(e, &what)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Masks every secret value in text shown to the user (an error body echoing a token).
+#[derive(Default)]
+pub(crate) struct Masker {
+    /// Longest first, so a secret containing another is masked whole.
+    secrets: Vec<String>,
+}
+
+impl Masker {
+    pub(crate) fn new(secrets: impl IntoIterator<Item = String>) -> Self {
+        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| !s.is_empty()).collect();
+        secrets.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        secrets.dedup();
+        Masker { secrets }
+    }
+
+    /// The same secrets and `more`.
+    pub(crate) fn with(self, more: impl IntoIterator<Item = String>) -> Self {
+        Masker::new(self.secrets.into_iter().chain(more))
+    }
+
+    pub(crate) fn mask(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for s in &self.secrets {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), "***");
+            }
+        }
+        out
+    }
+}
+
+/// At most `max` characters of `text`, saying how much was left out.
+pub(crate) fn cap(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some((cut, _)) => format!(
+            "{}… ({} more characters)",
+            &text[..cut],
+            text[cut..].chars().count()
+        ),
     }
 }
 
@@ -76,8 +203,8 @@ impl Progress {
     }
 
     pub(crate) fn page(&mut self, records: usize) {
-        self.pages += 1;
-        self.records += records as u64;
+        self.pages = self.pages.saturating_add(1);
+        self.records = self.records.saturating_add(records as u64);
         if let Some(bar) = &self.bar {
             let secs = self.started.elapsed().as_secs_f64().max(1e-9);
             bar.set_message(format!(
@@ -109,5 +236,18 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_longest_first_and_caps_on_char_boundaries() {
+        let m = Masker::new(["abc".to_owned(), "abcdef".to_owned(), String::new()]);
+        assert_eq!(m.mask("x abcdef y abc"), "x *** y ***");
+        assert_eq!(cap("héllo", 2), "hé… (3 more characters)");
+        assert_eq!(cap("hi", 2), "hi");
     }
 }

@@ -189,18 +189,23 @@ fn inspect_shows_the_detected_paginator_of_an_undeclared_endpoint() {
         serde_json::json!({"type": "json_link", "next_url_path": "pagination.next"})
     );
     assert_eq!(v["data_selector"], "results.posts");
-    // What inspect printed works as --paginator, and walks every record once.
-    let spec = inspect("/offset")["paginator"].to_string();
-    let out = restclient()
-        .args([
-            "paginate",
-            &format!("{}/offset", demo.url),
-            "--paginator",
-            &spec,
-        ])
-        .assert()
-        .success();
-    assert_all_ids(&out.get_output().stdout, 25);
+    // What inspect printed works as --paginator (a SPEC), and walks every record once.
+    for path in ["/offset", "/page", "/json-link", "/header-link", "/cursor"] {
+        let plan = inspect(path);
+        let spec = plan["paginator"].to_string();
+        let selector = plan["data_selector"].as_str().expect("selector").to_owned();
+        let out = restclient()
+            .args([
+                "paginate",
+                &format!("{}{path}", demo.url),
+                "--paginator",
+                &spec,
+            ])
+            .args(["--data-selector", &selector])
+            .assert()
+            .success();
+        assert_all_ids(&out.get_output().stdout, 25);
+    }
 }
 
 #[test]
@@ -266,7 +271,7 @@ fn env_expansion_in_auth_and_headers() {
             r#"{"type":"bearer","token":"${RC_TEST_MISSING}"}"#,
         ])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(
             predicate::str::contains("RC_TEST_MISSING").and(predicate::str::contains("not set")),
         );
@@ -275,6 +280,7 @@ fn env_expansion_in_auth_and_headers() {
 #[test]
 fn errors_are_one_line_with_exit_codes() {
     let demo = Demo::start(5, 5);
+    // A bad SPEC is a usage error: exit 2, before any request.
     let bad_specs = [
         (r#"{"type":"offset"}"#, "limit"),
         (r#"{"type":"offset","limit":5,"totl":1}"#, "totl"),
@@ -290,7 +296,7 @@ fn errors_are_one_line_with_exit_codes() {
                 spec,
             ])
             .assert()
-            .code(1);
+            .code(2);
         let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
         assert!(stderr.contains(needle), "{spec}: {stderr}");
         assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
@@ -349,6 +355,7 @@ fn closed_stdout_pipe_ends_quietly() {
     assert!(stderr.is_empty(), "quiet: {stderr}");
 }
 
+#[cfg(feature = "demo")]
 #[test]
 fn demo_walks_every_style() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -472,7 +479,7 @@ fn every_auth_spec_walks_a_protected_route() {
             r#"{"type":"api_key","api_key":"k","location":"sideways"}"#,
         ])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("location"));
 }
 
@@ -501,12 +508,13 @@ fn config_file_sets_retries_and_bad_keys_are_named() {
         .count();
     assert_eq!(hits, 2, "request_max_attempts = 2 from the file");
 
+    // A bad key in the config file is a usage error (exit 2) naming the key and the file.
     std::fs::write(&config, "[runtime]\nrequest_max_attemps = 2\n").expect("write");
     restclient()
         .args(["get", &url, "--config"])
         .arg(&config)
         .assert()
-        .code(1)
+        .code(2)
         .stderr(
             predicate::str::contains("request_max_attemps")
                 .and(predicate::str::contains("config.toml")),

@@ -28,6 +28,7 @@ mod records;
 mod request;
 mod response;
 pub mod selector;
+pub mod spec;
 mod stop;
 // ground
 mod error;

@@ -1,0 +1,259 @@
+//! `get`, `paginate` and `inspect`.
+
+use std::path::Path;
+
+use anyhow::Result;
+use futures::TryStreamExt;
+use restclient::config::RuntimeConfig;
+use restclient::header::HeaderMap;
+use restclient::{Paginate, RestClient};
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::cli::{RequestArgs, WalkArgs};
+use crate::output::{Masker, NdjsonWriter, Progress, cap, stderr_line, stdout_bytes, stdout_line};
+use crate::{Interrupted, Reported, Usage};
+
+/// Every secret value of the command line: `${NAME}` values, auth credentials and sensitive
+/// header values. Registered with the client (masked in its logs and errors) and used to mask
+/// what the CLI prints itself.
+fn secrets(request: &RequestArgs, walk: Option<&WalkArgs>) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in &request.params {
+        out.extend(p.secrets.iter().cloned());
+    }
+    if let Some(j) = &request.json {
+        out.extend(j.secrets.iter().cloned());
+    }
+    if let Some(a) = &request.auth {
+        out.extend(a.secrets.iter().cloned());
+        out.extend(restclient::auth::Auth::secrets(a.auth.as_ref()));
+    }
+    if let Some(p) = walk.and_then(|w| w.paginator.as_ref()) {
+        out.extend(p.secrets.iter().cloned());
+    }
+    out
+}
+
+/// Values of headers that are secrets: filled from `${NAME}` (marked sensitive) or named like
+/// a credential; `Bearer abc` also yields `abc`.
+fn header_secrets(headers: &HeaderMap) -> Vec<String> {
+    const WORDS: [&str; 7] = [
+        "auth", "key", "token", "secret", "password", "cookie", "session",
+    ];
+    let mut out = Vec::new();
+    for (name, value) in headers {
+        let named = WORDS.iter().any(|w| name.as_str().contains(w));
+        if (value.is_sensitive() || named)
+            && let Ok(v) = value.to_str()
+        {
+            out.push(v.to_owned());
+            if let Some((_, rest)) = v.split_once(' ') {
+                out.push(rest.trim().to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// A client whose base URL is the URL itself, as dlt's `paginate()` shortcut does, and the
+/// masker for what the CLI prints.
+fn client(
+    url: &str,
+    request: &RequestArgs,
+    walk: Option<&WalkArgs>,
+    config: RuntimeConfig,
+) -> Result<(RestClient, Masker)> {
+    let mut headers = HeaderMap::new();
+    for h in &request.headers {
+        headers.append(h.name.clone(), h.value.clone());
+    }
+    let mut all = secrets(request, walk);
+    // `https://<token>@host/`: the user part of a URL is a credential too.
+    if let Ok(u) = restclient::Url::parse(url) {
+        all.extend(
+            [u.username(), u.password().unwrap_or("")]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    let mut builder = RestClient::builder(url).runtime_config(config);
+    for s in &all {
+        builder = builder.secret(s.clone());
+    }
+    all.extend(header_secrets(&headers));
+    builder = builder.headers(headers);
+    if let Some(a) = &request.auth {
+        builder = builder.auth(a.auth.clone());
+    }
+    if let Some(t) = request.timeout {
+        builder = builder.timeout(t);
+    }
+    Ok((builder.build()?, Masker::new(all)))
+}
+
+pub(crate) async fn get(url: &str, request: &RequestArgs, config: RuntimeConfig) -> Result<()> {
+    let max_body = config.http_max_error_body_length;
+    let (client, masker) = client(url, request, None, config)?;
+    let mut call = client.request(request.method.clone(), "");
+    for p in &request.params {
+        call = call.param(p.key.clone(), &p.value);
+    }
+    if let Some(j) = &request.json {
+        call = call.json(&j.value);
+    }
+    let response = call.send().await?;
+    if response.status().is_success() {
+        return stdout_bytes(response.bytes());
+    }
+    let status = response.status();
+    stderr_line(&format!(
+        "{} {} for url: {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or(""),
+        response.redacted_url()
+    ));
+    // Secrets known only now (an OAuth2 access token fetched for this request) join the
+    // masker. Mask first, then cap: a cut cannot leave half a secret behind.
+    let masker = match &request.auth {
+        Some(a) => masker.with(restclient::auth::Auth::secrets(a.auth.as_ref())),
+        None => masker,
+    };
+    stderr_line(&cap(&masker.mask(&response.text()), max_body));
+    Err(Reported.into())
+}
+
+fn walk(
+    url: &str,
+    request: &RequestArgs,
+    walk: &WalkArgs,
+    config: RuntimeConfig,
+) -> Result<Paginate> {
+    if usize::from(walk.concurrency) > config.max_concurrency {
+        return Err(Usage(format!(
+            "--concurrency: {} is above the maximum of {} (the runtime setting max_concurrency)",
+            walk.concurrency, config.max_concurrency
+        ))
+        .into());
+    }
+    let (client, _) = client(url, request, Some(walk), config)?;
+    let mut p = client.paginate("").method(request.method.clone());
+    for param in &request.params {
+        p = p.param(param.key.clone(), &param.value);
+    }
+    if let Some(j) = &request.json {
+        p = p.json(&j.value);
+    }
+    if let Some(paginator) = walk.paginator.as_ref().and_then(|a| a.paginator.clone()) {
+        p = p.paginator(paginator);
+    }
+    if let Some(s) = &walk.data_selector {
+        p = p.data_selector(s);
+    }
+    if let Some(n) = walk.max_pages {
+        p = p.max_pages(n);
+    }
+    if let Some(n) = walk.max_records {
+        p = p.max_records(n);
+    }
+    Ok(p.concurrency(usize::from(walk.concurrency)))
+}
+
+/// Walks every page to NDJSON. SIGINT or SIGTERM stops the walk between pages: the records of
+/// the pages already received are written as whole lines and flushed, then the exit status
+/// is 130 / 143.
+pub(crate) async fn paginate(
+    url: &str,
+    request: &RequestArgs,
+    walk_args: &WalkArgs,
+    config: RuntimeConfig,
+    output: Option<&Path>,
+    show: bool,
+) -> Result<()> {
+    let paginate = walk(url, request, walk_args, config)?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut pages = paginate.pages();
+    let mut writer = NdjsonWriter::new(output);
+    let mut progress = Progress::new(show, "paginate");
+    let outcome: Result<()> = loop {
+        let page = tokio::select! {
+            biased;
+            _ = sigint.recv() => break Err(Interrupted { signal: 2, name: "SIGINT" }.into()),
+            _ = sigterm.recv() => break Err(Interrupted { signal: 15, name: "SIGTERM" }.into()),
+            page = pages.try_next() => page,
+        };
+        match page {
+            Ok(Some(page)) => {
+                progress.page(page.len());
+                if let Err(e) = writer.page(&page) {
+                    break Err(e);
+                }
+            }
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e.into()),
+        }
+    };
+    progress.finish();
+    // Whatever ended the walk, what arrived is kept (a closed stdout has nothing to keep).
+    let flushed = writer.finish();
+    outcome?;
+    flushed?;
+    let reason = pages
+        .stop_reason()
+        .map_or_else(|| "unknown".to_owned(), |r| r.to_string());
+    let summary = format!(
+        "{} pages, {} records in {:.2?}; stopped: {reason}",
+        progress.pages(),
+        progress.records(),
+        progress.elapsed()
+    );
+    if progress.shown() {
+        stderr_line(&summary);
+    } else {
+        tracing::info!("{summary}");
+    }
+    Ok(())
+}
+
+pub(crate) async fn inspect(
+    url: &str,
+    request: &RequestArgs,
+    walk_args: &WalkArgs,
+    config: RuntimeConfig,
+) -> Result<()> {
+    let mut pages = walk(url, request, walk_args, config)?.max_pages(1).pages();
+    let Some(page) = pages.try_next().await? else {
+        anyhow::bail!("the first response was ignored by a hook; nothing to inspect");
+    };
+    let mut report = serde_json::json!({
+        "paginator": page.paginator(),
+        "data_selector": page.data_selector().as_str(),
+        "records": page.len(),
+    });
+    // Without a paginator given, say how sure detection is and what else it considered, so
+    // that a user can copy the right SPEC.
+    if walk_args.paginator.is_none()
+        && let Some(found) = restclient::detect::paginator_for(page.request(), page.response())
+    {
+        let alternatives: Vec<serde_json::Value> = found
+            .alternatives
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "paginator": a.paginator,
+                    "confidence": a.confidence,
+                    "rule": a.rule,
+                    "source": a.source,
+                })
+            })
+            .collect();
+        report["detection"] = serde_json::json!({
+            "rule": found.rule,
+            "confidence": found.confidence,
+            "source": found.source,
+            "alternatives": alternatives,
+        });
+    }
+    stdout_line(&report.to_string())
+}
