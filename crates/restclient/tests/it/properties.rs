@@ -1,5 +1,7 @@
-//! Property tests: parsers and pure logic never panic on arbitrary input, and keep their
-//! invariants.
+//! Property tests: parsers and pure logic never panic on arbitrary input, keep their
+//! invariants, and agree with an independent oracle where one exists (a URL built from its
+//! generated parts, a `Link` header built from generated links, a generated document walked by
+//! its keys).
 
 use proptest::prelude::*;
 use restclient::config::RuntimeConfig;

@@ -1,15 +1,23 @@
 //! Concurrent walks: several requests in flight, pages still in order, no record lost or
 //! duplicated, every stop rule as in a serial walk. The demo API answers with a random
 //! (seeded) latency per request, so responses finish out of order.
-#![allow(clippy::unwrap_used)]
 
-mod support;
-
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use restclient::paginators::{JsonLinkPaginator, OffsetPaginator, PageNumberPaginator, StopReason};
-use restclient::{Error, StatusCode};
-use support::{DemoServer, assert_records, client, paths, try_walk, walk};
+use restclient::auth::OAuth2ClientCredentials;
+use restclient::paginators::{
+    HeaderLinkPaginator, JsonLinkPaginator, JsonResponseCursorPaginator, OffsetPaginator,
+    PageNumberPaginator, StopReason,
+};
+use restclient::{Error, RestClient, StatusCode, Value};
+use serde_json::json;
+
+use crate::support::server::{self, RecordedRequest, Server};
+use crate::support::{
+    self, DemoServer, assert_records, builder, client, paths, quick_config, try_walk, walk,
+};
 
 async fn jittery(records: u64, page_size: u64) -> DemoServer {
     DemoServer::builder()
