@@ -919,3 +919,125 @@ async fn every_stop_is_logged_at_info_with_its_reason() {
         lines[0]
     );
 }
+
+// ======================================================================
+// Retries seen from hooks and from the server, with the closure-based test server.
+
+/// An offset API of 30 records (pages of 10) whose page at offset 10 answers `refusal` first
+/// (status and headers), then the page.
+fn refusing_page_2_once(status: u16, headers: Vec<(&'static str, String)>) -> Server {
+    let refused = Arc::new(Mutex::new(false));
+    server::http(move |req| {
+        let refused = Arc::clone(&refused);
+        let headers = headers.clone();
+        async move {
+            let offset = server::query_u64(&req, "offset").unwrap_or(0);
+            if offset == 10 && !std::mem::replace(&mut *refused.lock().unwrap(), true) {
+                let headers: Vec<(&str, &[u8])> =
+                    headers.iter().map(|(k, v)| (*k, v.as_bytes())).collect();
+                return server::raw(status, "application/json", &headers, b"{}");
+            }
+            let items: Vec<Value> = (offset + 1..=(offset + 10).min(30))
+                .map(crate::support::record)
+                .collect();
+            server::ok(json!({"items": items, "total": 30}))
+        }
+    })
+}
+
+fn offset_walk(client: &RestClient) -> Paginate {
+    client
+        .paginate("/items")
+        .paginator(OffsetPaginator::new(10))
+        .data_selector("items")
+}
+
+#[tokio::test]
+async fn a_hook_runs_once_per_final_response_not_per_attempt() {
+    // Current behaviour, asserted: retries happen below the walk, so a hook sees the response
+    // the retries ended with (the 200), never the 503 that was retried.
+    let server = refusing_page_2_once(503, vec![]);
+    let client = RestClient::builder(server.url())
+        .config(quick_config())
+        .build()
+        .unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let w = try_walk(offset_walk(&client).hook(move |r: &restclient::Response| {
+        log.lock()
+            .unwrap()
+            .push((r.status().as_u16(), r.attempts()));
+        HookAction::Continue
+    }))
+    .await;
+    assert_records(&w.records(), 30);
+    assert_eq!(
+        server.paths(),
+        [
+            "/items?offset=0&limit=10",
+            "/items?offset=10&limit=10",
+            "/items?offset=10&limit=10",
+            "/items?offset=20&limit=10",
+        ]
+    );
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(200, 1), (200, 2), (200, 1)],
+        "one hook call per page, on its final response"
+    );
+}
+
+#[tokio::test]
+async fn a_retry_after_http_date_in_the_near_future_is_honoured_end_to_end() {
+    // A 503 whose Retry-After is an HTTP date a few seconds ahead: the client must read it as a
+    // wait (here capped at quick_config's 20 ms), retry, and finish the walk.
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3));
+    let server = refusing_page_2_once(503, vec![("retry-after", date.clone())]);
+    let client = RestClient::builder(server.url())
+        .config(quick_config())
+        .build()
+        .unwrap();
+    let (logs, _guard) = capture_logs("info");
+    let w = try_walk(offset_walk(&client)).await;
+    assert_records(&w.records(), 30);
+    // The server saw the refused request sent again, right after it and before the next page.
+    assert_eq!(
+        server.paths(),
+        [
+            "/items?offset=0&limit=10",
+            "/items?offset=10&limit=10",
+            "/items?offset=10&limit=10",
+            "/items?offset=20&limit=10",
+        ]
+    );
+    // The wait came from the date (understood as in the future), not from the backoff.
+    let retries = logs.lines_with("retrying GET");
+    assert_eq!(retries.len(), 1, "{}", logs.text());
+    assert!(
+        retries[0].contains(&format!("Retry-After {date:?} capped")),
+        "{}",
+        retries[0]
+    );
+}
+
+#[tokio::test]
+async fn a_retry_after_http_date_in_the_past_falls_back_to_the_backoff() {
+    // The counterpart that makes the test above able to fail: a date already gone is ignored.
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now() - Duration::from_secs(60));
+    let server = refusing_page_2_once(503, vec![("retry-after", date.clone())]);
+    let client = RestClient::builder(server.url())
+        .config(quick_config())
+        .build()
+        .unwrap();
+    let (logs, _guard) = capture_logs("info");
+    let w = try_walk(offset_walk(&client)).await;
+    assert_records(&w.records(), 30);
+    assert_eq!(server.hits(), 4);
+    let retries = logs.lines_with("retrying GET");
+    assert_eq!(retries.len(), 1, "{}", logs.text());
+    assert!(
+        retries[0].contains(&format!("Retry-After {date:?} ignored")),
+        "{}",
+        retries[0]
+    );
+}
