@@ -6,7 +6,7 @@
 
 use crate::support;
 use crate::support::server::{self, Server};
-use crate::support::{Walk, builder, client, demo, paths, try_walk, walk};
+use crate::support::{Walk, client, client_at, demo, paths, try_walk, walk};
 use restclient::{
     Error, Paginate, RestClient, StatusCode, Value,
     paginators::{
@@ -54,7 +54,7 @@ fn serve(routes: Vec<(&'static str, Raw)>) -> Server {
 
 /// A client for `server` without retries.
 fn odd_client(server: &Server) -> RestClient {
-    builder(&server.url()).build().unwrap()
+    client_at(&server.url())
 }
 
 /// The `UnexpectedResponse` a walk ended with: its URL and message.

@@ -11,12 +11,13 @@ use restclient::paginators::{
     HeaderLinkPaginator, JsonLinkPaginator, JsonResponseCursorPaginator, OffsetPaginator,
     PageNumberPaginator, StopReason,
 };
-use restclient::{Error, RestClient, StatusCode, Value};
+use restclient::{Error, StatusCode, Value};
 use serde_json::json;
 
 use crate::support::server::{self, RecordedRequest, Server};
 use crate::support::{
-    self, DemoServer, assert_records, builder, client, paths, quick_config, try_walk, walk,
+    self, DemoServer, assert_records, builder, client, client_at, paths, retrying_client, try_walk,
+    walk,
 };
 
 async fn jittery(records: u64, page_size: u64) -> DemoServer {
@@ -284,9 +285,7 @@ async fn page_number_walks_overlap_pages() {
         .base_page(1)
         .total_path("total_pages");
     let w = walk(
-        builder(&server.url())
-            .build()
-            .unwrap()
+        client_at(&server.url())
             .paginate("/page")
             .paginator(paginator)
             .data_selector("data")
@@ -302,7 +301,7 @@ async fn page_number_walks_overlap_pages() {
 #[tokio::test]
 async fn auto_detected_offset_walks_overlap_pages() {
     let server = overlapping_offsets(45);
-    let client = builder(&server.url()).build().unwrap();
+    let client = client_at(&server.url());
     let w = walk(client.paginate("/offset").concurrency(4)).await;
     assert_records(&w.records(), 45);
     assert_eq!(w.pages[0].paginator()["type"], "offset", "detected");
@@ -315,7 +314,7 @@ async fn auto_detected_offset_walks_overlap_pages() {
 #[tokio::test]
 async fn auto_detected_page_number_walks_overlap_pages() {
     let server = overlapping_pages(45);
-    let client = builder(&server.url()).build().unwrap();
+    let client = client_at(&server.url());
     let w = walk(client.paginate("/page").concurrency(4)).await;
     assert_records(&w.records(), 45);
     assert_eq!(w.pages[0].paginator()["type"], "page_number", "detected");
@@ -353,9 +352,7 @@ fn cursor_server() -> Server {
 async fn cursor_walks_stay_serial_with_concurrency_8() {
     let server = cursor_server();
     let w = walk(
-        builder(&server.url())
-            .build()
-            .unwrap()
+        client_at(&server.url())
             .paginate("/items")
             .paginator(
                 JsonResponseCursorPaginator::new()
@@ -388,9 +385,7 @@ async fn header_link_walks_stay_serial_with_concurrency_8() {
         server::raw(200, "application/json", headers, &body)
     });
     let w = walk(
-        builder(&server.url())
-            .build()
-            .unwrap()
+        client_at(&server.url())
             .paginate("/items")
             .paginator(HeaderLinkPaginator::new())
             .concurrency(8),
@@ -427,10 +422,7 @@ async fn a_503_inside_a_concurrent_walk_is_retried_in_place() {
             }))
         }
     });
-    let client = RestClient::builder(server.url())
-        .config(quick_config())
-        .build()
-        .unwrap();
+    let client = retrying_client(&server.url());
     let w = walk(
         client
             .paginate("/items")
@@ -542,9 +534,7 @@ async fn an_api_ignoring_its_offset_is_a_loop_in_a_concurrent_walk_too() {
         server::ok(json!({"items": records_between(1, 10), "total": 1000}))
     });
     let w = try_walk(
-        builder(&server.url())
-            .build()
-            .unwrap()
+        client_at(&server.url())
             .paginate("/items")
             .paginator(OffsetPaginator::new(10))
             .data_selector("items")

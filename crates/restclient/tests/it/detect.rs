@@ -1072,7 +1072,7 @@ async fn the_loop_guard_covers_the_first_request() {
     // A next link back to the first URL: the detected paginator must not fetch it again.
     let server =
         server::http(|_req| async { server::ok(json!({"data": [{"id": 1}], "next": "/loop"})) });
-    let client = support::builder(&server.url()).build().unwrap();
+    let client = support::client_at(&server.url());
     let w = try_walk(client.paginate("/loop")).await;
     assert_eq!(w.pages.len(), 1);
     assert!(

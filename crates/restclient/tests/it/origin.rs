@@ -3,7 +3,7 @@
 
 use crate::support;
 use crate::support::server::{self, Server};
-use crate::support::{DemoServer, RecordedRequest, builder, demo, paths, walk};
+use crate::support::{DemoServer, RecordedRequest, builder, client_at, demo, paths, walk};
 use restclient::{
     Method, Request, RestClient, StatusCode,
     auth::{Auth, BearerTokenAuth},
@@ -186,7 +186,7 @@ async fn a_next_link_to_another_origin_is_followed_without_credentials() {
 async fn a_per_call_auth_is_bound_to_the_origin_as_well() {
     let other = demo(3, 1).await;
     let home = linking_server(&other);
-    let client = builder(&home.url()).build().unwrap();
+    let client = client_at(&home.url());
     let w = walk(
         client
             .paginate("/start")

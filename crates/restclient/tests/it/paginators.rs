@@ -17,7 +17,9 @@ use serde_json::json;
 
 use crate::support;
 use crate::support::server::{self, Server};
-use crate::support::{assert_records, builder, client, demo, json_bodies, paths, try_walk, walk};
+use crate::support::{
+    assert_records, builder, client, client_at, demo, json_bodies, paths, try_walk, walk,
+};
 
 fn offsets(path: &str, limit: u64, offsets: &[u64]) -> Vec<String> {
     offsets
@@ -1078,9 +1080,7 @@ fn link_server(links: &'static [(&'static str, Option<&'static str>)]) -> Server
 async fn a_next_link_to_itself_ends_with_a_pagination_loop() {
     let odd = link_server(&[("/loop", Some("/loop"))]);
     let w = try_walk(
-        builder(&odd.url())
-            .build()
-            .unwrap()
+        client_at(&odd.url())
             .paginate("/loop")
             .paginator(JsonLinkPaginator::new()),
     )
@@ -1098,9 +1098,7 @@ async fn a_next_link_to_itself_ends_with_a_pagination_loop() {
 async fn a_cycle_of_next_links_ends_with_a_pagination_loop() {
     let odd = link_server(&[("/a", Some("/b?x=1")), ("/b", Some("/a"))]);
     let w = try_walk(
-        builder(&odd.url())
-            .build()
-            .unwrap()
+        client_at(&odd.url())
             .paginate("/a")
             .paginator(JsonLinkPaginator::new()),
     )
@@ -1152,9 +1150,7 @@ async fn an_error_status_ends_the_walk_with_dlts_message_and_no_secret() {
 async fn an_error_status_mid_walk_comes_after_the_pages_before_it() {
     let odd = link_server(&[("/first", Some("/gone?page=2"))]);
     let w = try_walk(
-        builder(&odd.url())
-            .build()
-            .unwrap()
+        client_at(&odd.url())
             .paginate("/first")
             .paginator(JsonLinkPaginator::new()),
     )
@@ -1312,7 +1308,7 @@ async fn a_body_that_is_not_json_is_a_clear_error_naming_the_url() {
             _ => server::not_found(),
         }
     });
-    let client = builder(&odd.url()).build().unwrap();
+    let client = client_at(&odd.url());
     let w = try_walk(client.paginate("/html?token=SECRET-T")).await;
     let e = w.error();
     assert!(matches!(e, Error::UnexpectedResponse { .. }), "{e:?}");

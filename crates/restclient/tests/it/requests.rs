@@ -2,7 +2,7 @@
 //! statuses, URL joining, and the typed errors of invalid settings.
 
 use crate::support;
-use crate::support::{builder, client, demo, paths};
+use crate::support::{builder, client, client_at, demo, paths};
 use futures::TryStreamExt;
 use restclient::{
     Error, Method, RestClient, StatusCode, Value,
@@ -462,12 +462,7 @@ async fn endless_redirects_end_with_too_many_redirects() {
             b"",
         )
     });
-    let e = builder(&odd.url())
-        .build()
-        .unwrap()
-        .get("/again")
-        .await
-        .unwrap_err();
+    let e = client_at(&odd.url()).get("/again").await.unwrap_err();
     assert!(
         matches!(e, Error::TooManyRedirects { max: 10, .. }),
         "{e:?}"

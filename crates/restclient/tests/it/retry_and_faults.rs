@@ -19,7 +19,8 @@ use serde_json::json;
 use crate::support;
 use crate::support::server::{self, Server};
 use crate::support::{
-    Scripted, Walk, assert_records, builder, capture_logs, dead_url, ids, quick_config, try_walk,
+    Scripted, Walk, assert_records, builder, capture_logs, dead_url, ids, quick_config,
+    retrying_client, try_walk,
 };
 
 /// A client for `server`'s offset route (50 records, pages of 10) with `config`.
@@ -156,10 +157,7 @@ async fn get_returns_the_last_retryable_response_as_dlt_does() {
 #[tokio::test]
 async fn other_4xx_are_not_retried() {
     let server = DemoServer::start(Default::default()).await.unwrap();
-    let client = RestClient::builder(server.url())
-        .config(quick_config())
-        .build()
-        .unwrap();
+    let client = retrying_client(&server.url());
     for code in [400, 401, 403, 404, 409, 422] {
         server.clear_requests();
         let r = client.get(&format!("/status/{code}")).await.unwrap();
@@ -627,10 +625,7 @@ async fn every_style_under(fault: Fault) {
             .start()
             .await
             .unwrap();
-        let client = RestClient::builder(server.url())
-            .config(quick_config())
-            .build()
-            .unwrap();
+        let client = retrying_client(&server.url());
         let walk = try_walk((style.paginate)(&client)).await;
         let requests = server.requests();
         let case = format!("{} under {fault:?}", style.name);
@@ -957,10 +952,7 @@ async fn a_hook_runs_once_per_final_response_not_per_attempt() {
     // Current behaviour, asserted: retries happen below the walk, so a hook sees the response
     // the retries ended with (the 200), never the 503 that was retried.
     let server = refusing_page_2_once(503, vec![]);
-    let client = RestClient::builder(server.url())
-        .config(quick_config())
-        .build()
-        .unwrap();
+    let client = retrying_client(&server.url());
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&seen);
     let w = try_walk(offset_walk(&client).hook(move |r: &restclient::Response| {
@@ -993,10 +985,7 @@ async fn a_retry_after_http_date_in_the_near_future_is_honoured_end_to_end() {
     // wait (here capped at quick_config's 20 ms), retry, and finish the walk.
     let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3));
     let server = refusing_page_2_once(503, vec![("retry-after", date.clone())]);
-    let client = RestClient::builder(server.url())
-        .config(quick_config())
-        .build()
-        .unwrap();
+    let client = retrying_client(&server.url());
     let (logs, _guard) = capture_logs("info");
     let w = try_walk(offset_walk(&client)).await;
     assert_records(&w.records(), 30);
@@ -1025,10 +1014,7 @@ async fn a_retry_after_http_date_in_the_past_falls_back_to_the_backoff() {
     // The counterpart that makes the test above able to fail: a date already gone is ignored.
     let date = httpdate::fmt_http_date(std::time::SystemTime::now() - Duration::from_secs(60));
     let server = refusing_page_2_once(503, vec![("retry-after", date.clone())]);
-    let client = RestClient::builder(server.url())
-        .config(quick_config())
-        .build()
-        .unwrap();
+    let client = retrying_client(&server.url());
     let (logs, _guard) = capture_logs("info");
     let w = try_walk(offset_walk(&client)).await;
     assert_records(&w.records(), 30);

@@ -300,3 +300,16 @@ pub fn unexpected_response(e: &Error) -> Option<(&str, &str)> {
         _ => None,
     }
 }
+
+/// A client for any test server at `url`, without retries.
+pub fn client_at(url: &str) -> RestClient {
+    builder(url).build().expect("the client builds")
+}
+
+/// A client for `url` that retries with [`quick_config`]'s millisecond waits.
+pub fn retrying_client(url: &str) -> RestClient {
+    RestClient::builder(url)
+        .config(quick_config())
+        .build()
+        .expect("the client builds")
+}
