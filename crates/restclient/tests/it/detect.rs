@@ -1,7 +1,7 @@
-//! Detection on first responses shaped as real APIs document them: for each, the paginator (in
-//! dlt's `rest_api` form), the record selector, and the request the detected paginator makes
-//! next, when it is started the way a walk starts it (`init_request` on the request that was
-//! sent, `update_state` with the first response, `update_request`).
+//! Detection: first responses shaped as real APIs document them give a paginator (in dlt's
+//! `rest_api` form), a record selector and the request the detected paginator makes next; then
+//! whole walks over demo-api with no paginator and no data selector, each style delivering every
+//! record exactly once with the requests a hand-configured paginator would make.
 
 use restclient::request::Body;
 use restclient::{Error, Method, Request, Response, Value, detect, paginators::StopReason};
@@ -763,8 +763,10 @@ fn a_page_count_without_a_current_page_is_a_guess() {
     );
     assert!(found.source.contains("1-based"), "{}", found.source);
 }
+
 // ======================================================================
-// From the former `tests/detect_walks.rs`:
+// Detected walks.
+//
 // Walks over the demo API with no paginator and no data selector: the paginator and the records
 // are detected from the first response, and every style the demo serves delivers every record
 // exactly once, with the requests a hand-configured paginator would make.

@@ -1,5 +1,6 @@
-//! The custom paginators of the examples, proven against demo-api: the example files are
-//! included as modules (their `main` goes unused here) and their `walk` is run to the end.
+//! The examples of `examples/`, proven against demo-api so that none can rot: each example file
+//! is included as a module with `#[path]` (its `main` goes unused here) and the function that
+//! does its work is run and checked; the custom paginators are walked to the end.
 
 use demo_api::DemoServer;
 use futures::TryStreamExt;
@@ -76,8 +77,10 @@ async fn a_custom_paginator_on_a_client_is_a_template_too() {
         assert_eq!(w.stop_reason(), StopReason::PaginatorDone);
     }
 }
+
 // ======================================================================
-// From the former `tests/examples_more.rs`:
+// The user-story examples.
+//
 // The user-story examples of `examples/`, proven against demo-api so that none can rot: each
 // example file is included as a module (its `main` goes unused here) and the function that
 // does its work is run and checked.

@@ -1,5 +1,7 @@
-//! Every built-in paginator and every stop rule, over real HTTP against demo-api: all records,
-//! none twice, the exact requests sent, and why the walk stopped.
+//! Paginators and the walk engine over real HTTP against demo-api: every built-in paginator
+//! and stop rule (all records, none twice, the exact requests sent, why the walk stopped), then
+//! the engine around them: limits, the client's paginator as a template, what a page carries,
+//! per-call overrides, the records stream, loop detection, the status check and hooks.
 
 use std::sync::{Arc, Mutex};
 
@@ -658,8 +660,10 @@ async fn a_page_parameter_in_the_path_is_replaced_by_the_paginators() {
         ]
     );
 }
+
 // ======================================================================
-// From the former `tests/engine.rs`:
+// The walk engine.
+//
 // The walk engine over real HTTP: limits, the client's paginator as a template, what a page
 // carries, per-call overrides, the records stream, loop detection, the status check and hooks.
 // ---------------------------------------------------------------- limits

@@ -1,4 +1,6 @@
-//! Retries, timeouts and request logging against real servers on 127.0.0.1.
+//! Retries, timeouts, faults and reliability against real servers on 127.0.0.1: retry rules and
+//! request logging; every paginator under every fault demo-api can inject; no endless loops and
+//! no silent truncation; how retries look to hooks and how `Retry-After` dates are honoured.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -459,8 +461,10 @@ async fn a_body_cut_short_every_time_fails_as_a_body_error_after_max_attempts() 
     assert!(text.ends_with("(after 2 attempts)"), "{text}");
     assert_eq!(server.requests().len(), 2);
 }
+
 // ======================================================================
-// From the former `tests/faults.rs`:
+// Faults, by paginator.
+//
 // Every paginator under every fault demo-api can inject, over real HTTP.
 //
 // The table is (paginator × fault). Every third request to the server is faulted, so a walk of
@@ -788,8 +792,10 @@ async fn a_connection_closed_every_time_is_a_connect_error_naming_the_url_after_
     assert!(!text.contains(SECRET), "{text}");
     assert_eq!(server.requests().len(), 3);
 }
+
 // ======================================================================
-// From the former `tests/reliability.rs`:
+// Loops and early ends.
+//
 // No endless loops, no silent truncation: loops end with `PaginationLoop` naming what
 // repeated, and a walk that ends early while the API claimed more says so at WARN.
 #[tokio::test]
