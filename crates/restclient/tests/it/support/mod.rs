@@ -215,8 +215,48 @@ impl Write for Logs {
     }
 }
 
+/// A global subscriber that takes no event but answers every callsite with "ask me each time".
+///
+/// Log captures are per-thread (`set_default`) while other tests run on other threads of the
+/// same binary. tracing caches each callsite's interest over all live dispatchers; a callsite
+/// first hit on a thread with no subscriber, while another thread was installing its capture,
+/// could be cached as "never" and its events lost to that capture (seen as a flaky log
+/// assertion once all tests shared one binary). With this global dispatcher always live, no
+/// callsite is ever cached as "never", so each thread's own subscriber decides.
+struct AskEachTime;
+
+impl tracing::Subscriber for AskEachTime {
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes()
+    }
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        false
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// Installs [`AskEachTime`] as the global dispatcher, once per test binary.
+fn keep_callsites_asking() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Fails only if something else set a global subscriber, which nothing here does.
+        let _ = tracing::subscriber::set_global_default(AskEachTime);
+    });
+}
+
 /// Captures restclient's events at `level` and above on this thread until the guard drops.
 pub fn capture_logs(level: &str) -> (Logs, tracing::subscriber::DefaultGuard) {
+    keep_callsites_asking();
     let logs = Logs::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -273,6 +313,7 @@ pub async fn dead_url() -> String {
 /// Captures every tracing event of every crate at TRACE on this thread until the guard drops:
 /// for tests that prove no secret reaches any log line.
 pub fn capture_all_logs() -> (Logs, tracing::subscriber::DefaultGuard) {
+    keep_callsites_asking();
     let logs = Logs::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()
