@@ -1,5 +1,7 @@
-//! Property tests: parsers and pure logic never panic on arbitrary input, and keep their
-//! invariants.
+//! Property tests: parsers and pure logic never panic on arbitrary input, keep their
+//! invariants, and agree with an independent oracle where one exists (a URL built from its
+//! generated parts, a `Link` header built from generated links, a generated document walked by
+//! its keys).
 
 use proptest::prelude::*;
 use restclient::config::RuntimeConfig;
@@ -206,4 +208,101 @@ proptest! {
         let mut config = RuntimeConfig::default();
         let _ = config.merge_toml(&text, "prop.toml");
     }
+
+    #[test]
+    fn join_url_agrees_with_the_url_built_from_its_parts(
+        base_segments in prop::collection::vec("[a-z0-9]{1,5}", 0..3),
+        trailing in 0usize..3,
+        leading in 0usize..3,
+        path_segments in prop::collection::vec("[a-z0-9]{1,5}", 1..4),
+        query in proptest::option::of("[a-z]{1,3}=[0-9]{1,3}"),
+    ) {
+        let base = format!("https://h.example{}{}", concat_segments(&base_segments), "/".repeat(trailing));
+        let path = format!("{}{}{}", "/".repeat(leading), path_segments.join("/"), query_suffix(query.as_deref()));
+        // The oracle: the URL written from its parts, one slash between each.
+        let all: Vec<String> = base_segments.iter().chain(&path_segments).cloned().collect();
+        let expected = format!("https://h.example{}{}", concat_segments(&all), query_suffix(query.as_deref()));
+        let joined = join_url(&base, &path);
+        prop_assert_eq!(&joined, &expected);
+        let parsed = url::Url::parse(&joined).unwrap();
+        let segments: Vec<&str> = parsed.path_segments().unwrap().collect();
+        prop_assert_eq!(segments, all.iter().map(String::as_str).collect::<Vec<_>>());
+        prop_assert_eq!(parsed.query(), query.as_deref());
+    }
+
+    #[test]
+    fn the_header_link_paginator_follows_the_next_link_of_a_generated_header(
+        others in prop::collection::vec((1u32..50, prop::sample::select(vec!["prev", "first", "last"]), any::<bool>()), 0..4),
+        next in proptest::option::of(1u32..50),
+        at in any::<prop::sample::Index>(),
+        spaces in prop::sample::select(vec![",", ", ", " ,  "]),
+    ) {
+        // The oracle: the header is written from the generated links, so the next link is known.
+        let link = |page: u32, rel: &str, extra: bool| {
+            let title = if extra { "; title=\"p\"" } else { "" };
+            format!("<https://h.example/items?page={page}>; rel=\"{rel}\"{title}")
+        };
+        let mut links: Vec<String> = others.iter().map(|(p, rel, extra)| link(*p, rel, *extra)).collect();
+        if let Some(page) = next {
+            links.insert(at.index(links.len() + 1), link(page, "next", false));
+        }
+        let header = links.join(spaces);
+        let headers = if header.is_empty() { vec![] } else { vec![("Link", header.as_str())] };
+        let response = Response::from_parts(200, headers, "https://h.example/items?page=1", b"[{\"id\": 1}]".to_vec()).unwrap();
+        let mut p = HeaderLinkPaginator::new();
+        let record = serde_json::json!({"id": 1});
+        p.update_state(&response, Some(std::slice::from_ref(&record))).unwrap();
+        prop_assert_eq!(p.has_next_page(), next.is_some(), "{}", header);
+        if let Some(page) = next {
+            let mut req = Request::new(Method::GET, "https://h.example/items?page=1".parse().unwrap());
+            p.update_request(&mut req).unwrap();
+            prop_assert_eq!(req.full_url().to_string(), format!("https://h.example/items?page={page}"), "{}", header);
+        }
+    }
+
+    #[test]
+    fn selectors_agree_with_walking_the_document_by_its_keys(
+        keys in prop::collection::vec(prop::sample::select(vec!["a", "b", "c", "d_1"]), 1..4),
+        body in json_value(),
+        leaf in json_value(),
+        plant in any::<bool>(),
+    ) {
+        let mut body = body;
+        if plant {
+            plant_at(&mut body, &keys, leaf);
+        }
+        // The oracle: follow the keys through objects; anything else means no match.
+        let expected = keys.iter().try_fold(&body, |v, k| v.as_object()?.get(*k));
+        for path in [keys.join("."), format!("$.{}", keys.join(".")), format!("$['{}']", keys.join("']['"))] {
+            let s = Selector::new(&path).unwrap();
+            prop_assert_eq!(s.first(&body), expected, "{}", path);
+            prop_assert_eq!(s.matches(&body), expected.into_iter().collect::<Vec<_>>(), "{}", path);
+        }
+    }
+}
+
+/// `/a/b/c` for `[a, b, c]`, the empty string for none.
+fn concat_segments(segments: &[String]) -> String {
+    segments.iter().map(|s| format!("/{s}")).collect()
+}
+
+fn query_suffix(query: Option<&str>) -> String {
+    query.map(|q| format!("?{q}")).unwrap_or_default()
+}
+
+/// Puts `leaf` at `keys` in `body`, turning whatever stands in the way into objects.
+fn plant_at(body: &mut Value, keys: &[&str], leaf: Value) {
+    let Some((first, rest)) = keys.split_first() else {
+        *body = leaf;
+        return;
+    };
+    if !body.is_object() {
+        *body = Value::Object(serde_json::Map::new());
+    }
+    let slot = body
+        .as_object_mut()
+        .unwrap()
+        .entry((*first).to_owned())
+        .or_insert(Value::Null);
+    plant_at(slot, rest, leaf);
 }

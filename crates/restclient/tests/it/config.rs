@@ -1,19 +1,15 @@
 //! `RuntimeConfig`: config.toml, `RUNTIME__*` variables, precedence, errors, and the wiring into
 //! `RestClientBuilder`. The environment is injected; the two tests that need the real process
 //! environment or working directory run this test binary again as a child process.
-#![allow(clippy::unwrap_used)]
 
-mod support;
-
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Duration;
-
+use crate::support::quick_config;
 use demo_api::DemoServer;
 use restclient::config::{LogLevel, RuntimeConfig};
 use restclient::retry::RetryPolicy;
 use restclient::{Error, RestClient, StatusCode, TransportKind};
-use support::quick_config;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
 
 /// The seed's config.toml, as written.
 const SEED: &str = "\
@@ -336,11 +332,16 @@ fn invalid_explicit_settings_fail_build() {
 /// Set in the child: the test body runs the child half.
 const CHILD: &str = "RESTCLIENT_CONFIG_TEST_CHILD";
 
-/// Runs test `name` of this binary again in `dir`, with `env` and no inherited restclient
-/// settings, and checks that it ran and passed.
+/// Runs test `name` of this module again in `dir`, in a child process of this binary, with
+/// `env` and no inherited restclient settings, and checks that it ran and passed. The child is
+/// its own process so that the environment and working directory it needs never leak into the
+/// other tests of this binary, which run in parallel threads.
 fn run_child(name: &str, dir: &Path, env: &[(&str, &str)]) {
+    // Test names are paths inside the binary, without the crate: `config::NAME`.
+    let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+    let test = format!("{module}::{name}");
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args([name, "--exact", "--nocapture", "--test-threads=1"])
+    cmd.args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
         .current_dir(dir)
         .env(CHILD, "1")
         .env_remove("RESTCLIENT_CONFIG");

@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests: demo servers, walking a [`Paginate`] to its end,
-//! asserting record ids and the exact requests a server received, and a tiny axum server for
-//! responses demo-api does not give; quick retry settings and log capture for retry tests.
+//! asserting record ids and the exact requests a server received, a closure-based [`server`]
+//! for responses demo-api does not give; quick retry settings and log capture for retry tests.
 //!
 //! Each test file uses a subset of these, hence `dead_code` is allowed here.
 // `pub` items in a private test module are what `unreachable_pub` flags; they are meant for
@@ -8,22 +8,17 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::{
-    Router,
-    body::{Body, to_bytes},
-    extract::Request,
-    middleware::{self, Next},
-};
 use futures::StreamExt;
 use restclient::config::RuntimeConfig;
 use restclient::{
     Error, Page, Pages, Paginate, RestClient, RestClientBuilder, Value, paginators::StopReason,
     retry::RetryPolicy,
 };
-use tokio::{net::TcpListener, task::JoinHandle};
+
+pub mod server;
 
 pub use demo_api::{DemoServer, RecordedRequest, record};
 
@@ -178,60 +173,6 @@ pub fn repeat(s: &str, n: usize) -> Vec<String> {
     vec![s.to_owned(); n]
 }
 
-/// A tiny axum server for odd responses demo-api does not give (a next link to itself, a link
-/// to another origin, ...). Records every request like demo-api does; stops when dropped.
-#[derive(Debug)]
-pub struct OddServer {
-    url: String,
-    log: Arc<Mutex<Vec<RecordedRequest>>>,
-    task: JoinHandle<()>,
-}
-
-impl OddServer {
-    /// Serves `router` on `127.0.0.1` with an ephemeral port.
-    pub async fn start(router: Router) -> OddServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let log: Arc<Mutex<Vec<RecordedRequest>>> = Arc::default();
-        let recorder = Arc::clone(&log);
-        let app = router.layer(middleware::from_fn(move |request: Request, next: Next| {
-            let log = Arc::clone(&recorder);
-            async move {
-                let (parts, body) = request.into_parts();
-                let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
-                log.lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(RecordedRequest::from_parts(&parts, &bytes));
-                next.run(Request::from_parts(parts, Body::from(bytes)))
-                    .await
-            }
-        }));
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        OddServer { url, log, task }
-    }
-
-    /// The base URL, e.g. `http://127.0.0.1:40123`.
-    pub fn url(&self) -> String {
-        self.url.clone()
-    }
-
-    /// Every request received so far, in arrival order.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.log
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-}
-
-impl Drop for OddServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 /// dlt's settings with waits shrunk to milliseconds, so that retry tests are fast: a backoff
 /// factor of 0.001 s, waits capped at 20 ms, a 5 s timeout, 5 attempts.
 pub fn quick_config() -> RuntimeConfig {
@@ -274,8 +215,48 @@ impl Write for Logs {
     }
 }
 
+/// A global subscriber that takes no event but answers every callsite with "ask me each time".
+///
+/// Log captures are per-thread (`set_default`) while other tests run on other threads of the
+/// same binary. tracing caches each callsite's interest over all live dispatchers; a callsite
+/// first hit on a thread with no subscriber, while another thread was installing its capture,
+/// could be cached as "never" and its events lost to that capture (seen as a flaky log
+/// assertion once all tests shared one binary). With this global dispatcher always live, no
+/// callsite is ever cached as "never", so each thread's own subscriber decides.
+struct AskEachTime;
+
+impl tracing::Subscriber for AskEachTime {
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes()
+    }
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        false
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// Installs [`AskEachTime`] as the global dispatcher, once per test binary.
+fn keep_callsites_asking() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Fails only if something else set a global subscriber, which nothing here does.
+        let _ = tracing::subscriber::set_global_default(AskEachTime);
+    });
+}
+
 /// Captures restclient's events at `level` and above on this thread until the guard drops.
 pub fn capture_logs(level: &str) -> (Logs, tracing::subscriber::DefaultGuard) {
+    keep_callsites_asking();
     let logs = Logs::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -292,46 +273,32 @@ pub fn capture_logs(level: &str) -> (Logs, tracing::subscriber::DefaultGuard) {
 /// (status, JSON body), repeating the last one; it counts the requests it got.
 pub struct Scripted {
     pub url: String,
-    hits: Arc<Mutex<usize>>,
-    task: tokio::task::JoinHandle<()>,
+    server: server::Server,
 }
 
 impl Scripted {
     pub async fn start(script: Vec<(u16, Value)>) -> Scripted {
-        use axum::{Json, Router, http::StatusCode, routing::any};
-        let hits = Arc::new(Mutex::new(0usize));
-        let counter = Arc::clone(&hits);
+        assert!(!script.is_empty(), "a script of at least one response");
         let script = Arc::new(script);
-        let app = Router::new().fallback(any(move || {
-            let counter = Arc::clone(&counter);
-            let script = Arc::clone(&script);
-            async move {
-                let n = {
-                    let mut c = counter.lock().unwrap();
-                    *c += 1;
-                    *c
-                };
-                let (status, body) = script[(n - 1).min(script.len() - 1)].clone();
-                (StatusCode::from_u16(status).unwrap(), Json(body))
-            }
-        }));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+        let served = Arc::new(Mutex::new(0usize));
+        let server = server::http(move |_req| {
+            let n = {
+                let mut served = served.lock().unwrap();
+                *served += 1;
+                *served
+            };
+            let (status, body) = script[(n - 1).min(script.len() - 1)].clone();
+            async move { server::json(status, body) }
         });
-        Scripted { url, hits, task }
+        Scripted {
+            url: server.url(),
+            server,
+        }
     }
 
     /// How many requests it has answered.
     pub fn hits(&self) -> usize {
-        *self.hits.lock().unwrap()
-    }
-}
-
-impl Drop for Scripted {
-    fn drop(&mut self) {
-        self.task.abort();
+        self.server.hits()
     }
 }
 
@@ -346,6 +313,7 @@ pub async fn dead_url() -> String {
 /// Captures every tracing event of every crate at TRACE on this thread until the guard drops:
 /// for tests that prove no secret reaches any log line.
 pub fn capture_all_logs() -> (Logs, tracing::subscriber::DefaultGuard) {
+    keep_callsites_asking();
     let logs = Logs::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -354,4 +322,35 @@ pub fn capture_all_logs() -> (Logs, tracing::subscriber::DefaultGuard) {
         .with_writer(move || writer.clone())
         .finish();
     (logs, tracing::subscriber::set_default(subscriber))
+}
+
+// ---------------------------------------------------------------- error kinds
+//
+// restclient's `Error` is becoming an opaque struct with `kind()` and predicates; the new tests
+// ask about kinds through these helpers so that the change touches one place.
+
+/// Whether `e` is a pagination loop (a repeated page, cursor or URL).
+pub fn is_pagination_loop(e: &Error) -> bool {
+    matches!(e, Error::PaginationLoop { .. })
+}
+
+/// The URL and message of an unexpected-response error (a body restclient could not use).
+pub fn unexpected_response(e: &Error) -> Option<(&str, &str)> {
+    match e {
+        Error::UnexpectedResponse { url, message } => Some((url, message)),
+        _ => None,
+    }
+}
+
+/// A client for any test server at `url`, without retries.
+pub fn client_at(url: &str) -> RestClient {
+    builder(url).build().expect("the client builds")
+}
+
+/// A client for `url` that retries with [`quick_config`]'s millisecond waits.
+pub fn retrying_client(url: &str) -> RestClient {
+    RestClient::builder(url)
+        .config(quick_config())
+        .build()
+        .expect("the client builds")
 }

@@ -1,9 +1,8 @@
 //! Single requests over real HTTP against demo-api's `/echo`: params, bodies, headers, auth,
 //! statuses, URL joining, and the typed errors of invalid settings.
-#![allow(clippy::unwrap_used)]
 
-mod support;
-
+use crate::support;
+use crate::support::{builder, client, client_at, demo, paths};
 use futures::TryStreamExt;
 use restclient::{
     Error, Method, RestClient, StatusCode, Value,
@@ -15,7 +14,6 @@ use restclient::{
     },
 };
 use serde_json::json;
-use support::{builder, client, demo, paths};
 
 /// The `/echo` description of the request the server received.
 fn echo(response: &restclient::Response) -> Value {
@@ -456,18 +454,15 @@ async fn json_and_form_on_one_request_is_an_invalid_request() {
 
 #[tokio::test]
 async fn endless_redirects_end_with_too_many_redirects() {
-    use axum::{Router, http::header::LOCATION, routing::get};
-    let odd = support::OddServer::start(Router::new().route(
-        "/again",
-        get(|| async { (StatusCode::FOUND, [(LOCATION, "/again?api_key=SECRET-K")]) }),
-    ))
-    .await;
-    let e = builder(&odd.url())
-        .build()
-        .unwrap()
-        .get("/again")
-        .await
-        .unwrap_err();
+    let odd = support::server::http(|_req| async {
+        support::server::raw(
+            302,
+            "text/plain",
+            &[("location", b"/again?api_key=SECRET-K")],
+            b"",
+        )
+    });
+    let e = client_at(&odd.url()).get("/again").await.unwrap_err();
     assert!(
         matches!(e, Error::TooManyRedirects { max: 10, .. }),
         "{e:?}"

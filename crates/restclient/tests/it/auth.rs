@@ -1,19 +1,7 @@
 //! Every auth over real walks against the demo API: wire formats, OAuth2 token life cycle,
 //! origin binding and secrecy.
-#![allow(clippy::unwrap_used)]
 
-mod support;
-
-#[path = "../examples/custom_auth.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod custom_auth;
-#[path = "../examples/oauth2_zoom.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod oauth2_zoom;
-
-use std::collections::HashSet;
-use std::time::Duration;
-
+use crate::support::{capture_all_logs, dead_url, demo, ids};
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 use demo_api::{DemoCredentials, DemoServer, RecordedRequest};
 use futures::TryStreamExt;
@@ -24,7 +12,15 @@ use restclient::auth::{
 use restclient::paginators::{JsonLinkPaginator, OffsetPaginator};
 use restclient::retry::RetryPolicy;
 use restclient::{Error, Method, Page, RestClient, StatusCode, Value};
-use support::{capture_all_logs, demo, ids};
+use std::collections::HashSet;
+use std::time::Duration;
+
+#[path = "../../examples/custom_auth.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod custom_auth;
+#[path = "../../examples/oauth2_zoom.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod oauth2_zoom;
 
 fn creds() -> DemoCredentials {
     DemoCredentials::default()
@@ -624,18 +620,12 @@ async fn token_endpoint_faults_are_auth_errors() {
     assert!(requests_under(&server, "/auth/").is_empty());
 
     // An unreachable token endpoint.
-    let dead = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap()
-    };
-    let auth = OAuth2ClientCredentials::builder(
-        &format!("http://{dead}/oauth/token"),
-        "id",
-        "dead-secret",
-    )
-    .retry(RetryPolicy::none())
-    .build()
-    .unwrap();
+    let dead = dead_url().await;
+    let auth =
+        OAuth2ClientCredentials::builder(&format!("{dead}/oauth/token"), "id", "dead-secret")
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap();
     let err = client
         .request(Method::GET, "/auth/oauth2/offset")
         .auth(auth)

@@ -1,17 +1,15 @@
 //! Credentials are bound to the origin of the base URL: a redirect or a next link to another
 //! origin (here another server on another port) is sent without them.
-#![allow(clippy::unwrap_used)]
 
-mod support;
-
-use axum::{Json, Router, routing::get};
+use crate::support;
+use crate::support::server::{self, Server};
+use crate::support::{DemoServer, RecordedRequest, builder, client_at, demo, paths, walk};
 use restclient::{
     Method, Request, RestClient, StatusCode,
     auth::{Auth, BearerTokenAuth},
     paginators::JsonLinkPaginator,
 };
 use serde_json::json;
-use support::{DemoServer, OddServer, RecordedRequest, builder, demo, paths, walk};
 
 const TOKEN: &str = "t0ken-abc";
 const KEY: &str = "k3y-secret";
@@ -151,22 +149,18 @@ async fn query_credentials_stay_on_their_origin_too() {
 }
 
 /// A server whose first page links to page 2 of `other`'s `/json-link`.
-async fn linking_server(other: &DemoServer) -> OddServer {
+fn linking_server(other: &DemoServer) -> Server {
     let next = format!("{}/json-link?page=2&page_size=1", other.url());
-    OddServer::start(Router::new().route(
-        "/start",
-        get(move || {
-            let next = next.clone();
-            async move { Json(json!({"data": [support::record(1)], "next": next})) }
-        }),
-    ))
-    .await
+    server::http(move |_req| {
+        let next = next.clone();
+        async move { server::ok(json!({"data": [support::record(1)], "next": next})) }
+    })
 }
 
 #[tokio::test]
 async fn a_next_link_to_another_origin_is_followed_without_credentials() {
     let other = demo(3, 1).await;
-    let home = linking_server(&other).await;
+    let home = linking_server(&other);
     let w = walk(
         signed_client(&home.url())
             .paginate("/start")
@@ -191,8 +185,8 @@ async fn a_next_link_to_another_origin_is_followed_without_credentials() {
 #[tokio::test]
 async fn a_per_call_auth_is_bound_to_the_origin_as_well() {
     let other = demo(3, 1).await;
-    let home = linking_server(&other).await;
-    let client = builder(&home.url()).build().unwrap();
+    let home = linking_server(&other);
+    let client = client_at(&home.url());
     let w = walk(
         client
             .paginate("/start")

@@ -1,0 +1,21 @@
+//! restclient's integration tests: one binary, one module per concept, every test talking HTTP
+//! to a real server on 127.0.0.1 (demo-api, or a closure-based [`support::server`]).
+//!
+//! One binary instead of one per file: the whole stack (reqwest, axum, demo-api) is linked once,
+//! and helpers live in one [`support`] module instead of being compiled into each file.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod auth;
+mod bad_input;
+mod blocking;
+mod concurrency;
+mod config;
+mod detect;
+mod examples;
+mod origin;
+mod paginators;
+mod properties;
+mod requests;
+mod retry_and_faults;
