@@ -619,16 +619,17 @@ mod tests {
             ("OTHER__REQUEST_TIMEOUT", "nonsense"),
         ]))
         .unwrap();
-        let mut want = RuntimeConfig::default();
-        want.request_timeout = Duration::from_millis(1500);
-        want.request_max_attempts = 3;
-        want.request_backoff_factor = 0.0;
-        want.request_max_retry_delay = Duration::from_secs(7);
-        want.log_level = tracing::Level::DEBUG;
-        want.http_show_error_body = true;
-        want.http_max_error_body_length = 12;
-        want.max_response_bytes = 1000;
-        want.max_concurrency = 8;
+        let want = RuntimeConfig {
+            request_timeout: Duration::from_millis(1500),
+            request_max_attempts: 3,
+            request_backoff_factor: 0.0,
+            request_max_retry_delay: Duration::from_secs(7),
+            log_level: tracing::Level::DEBUG,
+            http_show_error_body: true,
+            http_max_error_body_length: 12,
+            max_response_bytes: 1000,
+            max_concurrency: 8,
+        };
         assert_eq!(c, want);
     }
 
@@ -713,13 +714,17 @@ mod tests {
 
     #[test]
     fn validate_names_the_key_set_by_hand() {
-        let mut c = RuntimeConfig::default();
-        c.max_concurrency = 0;
+        let c = RuntimeConfig {
+            max_concurrency: 0,
+            ..RuntimeConfig::default()
+        };
         let e = c.validate().unwrap_err();
         assert!(e.is_builder());
         assert!(e.to_string().contains("runtime.max_concurrency"), "{e}");
-        let mut c = RuntimeConfig::default();
-        c.request_backoff_factor = f64::NAN;
+        let c = RuntimeConfig {
+            request_backoff_factor: f64::NAN,
+            ..RuntimeConfig::default()
+        };
         assert!(c.validate().is_err());
         assert!(RuntimeConfig::default().validate().is_ok());
     }

@@ -92,12 +92,17 @@ impl Executor {
             let outcome = self.attempt(request, ctx).await;
             let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             let url = || ctx.redactor.url(&request.full_url());
+            let of = if attempt > 1 {
+                format!(" (attempt {attempt} of {})", policy.attempts())
+            } else {
+                String::new()
+            };
             match outcome {
                 Ok((mut response, signed_as)) => {
                     let status = response.status();
                     tracing::debug!(
                         method = %method, url = %url(), status = status.as_u16(), attempt, elapsed_ms,
-                        "{method} {} -> {status} in {elapsed_ms} ms", url()
+                        "{method} {} -> {status} in {elapsed_ms} ms{of}", url()
                     );
                     if status == StatusCode::UNAUTHORIZED
                         && !refreshed
@@ -120,7 +125,7 @@ impl Executor {
                 Err(e) => {
                     tracing::debug!(
                         method = %method, url = %url(), attempt, elapsed_ms,
-                        "{method} {} -> failed in {elapsed_ms} ms: {e}", url()
+                        "{method} {} -> failed in {elapsed_ms} ms{of}: {e}", url()
                     );
                     let decision = policy.decide(attempt, &Outcome::Error(&e));
                     if self.after_attempt(decision, attempt, request, ctx).await {

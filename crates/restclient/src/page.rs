@@ -327,7 +327,7 @@ mod tests {
     fn debug_masks_a_custom_auths_secrets() {
         let url = "https://h/x".parse().unwrap();
         let page = Page::new(
-            vec![0..1],
+            vec![std::ops::Range { start: 0, end: 1 }],
             None,
             Request::new(reqwest::Method::GET, url),
             Response::from_parts(200, vec![], "https://h/x", b"[1]".to_vec()).unwrap(),

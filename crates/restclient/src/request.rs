@@ -444,4 +444,36 @@ mod tests {
             assert!(!s.contains(secret), "{secret} in {s}");
         }
     }
+
+    fn concat_segments(segments: &[String]) -> String {
+        segments.iter().map(|s| format!("/{s}")).collect()
+    }
+
+    fn query_suffix(query: Option<&str>) -> String {
+        query.map(|q| format!("?{q}")).unwrap_or_default()
+    }
+
+    proptest::proptest! {
+    #[test]
+    fn join_url_agrees_with_the_url_built_from_its_parts(
+        base_segments in proptest::collection::vec("[a-z0-9]{1,5}", 0..3),
+        trailing in 0usize..3,
+        leading in 0usize..3,
+        path_segments in proptest::collection::vec("[a-z0-9]{1,5}", 1..4),
+        query in proptest::option::of("[a-z]{1,3}=[0-9]{1,3}"),
+    ) {
+        let base = format!("https://h.example{}{}", concat_segments(&base_segments), "/".repeat(trailing));
+        let path = format!("{}{}{}", "/".repeat(leading), path_segments.join("/"), query_suffix(query.as_deref()));
+        // The oracle: the URL written from its parts, one slash between each.
+        let all: Vec<String> = base_segments.iter().chain(&path_segments).cloned().collect();
+        let expected = format!("https://h.example{}{}", concat_segments(&all), query_suffix(query.as_deref()));
+        let joined = join_url(&base, &path);
+        proptest::prop_assert_eq!(&joined, &expected);
+        let parsed = url::Url::parse(&joined).unwrap();
+        let segments: Vec<&str> = parsed.path_segments().unwrap().collect();
+        proptest::prop_assert_eq!(segments, all.iter().map(String::as_str).collect::<Vec<_>>());
+        proptest::prop_assert_eq!(parsed.query(), query.as_deref());
+    }
+
+    }
 }

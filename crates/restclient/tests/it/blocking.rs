@@ -1,9 +1,10 @@
 //! The blocking facade over real HTTP.
 
 use demo_api::DemoServer;
+use restclient::HookAction;
+use restclient::StopReason;
 use restclient::blocking::RestClient;
-use restclient::hooks::HookAction;
-use restclient::paginators::{OffsetPaginator, StopReason};
+use restclient::paginators::OffsetPaginator;
 use restclient::{Error, Method, StatusCode};
 
 #[test]
@@ -42,16 +43,16 @@ fn pages_and_records_are_iterators() {
 fn requests_and_errors() {
     let server = DemoServer::builder().records(5).spawn().unwrap();
     let client = RestClient::builder(server.url()).build().unwrap();
-    let r = client.get("/posts/2").unwrap();
+    let r = client.get("/posts/2").send().unwrap();
     assert_eq!(r.json().unwrap()["id"], 2);
     assert_eq!(
-        client.get("/posts/99").unwrap().status(),
+        client.get("/posts/99").send().unwrap().status(),
         StatusCode::NOT_FOUND
     );
     let echo = client
         .request(Method::POST, "/echo")
         .param("a", "1")
-        .json(serde_json::json!({"k": 1}))
+        .json(&serde_json::json!({"k": 1}))
         .send()
         .unwrap();
     assert_eq!(echo.json().unwrap()["json"]["k"], 1);
@@ -59,15 +60,17 @@ fn requests_and_errors() {
 
     // A status error ends the iterator after yielding the error once.
     let mut it = client.paginate("/posts/99").pages();
+    let first = it.next();
     assert!(
-        matches!(it.next(), Some(Err(Error::Http { status, .. })) if status == StatusCode::NOT_FOUND)
+        matches!(&first, Some(Err(e)) if e.status() == Some(StatusCode::NOT_FOUND)),
+        "{first:?}"
     );
     assert!(it.next().is_none());
 
     // The seed's hook: a 404 means no data.
     let pages: Vec<_> = client
         .paginate("/posts/99")
-        .hook(|r: &restclient::Response| {
+        .hook(|r| {
             if r.status() == StatusCode::NOT_FOUND {
                 HookAction::Ignore
             } else {
@@ -79,24 +82,48 @@ fn requests_and_errors() {
     assert!(pages.is_empty());
 }
 
-#[tokio::test]
-async fn inside_an_async_runtime_is_an_error_not_a_panic() {
-    let err = RestClient::builder("http://127.0.0.1:9")
-        .build()
-        .unwrap_err();
-    assert!(matches!(err, Error::BlockingInAsync), "{err}");
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn works_inside_spawn_blocking_where_async_programs_put_blocking_code() {
+    let server = DemoServer::builder().records(25).start().await.unwrap();
+    let url = server.url();
+    let (post, records) = tokio::task::spawn_blocking(move || {
+        let client = RestClient::builder(&url)
+            .paginator(OffsetPaginator::new(10))
+            .data_selector("items")
+            .build()?;
+        let post = client.get("/posts/3").send()?.json()?.clone();
+        let records = client
+            .paginate("/offset")
+            .records()
+            .collect::<restclient::Result<Vec<_>>>()?;
+        Ok::<_, Error>((post, records))
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(post["id"], 3);
+    assert_eq!(records.len(), 25);
 }
 
 #[test]
-fn a_client_built_outside_fails_cleanly_inside() {
-    let client = RestClient::builder("http://127.0.0.1:9").build().unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
+fn a_client_built_outside_a_runtime_works_inside_one_and_drops_cleanly() {
+    let server = DemoServer::builder().records(5).spawn().unwrap();
+    let client = RestClient::builder(server.url()).build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
-    let err = rt.block_on(async { client.get("/x").unwrap_err() });
-    assert!(matches!(err, Error::BlockingInAsync), "{err}");
-    // Dropping the client's runtime inside another runtime must not panic either.
+    let c = client.clone();
+    let status = rt
+        .block_on(async move {
+            tokio::task::spawn_blocking(move || c.get("/posts/1").send().map(|r| r.status())).await
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(status, StatusCode::OK);
+    // Dropping the last handle (and so its runtime thread) inside an async context must not
+    // panic, as dropping a tokio runtime there would.
     rt.block_on(async move { drop(client) });
 }
 
@@ -112,17 +139,18 @@ fn runtime_config_retry_conditions_params_and_headers_reach_the_async_client() {
 
     // Every request answers 503: the config's 2 attempts are all the client makes.
     let down = DemoServer::builder().unavailable_every(1).spawn().unwrap();
-    let config = RuntimeConfig {
-        request_max_attempts: 2,
-        request_backoff_factor: 0.001,
-        request_max_retry_delay: Duration::from_millis(10),
-        ..RuntimeConfig::default()
+    let config = {
+        let mut c = RuntimeConfig::default();
+        c.request_max_attempts = 2;
+        c.request_backoff_factor = 0.001;
+        c.request_max_retry_delay = Duration::from_millis(10);
+        c
     };
     let client = RestClient::builder(down.url())
-        .config(config.clone())
+        .runtime_config(config.clone())
         .build()
         .unwrap();
-    let r = client.get("/offset").unwrap();
+    let r = client.get("/offset").send().unwrap();
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(r.attempts(), 2);
     assert_eq!(down.requests().len(), 2);
@@ -132,14 +160,14 @@ fn runtime_config_retry_conditions_params_and_headers_reach_the_async_client() {
     let seen = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&seen);
     let client = RestClient::builder(server.url())
-        .config(config)
+        .runtime_config(config)
         .retry_if(move |o: &Outcome<'_>| {
             counter.fetch_add(1, Ordering::SeqCst);
             o.status() == Some(StatusCode::NOT_FOUND)
         })
         .build()
         .unwrap();
-    assert_eq!(client.get("/posts/99").unwrap().attempts(), 2);
+    assert_eq!(client.get("/posts/99").send().unwrap().attempts(), 2);
     assert_eq!(seen.load(Ordering::SeqCst), 2);
 
     // Params and a header map on a request and on a walk.
@@ -147,7 +175,7 @@ fn runtime_config_retry_conditions_params_and_headers_reach_the_async_client() {
     headers.insert("x-trace", HeaderValue::from_static("t1"));
     let echo = client
         .request(Method::GET, "/echo")
-        .params(&[("a", "1"), ("b", "2")])
+        .params([("a", "1"), ("b", "2")])
         .headers(headers.clone())
         .send()
         .unwrap();
@@ -160,7 +188,7 @@ fn runtime_config_retry_conditions_params_and_headers_reach_the_async_client() {
         .paginate("/offset")
         .paginator(OffsetPaginator::new(2))
         .data_selector("items")
-        .params(&[("sort", "id")])
+        .params([("sort", "id")])
         .headers(headers)
         .records()
         .collect::<restclient::Result<_>>()

@@ -4,9 +4,9 @@
 
 use crate::support::quick_config;
 use demo_api::DemoServer;
-use restclient::config::{LogLevel, RuntimeConfig};
+use restclient::config::RuntimeConfig;
 use restclient::retry::RetryPolicy;
-use restclient::{Error, RestClient, StatusCode, TransportKind};
+use restclient::{Error, RestClient, StatusCode};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -34,15 +34,22 @@ fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The parts of an [`Error::Config`].
+/// The parts of a config error, read back from its message:
+/// `invalid configuration in <origin>[, key `<key>`]: <reason>`.
 fn config_error(e: Error) -> (String, Option<String>, String) {
-    match e {
-        Error::Config {
-            origin,
-            key,
-            reason,
-        } => (origin, key, reason),
-        other => panic!("expected a config error, got {other:?}"),
+    assert_eq!(e.kind(), restclient::ErrorKind::Config, "{e:?}");
+    let text = e.to_string();
+    let rest = text
+        .strip_prefix("invalid configuration in ")
+        .unwrap_or_else(|| panic!("{text}"));
+    let (head, reason) = rest.split_once(": ").unwrap_or_else(|| panic!("{text}"));
+    match head.split_once(", key `") {
+        Some((origin, key)) => (
+            origin.to_owned(),
+            Some(key.trim_end_matches('`').to_owned()),
+            reason.to_owned(),
+        ),
+        None => (head.to_owned(), None, reason.to_owned()),
     }
 }
 
@@ -51,16 +58,14 @@ fn the_seed_config_file_works_as_written() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "config.toml", SEED);
     let c = RuntimeConfig::load_from(Some(&file), vars(&[])).unwrap();
-    assert_eq!(
-        c,
-        RuntimeConfig {
-            request_max_attempts: 10,
-            request_backoff_factor: 1.5,
-            request_timeout: Duration::from_secs(120),
-            request_max_retry_delay: Duration::from_secs(30),
-            ..RuntimeConfig::default()
-        }
-    );
+    assert_eq!(c, {
+        let mut c = RuntimeConfig::default();
+        c.request_max_attempts = 10;
+        c.request_backoff_factor = 1.5;
+        c.request_timeout = Duration::from_secs(120);
+        c.request_max_retry_delay = Duration::from_secs(30);
+        c
+    });
 }
 
 #[test]
@@ -75,7 +80,7 @@ fn environment_wins_over_the_file_and_the_file_over_defaults() {
     let c = RuntimeConfig::load_from(Some(&file), env).unwrap();
     assert_eq!(c.request_max_attempts, 3, "env wins");
     assert_eq!(c.request_timeout, Duration::from_secs(120), "file wins");
-    assert_eq!(c.log_level, LogLevel::Info);
+    assert_eq!(c.log_level, tracing::Level::INFO);
     assert_eq!(c.http_max_error_body_length, 8192, "default");
 }
 
@@ -245,7 +250,7 @@ async fn the_configs_attempts_reach_the_client_and_an_explicit_policy_wins() {
     let config = RuntimeConfig::load_from(Some(&file), vars(&[])).unwrap();
     let server = DemoServer::start(Default::default()).await.unwrap();
     let client = RestClient::builder(server.url())
-        .config(config.clone())
+        .runtime_config(config.clone())
         .build()
         .unwrap();
     assert_eq!(
@@ -256,12 +261,8 @@ async fn the_configs_attempts_reach_the_client_and_an_explicit_policy_wins() {
 
     server.clear_requests();
     let explicit = RestClient::builder(server.url())
-        .config(config)
-        .retry(RetryPolicy {
-            max_attempts: 4,
-            backoff_factor: 0.001,
-            ..RetryPolicy::default()
-        })
+        .runtime_config(config)
+        .retry(RetryPolicy::default().max_attempts(4).backoff_factor(0.001))
         .build()
         .unwrap();
     explicit.get("/status/503").await.unwrap();
@@ -275,20 +276,21 @@ async fn the_configs_timeout_applies_and_an_explicit_timeout_wins() {
         .start()
         .await
         .unwrap();
-    let config = RuntimeConfig {
-        request_timeout: Duration::from_millis(50),
-        request_max_attempts: 1,
-        ..quick_config()
+    let config = {
+        let mut c = quick_config();
+        c.request_timeout = Duration::from_millis(50);
+        c.request_max_attempts = 1;
+        c
     };
     let short = RestClient::builder(server.url())
-        .config(config.clone())
+        .runtime_config(config.clone())
         .build()
         .unwrap();
     let err = short.get("/page").await.unwrap_err();
-    assert!(err.is_transport(TransportKind::Timeout), "{err:?}");
+    assert!(err.is_timeout(), "{err:?}");
 
     let patient = RestClient::builder(server.url())
-        .config(config)
+        .runtime_config(config)
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
@@ -298,17 +300,20 @@ async fn the_configs_timeout_applies_and_an_explicit_timeout_wins() {
 #[test]
 fn invalid_explicit_settings_fail_build() {
     let bad = [
-        RuntimeConfig {
-            request_max_attempts: 0,
-            ..RuntimeConfig::default()
+        {
+            let mut c = RuntimeConfig::default();
+            c.request_max_attempts = 0;
+            c
         },
-        RuntimeConfig {
-            request_backoff_factor: -1.0,
-            ..RuntimeConfig::default()
+        {
+            let mut c = RuntimeConfig::default();
+            c.request_backoff_factor = -1.0;
+            c
         },
-        RuntimeConfig {
-            request_timeout: Duration::ZERO,
-            ..RuntimeConfig::default()
+        {
+            let mut c = RuntimeConfig::default();
+            c.request_timeout = Duration::ZERO;
+            c
         },
     ];
     for (config, key) in bad.into_iter().zip([
@@ -317,11 +322,11 @@ fn invalid_explicit_settings_fail_build() {
         "request_timeout",
     ]) {
         let e = RestClient::builder("http://127.0.0.1:9")
-            .config(config)
+            .runtime_config(config)
             .build()
             .unwrap_err();
         assert!(
-            matches!(&e, Error::InvalidParameter { parameter, .. } if parameter == key),
+            e.is_builder() && e.to_string().contains(&format!("`runtime.{key}`")),
             "{e:?}"
         );
     }
@@ -361,11 +366,11 @@ fn run_child(name: &str, dir: &Path, env: &[(&str, &str)]) {
 }
 
 #[test]
-fn build_fails_on_a_bad_file_named_by_restclient_config() {
+fn from_env_fails_on_a_bad_file_named_by_restclient_config_and_build_reads_nothing() {
     if std::env::var_os(CHILD).is_some() {
-        let err = RestClient::builder("http://127.0.0.1:9")
-            .build()
-            .unwrap_err();
+        // Built without a config, a client reads nothing; the config is read when asked.
+        assert!(RestClient::builder("http://127.0.0.1:9").build().is_ok());
+        let err = RuntimeConfig::from_env().unwrap_err();
         let (origin, key, reason) = config_error(err);
         assert!(origin.ends_with("bad.toml"), "{origin}");
         assert_eq!(key.as_deref(), Some("runtime.request_timeout"));
@@ -379,14 +384,14 @@ fn build_fails_on_a_bad_file_named_by_restclient_config() {
         "[runtime]\nrequest_timeout = \"1m\"\n",
     );
     run_child(
-        "build_fails_on_a_bad_file_named_by_restclient_config",
+        "from_env_fails_on_a_bad_file_named_by_restclient_config_and_build_reads_nothing",
         dir.path(),
         &[("RESTCLIENT_CONFIG", bad.to_str().unwrap())],
     );
 }
 
 #[test]
-fn build_reads_the_default_file_then_the_environment() {
+fn the_default_file_and_the_environment_apply_only_when_asked() {
     if std::env::var_os(CHILD).is_some() {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -394,8 +399,20 @@ fn build_reads_the_default_file_then_the_environment() {
             .unwrap();
         rt.block_on(async {
             let server = DemoServer::start(Default::default()).await.unwrap();
-            // The file in the working directory says 2 attempts, the environment 3.
-            let client = RestClient::builder(server.url()).build().unwrap();
+            // Without a config, a client reads neither the file nor the environment: dlt's
+            // defaults (5 attempts; a tiny backoff keeps the test fast).
+            let client = RestClient::builder(server.url())
+                .retry(restclient::retry::RetryPolicy::default().backoff_factor(0.001))
+                .build()
+                .unwrap();
+            let r = client.get("/status/502").await.unwrap();
+            assert_eq!(r.attempts(), 5);
+            // Asked for, the file in the working directory says 2 attempts, the environment 3.
+            server.clear_requests();
+            let client = RestClient::builder(server.url())
+                .runtime_config(RuntimeConfig::from_env().unwrap())
+                .build()
+                .unwrap();
             let r = client.get("/status/502").await.unwrap();
             assert_eq!(r.attempts(), 3);
             assert_eq!(server.requests().len(), 3);
@@ -409,7 +426,7 @@ fn build_reads_the_default_file_then_the_environment() {
         "[runtime]\nrequest_max_attempts = 2\nrequest_backoff_factor = 0.001\n",
     );
     run_child(
-        "build_reads_the_default_file_then_the_environment",
+        "the_default_file_and_the_environment_apply_only_when_asked",
         dir.path(),
         &[("RUNTIME__REQUEST_MAX_ATTEMPTS", "3")],
     );

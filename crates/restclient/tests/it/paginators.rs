@@ -7,12 +7,11 @@ use std::sync::{Arc, Mutex};
 
 use futures::TryStreamExt;
 use restclient::{
-    Error, Method, Request, Response, StatusCode, Value,
+    HookAction, Method, Request, Response, StatusCode, StopReason, Value,
     header::{HeaderMap, HeaderName, HeaderValue},
-    hooks::HookAction,
     paginators::{
         HeaderCursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, JsonResponseCursorPaginator,
-        OffsetPaginator, PageNumberPaginator, Paginator, SinglePagePaginator, StopReason,
+        OffsetPaginator, PageNumberPaginator, Paginator, SinglePagePaginator,
     },
 };
 use serde_json::json;
@@ -135,10 +134,7 @@ async fn offset_with_a_null_total_and_no_other_stop_rule_is_a_clear_error() {
         "the page without a usable total is not yielded"
     );
     let e = w.error();
-    assert!(
-        matches!(e, restclient::Error::UnexpectedResponse { .. }),
-        "{e:?}"
-    );
+    assert!(e.is_decode(), "{e:?}");
     let text = e.to_string();
     assert!(
         text.contains("`total`") && text.contains("/offset/null-total"),
@@ -203,7 +199,7 @@ async fn offset_in_a_post_body_keeps_the_original_body() {
         client(&server)
             .paginate("/offset")
             .method(Method::POST)
-            .json(json!({"filter": {"kind": "all"}}))
+            .json(&json!({"filter": {"kind": "all"}}))
             .paginator(
                 OffsetPaginator::new(10)
                     .offset_body_path("offset")
@@ -309,7 +305,7 @@ async fn page_number_in_a_post_body() {
         client(&server)
             .paginate("/page")
             .method(Method::POST)
-            .json(json!({"page_size": 10}))
+            .json(&json!({"page_size": 10}))
             .paginator(
                 PageNumberPaginator::new()
                     .base_page(1)
@@ -533,7 +529,7 @@ async fn cursor_in_a_post_body_keeps_the_original_json() {
         client(&server)
             .paginate("/search")
             .method(Method::POST)
-            .json(json!({"query": "awesome product"}))
+            .json(&json!({"query": "awesome product"}))
             .paginator(
                 JsonResponseCursorPaginator::new()
                     .cursor_path("next_page_cursor")
@@ -847,7 +843,7 @@ async fn a_page_knows_the_body_that_produced_it() {
         client(&server)
             .paginate("/page")
             .method(Method::POST)
-            .json(json!({"page_size": 10}))
+            .json(&json!({"page_size": 10}))
             .paginator(
                 PageNumberPaginator::new()
                     .base_page(1)
@@ -903,7 +899,7 @@ async fn the_paginate_shortcut_reports_a_bad_url_when_polled() {
     let w = try_walk(restclient::paginate("not a url")).await;
     assert!(w.pages.is_empty());
     assert!(
-        matches!(w.error(), Error::InvalidBaseUrl { url, .. } if url == "not a url"),
+        (w.error().is_builder() && w.error().to_string().contains("`not a url`")),
         "{:?}",
         w.error()
     );
@@ -978,8 +974,10 @@ async fn an_invalid_per_call_data_selector_is_a_typed_error_and_sends_nothing() 
     let server = demo(25, 10).await;
     let w = try_walk(client(&server).paginate("/offset").data_selector("items[")).await;
     assert!(
-        matches!(w.error(), Error::InvalidPath { parameter, path, .. }
-            if parameter == "data_selector" && path == "items["),
+        (w.error().is_builder()
+            && w.error()
+                .to_string()
+                .contains("invalid JSONPath `items[` for `data_selector`")),
         "{:?}",
         w.error()
     );
@@ -996,22 +994,21 @@ async fn an_invalid_per_call_paginator_fails_before_sending() {
     )
     .await;
     assert!(
-        matches!(w.error(), Error::InvalidParameter { component: "OffsetPaginator", parameter, .. } if parameter == "limit"),
+        (w.error().is_builder()
+            && w.error()
+                .to_string()
+                .contains("invalid `limit` for OffsetPaginator")),
         "{:?}",
         w.error()
     );
     let w = try_walk(
         client(&server)
             .paginate("/offset")
-            .json(json!({"a": 1}))
+            .json(&json!({"a": 1}))
             .form([("b", "2")]),
     )
     .await;
-    assert!(
-        matches!(w.error(), Error::InvalidRequest(_)),
-        "{:?}",
-        w.error()
-    );
+    assert!(w.error().is_builder(), "{:?}", w.error());
     assert!(server.requests().is_empty());
 }
 
@@ -1050,7 +1047,7 @@ async fn a_paginator_that_never_advances_ends_with_a_pagination_loop() {
     assert_eq!(w.pages.len(), 1, "the first page is delivered");
     assert_records(&w.records(), 10);
     let e = w.error();
-    assert!(matches!(e, Error::PaginationLoop { .. }), "{e:?}");
+    assert!(e.is_pagination_loop(), "{e:?}");
     let text = e.to_string();
     assert!(
         text.contains(&format!("{}/offset?api_key=***", server.url())),
@@ -1091,7 +1088,9 @@ async fn a_next_link_to_itself_ends_with_a_pagination_loop() {
     .await;
     assert_eq!(w.pages.len(), 1);
     assert!(
-        matches!(w.error(), Error::PaginationLoop { url, .. } if *url == format!("{}/loop", odd.url())),
+        w.error().is_pagination_loop()
+            && w.error().url().map(restclient::Url::as_str)
+                == Some(format!("{}/loop", odd.url()).as_str()),
         "{:?}",
         w.error()
     );
@@ -1108,11 +1107,7 @@ async fn a_cycle_of_next_links_ends_with_a_pagination_loop() {
     )
     .await;
     assert_eq!(w.pages.len(), 2);
-    assert!(
-        matches!(w.error(), Error::PaginationLoop { .. }),
-        "{:?}",
-        w.error()
-    );
+    assert!(w.error().is_pagination_loop(), "{:?}", w.error());
     assert_eq!(support::path_and_queries(&odd.requests()), ["/a", "/b?x=1"]);
 }
 
@@ -1129,7 +1124,7 @@ async fn an_error_status_ends_the_walk_with_dlts_message_and_no_secret() {
     .await;
     assert!(w.pages.is_empty());
     let e = w.error();
-    assert!(matches!(e, Error::Http { .. }), "{e:?}");
+    assert!(e.is_status(), "{e:?}");
     assert_eq!(e.status(), Some(StatusCode::NOT_FOUND));
     assert_eq!(
         e.to_string(),
@@ -1315,7 +1310,7 @@ async fn a_body_that_is_not_json_is_a_clear_error_naming_the_url() {
     let client = client_at(&odd.url());
     let w = try_walk(client.paginate("/html?token=SECRET-T")).await;
     let e = w.error();
-    assert!(matches!(e, Error::UnexpectedResponse { .. }), "{e:?}");
+    assert!(e.is_decode(), "{e:?}");
     let text = e.to_string();
     assert!(
         text.contains(&format!("{}/html?token=***", odd.url())),

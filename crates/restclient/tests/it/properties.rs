@@ -4,11 +4,11 @@
 //! its keys).
 
 use proptest::prelude::*;
+use restclient::Request;
+use restclient::Response;
 use restclient::config::RuntimeConfig;
 use restclient::detect;
 use restclient::paginators::{HeaderLinkPaginator, JsonLinkPaginator, Paginator, from_config};
-use restclient::request::{Request, join_url};
-use restclient::response::Response;
 use restclient::selector::Selector;
 use restclient::{Method, Value};
 
@@ -125,20 +125,6 @@ proptest! {
     }
 
     #[test]
-    fn join_url_has_one_slash_at_the_seam(base in "[a-z:/.]{0,20}", path in "[a-z/?=&]{0,20}") {
-        let joined = join_url(&base, &path);
-        if base.is_empty() {
-            prop_assert_eq!(joined, path);
-        } else if path.is_empty() {
-            prop_assert_eq!(joined, base);
-        } else {
-            let b = base.trim_end_matches('/');
-            let p = path.trim_start_matches('/');
-            prop_assert_eq!(joined, format!("{b}/{p}"));
-        }
-    }
-
-    #[test]
     fn link_headers_never_panic(header in ".{0,80}", rel in "[a-zA-Z]{1,8}") {
         if let Ok(response) = Response::from_parts(200, vec![("Link", header.as_str())], "https://h.example/p?x=1", b"[]".to_vec()) {
             let mut p = HeaderLinkPaginator::new().links_next_key(rel);
@@ -210,27 +196,6 @@ proptest! {
     }
 
     #[test]
-    fn join_url_agrees_with_the_url_built_from_its_parts(
-        base_segments in prop::collection::vec("[a-z0-9]{1,5}", 0..3),
-        trailing in 0usize..3,
-        leading in 0usize..3,
-        path_segments in prop::collection::vec("[a-z0-9]{1,5}", 1..4),
-        query in proptest::option::of("[a-z]{1,3}=[0-9]{1,3}"),
-    ) {
-        let base = format!("https://h.example{}{}", concat_segments(&base_segments), "/".repeat(trailing));
-        let path = format!("{}{}{}", "/".repeat(leading), path_segments.join("/"), query_suffix(query.as_deref()));
-        // The oracle: the URL written from its parts, one slash between each.
-        let all: Vec<String> = base_segments.iter().chain(&path_segments).cloned().collect();
-        let expected = format!("https://h.example{}{}", concat_segments(&all), query_suffix(query.as_deref()));
-        let joined = join_url(&base, &path);
-        prop_assert_eq!(&joined, &expected);
-        let parsed = url::Url::parse(&joined).unwrap();
-        let segments: Vec<&str> = parsed.path_segments().unwrap().collect();
-        prop_assert_eq!(segments, all.iter().map(String::as_str).collect::<Vec<_>>());
-        prop_assert_eq!(parsed.query(), query.as_deref());
-    }
-
-    #[test]
     fn the_header_link_paginator_follows_the_next_link_of_a_generated_header(
         others in prop::collection::vec((1u32..50, prop::sample::select(vec!["prev", "first", "last"]), any::<bool>()), 0..4),
         next in proptest::option::of(1u32..50),
@@ -282,14 +247,6 @@ proptest! {
 }
 
 /// `/a/b/c` for `[a, b, c]`, the empty string for none.
-fn concat_segments(segments: &[String]) -> String {
-    segments.iter().map(|s| format!("/{s}")).collect()
-}
-
-fn query_suffix(query: Option<&str>) -> String {
-    query.map(|q| format!("?{q}")).unwrap_or_default()
-}
-
 /// Puts `leaf` at `keys` in `body`, turning whatever stands in the way into objects.
 fn plant_at(body: &mut Value, keys: &[&str], leaf: Value) {
     let Some((first, rest)) = keys.split_first() else {

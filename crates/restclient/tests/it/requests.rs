@@ -5,7 +5,7 @@ use crate::support;
 use crate::support::{builder, client, client_at, demo, paths};
 use futures::TryStreamExt;
 use restclient::{
-    Error, Method, RestClient, StatusCode, Value,
+    Method, RestClient, StatusCode, Value,
     auth::BearerTokenAuth,
     header::{HeaderMap, HeaderValue},
     paginators::{
@@ -43,7 +43,7 @@ async fn post_sends_a_json_body() {
     let server = demo(5, 5).await;
     let e = echo(
         &client(&server)
-            .post("/echo", json!({"query": "rust", "n": [1, 2]}))
+            .post("/echo", &json!({"query": "rust", "n": [1, 2]}))
             .await
             .unwrap(),
     );
@@ -277,7 +277,7 @@ async fn a_relative_path_without_a_base_url_is_an_invalid_url() {
     let client = RestClient::builder("").build().unwrap();
     let e = client.get("posts").await.unwrap_err();
     assert!(
-        matches!(&e, Error::InvalidUrl { url, .. } if url == "posts"),
+        e.is_builder() && e.to_string().contains("invalid request URL `posts`"),
         "{e:?}"
     );
 }
@@ -292,7 +292,9 @@ fn an_invalid_base_url_fails_at_build_naming_it() {
     ] {
         let e = RestClient::builder(base).build().unwrap_err();
         assert!(
-            matches!(&e, Error::InvalidBaseUrl { url, .. } if url.starts_with(shown)),
+            e.is_builder()
+                && e.to_string()
+                    .starts_with(&format!("invalid base URL `{shown}")),
             "{base}: {e:?}"
         );
         assert!(e.to_string().contains(shown), "{e}");
@@ -306,7 +308,9 @@ fn an_invalid_data_selector_fails_at_build_naming_it() {
         .build()
         .unwrap_err();
     assert!(
-        matches!(&e, Error::InvalidPath { parameter, path, .. } if parameter == "data_selector" && path == "data["),
+        e.is_builder()
+            && e.to_string()
+                .contains("invalid JSONPath `data[` for `data_selector`"),
         "{e:?}"
     );
     assert!(e.to_string().contains("data["), "{e}");
@@ -319,7 +323,7 @@ fn an_invalid_header_fails_at_build_naming_it() {
         .build()
         .unwrap_err();
     assert!(
-        matches!(&e, Error::InvalidHeader { name, .. } if name == "bad name"),
+        e.is_builder() && e.to_string().contains("invalid header `bad name`"),
         "{e:?}"
     );
 }
@@ -331,12 +335,12 @@ fn assert_rejected(paginator: impl Paginator, component: &str, parameter: &str) 
         .paginator(paginator)
         .build()
     {
-        Err(Error::InvalidParameter {
-            component: c,
-            parameter: p,
-            ..
-        }) => assert_eq!((c, p.as_str()), (component, parameter)),
-        other => panic!("expected InvalidParameter for {parameter}, got {other:?}"),
+        Err(e) if e.is_builder() => assert!(
+            e.to_string()
+                .contains(&format!("invalid `{parameter}` for {component}")),
+            "{e}"
+        ),
+        other => panic!("expected an invalid {parameter} for {component}, got {other:?}"),
     }
 }
 
@@ -435,12 +439,12 @@ async fn json_and_form_on_one_request_is_an_invalid_request() {
     let server = demo(5, 5).await;
     let e = client(&server)
         .request(Method::POST, "/echo")
-        .json(json!({"a": 1}))
+        .json(&json!({"a": 1}))
         .form([("b", "2")])
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::InvalidRequest(_)), "{e:?}");
+    assert!(e.is_builder(), "{e:?}");
     assert!(e.to_string().contains("json"), "{e}");
     let e = client(&server)
         .request(Method::POST, "/echo")
@@ -448,7 +452,7 @@ async fn json_and_form_on_one_request_is_an_invalid_request() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::InvalidHeader { .. }), "{e:?}");
+    assert!(e.is_builder(), "{e:?}");
     assert!(server.requests().is_empty(), "nothing was sent");
 }
 
@@ -464,7 +468,7 @@ async fn endless_redirects_end_with_too_many_redirects() {
     });
     let e = client_at(&odd.url()).get("/again").await.unwrap_err();
     assert!(
-        matches!(e, Error::TooManyRedirects { max: 10, .. }),
+        e.kind() == restclient::ErrorKind::Redirect && e.to_string().contains("more than 10"),
         "{e:?}"
     );
     assert!(

@@ -14,7 +14,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use restclient::config::RuntimeConfig;
 use restclient::{
-    Error, Page, Pages, Paginate, RestClient, RestClientBuilder, Value, paginators::StopReason,
+    Error, Page, Pages, Paginate, RestClient, RestClientBuilder, StopReason, Value,
     retry::RetryPolicy,
 };
 
@@ -176,12 +176,11 @@ pub fn repeat(s: &str, n: usize) -> Vec<String> {
 /// dlt's settings with waits shrunk to milliseconds, so that retry tests are fast: a backoff
 /// factor of 0.001 s, waits capped at 20 ms, a 5 s timeout, 5 attempts.
 pub fn quick_config() -> RuntimeConfig {
-    RuntimeConfig {
-        request_backoff_factor: 0.001,
-        request_max_retry_delay: Duration::from_millis(20),
-        request_timeout: Duration::from_secs(5),
-        ..RuntimeConfig::default()
-    }
+    let mut c = RuntimeConfig::default();
+    c.request_backoff_factor = 0.001;
+    c.request_max_retry_delay = Duration::from_millis(20);
+    c.request_timeout = Duration::from_secs(5);
+    c
 }
 
 /// Captured log output of the current thread (use with a current-thread runtime, which is
@@ -326,20 +325,22 @@ pub fn capture_all_logs() -> (Logs, tracing::subscriber::DefaultGuard) {
 
 // ---------------------------------------------------------------- error kinds
 //
-// restclient's `Error` is becoming an opaque struct with `kind()` and predicates; the new tests
-// ask about kinds through these helpers so that the change touches one place.
 
 /// Whether `e` is a pagination loop (a repeated page, cursor or URL).
 pub fn is_pagination_loop(e: &Error) -> bool {
-    matches!(e, Error::PaginationLoop { .. })
+    e.is_pagination_loop()
 }
 
-/// The URL and message of an unexpected-response error (a body restclient could not use).
-pub fn unexpected_response(e: &Error) -> Option<(&str, &str)> {
-    match e {
-        Error::UnexpectedResponse { url, message } => Some((url, message)),
-        _ => None,
+/// The URL and message of an unexpected-response error (a body restclient could not use):
+/// its message is `unexpected response from <url>: <message>`.
+pub fn unexpected_response(e: &Error) -> Option<(String, String)> {
+    if !e.is_decode() {
+        return None;
     }
+    let url = e.url()?.as_str().to_owned();
+    let text = e.to_string();
+    let message = text.strip_prefix(&format!("unexpected response from {url}: "))?;
+    Some((url, message.to_owned()))
 }
 
 /// A client for any test server at `url`, without retries.
@@ -350,7 +351,7 @@ pub fn client_at(url: &str) -> RestClient {
 /// A client for `url` that retries with [`quick_config`]'s millisecond waits.
 pub fn retrying_client(url: &str) -> RestClient {
     RestClient::builder(url)
-        .config(quick_config())
+        .runtime_config(quick_config())
         .build()
         .expect("the client builds")
 }
