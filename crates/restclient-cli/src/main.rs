@@ -192,9 +192,7 @@ fn load_config(cli: &Cli) -> Result<RuntimeConfig> {
 }
 
 fn init_logging(cli: &Cli, config: &RuntimeConfig) {
-    let level = cli
-        .log_level
-        .unwrap_or(config.log_level);
+    let level = cli.log_level.unwrap_or(config.log_level);
     let filter = level.as_str().to_ascii_lowercase();
     let stderr = std::io::stderr;
     tracing_subscriber::fmt()

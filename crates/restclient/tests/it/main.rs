@@ -17,5 +17,6 @@ mod examples;
 mod origin;
 mod paginators;
 mod properties;
+mod records;
 mod requests;
 mod retry_and_faults;
