@@ -901,3 +901,29 @@ async fn no_secret_in_logs_debug_or_errors() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_token_fetch_that_times_out_is_an_auth_error_that_says_it_timed_out() {
+    let slow = crate::support::server::http(|_req| async {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        crate::support::server::ok(serde_json::json!({"access_token": "late"}))
+    });
+    let auth = OAuth2ClientCredentials::builder(&format!("{}/token", slow.url()), "id", "s3cret")
+        .timeout(Duration::from_millis(100))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let server = demo(5, 5).await;
+    let err = RestClient::builder(server.url())
+        .auth(auth)
+        .build()
+        .unwrap()
+        .get("/posts/1")
+        .await
+        .unwrap_err();
+    assert!(err.is_auth(), "{err:?}");
+    assert!(err.is_timeout(), "the cause is kept: {err:?}");
+    assert!(std::error::Error::source(&err).is_some());
+    assert!(!err.to_string().contains("s3cret"), "{err}");
+    assert!(server.requests().is_empty(), "nothing sent without a token");
+}

@@ -544,3 +544,32 @@ async fn an_api_ignoring_its_offset_is_a_loop_in_a_concurrent_walk_too() {
     // At most one window of requests in flight past the first page.
     assert!(server.hits() <= 1 + 4, "{:?}", server.paths());
 }
+
+#[tokio::test]
+async fn more_requests_in_flight_than_max_concurrency_are_refused_before_the_first() {
+    let server = DemoServer::builder().records(20).start().await.unwrap();
+    let walk = |c: &restclient::RestClient| {
+        c.paginate("/offset")
+            .paginator(OffsetPaginator::new(5))
+            .data_selector("items")
+            .concurrency(65)
+    };
+    let w = try_walk(walk(&client(&server))).await;
+    let e = w.error();
+    assert!(e.is_builder(), "{e:?}");
+    assert!(e.to_string().contains("max_concurrency (64)"), "{e}");
+    assert!(server.requests().is_empty());
+
+    // Raised in the runtime config, the same walk runs.
+    let mut config = restclient::config::RuntimeConfig::default();
+    config.max_concurrency = 100;
+    let raised = restclient::RestClient::builder(server.url())
+        .runtime_config(config)
+        .build()
+        .unwrap();
+    assert_records(&walk_records(walk(&raised)).await, 20);
+}
+
+async fn walk_records(p: restclient::Paginate) -> Vec<Value> {
+    walk(p).await.records()
+}

@@ -481,3 +481,77 @@ async fn endless_redirects_end_with_too_many_redirects() {
         "the first request and 10 redirects"
     );
 }
+
+#[tokio::test]
+async fn a_requests_own_timeout_and_retry_policy_override_the_clients() {
+    let server = demo_api::DemoServer::builder()
+        .stall_every(1, std::time::Duration::from_secs(30))
+        .start()
+        .await
+        .unwrap();
+    // The client would wait 60 s and try 5 times; this request waits 100 ms, once.
+    let client = RestClient::builder(server.url()).build().unwrap();
+    let err = client
+        .get("/page")
+        .timeout(std::time::Duration::from_millis(100))
+        .retry(restclient::retry::RetryPolicy::none())
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(server.requests().len(), 1);
+
+    // A walk takes its own too: two attempts, then a timeout that says how many were made.
+    server.clear_requests();
+    let err = client
+        .paginate("/offset")
+        .paginator(OffsetPaginator::new(10))
+        .timeout(std::time::Duration::from_millis(100))
+        .retry(
+            restclient::retry::RetryPolicy::default()
+                .max_attempts(2)
+                .backoff_factor(0.001),
+        )
+        .records()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(err.to_string().ends_with("(after 2 attempts)"), "{err}");
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_zero_timeout_is_refused_before_sending() {
+    let server = demo(5, 5).await;
+    let err = client(&server)
+        .get("/posts/1")
+        .timeout(std::time::Duration::ZERO)
+        .await
+        .unwrap_err();
+    assert!(
+        err.is_builder() && err.to_string().contains("`timeout`"),
+        "{err}"
+    );
+    assert!(server.requests().is_empty());
+}
+
+#[tokio::test]
+async fn post_takes_any_serializable_body() {
+    #[derive(serde::Serialize)]
+    struct Search<'a> {
+        query: &'a str,
+        limit: u8,
+    }
+    let server = demo(5, 5).await;
+    let r = client(&server)
+        .post(
+            "/echo",
+            &Search {
+                query: "rust",
+                limit: 3,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(echo(&r)["json"], json!({"query": "rust", "limit": 3}));
+}
