@@ -351,6 +351,8 @@ impl Stream for Records {
 }
 
 /// The stream of typed records of a walk; see [`Paginate::records_as`].
+///
+#[doc = include_str!("docs/typed.md")]
 #[must_use = "streams do nothing unless polled"]
 pub struct RecordsAs<T> {
     pages: Pages,

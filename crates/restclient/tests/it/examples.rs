@@ -397,3 +397,41 @@ fn the_blocking_api_needs_no_async_code() {
     assert_eq!(fetched.stop, Some(StopReason::TotalReached { total: 3 }));
     assert_records(&fetched.records, 25);
 }
+
+#[path = "../../examples/typed_records.rs"]
+#[allow(dead_code)]
+mod typed_records;
+
+#[tokio::test]
+async fn typed_records_example_walks_times_out_per_request_and_serves_axum() {
+    let server = demo(25, 10).await;
+    let client = typed_records::client(&server.url()).unwrap();
+    let records = typed_records::typed(&client).await.unwrap();
+    assert_eq!(records.len(), 25);
+    assert_eq!(
+        records[0],
+        typed_records::Record {
+            id: 1,
+            name: "record-1".into()
+        }
+    );
+    assert_eq!(typed_records::one_quickly(&client, 3).await.unwrap().id, 3);
+    let (a, b) = typed_records::two_at_once(&client).await.unwrap();
+    assert_eq!((a.len(), b.len()), (25, 25));
+    assert_eq!(a, b, "the same records by two paginators");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = typed_records::app(client);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let names: Vec<String> = restclient::RestClient::builder(format!("http://{addr}"))
+        .build()
+        .unwrap()
+        .get("/names")
+        .await
+        .unwrap()
+        .json_as()
+        .unwrap();
+    assert_eq!(names.len(), 25);
+    assert_eq!(names[24], "record-25");
+}
