@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
-use reqwest::header::{HeaderMap, HeaderName};
+use reqwest::header::HeaderMap;
 use serde::Serialize;
 use url::Url;
 
@@ -108,7 +108,7 @@ impl CallParts {
     }
 
     pub(crate) fn headers(&mut self, headers: HeaderMap) {
-        merge_headers(&mut self.headers, headers);
+        crate::request::merge_headers(&mut self.headers, headers);
     }
 
     pub(crate) fn add_params<K: Into<String>, V: ToString>(
@@ -211,25 +211,6 @@ impl CallParts {
                 timeout: self.timeout.unwrap_or(inner.timeout),
             },
         ))
-    }
-}
-
-/// Moves `headers` into `target`: each name in `headers` replaces that name in `target` with
-/// all its values, and values of sensitive names are marked sensitive.
-pub(crate) fn merge_headers(target: &mut HeaderMap, headers: HeaderMap) {
-    let mut current: Option<HeaderName> = None;
-    // A map yields a name with its first value only; later values of that name come with `None`.
-    for (name, mut value) in headers {
-        if let Some(name) = name {
-            target.remove(&name);
-            current = Some(name);
-        }
-        if let Some(name) = &current {
-            if crate::redact::is_sensitive_header(name) {
-                value.set_sensitive(true);
-            }
-            target.append(name.clone(), value);
-        }
     }
 }
 
@@ -353,6 +334,43 @@ impl RequestBuilder {
     pub async fn send(self) -> Result<Response> {
         let (request, ctx) = self.parts.prepare(&self.client)?;
         self.client.inner.exec.execute(&request, &ctx).await
+    }
+}
+
+// The request constructors live with the builder they make, so that the handle's module does
+// not depend on the per-call modules (the facade's imports point one way too).
+impl RestClient {
+    /// A `GET` request, sent when awaited. The status is not checked: a 404 is a response.
+    ///
+    /// ```no_run
+    /// # async fn run() -> restclient::Result<()> {
+    /// # let client = restclient::RestClient::builder("https://api.example.com").build()?;
+    /// let post = client.get("/posts/1").await?;
+    /// let page = client.get("/posts").param("page", 2).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.request(Method::GET, path)
+    }
+
+    /// A `POST` request with a JSON body: anything that serializes.
+    ///
+    /// ```no_run
+    /// # async fn run() -> restclient::Result<()> {
+    /// # let client = restclient::RestClient::builder("https://api.example.com").build()?;
+    /// #[derive(serde::Serialize)]
+    /// struct Search<'a> { query: &'a str }
+    /// let r = client.post("/search", &Search { query: "rust" }).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn post<T: Serialize + ?Sized>(&self, path: &str, json: &T) -> RequestBuilder {
+        self.request(Method::POST, path).json(json)
+    }
+
+    /// A request with any method, to be completed with params, body, headers, auth, timeout
+    /// or retry policy; see [`RequestBuilder`].
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        RequestBuilder::new(self.clone(), method, path)
     }
 }
 

@@ -3,17 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::Method;
 use reqwest::header::HeaderMap;
-use serde::Serialize;
 use url::Url;
 
 use crate::auth::Auth;
-use crate::call::{RequestBuilder, merge_headers};
 use crate::config::RuntimeConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::exec::Executor;
-use crate::paginate::Paginate;
 use crate::paginators::Paginator;
 use crate::redact::Redactor;
 use crate::retry::{Outcome, RetryCondition, RetryPolicy};
@@ -108,7 +104,7 @@ impl RestClientBuilder {
 
     /// Adds default headers; each name replaces an earlier default of that name.
     pub fn headers(mut self, headers: HeaderMap) -> Self {
-        merge_headers(&mut self.headers, headers);
+        crate::request::merge_headers(&mut self.headers, headers);
         self
     }
 
@@ -332,43 +328,5 @@ impl RestClient {
     #[must_use]
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
-    }
-
-    /// A `GET` request, sent when awaited. The status is not checked: a 404 is a response.
-    ///
-    /// ```no_run
-    /// # async fn run() -> restclient::Result<()> {
-    /// # let client = restclient::RestClient::builder("https://api.example.com").build()?;
-    /// let post = client.get("/posts/1").await?;
-    /// let page = client.get("/posts").param("page", 2).await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn get(&self, path: &str) -> RequestBuilder {
-        self.request(Method::GET, path)
-    }
-
-    /// A `POST` request with a JSON body: anything that serializes.
-    ///
-    /// ```no_run
-    /// # async fn run() -> restclient::Result<()> {
-    /// # let client = restclient::RestClient::builder("https://api.example.com").build()?;
-    /// #[derive(serde::Serialize)]
-    /// struct Search<'a> { query: &'a str }
-    /// let r = client.post("/search", &Search { query: "rust" }).await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn post<T: Serialize + ?Sized>(&self, path: &str, json: &T) -> RequestBuilder {
-        self.request(Method::POST, path).json(json)
-    }
-
-    /// A request with any method, to be completed with params, body, headers, auth, timeout
-    /// or retry policy; see [`RequestBuilder`].
-    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        RequestBuilder::new(self.clone(), method, path)
-    }
-
-    /// Walks every page of `path`. See [`Paginate`].
-    pub fn paginate(&self, path: &str) -> Paginate {
-        Paginate::new(self.clone(), path)
     }
 }

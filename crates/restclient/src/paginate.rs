@@ -284,6 +284,14 @@ impl Paginate {
     }
 }
 
+// The walk constructor lives with the builder it makes (see `call.rs`).
+impl RestClient {
+    /// Walks every page of `path`. See [`Paginate`].
+    pub fn paginate(&self, path: &str) -> Paginate {
+        Paginate::new(self.clone(), path)
+    }
+}
+
 /// The stream of pages of a walk; after it ends, [`stop_reason`](Self::stop_reason) says why.
 #[must_use = "streams do nothing unless polled"]
 pub struct Pages {

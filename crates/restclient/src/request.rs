@@ -279,6 +279,25 @@ impl Request {
     }
 }
 
+/// Moves `headers` into `target`: each name in `headers` replaces that name in `target` with
+/// all its values, and values of sensitive names are marked sensitive.
+pub(crate) fn merge_headers(target: &mut HeaderMap, headers: HeaderMap) {
+    let mut current: Option<HeaderName> = None;
+    // A map yields a name with its first value only; later values of that name come with `None`.
+    for (name, mut value) in headers {
+        if let Some(name) = name {
+            target.remove(&name);
+            current = Some(name);
+        }
+        if let Some(name) = &current {
+            if crate::redact::is_sensitive_header(name) {
+                value.set_sensitive(true);
+            }
+            target.append(name.clone(), value);
+        }
+    }
+}
+
 /// Parses a header name and value from text.
 pub(crate) fn parse_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue)> {
     let n = HeaderName::from_bytes(name.trim().as_bytes())

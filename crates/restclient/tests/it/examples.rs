@@ -399,7 +399,7 @@ fn the_blocking_api_needs_no_async_code() {
 }
 
 #[path = "../../examples/typed_records.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unreachable_pub)]
 mod typed_records;
 
 #[tokio::test]
