@@ -108,6 +108,65 @@ macro_rules! forward {
     };
 }
 
+/// The setters the blocking request and walk share, each forwarding to the async builder of
+/// the same name (`$async`), so that their signatures are the async ones.
+macro_rules! shared_setters {
+    ($async:ident) => {
+        forward! {
+            #[doc = concat!("See [`crate::", stringify!($async), "::header`].")]
+            fn header(name: &str, value: &str);
+            #[doc = concat!("See [`crate::", stringify!($async), "::headers`].")]
+            fn headers(headers: HeaderMap);
+            #[doc = concat!("See [`crate::", stringify!($async), "::auth`].")]
+            fn auth(auth: impl Auth);
+            #[doc = concat!("See [`crate::", stringify!($async), "::without_auth`].")]
+            fn without_auth();
+            #[doc = concat!("See [`crate::", stringify!($async), "::timeout`].")]
+            fn timeout(timeout: Duration);
+            #[doc = concat!("See [`crate::", stringify!($async), "::retry`].")]
+            fn retry(policy: RetryPolicy);
+        }
+
+        #[doc = concat!("See [`crate::", stringify!($async), "::param`].")]
+        pub fn param(self, name: impl Into<String>, value: impl ToString) -> Self {
+            Self {
+                inner: self.inner.param(name, value),
+                ..self
+            }
+        }
+
+        #[doc = concat!("See [`crate::", stringify!($async), "::params`].")]
+        pub fn params<K: Into<String>, V: ToString>(
+            self,
+            params: impl IntoIterator<Item = (K, V)>,
+        ) -> Self {
+            Self {
+                inner: self.inner.params(params),
+                ..self
+            }
+        }
+
+        #[doc = concat!("See [`crate::", stringify!($async), "::json`].")]
+        pub fn json<T: Serialize + ?Sized>(self, body: &T) -> Self {
+            Self {
+                inner: self.inner.json(body),
+                ..self
+            }
+        }
+
+        #[doc = concat!("See [`crate::", stringify!($async), "::form`].")]
+        pub fn form<K: Into<String>, V: ToString>(
+            self,
+            fields: impl IntoIterator<Item = (K, V)>,
+        ) -> Self {
+            Self {
+                inner: self.inner.form(fields),
+                ..self
+            }
+        }
+    };
+}
+
 impl RestClientBuilder {
     forward! {
         /// See [`crate::RestClientBuilder::header`].
@@ -198,58 +257,7 @@ pub struct RequestBuilder {
 }
 
 impl RequestBuilder {
-    forward! {
-        /// See [`crate::RequestBuilder::header`].
-        fn header(name: &str, value: &str);
-        /// See [`crate::RequestBuilder::headers`].
-        fn headers(headers: HeaderMap);
-        /// See [`crate::RequestBuilder::auth`].
-        fn auth(auth: impl Auth);
-        /// See [`crate::RequestBuilder::without_auth`].
-        fn without_auth();
-        /// See [`crate::RequestBuilder::timeout`].
-        fn timeout(timeout: Duration);
-        /// See [`crate::RequestBuilder::retry`].
-        fn retry(policy: RetryPolicy);
-    }
-
-    /// See [`crate::RequestBuilder::param`].
-    pub fn param(self, name: impl Into<String>, value: impl ToString) -> Self {
-        Self {
-            inner: self.inner.param(name, value),
-            ..self
-        }
-    }
-
-    /// See [`crate::RequestBuilder::params`].
-    pub fn params<K: Into<String>, V: ToString>(
-        self,
-        params: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        Self {
-            inner: self.inner.params(params),
-            ..self
-        }
-    }
-
-    /// See [`crate::RequestBuilder::json`].
-    pub fn json<T: Serialize + ?Sized>(self, body: &T) -> Self {
-        Self {
-            inner: self.inner.json(body),
-            ..self
-        }
-    }
-
-    /// See [`crate::RequestBuilder::form`].
-    pub fn form<K: Into<String>, V: ToString>(
-        self,
-        fields: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        Self {
-            inner: self.inner.form(fields),
-            ..self
-        }
-    }
+    shared_setters!(RequestBuilder);
 
     /// Sends the request and waits for the response.
     ///
@@ -273,14 +281,6 @@ impl Paginate {
     forward! {
         /// See [`crate::Paginate::method`].
         fn method(method: Method);
-        /// See [`crate::Paginate::header`].
-        fn header(name: &str, value: &str);
-        /// See [`crate::Paginate::headers`].
-        fn headers(headers: HeaderMap);
-        /// See [`crate::Paginate::auth`].
-        fn auth(auth: impl Auth);
-        /// See [`crate::Paginate::without_auth`].
-        fn without_auth();
         /// See [`crate::Paginate::paginator`].
         fn paginator(paginator: impl Paginator);
         /// See [`crate::Paginate::data_selector`].
@@ -293,49 +293,9 @@ impl Paginate {
         fn max_records(n: usize);
         /// See [`crate::Paginate::concurrency`].
         fn concurrency(n: usize);
-        /// See [`crate::Paginate::timeout`].
-        fn timeout(timeout: Duration);
-        /// See [`crate::Paginate::retry`].
-        fn retry(policy: RetryPolicy);
     }
 
-    /// See [`crate::Paginate::param`].
-    pub fn param(self, name: impl Into<String>, value: impl ToString) -> Self {
-        Self {
-            inner: self.inner.param(name, value),
-            ..self
-        }
-    }
-
-    /// See [`crate::Paginate::params`].
-    pub fn params<K: Into<String>, V: ToString>(
-        self,
-        params: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        Self {
-            inner: self.inner.params(params),
-            ..self
-        }
-    }
-
-    /// See [`crate::Paginate::json`].
-    pub fn json<T: Serialize + ?Sized>(self, body: &T) -> Self {
-        Self {
-            inner: self.inner.json(body),
-            ..self
-        }
-    }
-
-    /// See [`crate::Paginate::form`].
-    pub fn form<K: Into<String>, V: ToString>(
-        self,
-        fields: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        Self {
-            inner: self.inner.form(fields),
-            ..self
-        }
-    }
+    shared_setters!(Paginate);
 
     /// The pages, in order; the iterator ends after the last page or the first error.
     pub fn pages(self) -> PageIter {

@@ -214,6 +214,81 @@ impl CallParts {
     }
 }
 
+/// The setters a request and a walk share, each editing the call's [`CallParts`]: one
+/// definition for [`RequestBuilder`] and [`Paginate`](crate::Paginate).
+macro_rules! call_setters {
+    ($call:literal) => {
+        /// Adds a query parameter. In a walk it is sent with the first request and kept by
+        /// cursor and range paginators; a next link replaces it.
+        pub fn param(mut self, name: impl Into<String>, value: impl ToString) -> Self {
+            self.parts.add_params([(name.into(), value.to_string())]);
+            self
+        }
+
+        /// Adds query parameters (see [`param`](Self::param)).
+        pub fn params<K: Into<String>, V: ToString>(
+            mut self,
+            params: impl IntoIterator<Item = (K, V)>,
+        ) -> Self {
+            self.parts.add_params(params);
+            self
+        }
+
+        #[doc = concat!("Adds a header for this ", $call, "; it replaces a client default of the same name. An invalid name or value fails the ", $call, " before anything is sent.")]
+        pub fn header(mut self, name: &str, value: &str) -> Self {
+            self.parts.header(name, value);
+            self
+        }
+
+        #[doc = concat!("Adds headers for this ", $call, "; each name replaces a client default of that name. Values marked sensitive are masked and never leave the credentials' origin.")]
+        pub fn headers(mut self, headers: reqwest::header::HeaderMap) -> Self {
+            self.parts.headers(headers);
+            self
+        }
+
+        /// A JSON body: anything that serializes (a `serde_json::Value`, a struct, a map).
+        /// Body-path paginators edit it. Combining it with [`form`](Self::form) is an error.
+        pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
+            self.parts.set_json(body);
+            self
+        }
+
+        /// A form body (`application/x-www-form-urlencoded`).
+        pub fn form<K: Into<String>, V: ToString>(
+            mut self,
+            fields: impl IntoIterator<Item = (K, V)>,
+        ) -> Self {
+            self.parts.set_form(fields);
+            self
+        }
+
+        /// Uses this auth instead of the client's.
+        pub fn auth(mut self, auth: impl $crate::auth::Auth) -> Self {
+            self.parts.auth = $crate::call::AuthChoice::Call(std::sync::Arc::new(auth));
+            self
+        }
+
+        /// Sends no credentials.
+        pub fn without_auth(mut self) -> Self {
+            self.parts.auth = $crate::call::AuthChoice::Without;
+            self
+        }
+
+        #[doc = concat!("The timeout of each attempt of each request of this ", $call, ", body included (default: the client's). Zero is an error.")]
+        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.parts.timeout(timeout);
+            self
+        }
+
+        #[doc = concat!("The retry policy of this ", $call, " instead of the client's; the client's [`retry_if`](crate::RestClientBuilder::retry_if) conditions still apply.")]
+        pub fn retry(mut self, policy: $crate::retry::RetryPolicy) -> Self {
+            self.parts.retry = Some(policy);
+            self
+        }
+    };
+}
+pub(crate) use call_setters;
+
 /// One request being described. Await it (or call [`send`](Self::send)) to send it.
 ///
 /// ```no_run
@@ -244,85 +319,7 @@ impl RequestBuilder {
         }
     }
 
-    /// Adds a query parameter.
-    pub fn param(mut self, name: impl Into<String>, value: impl ToString) -> Self {
-        self.parts.add_params([(name.into(), value.to_string())]);
-        self
-    }
-
-    /// Adds query parameters.
-    pub fn params<K: Into<String>, V: ToString>(
-        mut self,
-        params: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.parts.add_params(params);
-        self
-    }
-
-    /// Adds a header for this request (it replaces a client default of the same name). An
-    /// invalid name or value fails the request before it is sent.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.parts.header(name, value);
-        self
-    }
-
-    /// Adds headers for this request; each name replaces a client default of that name.
-    ///
-    /// ```no_run
-    /// # async fn run() -> restclient::Result<()> {
-    /// # let client = restclient::RestClient::builder("https://api.example.com").build()?;
-    /// use restclient::header::{ACCEPT, HeaderMap, HeaderValue};
-    /// let mut headers = HeaderMap::new();
-    /// headers.insert(ACCEPT, HeaderValue::from_static("application/vnd.github+json"));
-    /// let r = client.get("/issues").headers(headers).await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn headers(mut self, headers: HeaderMap) -> Self {
-        self.parts.headers(headers);
-        self
-    }
-
-    /// A JSON body: anything that serializes (a `serde_json::Value`, a struct, a map).
-    /// Combining it with [`form`](Self::form) is an error.
-    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
-        self.parts.set_json(body);
-        self
-    }
-
-    /// A form body (`application/x-www-form-urlencoded`).
-    pub fn form<K: Into<String>, V: ToString>(
-        mut self,
-        fields: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.parts.set_form(fields);
-        self
-    }
-
-    /// Uses this auth instead of the client's.
-    pub fn auth(mut self, auth: impl Auth) -> Self {
-        self.parts.auth = AuthChoice::Call(Arc::new(auth));
-        self
-    }
-
-    /// Sends no credentials with this request.
-    pub fn without_auth(mut self) -> Self {
-        self.parts.auth = AuthChoice::Without;
-        self
-    }
-
-    /// The timeout of each attempt of this request, body included (default: the client's).
-    /// Zero is an error.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.parts.timeout(timeout);
-        self
-    }
-
-    /// The retry policy of this request instead of the client's (the client's
-    /// [`retry_if`](crate::RestClientBuilder::retry_if) conditions still apply).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.parts.retry = Some(policy);
-        self
-    }
+    call_setters!("request");
 
     /// Sends the request and reads the response. The status is not checked: a 404 is a
     /// response, not an error. Awaiting the builder does the same.

@@ -3,23 +3,19 @@
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use futures::Stream;
 use reqwest::Method;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::auth::Auth;
-use crate::call::{AuthChoice, CallParts};
+use crate::call::CallParts;
 use crate::client::RestClient;
 use crate::error::{Error, Result};
 use crate::hooks::{Hook, HookAction};
 use crate::page::Page;
 use crate::paginators::Paginator;
 use crate::response::Response;
-use crate::retry::RetryPolicy;
 use crate::selector::Selector;
 use crate::stop::StopReason;
 use crate::walk::Walk;
@@ -85,61 +81,7 @@ impl Paginate {
         self
     }
 
-    /// Adds a query parameter sent with the first request (and kept by cursor and range
-    /// paginators; next links replace it).
-    pub fn param(mut self, name: impl Into<String>, value: impl ToString) -> Self {
-        self.parts.add_params([(name.into(), value.to_string())]);
-        self
-    }
-
-    /// Adds query parameters.
-    pub fn params<K: Into<String>, V: ToString>(
-        mut self,
-        params: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.parts.add_params(params);
-        self
-    }
-
-    /// A JSON body (for POST searches; body-path paginators edit it): anything that
-    /// serializes to a JSON value.
-    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
-        self.parts.set_json(body);
-        self
-    }
-
-    /// A form body.
-    pub fn form<K: Into<String>, V: ToString>(
-        mut self,
-        fields: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.parts.set_form(fields);
-        self
-    }
-
-    /// Adds a header for this walk.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.parts.header(name, value);
-        self
-    }
-
-    /// Adds headers for this walk; each name replaces a client default of that name.
-    pub fn headers(mut self, headers: reqwest::header::HeaderMap) -> Self {
-        self.parts.headers(headers);
-        self
-    }
-
-    /// Uses this auth instead of the client's.
-    pub fn auth(mut self, auth: impl Auth) -> Self {
-        self.parts.auth = AuthChoice::Call(Arc::new(auth));
-        self
-    }
-
-    /// Sends no credentials.
-    pub fn without_auth(mut self) -> Self {
-        self.parts.auth = AuthChoice::Without;
-        self
-    }
+    crate::call::call_setters!("walk");
 
     /// Uses this paginator instead of the client's. A boxed paginator chosen at run time
     /// (`Box<dyn Paginator>`) is accepted too.
@@ -169,20 +111,6 @@ impl Paginate {
     /// ```
     pub fn hook(mut self, hook: impl Fn(&Response) -> HookAction + Send + Sync + 'static) -> Self {
         self.hooks.push(Hook::new(hook));
-        self
-    }
-
-    /// The timeout of each attempt of each request of this walk (default: the client's). Zero
-    /// is an error.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.parts.timeout(timeout);
-        self
-    }
-
-    /// The retry policy of this walk instead of the client's (the client's
-    /// [`retry_if`](crate::RestClientBuilder::retry_if) conditions still apply).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.parts.retry = Some(policy);
         self
     }
 
