@@ -12,6 +12,8 @@ pub(super) const HAS_MORE_KEYS: &[&str] = &[
     "has_next_page",
     "hasNextPage",
     "has_more_items",
+    "has_more_page",
+    "more_records",
     "more_items_in_collection",
 ];
 pub(super) const CURRENT_PAGE_KEYS: &[&str] = &[
@@ -62,6 +64,8 @@ pub(super) const ITEM_TOTAL_KEYS: &[&str] = &[
     "numFound",
     "total_rows",
     "nbHits",
+    "totalHits",
+    "found",
     "count",
 ];
 /// (offset key, limit key) pairs reported in one object.

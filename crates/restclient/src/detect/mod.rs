@@ -24,7 +24,7 @@
 //! right and extended; the first rule that matches wins.
 //!
 //! 1. **`Link` header** with relation `next` (RFC 8288: case-insensitive, several relations per
-//!    link) → `header_link`.
+//!    link; `rel='next'` in single quotes, as some servers send it, too) → `header_link`.
 //! 2. **Next link in the body**: a string that looks like a URL or a path (it starts with
 //!    `http://`, `https://`, `/` or `?`) under a key whose name starts with `next` once a leading
 //!    `@`, `_` or `odata.` is removed (`next`, `next_url`, `next_page_url`, `nextLink`,
@@ -122,6 +122,10 @@
 //! * **dlt's three detector shapes**: a numeric `next_id` beside the records (a cursor), a next
 //!   URL one level down (`{"next": {"urlNext": ...}}`), a page count alone (`{"TotalPages": 3}`,
 //!   key names compared without case).
+//! * **More names for the same signals.** `has_more_page` (Zoho Books) and `more_records` (Zoho
+//!   CRM) are `has_more` flags; `found` (Typesense) and `totalHits` (Meilisearch) are item
+//!   totals. Meilisearch's `estimatedTotalHits` is deliberately not: it is capped, so a walk that
+//!   stopped at it could end early.
 //! * A null next link beside `first`/`last`/`prev` links means a link API on its only page;
 //!   PayPal's `rel: "next_page"` is a next link.
 //!
