@@ -16,6 +16,8 @@ pub(super) const HAS_MORE_KEYS: &[&str] = &[
     "more_records",
     "more_items_in_collection",
 ];
+/// Flags that are true on the last page of an incremental export (Zendesk).
+pub(super) const END_OF_STREAM_KEYS: &[&str] = &["end_of_stream", "endOfStream"];
 pub(super) const CURRENT_PAGE_KEYS: &[&str] = &[
     "page",
     "current_page",

@@ -116,9 +116,10 @@
 //!   `pageInfo.endCursor` goes into the variable the query passes as `after:` (`after: $page`
 //!   gives `variables.page`), with `hasNextPage` as `has_more_path`. Key-value scans:
 //!   `LastEvaluatedKey` goes back whole as `ExclusiveStartKey`.
-//! * **Incremental exports.** `after_cursor` (beside `after_url`) is a cursor; a true
-//!   `end_of_stream` on the first page makes the walk stop after it (restclient's cursor
-//!   paginator has no inverted stop flag yet, so a later page's flag is not read).
+//! * **Incremental exports.** `after_cursor` (beside `after_url`) is a cursor, and an
+//!   `end_of_stream` flag beside it becomes the cursor paginator's `end_of_stream_path` (a
+//!   restclient extension of dlt's form): the walk stops on the page that says its stream ended,
+//!   although the cursor is still set there.
 //! * **dlt's three detector shapes**: a numeric `next_id` beside the records (a cursor), a next
 //!   URL one level down (`{"next": {"urlNext": ...}}`), a page count alone (`{"TotalPages": 3}`,
 //!   key names compared without case).
@@ -293,7 +294,8 @@ pub(crate) fn for_walk(
             );
         }
         // An incremental export that says its stream ended has no next page, although its
-        // cursor is set (Zendesk's `end_of_stream`): the walk stops after this page.
+        // cursor is set (Zendesk's `end_of_stream`): the walk stops after this page, whatever
+        // paginator was found (a detected cursor also reads the flag on later pages).
         if let Some(flag) = response.json().ok().and_then(end_of_stream) {
             tracing::info!(
                 "`{flag}` is true in the first response from {url}: fetching a single page"
@@ -326,7 +328,7 @@ fn end_of_stream(body: &Value) -> Option<String> {
     members(body)
         .into_iter()
         .find(|m| {
-            matches!(m.key(), "end_of_stream" | "endOfStream")
+            keys::END_OF_STREAM_KEYS.contains(&m.key())
                 && crate::paginators::parse_bool(m.value) == Some(true)
         })
         .map(|m| path_text(&m.path))
