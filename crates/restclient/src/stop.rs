@@ -17,6 +17,8 @@ pub enum StopReason {
     },
     /// The response said there is nothing more (`has_more_path` was false).
     HasMoreFalse,
+    /// The response said its stream ended (`end_of_stream_path` was true).
+    EndOfStream,
     /// The offset or page reached `maximum_offset` / `maximum_page`.
     MaximumReached {
         /// The maximum.
@@ -42,6 +44,7 @@ impl std::fmt::Display for StopReason {
             StopReason::EmptyPage => f.write_str("empty page"),
             StopReason::TotalReached { total } => write!(f, "total reached ({total})"),
             StopReason::HasMoreFalse => f.write_str("has_more is false"),
+            StopReason::EndOfStream => f.write_str("end of stream"),
             StopReason::MaximumReached { maximum } => write!(f, "maximum reached ({maximum})"),
             StopReason::SinglePage => f.write_str("single page"),
             StopReason::MaxPages(n) => write!(f, "max_pages limit ({n})"),

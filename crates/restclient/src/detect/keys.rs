@@ -12,8 +12,12 @@ pub(super) const HAS_MORE_KEYS: &[&str] = &[
     "has_next_page",
     "hasNextPage",
     "has_more_items",
+    "has_more_page",
+    "more_records",
     "more_items_in_collection",
 ];
+/// Flags that are true on the last page of an incremental export (Zendesk).
+pub(super) const END_OF_STREAM_KEYS: &[&str] = &["end_of_stream", "endOfStream"];
 pub(super) const CURRENT_PAGE_KEYS: &[&str] = &[
     "page",
     "current_page",
@@ -62,6 +66,8 @@ pub(super) const ITEM_TOTAL_KEYS: &[&str] = &[
     "numFound",
     "total_rows",
     "nbHits",
+    "totalHits",
+    "found",
     "count",
 ];
 /// (offset key, limit key) pairs reported in one object.

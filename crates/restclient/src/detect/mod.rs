@@ -24,7 +24,7 @@
 //! right and extended; the first rule that matches wins.
 //!
 //! 1. **`Link` header** with relation `next` (RFC 8288: case-insensitive, several relations per
-//!    link) → `header_link`.
+//!    link; `rel='next'` in single quotes, as some servers send it, too) → `header_link`.
 //! 2. **Next link in the body**: a string that looks like a URL or a path (it starts with
 //!    `http://`, `https://`, `/` or `?`) under a key whose name starts with `next` once a leading
 //!    `@`, `_` or `odata.` is removed (`next`, `next_url`, `next_page_url`, `nextLink`,
@@ -116,12 +116,17 @@
 //!   `pageInfo.endCursor` goes into the variable the query passes as `after:` (`after: $page`
 //!   gives `variables.page`), with `hasNextPage` as `has_more_path`. Key-value scans:
 //!   `LastEvaluatedKey` goes back whole as `ExclusiveStartKey`.
-//! * **Incremental exports.** `after_cursor` (beside `after_url`) is a cursor; a true
-//!   `end_of_stream` on the first page makes the walk stop after it (restclient's cursor
-//!   paginator has no inverted stop flag yet, so a later page's flag is not read).
+//! * **Incremental exports.** `after_cursor` (beside `after_url`) is a cursor, and an
+//!   `end_of_stream` flag beside it becomes the cursor paginator's `end_of_stream_path` (a
+//!   restclient extension of dlt's form): the walk stops on the page that says its stream ended,
+//!   although the cursor is still set there.
 //! * **dlt's three detector shapes**: a numeric `next_id` beside the records (a cursor), a next
 //!   URL one level down (`{"next": {"urlNext": ...}}`), a page count alone (`{"TotalPages": 3}`,
 //!   key names compared without case).
+//! * **More names for the same signals.** `has_more_page` (Zoho Books) and `more_records` (Zoho
+//!   CRM) are `has_more` flags; `found` (Typesense) and `totalHits` (Meilisearch) are item
+//!   totals. Meilisearch's `estimatedTotalHits` is deliberately not: it is capped, so a walk that
+//!   stopped at it could end early.
 //! * A null next link beside `first`/`last`/`prev` links means a link API on its only page;
 //!   PayPal's `rel: "next_page"` is a next link.
 //!
@@ -289,7 +294,8 @@ pub(crate) fn for_walk(
             );
         }
         // An incremental export that says its stream ended has no next page, although its
-        // cursor is set (Zendesk's `end_of_stream`): the walk stops after this page.
+        // cursor is set (Zendesk's `end_of_stream`): the walk stops after this page, whatever
+        // paginator was found (a detected cursor also reads the flag on later pages).
         if let Some(flag) = response.json().ok().and_then(end_of_stream) {
             tracing::info!(
                 "`{flag}` is true in the first response from {url}: fetching a single page"
@@ -322,7 +328,7 @@ fn end_of_stream(body: &Value) -> Option<String> {
     members(body)
         .into_iter()
         .find(|m| {
-            matches!(m.key(), "end_of_stream" | "endOfStream")
+            keys::END_OF_STREAM_KEYS.contains(&m.key())
                 && crate::paginators::parse_bool(m.value) == Some(true)
         })
         .map(|m| path_text(&m.path))

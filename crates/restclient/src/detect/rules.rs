@@ -94,6 +94,12 @@ impl<'a> Scan<'a> {
             p = p.has_more_path(&flag_path);
             source = format!("{source} and `{flag_path}`");
         }
+        // Incremental exports keep their cursor set on the last page and say so in a flag.
+        if let Some(flag) = self.end_of_stream(m.parent_path()) {
+            let flag_path = path_text(&flag.path);
+            p = p.end_of_stream_path(&flag_path);
+            source = format!("{source} and `{flag_path}`");
+        }
         let found = Detection::new(p, confidence, format!("{source}{note}"));
         match guessed_name {
             Some(name) => with_name_alternatives(found, &name),

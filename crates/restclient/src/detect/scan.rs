@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::keys::{HAS_MORE_KEYS, Member, members};
+use super::keys::{END_OF_STREAM_KEYS, HAS_MORE_KEYS, Member, members};
 use super::records::records;
 use super::{Alternative, Detection, RULES};
 use crate::request::Request;
@@ -121,6 +121,19 @@ impl<'a> Scan<'a> {
     pub(super) fn has_more(&self, parent: &[&str]) -> Option<&Member<'a>> {
         let flags = self.members.iter().filter(|m| {
             HAS_MORE_KEYS.contains(&m.key()) && crate::paginators::parse_bool(m.value).is_some()
+        });
+        flags
+            .clone()
+            .find(|m| m.parent_path() == parent)
+            .or_else(|| flags.min_by_key(|m| m.path.len()))
+    }
+
+    /// A boolean end-of-stream flag (`end_of_stream`, `endOfStream`): in `parent` first, else
+    /// anywhere.
+    pub(super) fn end_of_stream(&self, parent: &[&str]) -> Option<&Member<'a>> {
+        let flags = self.members.iter().filter(|m| {
+            END_OF_STREAM_KEYS.contains(&m.key())
+                && crate::paginators::parse_bool(m.value).is_some()
         });
         flags
             .clone()

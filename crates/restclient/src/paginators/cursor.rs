@@ -13,7 +13,8 @@ const CLASS: &str = "JsonResponseCursorPaginator";
 /// `JSONResponseCursorPaginator`), as a query parameter or in a JSON body.
 ///
 /// The cursor is read at `cursor_path` (default `"cursors.next"`); a missing, null, empty, `0` or
-/// `false` cursor ends the walk, and so can `has_more_path` and `stop_after_empty_page`. The
+/// `false` cursor ends the walk, and so can `has_more_path`, `end_of_stream_path` and
+/// `stop_after_empty_page`. The
 /// original query parameters are kept. Unlike dlt, an `initial_cursor` can be sent with the first
 /// request, for APIs that need `cursor=*` to start (dlt#4428).
 ///
@@ -31,6 +32,7 @@ pub struct JsonResponseCursorPaginator {
     cursor_body_path: Option<String>,
     stop_after_empty_page: bool,
     has_more_path: PathSetting,
+    end_of_stream_path: PathSetting,
     initial_cursor: Option<Value>,
     target: Target,
     cursor: Option<Value>,
@@ -54,6 +56,7 @@ impl JsonResponseCursorPaginator {
             cursor_body_path: None,
             stop_after_empty_page: false,
             has_more_path: PathSetting::Unset,
+            end_of_stream_path: PathSetting::Unset,
             initial_cursor: None,
             target: Target::Query("cursor".into()),
             cursor: None,
@@ -94,6 +97,15 @@ impl JsonResponseCursorPaginator {
     #[must_use]
     pub fn has_more_path(mut self, path: &str) -> Self {
         self.has_more_path = PathSetting::new("has_more_path", path);
+        self
+    }
+
+    /// JSONPath of a boolean that is true on the last page: the inverse of `has_more_path`,
+    /// for incremental exports whose cursor stays set at the end (Zendesk's `end_of_stream`).
+    /// A missing or non-boolean flag does not stop the walk. Not in dlt.
+    #[must_use]
+    pub fn end_of_stream_path(mut self, path: &str) -> Self {
+        self.end_of_stream_path = PathSetting::new("end_of_stream_path", path);
         self
     }
 
@@ -172,6 +184,11 @@ impl Paginator for JsonResponseCursorPaginator {
         {
             self.finish(StopReason::HasMoreFalse);
         }
+        if let Some(flag) = self.end_of_stream_path.get()
+            && response.field(flag)?.as_deref().and_then(super::parse_bool) == Some(true)
+        {
+            self.finish(StopReason::EndOfStream);
+        }
         Ok(())
     }
 
@@ -193,6 +210,7 @@ impl Paginator for JsonResponseCursorPaginator {
     fn validate(&self) -> Result<()> {
         self.cursor_path.check(CLASS)?;
         self.has_more_path.check(CLASS)?;
+        self.end_of_stream_path.check(CLASS)?;
         self.resolve_target().map(drop)
     }
 
@@ -209,6 +227,9 @@ impl Paginator for JsonResponseCursorPaginator {
         }
         if let Some(p) = self.has_more_path.get() {
             map.insert("has_more_path".into(), p.as_str().into());
+        }
+        if let Some(p) = self.end_of_stream_path.get() {
+            map.insert("end_of_stream_path".into(), p.as_str().into());
         }
         if self.stop_after_empty_page {
             map.insert("stop_after_empty_page".into(), true.into());
@@ -299,5 +320,39 @@ mod tests {
             e.contains("cursor_param") && e.contains("cursor_body_path"),
             "{e}"
         );
+    }
+
+    /// Zendesk's incremental export keeps `after_cursor` set on its last page and says
+    /// `end_of_stream: true` instead: the flag ends the walk, a false or missing one does not.
+    #[test]
+    fn a_true_end_of_stream_flag_ends_the_walk_although_the_cursor_is_set() {
+        let mut p = JsonResponseCursorPaginator::new()
+            .cursor_path("after_cursor")
+            .end_of_stream_path("end_of_stream");
+        let mut req = Request::new(Method::GET, "https://h/".parse().unwrap());
+        p.init_request(&mut req).unwrap();
+        step(
+            &mut p,
+            &mut req,
+            json!({"after_cursor": "a", "end_of_stream": false}),
+            &[json!(1)],
+        );
+        assert!(p.has_next_page());
+        assert_eq!(req.full_url().as_str(), "https://h/?cursor=a");
+        step(&mut p, &mut req, json!({"after_cursor": "b"}), &[json!(1)]);
+        assert!(p.has_next_page(), "a missing flag does not stop");
+        step(
+            &mut p,
+            &mut req,
+            json!({"after_cursor": "c", "end_of_stream": true}),
+            &[json!(1)],
+        );
+        assert!(!p.has_next_page());
+        assert_eq!(p.stop_reason(), Some(StopReason::EndOfStream));
+        assert_eq!(p.describe()["end_of_stream_path"], "end_of_stream");
+        let built = crate::paginators::from_config(&p.describe())
+            .unwrap()
+            .unwrap();
+        assert_eq!(built.describe(), p.describe());
     }
 }

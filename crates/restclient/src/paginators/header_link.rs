@@ -66,7 +66,13 @@ pub(crate) fn find_link(response: &Response, rel: &str) -> Result<Option<url::Ur
         let links = http_link::parse_link_header(text, response.url()).map_err(|e| {
             response.unexpected(format!("could not parse the Link header `{text}`: {e}"))
         })?;
-        if let Some(link) = links.into_iter().find(|l| l.rel.eq_ignore_ascii_case(rel)) {
+        // RFC 8288 quotes with `"`, but some servers send `rel='next'` (BSPK): the parser keeps
+        // the single quotes in the relation (`'next'`, or `'prev` and `next'` for two), so they
+        // are ignored when comparing.
+        if let Some(link) = links
+            .into_iter()
+            .find(|l| l.rel.trim_matches('\'').eq_ignore_ascii_case(rel))
+        {
             if !matches!(link.target.scheme(), "http" | "https") {
                 return Err(response.unexpected(format!(
                     "expected an http(s) URL as the `{rel}` link of the Link header, got `{}`",
@@ -175,6 +181,23 @@ mod tests {
             "https://api.example.com/a,b?x=1"
         );
         assert_eq!(link(r#"</p?page=0>; rel="prev""#).unwrap(), None);
+    }
+
+    #[test]
+    fn single_quoted_relations_are_read() {
+        let bspk = "<https://h/emails.json?page=2>; rel='next', <https://h/emails.json?page=18>; rel='last'";
+        assert_eq!(
+            link(bspk).unwrap().unwrap().as_str(),
+            "https://h/emails.json?page=2"
+        );
+        assert_eq!(
+            link("</x?page=3>; rel='prev next'")
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "https://api.example.com/x?page=3"
+        );
+        assert_eq!(link("</x?page=1>; rel='prev'").unwrap(), None);
     }
 
     #[test]

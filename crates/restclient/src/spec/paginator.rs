@@ -97,6 +97,9 @@ pub struct CursorSpec {
     /// JSONPath of a has-more flag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more_path: Option<String>,
+    /// JSONPath of a flag that is true on the last page (not in dlt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_of_stream_path: Option<String>,
     /// The cursor sent with the first request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_cursor: Option<Value>,
@@ -311,6 +314,9 @@ impl PaginatorSpec {
                 }
                 if let Some(v) = &s.has_more_path {
                     p = p.has_more_path(v);
+                }
+                if let Some(v) = &s.end_of_stream_path {
+                    p = p.end_of_stream_path(v);
                 }
                 if let Some(v) = &s.initial_cursor {
                     p = p.initial_cursor(v.clone());

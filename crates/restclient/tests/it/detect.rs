@@ -1065,6 +1065,31 @@ async fn an_explicit_paginator_is_never_replaced() {
 }
 
 #[tokio::test]
+async fn an_incremental_export_stops_where_its_stream_ends() {
+    // Zendesk's incremental export: `after_cursor` stays set on the last page, which says
+    // `end_of_stream: true` instead. The detected cursor reads the flag on every page.
+    let server = server::http(|req| async move {
+        let body = match server::query_param(&req, "cursor").as_deref() {
+            None => json!({"tickets": [{"id": 1}], "after_cursor": "c1",
+                           "after_url": "/export?cursor=c1", "end_of_stream": false}),
+            Some("c1") => json!({"tickets": [{"id": 2}], "after_cursor": "c2",
+                                 "after_url": "/export?cursor=c2", "end_of_stream": true}),
+            Some(other) => json!({"tickets": [], "unexpected_cursor": other}),
+        };
+        server::ok(body)
+    });
+    let w = walk(support::client_at(&server.url()).paginate("/export")).await;
+    assert_eq!(w.ids(), [1, 2]);
+    assert_eq!(
+        w.pages[0].paginator(),
+        &json!({"type": "cursor", "cursor_path": "after_cursor", "cursor_param": "cursor",
+                "end_of_stream_path": "end_of_stream"})
+    );
+    assert_eq!(w.stop_reason(), StopReason::EndOfStream);
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
 async fn the_loop_guard_covers_the_first_request() {
     // A next link back to the first URL: the detected paginator must not fetch it again.
     let server =
