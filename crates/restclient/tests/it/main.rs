@@ -19,3 +19,4 @@ mod paginators;
 mod properties;
 mod requests;
 mod retry_and_faults;
+mod security;
