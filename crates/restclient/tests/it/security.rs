@@ -424,24 +424,7 @@ async fn channels(credential: &Credential, url: &str) -> Vec<(&'static str, Stri
     let client = builder.build().unwrap();
     seen.push(("Debug(RestClient)", format!("{client:?}")));
 
-    let call = client.get("/ok");
-    seen.push(("Debug(RequestBuilder)", format!("{call:?}")));
-    let response = call.send().await.unwrap();
-    seen.push(("Debug(Response)", format!("{response:?}")));
-
-    let paginate = client.paginate("/ok");
-    seen.push(("Debug(Paginate)", format!("{paginate:?}")));
-    let mut pages = paginate.pages();
-    while let Some(page) = pages.try_next().await.unwrap() {
-        seen.push(("Debug(Page)", format!("{page:?}")));
-        seen.push(("Debug(Request)", format!("{:?}", page.request())));
-        seen.push((
-            "Debug(page.auth())",
-            format!("{:?}", page.auth().map(|_| "present")),
-        ));
-    }
-    seen.push(("Debug(Pages)", format!("{pages:?}")));
-
+    // First, on the fresh client: a runtime token fetched by this very call must be masked.
     let err = client
         .paginate("/echo")
         .records()
@@ -455,6 +438,20 @@ async fn channels(credential: &Credential, url: &str) -> Vec<(&'static str, Stri
         seen.push(("Error::source chain", format!("{cause} {cause:?}")));
         source = cause.source();
     }
+    let call = client.get("/ok");
+    seen.push(("Debug(RequestBuilder)", format!("{call:?}")));
+    let response = call.send().await.unwrap();
+    seen.push(("Debug(Response)", format!("{response:?}")));
+
+    let paginate = client.paginate("/ok");
+    seen.push(("Debug(Paginate)", format!("{paginate:?}")));
+    let mut pages = paginate.pages();
+    while let Some(page) = pages.try_next().await.unwrap() {
+        seen.push(("Debug(Page)", format!("{page:?}")));
+        seen.push(("Debug(Request)", format!("{:?}", page.request())));
+    }
+    seen.push(("Debug(Pages)", format!("{pages:?}")));
+
     seen
 }
 
