@@ -71,6 +71,34 @@ pub mod fuzzing {
         crate::request::join_url(base, path)
     }
 
+    /// An OAuth2 token endpoint's response body, through the parser and the lifetime clamp.
+    pub fn oauth2_token_response(body: &[u8]) {
+        crate::auth::fuzz_token_response(body);
+    }
+
+    /// A `Retry-After` value: parsed, and turned into a wait after every attempt number.
+    pub fn retry_after(value: &str, attempt: u32) {
+        let now = std::time::SystemTime::now();
+        let _ = crate::retry::parse_retry_after(value, now);
+        let policy = crate::retry::RetryPolicy::default();
+        let wait = policy.wait(attempt, Some(value));
+        assert!(wait <= crate::config::RuntimeConfig::default().request_max_retry_delay);
+    }
+
+    /// A header from outside (a `-H` argument, a config file): parsed as a client default and
+    /// as a request header, and both must agree on whether it is valid.
+    pub fn header(name: &str, value: &str) {
+        let parsed = crate::request::parse_header(name, value);
+        let Ok(url) = url::Url::parse("https://h.example/") else {
+            return;
+        };
+        let mut request = crate::Request::new(reqwest::Method::GET, url);
+        assert_eq!(parsed.is_ok(), request.set_header(name, value).is_ok());
+        let _ = crate::RestClient::builder("https://h.example")
+            .header(name, value)
+            .build();
+    }
+
     /// The record ranges a walk would find in `body` with `selector`, checked against a full
     /// parse: both must agree on whether the body is JSON, and on the records when it is.
     pub fn record_spans(body: &str, selector: &str) {
