@@ -449,6 +449,11 @@ async fn channels(credential: &Credential, url: &str) -> Vec<(&'static str, Stri
     while let Some(page) = pages.try_next().await.unwrap() {
         seen.push(("Debug(Page)", format!("{page:?}")));
         seen.push(("Debug(Request)", format!("{:?}", page.request())));
+        // restclient's own auths, after use (an OAuth2 auth now holds its token); a user's
+        // auth's own Debug is the user's business (`CarelessAuth` shows its token on purpose).
+        if credential.name != "custom Auth" {
+            seen.push(("Debug(the auth)", format!("{:?}", page.auth())));
+        }
     }
     seen.push(("Debug(Pages)", format!("{pages:?}")));
 
