@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use restclient::paginators::{HeaderLinkPaginator, Paginator};
-use restclient::response::Response;
+use restclient::Response;
 
 fuzz_target!(|data: &[u8]| {
     let header = String::from_utf8_lossy(data);

@@ -4,8 +4,8 @@
 use libfuzzer_sys::fuzz_target;
 use restclient::Method;
 use restclient::paginators::{JsonLinkPaginator, OffsetPaginator, Paginator};
-use restclient::request::Request;
-use restclient::response::Response;
+use restclient::Request;
+use restclient::Response;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(response) = Response::from_parts(200, vec![], "https://h.example/a/b", data.to_vec()) else { return };

@@ -3,6 +3,11 @@
 #![doc = include_str!("docs/differences.md")]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// Values from servers, files and users must never panic the library (SECURITY.md): no
+// `expect` or `panic!` outside tests. Not enabled (too many findings for a safe mechanical fix):
+// `clippy::indexing_slicing` (35) and `clippy::arithmetic_side_effects` (47); most index
+// bounds and sums there are checked a line earlier.
+#![cfg_attr(not(test), warn(clippy::expect_used, clippy::panic))]
 
 // Layers (ARCHITECTURE.md): facade → walk → exec → pieces → ground; imports point down.
 // facade
@@ -69,6 +74,34 @@ pub mod fuzzing {
     /// dlt's `join_url`.
     pub fn join_url(base: &str, path: &str) -> String {
         crate::request::join_url(base, path)
+    }
+
+    /// An OAuth2 token endpoint's response body, through the parser and the lifetime clamp.
+    pub fn oauth2_token_response(body: &[u8]) {
+        crate::auth::fuzz_token_response(body);
+    }
+
+    /// A `Retry-After` value: parsed, and turned into a wait after every attempt number.
+    pub fn retry_after(value: &str, attempt: u32) {
+        let now = std::time::SystemTime::now();
+        let _ = crate::retry::parse_retry_after(value, now);
+        let policy = crate::retry::RetryPolicy::default();
+        let wait = policy.wait(attempt, Some(value));
+        assert!(wait <= crate::config::RuntimeConfig::default().request_max_retry_delay);
+    }
+
+    /// A header from outside (a `-H` argument, a config file): parsed as a client default and
+    /// as a request header, and both must agree on whether it is valid.
+    pub fn header(name: &str, value: &str) {
+        let parsed = crate::request::parse_header(name, value);
+        let Ok(url) = url::Url::parse("https://h.example/") else {
+            return;
+        };
+        let mut request = crate::Request::new(reqwest::Method::GET, url);
+        assert_eq!(parsed.is_ok(), request.set_header(name, value).is_ok());
+        let _ = crate::RestClient::builder("https://h.example")
+            .header(name, value)
+            .build();
     }
 
     /// The record ranges a walk would find in `body` with `selector`, checked against a full

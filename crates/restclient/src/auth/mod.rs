@@ -14,6 +14,9 @@ pub use oauth2::{
 };
 pub use secret::Secret;
 
+#[cfg(fuzzing)]
+pub(crate) use oauth2::fuzz_token_response;
+
 use futures::future::BoxFuture;
 
 use crate::error::Result;

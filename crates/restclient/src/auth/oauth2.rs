@@ -475,6 +475,21 @@ fn parse_token_response(
     Ok((token, lifetime))
 }
 
+/// For the fuzz target: a token endpoint's body through everything a fetch does with it (the
+/// parser, the error detail, the lifetime clamp and the clock arithmetic of `refresh`); none
+/// may panic, whatever the server sends.
+#[cfg(fuzzing)]
+pub(crate) fn fuzz_token_response(body: &[u8]) {
+    let _ = error_detail(body, &Redactor::default());
+    if let Ok((_, lifetime)) = parse_token_response(body, Duration::from_secs(3600)) {
+        let lifetime = lifetime.min(MAX_TOKEN_LIFETIME);
+        let skew = default_refresh_skew(lifetime);
+        let now = Instant::now();
+        let expires_at = now.checked_add(lifetime).unwrap_or(now);
+        let _ = expires_at.checked_sub(skew).unwrap_or(now).max(now);
+    }
+}
+
 /// Builds an [`OAuth2ClientCredentials`]; see there for what each option does.
 #[must_use]
 pub struct OAuth2ClientCredentialsBuilder {

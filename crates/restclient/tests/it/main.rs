@@ -20,3 +20,4 @@ mod properties;
 mod records;
 mod requests;
 mod retry_and_faults;
+mod security;
