@@ -451,28 +451,30 @@ fn parse_token_response(
         Some(_) => return Err("has an `access_token` that is not a string".into()),
     };
     let invalid = |v: &Value| format!("has an invalid `expires_in` ({v}): expected seconds");
+    // Seconds as a float: beyond any Duration (1e300) is clamped like an enormous integer;
+    // negative, NaN or infinite values are not a lifetime.
+    let float_seconds = |f: f64| {
+        (f.is_finite() && f >= 0.0)
+            .then(|| Duration::try_from_secs_f64(f).unwrap_or(MAX_TOKEN_LIFETIME))
+    };
     let lifetime = match map.get("expires_in") {
         None | Some(Value::Null) => default_expiration,
         Some(v @ Value::Number(n)) => n
             .as_u64()
             .map(Duration::from_secs)
-            .or_else(|| n.as_f64().and_then(|f| Duration::try_from_secs_f64(f).ok()))
+            .or_else(|| n.as_f64().and_then(float_seconds))
             .ok_or_else(|| invalid(v))?,
         Some(v @ Value::String(s)) => {
             let s = s.trim();
             s.parse::<u64>()
                 .map(Duration::from_secs)
                 .ok()
-                .or_else(|| {
-                    s.parse::<f64>()
-                        .ok()
-                        .and_then(|f| Duration::try_from_secs_f64(f).ok())
-                })
+                .or_else(|| s.parse::<f64>().ok().and_then(float_seconds))
                 .ok_or_else(|| invalid(v))?
         }
         Some(v) => return Err(invalid(v)),
     };
-    Ok((token, lifetime))
+    Ok((token, lifetime.min(MAX_TOKEN_LIFETIME)))
 }
 
 /// For the fuzz target: a token endpoint's body through everything a fetch does with it (the

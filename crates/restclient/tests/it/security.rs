@@ -237,8 +237,16 @@ async fn an_absurd_token_lifetime_does_not_panic() {
             "{expires_in}: the token is reused, not refetched"
         );
     }
-    // Beyond any `Duration`: a clean auth error naming the field, no panic.
+    // Beyond any `Duration` (1e300 s) is clamped too; a negative lifetime is a clean auth
+    // error naming the field. Neither panics.
     let server = oauth2_api("l0ng-lived-t0ken", json!(1e300), true);
+    let client = RestClient::builder(server.url())
+        .auth(oauth2(&server.url()))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    assert_eq!(client.get("/ok").send().await.unwrap().status(), 200);
+    let server = oauth2_api("l0ng-lived-t0ken", json!(-5), true);
     let err = RestClient::builder(server.url())
         .auth(oauth2(&server.url()))
         .retry(RetryPolicy::none())
