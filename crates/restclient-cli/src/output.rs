@@ -80,7 +80,7 @@ impl NdjsonWriter {
                 })?),
                 None => Box::new(io::stdout()),
             };
-            self.out = Some(BufWriter::with_capacity(256 * 1024, sink));
+            self.out = Some(BufWriter::with_capacity(64 * 1024, sink));
         }
         self.out
             .as_mut()
@@ -101,7 +101,7 @@ impl NdjsonWriter {
         page.write_ndjson(&mut buf);
         let what = self.what();
         // Stdout is flushed after every page: a reader (`| head`, `| jq`) sees records as they
-        // come, and a closed pipe is noticed at once instead of after 256 KiB of requests.
+        // come, and a closed pipe is noticed at once instead of after a buffer (64 KiB) of requests.
         let to_stdout = self.target.is_none();
         let sink = self.sink()?;
         let result = sink

@@ -38,18 +38,32 @@ pub(crate) enum Found {
 ///
 /// # Errors
 /// The body is not valid JSON.
+#[cfg(any(test, fuzzing))]
 pub(crate) fn spans(
     text: &str,
     selector: &Selector,
     parsed: Option<&Value>,
 ) -> serde_json::Result<Vec<Range<usize>>> {
+    spans_and_siblings(text, selector, parsed).map(|(spans, _)| spans)
+}
+
+/// [`spans`], and for a plain path the other top-level members' ranges found on the way (see
+/// `Response::field`).
+pub(crate) fn spans_and_siblings(
+    text: &str,
+    selector: &Selector,
+    parsed: Option<&Value>,
+) -> serde_json::Result<(Vec<Range<usize>>, Siblings)> {
     let ranges = |found: Found| match found {
         Found::Array(rs) => rs,
         Found::Value(r) => vec![r],
         Found::Null | Found::Missing => Vec::new(),
     };
     if let Some(steps) = selector.key_steps() {
-        return find(text, &steps).map(ranges);
+        if steps.is_empty() {
+            return find(text, &steps).map(|f| (ranges(f), Vec::new()));
+        }
+        return records_and_siblings(text, &steps).map(|(f, s)| (ranges(f), s));
     }
     let owned;
     let value = match parsed {
@@ -59,12 +73,16 @@ pub(crate) fn spans(
             &owned
         }
     };
-    match selector.plan(value) {
-        Plan::Empty => Ok(Vec::new()),
-        Plan::One(loc) => find(text, &loc).map(ranges),
-        Plan::Many(locs) => find_all(text, &locs),
-    }
+    let spans = match selector.plan(value) {
+        Plan::Empty => Vec::new(),
+        Plan::One(loc) => ranges(find(text, &loc)?),
+        Plan::Many(locs) => find_all(text, &locs)?,
+    };
+    Ok((spans, Vec::new()))
 }
+
+/// The members of a top-level object a scan passed on its way to the records: name and range.
+pub(crate) type Siblings = Vec<(String, Range<usize>)>;
 
 /// The position of `part` inside `whole` (both from the same body).
 fn offset_in(whole: &str, part: &str) -> Range<usize> {
@@ -106,10 +124,32 @@ fn seek(body: &str, path: &[Step], elements: bool) -> serde_json::Result<Found> 
         path,
         out: &mut found,
         elements,
+        siblings: None,
     }
     .deserialize(&mut de)?;
     de.end()?;
     Ok(found)
+}
+
+/// The records at a plain path (`steps`, not empty) and the ranges of the other top-level
+/// members, in one pass.
+fn records_and_siblings(body: &str, steps: &[Step]) -> serde_json::Result<(Found, Siblings)> {
+    let mut found = Found::Missing;
+    let mut siblings = Vec::new();
+    let mut de = serde_json::Deserializer::from_str(body);
+    Seek {
+        body,
+        path: steps,
+        out: &mut found,
+        elements: true,
+        siblings: Some(&mut siblings),
+    }
+    .deserialize(&mut de)?;
+    de.end()?;
+    if matches!(&found, Found::Value(r) if r.is_empty()) {
+        found = seek(body, steps, false)?;
+    }
+    Ok((found, siblings))
 }
 
 /// The ranges of the values at each of `paths`, in the order of `paths`, in one pass. Paths
@@ -139,6 +179,14 @@ pub(crate) fn find_all(body: &str, paths: &[Vec<Step>]) -> serde_json::Result<Ve
 /// Writes `json` (one valid JSON value) to `out` without the whitespace outside its strings,
 /// and nothing else changed: key order, number text, escapes and raw UTF-8 stay as they are.
 pub(crate) fn write_compact(json: &[u8], out: &mut Vec<u8>) {
+    // Most APIs send compact records: with no whitespace byte at all, a copy is the answer.
+    if !json
+        .iter()
+        .any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+    {
+        out.extend_from_slice(json);
+        return;
+    }
     let mut in_string = false;
     let mut escaped = false;
     let mut run_start = 0;
@@ -168,6 +216,10 @@ struct Seek<'a, 'b> {
     out: &'b mut Found,
     /// At the end of the path: list an array's elements (records) rather than its own range.
     elements: bool,
+    /// Where to note the other members of the top-level object (name and range), skipped anyway
+    /// on the way to the records: a paginator's `total` or `next` is then found without
+    /// scanning the body again.
+    siblings: Option<&'b mut Vec<(String, Range<usize>)>>,
 }
 
 impl<'de, 'b> DeserializeSeed<'de> for Seek<'de, 'b> {
@@ -206,11 +258,30 @@ impl<'de, 'b> Visitor<'de> for Seek<'de, 'b> {
             path,
             out,
             elements,
+            siblings,
         } = self;
         let (Some(Step::Key(want)), rest) = (path.first(), &path[1..]) else {
             while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
             return Ok(());
         };
+        if let Some(siblings) = siblings {
+            while let Some(other) = map.next_key_seed(KeyOrName(want))? {
+                match other {
+                    None => map.next_value_seed(Seek {
+                        body,
+                        path: rest,
+                        out: &mut *out,
+                        elements,
+                        siblings: None,
+                    })?,
+                    Some(name) => {
+                        let raw = map.next_value::<&RawValue>()?;
+                        siblings.push((name, offset_in(body, raw.get())));
+                    }
+                }
+            }
+            return Ok(());
+        }
         while let Some(hit) = map.next_key_seed(KeyIs(want))? {
             if hit {
                 // A duplicate key: the last one wins, as in serde_json's maps.
@@ -219,6 +290,7 @@ impl<'de, 'b> Visitor<'de> for Seek<'de, 'b> {
                     path: rest,
                     out: &mut *out,
                     elements,
+                    siblings: None,
                 })?;
             } else {
                 map.next_value::<IgnoredAny>()?;
@@ -233,6 +305,7 @@ impl<'de, 'b> Visitor<'de> for Seek<'de, 'b> {
             path,
             out,
             elements,
+            ..
         } = self;
         let (Some(Step::Index(want)), rest) = (path.first(), &path[1..]) else {
             while seq.next_element::<IgnoredAny>()?.is_some() {}
@@ -246,6 +319,7 @@ impl<'de, 'b> Visitor<'de> for Seek<'de, 'b> {
                     path: rest,
                     out: &mut *out,
                     elements,
+                    siblings: None,
                 })?
                 .is_some()
             } else {
@@ -358,6 +432,26 @@ impl<'de> Visitor<'de> for KeyIs<'_> {
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
         Ok(v == self.0)
+    }
+}
+
+/// A map key: `None` when it is the one sought, else its name (kept for the siblings).
+struct KeyOrName<'k>(&'k str);
+
+impl<'de> DeserializeSeed<'de> for KeyOrName<'_> {
+    type Value = Option<String>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyOrName<'_> {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<String>, E> {
+        Ok((v != self.0).then(|| v.to_owned()))
     }
 }
 

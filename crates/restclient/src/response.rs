@@ -33,6 +33,9 @@ pub struct Response {
     url: Url,
     body: Bytes,
     json: OnceLock<std::result::Result<Value, String>>,
+    /// The top-level members a record scan skipped on the way, by name (ranges in `body`), so
+    /// that a paginator's field is read without scanning the body again.
+    siblings: OnceLock<Vec<(String, Range<usize>)>>,
     redactor: Redactor,
     attempts: u32,
 }
@@ -61,6 +64,7 @@ impl Response {
             url,
             body,
             json: OnceLock::new(),
+            siblings: OnceLock::new(),
             redactor,
             attempts: 1,
         }
@@ -277,6 +281,23 @@ impl Response {
         let Some(steps) = selector.key_steps() else {
             return Ok(selector.first(self.json()?).map(Cow::Borrowed));
         };
+        // A member the record scan already passed: read it from its own (small) text.
+        if let (Some(siblings), Some(crate::records::Step::Key(first))) =
+            (self.siblings.get(), steps.first())
+            && let Some((_, range)) = siblings.iter().rev().find(|(name, _)| name == first)
+            && let Some(text) = self
+                .body
+                .get(range.clone())
+                .and_then(|b| std::str::from_utf8(b).ok())
+        {
+            return match crate::records::find_value(text, &steps[1..]) {
+                Ok(None) => Ok(None),
+                Ok(Some(raw)) => serde_json::from_str::<Value>(raw)
+                    .map(|v| Some(Cow::Owned(v)))
+                    .map_err(|_| self.parse_error()),
+                Err(_) => Err(self.parse_error()),
+            };
+        }
         let text = self.json_text()?;
         match crate::records::find_value(text, &steps) {
             Ok(None) => Ok(None),
@@ -297,13 +318,14 @@ impl Response {
             None => Some(self.json()?),
         };
         let offset = self.json_offset();
-        let mut spans =
-            crate::records::spans(text, selector, parsed).map_err(|_| self.parse_error())?;
+        let (mut spans, mut siblings) = crate::records::spans_and_siblings(text, selector, parsed)
+            .map_err(|_| self.parse_error())?;
         if offset > 0 {
-            for r in &mut spans {
+            for r in spans.iter_mut().chain(siblings.iter_mut().map(|(_, r)| r)) {
                 *r = r.start + offset..r.end + offset;
             }
         }
+        let _ = self.siblings.set(siblings);
         Ok(spans)
     }
 
@@ -425,5 +447,29 @@ mod tests {
                 .ends_with("`x` (599, Content-Type: text/plain)"),
             "an unknown status has no reason phrase"
         );
+    }
+
+    #[test]
+    fn fields_read_after_a_record_scan_equal_a_full_parse() {
+        let body = r#"{"total": 1, "data": [{"id": 1}, {"id": 2}], "meta": {"next": "/p/2", "n": 1e3},
+                       "total": 3, "links": null}"#;
+        let r = Response::from_parts(200, vec![], "https://h/x", body.as_bytes().to_vec()).unwrap();
+        let parsed: Value = serde_json::from_str(body).unwrap();
+        let spans = r.record_spans(&Selector::new("data").unwrap()).unwrap();
+        assert_eq!(spans.len(), 2);
+        assert!(r.siblings.get().is_some_and(|s| s.len() == 4));
+        for path in [
+            "total",
+            "meta.next",
+            "meta.n",
+            "links",
+            "meta.missing",
+            "data",
+            "nope",
+        ] {
+            let sel = Selector::new(path).unwrap();
+            let scanned = r.field(&sel).unwrap().map(std::borrow::Cow::into_owned);
+            assert_eq!(scanned.as_ref(), sel.first(&parsed), "{path}");
+        }
     }
 }
