@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Side-by-side benchmark: the restclient CLI, dlt's RESTClient and a transport floor.
+"""Side-by-side benchmark: the restclient CLI, dlt's RESTClient and two transport floors.
 
 One command (see bench/README.md):
 
     python3 bench/run.py            # the full matrix (long: prints an estimate first)
     python3 bench/run.py --quick    # 20k records at 20 ms, 2 repetitions
-    python3 bench/run.py --memory   # adds 1M vs 100k records, restclient only
+    python3 bench/run.py --memory   # adds 1M vs 100k records, restclient and dlt
+    python3 bench/run.py --targets --reps 3   # only the scenarios of the issue #13 targets
 
 It builds the release binaries, creates bench/.venv with the pinned dlt, starts the demo API
 (release build, 127.0.0.1 only) once per latency/record-count setting, runs every scenario with
@@ -40,7 +41,8 @@ BENCH = ROOT / "bench"
 VENV = BENCH / ".venv"
 REQUIREMENTS = BENCH / "requirements.txt"
 DLT_WALK = BENCH / "dlt_walk.py"
-TOOLS = ("restclient", "dlt", "floor")
+TOOLS = ("restclient", "dlt", "floor-parse", "floor-raw")
+FLOOR_MODES = {"floor-parse": "parse", "floor-raw": "raw"}
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,8 @@ ROUTES = {
 COST = {
     "restclient": (0.02, 0.0003, 3e-6),
     "dlt": (1.0, 0.0015, 15e-6),
-    "floor": (0.01, 0.0002, 2e-6),
+    "floor-parse": (0.01, 0.0002, 2e-6),
+    "floor-raw": (0.01, 0.0002, 0.2e-6),
 }
 VERIFY_S_PER_RECORD = 2e-6
 
@@ -138,7 +141,19 @@ class Run:
         return self.user_s + self.sys_s
 
     @property
+    def timed_s(self) -> float:
+        """The time records/s is taken from: dlt's walk alone (import and start-up excluded,
+        as its dlt_walk.py reports it), the whole process for every other tool."""
+        walk = self.extra.get("walk_s")
+        return walk if isinstance(walk, (int, float)) and walk > 0 else self.wall_s
+
+    @property
     def records_per_s(self) -> float:
+        return (self.records or 0) / self.timed_s if self.timed_s > 0 else 0.0
+
+    @property
+    def wall_records_per_s(self) -> float:
+        """Records over the whole process's wall time (differs from records_per_s for dlt)."""
         return (self.records or 0) / self.wall_s if self.wall_s > 0 else 0.0
 
 
@@ -409,7 +424,8 @@ class Runner:
             return [venv_python(), DLT_WALK, url, "--paginator", sc.kind, "--page-size",
                     str(sc.page_size), "--selector", route.selector, "--output", output]
         return [self.floor, base, "--style", sc.kind, "--records", str(sc.records),
-                "--page-size", str(sc.page_size), "--concurrency", str(sc.concurrency)]
+                "--page-size", str(sc.page_size), "--concurrency", str(sc.concurrency),
+                "--mode", FLOOR_MODES[tool]]
 
     def run(self, tool: str, sc: Scenario, rep: int, server: DemoApi) -> Run:
         output = self.work / f"{tool}.ndjson"
@@ -437,10 +453,16 @@ class Runner:
 
     @staticmethod
     def delivered(tool: str, sc: Scenario, m: Measured, output: Path, extra: dict):
-        if tool == "floor":  # writes nothing: it reports what it parsed
+        if tool in FLOOR_MODES:  # writes nothing: it reports what it fetched
             summary = json.loads(m.stdout)
             extra["pages"] = summary["pages"]
+            extra["bytes"] = summary["bytes"]
             count = summary["records"]
+            if count is None:  # floor-raw parses no records: its pages are what is checked
+                if summary["pages"] != sc.pages or not summary["bytes"]:
+                    return 0, (f"fetched {summary['pages']} pages ({summary['bytes']} bytes), "
+                               f"expected {sc.pages}")
+                return sc.records, None
             if count != sc.records:
                 return count, f"parsed {count} records, expected {sc.records}"
             return count, None
@@ -470,11 +492,16 @@ def csv_names(choices: tuple[str, ...] | list[str]):
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="restclient vs dlt vs transport floor on the demo API (see bench/README.md)",
+        description="restclient vs dlt vs two transport floors on the demo API (see bench/README.md)",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--quick", action="store_true",
                         help="smoke mode: 2 repetitions and --latency-records 20000")
+    parser.add_argument("--targets", action="store_true",
+                        help="only the scenarios of the issue #13 targets (0 ms: offset and "
+                             "json_link at page size 100, offset at 1000; 20 ms: offset page size "
+                             "100 serial and c=8 with --latency-records, default 20000; memory: "
+                             "--records vs --memory-records); ignores the matrix flags")
     parser.add_argument("--reps", type=int, help="repetitions per scenario (default 5, quick 2)")
     parser.add_argument("--records", type=int, default=100_000,
                         help="records served in the zero-latency scenarios")
@@ -502,7 +529,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.reps is None:
         args.reps = 2 if args.quick else 5
     if args.latency_records is None:
-        args.latency_records = 20_000 if args.quick else args.records
+        args.latency_records = 20_000 if args.quick or args.targets else args.records
     if args.reps < 1 or args.records < 1 or args.latency_records < 1:
         parser.error("--reps, --records and --latency-records must be positive")
     if any(size < 1 for size in args.page_sizes) or any(c < 1 for c in args.concurrency):
@@ -512,7 +539,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def target_plan(args: argparse.Namespace) -> list[Scenario]:
+    """The scenarios the issue #13 targets are stated on, each with every tool asked for."""
+    serial = tuple(args.tools)
+    concurrent = tuple(t for t in args.tools if t != "dlt")  # dlt has no concurrency
+    n, n_latency = args.records, args.latency_records
+    cells = [
+        ("offset", 100, 0, n, 1, serial),
+        ("json_link", 100, 0, n, 1, serial),
+        ("offset", 1000, 0, n, 1, serial),
+        ("offset", 100, 20, n_latency, 1, serial),  # dlt's serial twin for the c=8 row
+        ("offset", 100, 20, n_latency, 8, concurrent),
+    ]
+    scenarios = [Scenario("matrix", *cell) for cell in cells if cell[-1]]
+    memory_tools = tuple(t for t in args.tools if t in ("restclient", "dlt"))
+    if "restclient" in memory_tools:
+        for records in (args.records, args.memory_records):
+            scenarios.append(Scenario("memory", "offset", 1000, 0, records, 1, memory_tools))
+    return scenarios
+
+
 def plan(args: argparse.Namespace) -> list[Scenario]:
+    if args.targets:
+        return target_plan(args)
     scenarios = []
     if not args.memory_only:
         for latency in args.latencies:
@@ -527,8 +576,9 @@ def plan(args: argparse.Namespace) -> list[Scenario]:
                         if tools:
                             scenarios.append(Scenario("matrix", kind, size, latency, records, c, tools))
     if (args.memory or args.memory_only) and "restclient" in args.tools:
+        memory_tools = tuple(t for t in args.tools if t in ("restclient", "dlt"))
         for records in (args.records, args.memory_records):
-            scenarios.append(Scenario("memory", "offset", 1000, 0, records, 1, ("restclient",)))
+            scenarios.append(Scenario("memory", "offset", 1000, 0, records, 1, memory_tools))
     return scenarios
 
 
@@ -549,6 +599,7 @@ def summarise(runs: list[Run]) -> dict:
         "ok": len(ok),
         "wall_s": median_of(runs, "wall_s"),
         "records_per_s": median_of(runs, "records_per_s"),
+        "wall_records_per_s": median_of(runs, "wall_records_per_s"),
         "cpu_s": median_of(runs, "cpu_s"),
         "user_s": median_of(runs, "user_s"),
         "sys_s": median_of(runs, "sys_s"),
@@ -558,8 +609,7 @@ def summarise(runs: list[Run]) -> dict:
     }
     if ok and "walk_s" in ok[0].extra:
         summary["import_s"] = statistics.median(run.extra["import_s"] for run in ok)
-        walk = statistics.median(run.extra["walk_s"] for run in ok)
-        summary["walk_only_records_per_s"] = ok[0].records / walk if walk else None
+        summary["walk_s"] = statistics.median(run.extra["walk_s"] for run in ok)
     return summary
 
 
@@ -579,45 +629,52 @@ def ratios(sc: Scenario, results: dict[str, dict]) -> dict:
     tools = results[sc.id]["tools"]
     rc = tools.get("restclient", {})
     dlt = tools.get("dlt") or results.get(serial_twin(sc), {}).get("tools", {}).get("dlt", {})
-    floor = tools.get("floor", {})
+    parse = tools.get("floor-parse", {})
+    raw = tools.get("floor-raw", {})
     return {
         "restclient_over_dlt_records_per_s": ratio(rc.get("records_per_s"), dlt.get("records_per_s")),
-        "restclient_over_floor_records_per_s": ratio(rc.get("records_per_s"),
-                                                    floor.get("records_per_s")),
-        "dlt_over_restclient_rss": ratio(dlt.get("maxrss_mib"), rc.get("maxrss_mib")),
+        "restclient_over_floor_parse_records_per_s": ratio(rc.get("records_per_s"),
+                                                          parse.get("records_per_s")),
+        "restclient_over_floor_raw_records_per_s": ratio(rc.get("records_per_s"),
+                                                        raw.get("records_per_s")),
+        "restclient_over_dlt_rss": ratio(rc.get("maxrss_mib"), dlt.get("maxrss_mib")),
         "dlt_is_serial_run": "dlt" not in tools and bool(dlt),
     }
 
 
 def print_scenario(sc: Scenario, entry: dict) -> None:
     print(f"\n--- {sc.title}  [{sc.pages} pages, {entry['reps']} reps, medians]")
-    print(f"{'tool':<11}{'ok':>6}{'wall s':>9}{'records/s':>12}{'CPU s':>8}{'RSS MiB':>9}"
+    print(f"{'tool':<12}{'ok':>6}{'wall s':>9}{'records/s':>12}{'CPU s':>8}{'RSS MiB':>9}"
           f"{'srv CPU s':>10}  note")
     for tool, s in entry["tools"].items():
         note = ""
         if "import_s" in s:
-            note = (f"import {s['import_s']:.2f} s; walk-only "
-                    f"{fmt(s.get('walk_only_records_per_s'))} records/s")
+            note = (f"records/s from the walk alone ({fmt(s.get('walk_s'), '.2f')} s); "
+                    f"import {s['import_s']:.2f} s; whole process "
+                    f"{fmt(s.get('wall_records_per_s'))} records/s")
+        if tool == "floor-raw":
+            note = "records not parsed: pages checked"
         if s["errors"]:
             note = "FAILED " + "; ".join(s["errors"])[:300]
-        print(f"{tool:<11}{s['ok']:>3}/{s['runs']:<2}{fmt(s['wall_s'], '.2f'):>9}"
+        print(f"{tool:<12}{s['ok']:>3}/{s['runs']:<2}{fmt(s['wall_s'], '.2f'):>9}"
               f"{fmt(s['records_per_s']):>12}{fmt(s['cpu_s'], '.2f'):>8}"
               f"{fmt(s['maxrss_mib'], '.1f'):>9}{fmt(s['server_cpu_s'], '.2f'):>10}  {note}")
     for note in entry["notes"]:
         print(f"  note: {note}")
     r = entry["ratios"]
-    if sc.group == "matrix":
-        dlt_note = " (dlt serial)" if r["dlt_is_serial_run"] else ""
-        print(f"  restclient/dlt records/s {fmt(r['restclient_over_dlt_records_per_s'], '.2f', 'x')}"
-              f"{dlt_note} | restclient/floor records/s "
-              f"{fmt(r['restclient_over_floor_records_per_s'], '.2f', 'x')} | RSS dlt/restclient "
-              f"{fmt(r['dlt_over_restclient_rss'], '.1f', 'x')}")
+    dlt_note = " (dlt serial)" if r["dlt_is_serial_run"] else ""
+    print(f"  restclient records/s over: dlt "
+          f"{fmt(r['restclient_over_dlt_records_per_s'], '.2f', 'x')}{dlt_note}, floor-parse "
+          f"{fmt(r['restclient_over_floor_parse_records_per_s'], '.2f', 'x')}, floor-raw "
+          f"{fmt(r['restclient_over_floor_raw_records_per_s'], '.2f', 'x')} | peak RSS "
+          f"restclient/dlt {fmt(r['restclient_over_dlt_rss'], '.3f', 'x')}")
 
 
 def markdown(scenarios: list[Scenario], results: dict[str, dict]) -> str:
-    head = ("| paginator | records | page size | latency | c | restclient rec/s | dlt rec/s "
-            "| floor rec/s | restclient/dlt | restclient/floor | CPU s rc / dlt / floor "
-            "| RSS MiB rc / dlt / floor |")
+    head = ("| paginator | records | page size | latency | c | restclient rec/s "
+            "| dlt rec/s (walk) | floor-parse rec/s | floor-raw rec/s | rc/dlt | rc/floor-parse "
+            "| rc/floor-raw | CPU s rc / dlt / parse / raw | RSS MiB rc / dlt / parse / raw "
+            "| RSS rc/dlt |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     memory = []
     for sc in scenarios:
@@ -625,16 +682,16 @@ def markdown(scenarios: list[Scenario], results: dict[str, dict]) -> str:
         if not entry:
             continue
         tools, r = entry["tools"], entry["ratios"]
-        if sc.group == "memory":
-            memory.append((sc, tools["restclient"]))
-            continue
 
-        def cell(tool: str, key: str, spec: str = ",.0f") -> str:
+        def cell(tool: str, key: str, spec: str = ",.0f", tools: dict = tools) -> str:
             s = tools.get(tool)
             if s is None:
                 return "-"
             return "FAIL" if s["errors"] else fmt(s[key], spec)
 
+        if sc.group == "memory":
+            memory.append((sc, cell, r))
+            continue
         dlt_cell = cell("dlt", "records_per_s")
         if r["dlt_is_serial_run"]:
             dlt_cell = "(serial)"
@@ -642,21 +699,73 @@ def markdown(scenarios: list[Scenario], results: dict[str, dict]) -> str:
         lines.append(
             f"| {sc.kind} | {sc.records:,} | {sc.page_size} | {sc.latency_ms} ms | {sc.concurrency} "
             f"| {skipped or cell('restclient', 'records_per_s')} | {dlt_cell} "
-            f"| {cell('floor', 'records_per_s')} "
+            f"| {cell('floor-parse', 'records_per_s')} | {cell('floor-raw', 'records_per_s')} "
             f"| {fmt(r['restclient_over_dlt_records_per_s'], '.2f', 'x')} "
-            f"| {fmt(r['restclient_over_floor_records_per_s'], '.2f', 'x')} "
-            f"| {cell('restclient', 'cpu_s', '.2f')} / {cell('dlt', 'cpu_s', '.2f')} / "
-            f"{cell('floor', 'cpu_s', '.2f')} "
-            f"| {cell('restclient', 'maxrss_mib', '.1f')} / {cell('dlt', 'maxrss_mib', '.1f')} / "
-            f"{cell('floor', 'maxrss_mib', '.1f')} |"
+            f"| {fmt(r['restclient_over_floor_parse_records_per_s'], '.2f', 'x')} "
+            f"| {fmt(r['restclient_over_floor_raw_records_per_s'], '.2f', 'x')} "
+            f"| {' / '.join(cell(t, 'cpu_s', '.2f') for t in TOOLS)} "
+            f"| {' / '.join(cell(t, 'maxrss_mib', '.1f') for t in TOOLS)} "
+            f"| {fmt(None if r['dlt_is_serial_run'] else r['restclient_over_dlt_rss'], '.3f', 'x')} |"
         )
     if memory:
-        lines += ["", "| memory: restclient, offset, page size 1000, serial | records/s | peak RSS MiB |",
-                  "|---|---|---|"]
-        for sc, s in memory:
-            value = "FAIL" if s["errors"] else fmt(s["maxrss_mib"], ".1f")
-            lines.append(f"| {sc.records:,} records | {fmt(s['records_per_s'])} | {value} |")
+        lines += ["", "| memory: offset, page size 1000, serial | restclient rec/s | dlt rec/s (walk) "
+                  "| restclient peak RSS MiB | dlt peak RSS MiB | RSS rc/dlt |", "|---|---|---|---|---|---|"]
+        for sc, cell, r in memory:
+            lines.append(f"| {sc.records:,} records | {cell('restclient', 'records_per_s')} "
+                         f"| {cell('dlt', 'records_per_s')} | {cell('restclient', 'maxrss_mib', '.1f')} "
+                         f"| {cell('dlt', 'maxrss_mib', '.1f')} "
+                         f"| {fmt(r['restclient_over_dlt_rss'], '.3f', 'x')} |")
     return "\n".join(lines) + "\n"
+
+
+def target_verdicts(results: dict[str, dict]) -> str:
+    """The issue #13 targets checked against this run's medians, as a Markdown table.
+
+    A target whose scenario did not run is left out. "Flat" memory means the largest walk's
+    peak RSS is at most 10 % above the smallest one's.
+    """
+    rows = []
+
+    def check(label: str, value: float | None, bound: float, at_least: bool) -> None:
+        if value is None:
+            return
+        met = value >= bound if at_least else value <= bound
+        sign = ">=" if at_least else "<="
+        off = abs(value / bound - 1)
+        verdict = (f"yes, {off:.1%} to spare" if met
+                   else f"**no**, {off:.1%} {'short' if at_least else 'over'}")
+        rows.append(f"| {label} | {value:.3f}x (target {sign} {bound}x) | {verdict} |")
+
+    memory = []
+    for entry in results.values():
+        sc, r = entry["scenario"], entry["ratios"]
+        where = (f"{'memory: ' if sc['group'] == 'memory' else ''}{sc['kind']}, page size {sc['page_size']}, {sc['latency_ms']} ms, "
+                 f"c={sc['concurrency']}, {sc['records']:,} records")
+        if sc["group"] == "memory":
+            rss = entry["tools"].get("restclient", {}).get("maxrss_mib")
+            if rss:
+                memory.append((sc["records"], rss))
+        elif sc["latency_ms"] == 0 and sc["concurrency"] == 1 and sc["page_size"] == 100:
+            check(f"restclient/dlt records/s, {where}", r["restclient_over_dlt_records_per_s"],
+                  20, True)
+            check(f"restclient/floor-parse records/s, {where}",
+                  r["restclient_over_floor_parse_records_per_s"], 1.5, True)
+        elif sc["latency_ms"] == 0 and sc["concurrency"] == 1 and sc["page_size"] == 1000:
+            check(f"restclient/dlt records/s, {where}", r["restclient_over_dlt_records_per_s"],
+                  15, True)
+        elif sc["latency_ms"] == 20 and sc["concurrency"] == 8:
+            check(f"restclient/floor-raw records/s, {where}",
+                  r["restclient_over_floor_raw_records_per_s"], 0.9, True)
+        if not r["dlt_is_serial_run"]:
+            check(f"peak RSS restclient/dlt, {where}", r["restclient_over_dlt_rss"], 0.15, False)
+    if len(memory) > 1:
+        memory.sort()
+        (small, small_rss), (big, big_rss) = memory[0], memory[-1]
+        check(f"peak RSS {big:,} / {small:,} records (restclient)", big_rss / small_rss, 1.1,
+              False)
+    if not rows:
+        return ""
+    return "\n".join(["| target | measured | met? |", "|---|---|---|", *rows]) + "\n"
 
 
 def display_path(path: Path) -> str:
@@ -705,8 +814,10 @@ def run_scenario(runner: Runner, server: DemoApi, sc: Scenario, args: argparse.N
         notes.append(f"restclient skipped: CLI has no --concurrency (c={sc.concurrency} needs it)")
     if sc.concurrency > 1 and "dlt" in args.tools:
         notes.append("dlt has no concurrency: its ratio uses its serial run")
-    if sc.kind != "offset" and "floor" in tools:
-        notes.append("floor follows the links/cursor with hard-coded names")
+    if sc.kind != "offset" and any(tool in FLOOR_MODES for tool in tools):
+        notes.append("the floors follow the links/cursor with hard-coded names"
+                     + ("; floor-raw decodes only the next reference" if sc.kind in
+                        ("json_link", "cursor") and "floor-raw" in tools else ""))
     runs: dict[str, list[Run]] = {tool: [] for tool in tools}
     load = os.getloadavg()
     for rep in range(args.reps if tools else 0):
@@ -783,6 +894,9 @@ def main(argv: list[str] | None = None) -> int:
     meta["elapsed_s"] = time.perf_counter() - started
     meta["loadavg_end"] = os.getloadavg()
     table = markdown(scenarios, results)
+    verdicts = target_verdicts(results)
+    if verdicts:
+        table += "\n" + verdicts
     print("\n" + table)
     args.results_dir.mkdir(parents=True, exist_ok=True)
     name = f"{args.label}-{stamp}" if args.label else stamp

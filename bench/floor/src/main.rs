@@ -1,9 +1,22 @@
-//! `bench-floor`: the transport floor of the restclient benchmark (see `bench/README.md`).
+//! `bench-floor`: the transport floors of the restclient benchmark (see `bench/README.md`).
 //!
-//! It fetches the demo API's pages with a plain `reqwest::Client`, parses every body into a
-//! `serde_json::Value`, counts the records and **writes nothing**: no paginator, no data
-//! selector, no retries, no hooks, no NDJSON serialisation. What it costs is what any client
-//! must pay for the same pages: HTTP plus JSON parsing.
+//! It fetches the demo API's pages with a plain `reqwest::Client` on a current-thread tokio
+//! runtime and **writes nothing**: no paginator, no data selector, no retries, no hooks, no
+//! NDJSON serialisation. Two modes, two floors:
+//!
+//! * `--mode parse` (the default; `floor-parse` in the tables): every body is parsed into a
+//!   `serde_json::Value` and its records are counted. What any client that builds a tree per
+//!   page must pay: HTTP plus JSON parsing.
+//! * `--mode raw` (`floor-raw`): every body is read into memory and nothing more, except what
+//!   the walk needs to find the next page. `offset` and `header_link` parse nothing (the page
+//!   URLs are computed up front; the next link is in a header). `json_link` and `cursor` do a
+//!   minimal parse: the top-level object is read as keys to raw (unparsed, but validated)
+//!   values, then only `next` or `cursors` → `next` is decoded. Records are not counted (the
+//!   summary's `records` is `null`); pages and body bytes are. What any client must pay for the
+//!   same pages: HTTP alone.
+//!
+//! The runtime is current-thread because the request and its connection then live on one
+//! thread: no cross-thread wake-up per request (the restclient CLI runs the same way).
 //!
 //! * `--style offset`: the page URLs `/offset?offset=O&limit=K` are computed up front from
 //!   `--records` and `--page-size` and fetched with up to `--concurrency` requests in flight.
@@ -11,26 +24,29 @@
 //!   `next`, the `Link: <..>; rel="next"` header or the body's `cursors.next`, with the names
 //!   hard-coded. These are bounded: more than `records / page-size + 1` pages is an error.
 //!
-//! On success it prints `{"records": N, "pages": P}` on stdout; on any error it prints one line
+//! On success it prints `{"records": N | null, "pages": P, "bytes": B}` on stdout; on any error it prints one line
 //! on stderr and exits 1 (2 for a usage error). It only ever talks to the base URL it is given.
 
-use std::{process::ExitCode, time::Duration};
+use std::{collections::BTreeMap, process::ExitCode, time::Duration};
 
 use futures::{StreamExt as _, TryStreamExt as _, stream};
 use reqwest::{Client, Url, header::LINK};
-use serde_json::Value;
+use serde_json::{Value, value::RawValue};
 
 const USAGE: &str = "\
-Usage: bench-floor BASE_URL --style STYLE --records N --page-size K [--concurrency C]
+Usage: bench-floor BASE_URL --style STYLE --records N --page-size K [--concurrency C] [--mode M]
 
-Fetches the demo API's pages with no pagination logic, parses each body as JSON, counts the
-records and prints {\"records\": N, \"pages\": P}. Writes no records.
+Fetches the demo API's pages with no pagination logic and prints
+{\"records\": N, \"pages\": P, \"bytes\": B}. Writes no records. --mode parse parses each body
+into a serde_json::Value and counts the records; --mode raw only reads each body (records: null),
+decoding nothing but the next link or cursor where the body holds it.
 
   BASE_URL           the demo API's root, e.g. http://127.0.0.1:8080
   --style STYLE      offset | json_link | header_link | cursor
   --records N        records the server holds (offset: how many URLs to compute)
   --page-size K      records per page (limit / page_size)
-  --concurrency C    requests in flight, offset style only (default 1)";
+  --concurrency C    requests in flight, offset style only (default 1)
+  --mode M           parse | raw (default parse)";
 
 /// Errors of the floor: all end the run with one line on stderr.
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -81,6 +97,25 @@ impl Style {
     }
 }
 
+/// What the floor does with each body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Parse it into a `serde_json::Value` and count its records.
+    Parse,
+    /// Read it; decode only the next link or cursor when the body holds it.
+    Raw,
+}
+
+impl Mode {
+    fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "parse" => Ok(Self::Parse),
+            "raw" => Ok(Self::Raw),
+            other => Err(format!("--mode: `{other}` is not one of parse, raw")),
+        }
+    }
+}
+
 /// The parsed command line.
 #[derive(Debug)]
 struct Args {
@@ -89,6 +124,7 @@ struct Args {
     records: u64,
     page_size: u64,
     concurrency: usize,
+    mode: Mode,
 }
 
 /// Parses the command line; `Ok(None)` means `--help` was asked for.
@@ -98,6 +134,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
     let mut records = None;
     let mut page_size = None;
     let mut concurrency = 1_usize;
+    let mut mode = Mode::Parse;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         if arg == "-h" || arg == "--help" {
@@ -117,6 +154,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
         };
         match arg.as_str() {
             "--style" => style = Some(Style::parse(&value)?),
+            "--mode" => mode = Mode::parse(&value)?,
             "--records" => records = Some(positive(&value)?),
             "--page-size" => page_size = Some(positive(&value)?),
             "--concurrency" => {
@@ -132,6 +170,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
         records: records.ok_or("--records is required")?,
         page_size: page_size.ok_or("--page-size is required")?,
         concurrency,
+        mode,
     };
     if args.concurrency > 1 && args.style != Style::Offset {
         return Err("--concurrency above 1 needs --style offset".into());
@@ -142,59 +181,115 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
 /// What a walk fetched.
 #[derive(Debug, Default, Clone, Copy)]
 struct Totals {
-    records: u64,
+    /// Records counted; `None` in raw mode (bodies are not parsed).
+    records: Option<u64>,
     pages: u64,
+    bytes: u64,
 }
 
 impl Totals {
-    fn add(self, records: u64) -> Self {
+    fn add(self, page: &Fetched) -> Self {
+        let records = match (self.pages, self.records, page.records) {
+            (0, _, records) => records,
+            (_, Some(total), Some(records)) => Some(total + records),
+            _ => None,
+        };
         Self {
-            records: self.records + records,
+            records,
             pages: self.pages + 1,
+            bytes: self.bytes + page.bytes,
         }
     }
 }
 
-/// One fetched page: the final URL, the parsed body and the `Link` header's `rel="next"` target.
+/// What one page gave: its final URL, its records (parse mode), its size and the reference to
+/// the next page when the style has one (a link, resolved against `url`, or a cursor).
 #[derive(Debug)]
-struct Page {
+struct Fetched {
     url: Url,
-    body: Value,
-    next_link: Option<String>,
+    records: Option<u64>,
+    bytes: u64,
+    next: Option<String>,
 }
 
-impl Page {
-    /// How many records the page holds, read at `style`'s records field.
-    fn records(&self, style: Style) -> Result<u64, BoxError> {
-        let items = match style.records_field() {
-            Some(field) => self.body.get(field),
-            None => Some(&self.body),
-        };
-        let len = items
-            .and_then(Value::as_array)
-            .ok_or_else(|| format!("{}: no records array in the body", self.url))?
-            .len();
-        Ok(u64::try_from(len)?)
-    }
-}
-
-/// GETs `url`, fails on a non-2xx status and parses the body as JSON.
-async fn fetch(client: &Client, url: Url) -> Result<Page, BoxError> {
+/// GETs `url`, fails on a non-2xx status, reads the body and looks at it as `mode` says.
+async fn fetch(client: &Client, url: Url, style: Style, mode: Mode) -> Result<Fetched, BoxError> {
     let response = client.get(url).send().await?.error_for_status()?;
-    let next_link = response
-        .headers()
-        .get(LINK)
-        .and_then(|value| value.to_str().ok())
-        .and_then(next_from_link)
-        .map(str::to_owned);
+    let link = match style {
+        Style::HeaderLink => response
+            .headers()
+            .get(LINK)
+            .and_then(|value| value.to_str().ok())
+            .and_then(next_from_link)
+            .map(str::to_owned),
+        Style::Offset | Style::JsonLink | Style::Cursor => None,
+    };
     let url = response.url().clone();
-    let bytes = response.bytes().await?;
-    let body = serde_json::from_slice(&bytes)?;
-    Ok(Page {
+    let body = response.bytes().await?;
+    let bytes = u64::try_from(body.len())?;
+    let (records, next) = match mode {
+        Mode::Parse => {
+            let body: Value = serde_json::from_slice(&body)?;
+            let next = match style {
+                Style::Offset => None,
+                Style::HeaderLink => link,
+                Style::JsonLink => body.get("next").and_then(Value::as_str).map(str::to_owned),
+                Style::Cursor => body
+                    .pointer("/cursors/next")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            };
+            (Some(count_records(&url, &body, style)?), next)
+        }
+        Mode::Raw => {
+            let next = match style {
+                Style::Offset => None,
+                Style::HeaderLink => link,
+                Style::JsonLink => raw_string_at(&body, &["next"])?,
+                Style::Cursor => raw_string_at(&body, &["cursors", "next"])?,
+            };
+            (None, next)
+        }
+    };
+    Ok(Fetched {
         url,
-        body,
-        next_link,
+        records,
+        bytes,
+        next,
     })
+}
+
+/// How many records `body` holds at `style`'s records field.
+fn count_records(url: &Url, body: &Value, style: Style) -> Result<u64, BoxError> {
+    let items = match style.records_field() {
+        Some(field) => body.get(field),
+        None => Some(body),
+    };
+    let len = items
+        .and_then(Value::as_array)
+        .ok_or_else(|| format!("{url}: no records array in the body"))?
+        .len();
+    Ok(u64::try_from(len)?)
+}
+
+/// The string at `path` (object keys) in the JSON text `body`, without building a tree: each
+/// level is read as its keys and their raw values (validated, not parsed), and only the step
+/// taken is decoded. `null` or a missing key is `None`.
+fn raw_string_at(body: &[u8], path: &[&str]) -> Result<Option<String>, BoxError> {
+    let Some((last, parents)) = path.split_last() else {
+        return Ok(None);
+    };
+    let mut object: BTreeMap<String, &RawValue> = serde_json::from_slice(body)?;
+    for key in parents {
+        let Some(value) = object.get(*key) else {
+            return Ok(None);
+        };
+        object = serde_json::from_str(value.get())?;
+    }
+    match object.get(*last) {
+        Some(value) => Ok(serde_json::from_str(value.get())?),
+        None => Ok(None),
+    }
 }
 
 /// The target of `rel="next"` in a `Link` header (the demo API's URLs hold no commas).
@@ -229,10 +324,10 @@ async fn walk_offsets(client: &Client, args: &Args) -> Result<Totals, BoxError> 
         })
         .collect::<Result<Vec<_>, _>>()?;
     stream::iter(urls)
-        .map(|url| async move { fetch(client, url).await?.records(Style::Offset) })
+        .map(|url| fetch(client, url, Style::Offset, args.mode))
         .buffer_unordered(args.concurrency)
-        .try_fold(Totals::default(), |totals, records| async move {
-            Ok(totals.add(records))
+        .try_fold(Totals::default(), |totals, page| async move {
+            Ok(totals.add(&page))
         })
         .await
 }
@@ -252,33 +347,16 @@ async fn walk_links(client: &Client, args: &Args) -> Result<Totals, BoxError> {
         if totals.pages >= max_pages {
             return Err(format!("more than {max_pages} pages: the walk does not end").into());
         }
-        let page = fetch(client, current).await?;
-        totals = totals.add(page.records(args.style)?);
-        next = match args.style {
-            Style::Offset => None,
-            Style::JsonLink => page
-                .body
-                .get("next")
-                .and_then(Value::as_str)
-                .map(|link| page.url.join(link))
-                .transpose()?,
-            Style::HeaderLink => page
-                .next_link
-                .as_deref()
-                .map(|link| page.url.join(link))
-                .transpose()?,
-            Style::Cursor => page
-                .body
-                .pointer("/cursors/next")
-                .and_then(Value::as_str)
-                .map(|cursor| {
-                    url(
-                        &args.base,
-                        Style::Cursor.path(),
-                        &[("cursor", cursor), ("limit", &size)],
-                    )
-                })
-                .transpose()?,
+        let page = fetch(client, current, args.style, args.mode).await?;
+        totals = totals.add(&page);
+        next = match (args.style, page.next) {
+            (_, None) | (Style::Offset, _) => None,
+            (Style::JsonLink | Style::HeaderLink, Some(link)) => Some(page.url.join(&link)?),
+            (Style::Cursor, Some(cursor)) => Some(url(
+                &args.base,
+                Style::Cursor.path(),
+                &[("cursor", &cursor), ("limit", &size)],
+            )?),
         };
     }
     Ok(totals)
@@ -296,7 +374,7 @@ async fn run(args: &Args) -> Result<Totals, BoxError> {
     }
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(Some(args)) => args,
@@ -313,7 +391,11 @@ async fn main() -> ExitCode {
         Ok(totals) => {
             println!(
                 "{}",
-                serde_json::json!({"records": totals.records, "pages": totals.pages})
+                serde_json::json!({
+                    "records": totals.records,
+                    "pages": totals.pages,
+                    "bytes": totals.bytes,
+                })
             );
             ExitCode::SUCCESS
         }
@@ -344,10 +426,13 @@ mod tests {
             "3",
             "--concurrency",
             "8",
+            "--mode",
+            "raw",
         ])?
         .ok_or("unexpected help")?;
         assert_eq!(args.style, Style::Offset);
         assert_eq!((args.records, args.page_size, args.concurrency), (10, 3, 8));
+        assert_eq!(args.mode, Mode::Raw);
         assert!(parse(&["--help"])?.is_none());
         Ok(())
     }
@@ -360,6 +445,7 @@ mod tests {
             &["--style", "cursor", "--concurrency", "2"],
             &["--style", "offset", "--concurrency", "0"],
             &["--style", "offset", "--bogus", "1"],
+            &["--style", "offset", "--mode", "fast"],
             &["--style"],
         ] {
             let args: Vec<&str> = base.iter().chain(extra).copied().collect();
@@ -373,5 +459,28 @@ mod tests {
         let header = r#"<http://h/x?page=2>; rel="next", <http://h/x?page=9>; rel="last""#;
         assert_eq!(next_from_link(header), Some("http://h/x?page=2"));
         assert_eq!(next_from_link(r#"<http://h/x?page=9>; rel="last""#), None);
+    }
+
+    #[test]
+    fn raw_mode_decodes_only_the_next_reference() -> Result<(), BoxError> {
+        let link = br#"{"data":[{"id":1,"next":"no"}],"next":"/json-link?page=2"}"#;
+        assert_eq!(
+            raw_string_at(link, &["next"])?.as_deref(),
+            Some("/json-link?page=2")
+        );
+        let last = br#"{"data":[{"id":1}],"next":null}"#;
+        assert_eq!(raw_string_at(last, &["next"])?, None);
+        let cursor = br#"{"items":[],"cursors":{"next":"c2"}}"#;
+        assert_eq!(
+            raw_string_at(cursor, &["cursors", "next"])?.as_deref(),
+            Some("c2")
+        );
+        assert_eq!(
+            raw_string_at(br#"{"items":[]}"#, &["cursors", "next"])?,
+            None
+        );
+        assert!(raw_string_at(br#"{"data":[1,"#, &["next"]).is_err());
+        assert!(raw_string_at(b"[1,2]", &["next"]).is_err());
+        Ok(())
     }
 }
