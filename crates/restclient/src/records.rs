@@ -209,6 +209,38 @@ pub(crate) fn write_compact(json: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(&json[run_start..]);
 }
 
+/// The `Visitor` methods for the scalars (bool, numbers, strings): each runs `$body` with the
+/// visitor bound to `$this`. One definition for the three visitors below.
+macro_rules! scalars {
+    (|$this:ident| $body:block) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+            let $this = self;
+            $body
+            Ok(())
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+            let $this = self;
+            $body
+            Ok(())
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+            let $this = self;
+            $body
+            Ok(())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+            let $this = self;
+            $body
+            Ok(())
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+            let $this = self;
+            $body
+            Ok(())
+        }
+    };
+}
+
 /// Seeks `path` and records what is there.
 struct Seek<'a, 'b> {
     body: &'a str,
@@ -333,21 +365,7 @@ impl<'de, 'b> Visitor<'de> for Seek<'de, 'b> {
     }
 
     // A step into a scalar finds nothing.
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
+    scalars!(|_this| {});
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         Ok(())
     }
@@ -393,26 +411,7 @@ impl<'de, 'b> Visitor<'de> for Leaf<'de, 'b> {
         *self.out = Found::Null;
         Ok(())
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        self.scalar();
-        Ok(())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        self.scalar();
-        Ok(())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        self.scalar();
-        Ok(())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        self.scalar();
-        Ok(())
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        self.scalar();
-        Ok(())
-    }
+    scalars!(|this| { this.scalar() });
 }
 
 /// Whether a map key equals the one sought, without allocating for it.
@@ -587,21 +586,8 @@ impl<'de> Visitor<'de> for Collect<'de, '_> {
         }
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
+    // A scalar holds no path.
+    scalars!(|_this| {});
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         Ok(())
     }
