@@ -55,6 +55,13 @@ pub(crate) enum Command {
         /// when the first page arrives.
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Save where the walk stands in this file after every page; the same command started
+        /// again (after a crash, kill -9 or a signal) continues after the last saved page, and
+        /// --output is cut back to the saved length first, so every record is in it exactly
+        /// once (on stdout: at least once). Removed when the walk completes. A checkpoint of
+        /// another walk is refused (exit 2).
+        #[arg(long = "checkpoint", value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
     },
     /// Fetches the first page only and prints, as one JSON object, the paginator (in dlt's
     /// rest_api form, usable as --paginator), the data selector and the record count.

@@ -162,7 +162,7 @@ pub(crate) async fn run(
             .with_context(|| format!("style {}", style.name))?
         {
             progress.page(page.len());
-            writer.page(&page)?;
+            writer.page(&page, None)?;
             for record in &page {
                 let id = record["id"]
                     .as_u64()

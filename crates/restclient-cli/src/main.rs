@@ -157,6 +157,7 @@ fn run(cli: Cli) -> Result<()> {
                 request,
                 walk,
                 output,
+                checkpoint,
             } => {
                 commands::paginate(
                     &url,
@@ -164,6 +165,7 @@ fn run(cli: Cli) -> Result<()> {
                     &walk,
                     config,
                     output.as_deref(),
+                    checkpoint.as_deref(),
                     show_progress,
                 )
                 .await

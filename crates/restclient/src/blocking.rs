@@ -293,6 +293,9 @@ impl Paginate {
         fn max_records(n: usize);
         /// See [`crate::Paginate::concurrency`].
         fn concurrency(n: usize);
+        /// See [`crate::Paginate::checkpoint`]: a page's position is saved when the next page
+        /// is asked for (`next()` on the iterator).
+        fn checkpoint(path: impl AsRef<std::path::Path>);
     }
 
     shared_setters!(Paginate);

@@ -19,6 +19,7 @@ mod client;
 mod paginate;
 // walk
 mod walk;
+mod checkpoint;
 // exec
 mod exec;
 pub mod retry;

@@ -1,5 +1,6 @@
 //! [`Paginate`], the builder of a walk, and the streams it gives: [`Pages`] and [`Records`].
 
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -10,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::call::CallParts;
+use crate::checkpoint::{Checkpoint, Identity};
 use crate::client::RestClient;
 use crate::error::{Error, Result};
 use crate::hooks::{Hook, HookAction};
@@ -45,6 +47,15 @@ pub struct Paginate {
     max_pages: Option<usize>,
     max_records: Option<usize>,
     concurrency: usize,
+    checkpoint: Option<CheckpointSetting>,
+}
+
+/// How `Paginate::checkpoint` was asked for.
+#[derive(Debug)]
+struct CheckpointSetting {
+    path: PathBuf,
+    auto: bool,
+    identity_extra: Value,
 }
 
 impl Paginate {
@@ -58,6 +69,7 @@ impl Paginate {
             max_pages: None,
             max_records: None,
             concurrency: 1,
+            checkpoint: None,
         }
     }
 
@@ -72,6 +84,7 @@ impl Paginate {
             max_pages: None,
             max_records: None,
             concurrency: 1,
+            checkpoint: None,
         }
     }
 
@@ -139,15 +152,80 @@ impl Paginate {
         self
     }
 
+    /// Saves where the walk stands in the file at `path`, so that the same walk started again
+    /// after a crash continues after the last saved page instead of from the start.
+    ///
+    /// A page's position is saved when the caller asks for the next page: the walk cannot know
+    /// when the caller has *handled* a page any earlier. So a crash while the caller handles
+    /// page k yields page k again after the resume (at-least-once for that page; every page
+    /// before it exactly once). When the walk ends (its last page handed out and the next one
+    /// asked for, or a stop rule), the file is removed; after an error it stays, at the last
+    /// page handed out. A walk started with an existing file continues from it without sending
+    /// the first request again; a file of another walk (URL, method, paginator, data selector)
+    /// fails the walk with a [builder error](Error::is_builder) saying what differs, before any
+    /// request. The paginator must support checkpoints (every built-in one does; a custom one
+    /// implements [`Paginator::checkpoint`] and [`Paginator::restore`]).
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// # async fn run() -> restclient::Result<()> {
+    /// # let client = restclient::RestClient::builder("https://api.example.com").build()?;
+    /// let mut pages = client.paginate("/events").checkpoint("events.checkpoint").pages();
+    /// while let Some(page) = pages.try_next().await? {
+    ///     // store the page; if the process dies here, this page comes again on the next run
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    #[doc = include_str!("docs/long-walks.md")]
+    pub fn checkpoint(mut self, path: impl AsRef<Path>) -> Self {
+        self.checkpoint = Some(CheckpointSetting {
+            path: path.as_ref().to_path_buf(),
+            auto: true,
+            identity_extra: Value::Null,
+        });
+        self
+    }
+
+    /// For the CLI: a checkpoint that the caller saves itself with
+    /// [`Pages::save_checkpoint`] after it has written and flushed a page (exactly-once
+    /// output), with `identity` (e.g. the output file) added to what names the walk.
+    #[doc(hidden)]
+    pub fn checkpoint_saved_by_caller(mut self, path: impl AsRef<Path>, identity: Value) -> Self {
+        self.checkpoint = Some(CheckpointSetting {
+            path: path.as_ref().to_path_buf(),
+            auto: false,
+            identity_extra: identity,
+        });
+        self
+    }
+
     /// The pages, in order. The stream ends after the last page, or with the first error.
     pub fn pages(self) -> Pages {
-        let stop = Arc::new(Mutex::new(None));
-        let inner: Pin<Box<dyn Stream<Item = Result<Page>> + Send>> = match self.plan() {
-            Ok(walk) => Box::pin(crate::walk::walk(walk, Arc::clone(&stop))),
+        match self.try_pages() {
+            Ok(pages) => pages,
             // The error surfaces when the stream is polled, as every walk error does.
-            Err(e) => Box::pin(futures::stream::once(std::future::ready(Err(e)))),
-        };
-        Pages { inner, stop }
+            Err(e) => Pages {
+                inner: Box::pin(futures::stream::once(std::future::ready(Err(e)))),
+                stop: Arc::new(Mutex::new(None)),
+                checkpoint: None,
+            },
+        }
+    }
+
+    /// As [`pages`](Self::pages), with a setting error (a checkpoint of another walk) at once.
+    #[doc(hidden)]
+    pub fn try_pages(self) -> Result<Pages> {
+        let stop = Arc::new(Mutex::new(None));
+        let walk = self.plan()?;
+        let checkpoint = walk.checkpoint.clone();
+        let inner: Pin<Box<dyn Stream<Item = Result<Page>> + Send>> =
+            Box::pin(crate::walk::walk(walk, Arc::clone(&stop)));
+        Ok(Pages {
+            inner,
+            stop,
+            checkpoint,
+        })
     }
 
     /// Everything the walk engine needs: the client's defaults overridden by this call's.
@@ -169,6 +247,21 @@ impl Paginate {
         };
         let paginator = self.paginator.or_else(|| client.inner.paginator.clone());
         let (request, ctx) = self.parts.prepare(&client)?;
+        let checkpoint = match self.checkpoint {
+            None => None,
+            Some(setting) => {
+                let identity = Identity {
+                    method: request.method().as_str().to_owned(),
+                    url: ctx.redactor.url(&request.full_url()),
+                    paginator: paginator
+                        .as_ref()
+                        .map_or_else(|| Value::from("auto"), |p| p.describe()),
+                    data_selector: selector.as_ref().map(|s| s.as_str().to_owned()),
+                    extra: setting.identity_extra,
+                };
+                Some(Arc::new(Checkpoint::open(setting.path, setting.auto, identity)?))
+            }
+        };
         Ok(Walk {
             exec: client.inner.exec.clone(),
             ctx,
@@ -179,6 +272,7 @@ impl Paginate {
             max_pages: self.max_pages,
             max_records: self.max_records,
             concurrency: self.concurrency,
+            checkpoint,
         })
     }
 
@@ -225,6 +319,7 @@ impl RestClient {
 pub struct Pages {
     inner: Pin<Box<dyn Stream<Item = Result<Page>> + Send>>,
     stop: Arc<Mutex<Option<StopReason>>>,
+    checkpoint: Option<Arc<Checkpoint>>,
 }
 
 impl std::fmt::Debug for Pages {
@@ -243,6 +338,27 @@ impl Pages {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    }
+}
+
+impl Pages {
+    /// For the CLI: saves the position after the last page handed out, with `extra` (e.g. the
+    /// output length), once the caller has written and flushed that page. `before_rename` runs
+    /// with the new file written and not yet in place (a crash-test hook). Does nothing without
+    /// a checkpoint or before the first page.
+    #[doc(hidden)]
+    pub fn save_checkpoint(&self, extra: Value, before_rename: &mut dyn FnMut(&Path)) -> Result<()> {
+        match &self.checkpoint {
+            Some(cp) => cp.save(extra, before_rename),
+            None => Ok(()),
+        }
+    }
+
+    /// For the CLI: the `extra` of the checkpoint this walk resumes from (identity checked).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn resumed_extra(&self) -> Option<&Value> {
+        self.checkpoint.as_ref()?.resume.as_ref().map(|s| &s.extra)
     }
 }
 

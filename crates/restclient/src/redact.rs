@@ -96,6 +96,11 @@ impl Redactor {
         }
     }
 
+    /// The secret values known, longest first (a checkpoint replaces them by placeholders).
+    pub(crate) fn secrets(&self) -> &[String] {
+        &self.secrets
+    }
+
     /// The secret values of sensitive headers, for [`Redactor::with_secrets`].
     pub(crate) fn header_secrets(headers: &HeaderMap) -> Vec<String> {
         let mut out = Vec::new();

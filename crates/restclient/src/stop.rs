@@ -54,3 +54,60 @@ impl std::fmt::Display for StopReason {
         }
     }
 }
+
+/// A [`StopReason`] as it is saved in a checkpoint (the public enum has no serde form, so
+/// that its representation is not a promise; this one is versioned with the checkpoint file).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub(crate) enum SavedStop {
+    NoNextLink,
+    NoCursor,
+    EmptyPage,
+    TotalReached { total: i64 },
+    HasMoreFalse,
+    EndOfStream,
+    MaximumReached { maximum: i64 },
+    SinglePage,
+    MaxPages { n: usize },
+    MaxRecords { n: usize },
+    IgnoredByHook,
+    PaginatorDone,
+}
+
+impl From<&StopReason> for SavedStop {
+    fn from(r: &StopReason) -> Self {
+        match r {
+            StopReason::NoNextLink => SavedStop::NoNextLink,
+            StopReason::NoCursor => SavedStop::NoCursor,
+            StopReason::EmptyPage => SavedStop::EmptyPage,
+            StopReason::TotalReached { total } => SavedStop::TotalReached { total: *total },
+            StopReason::HasMoreFalse => SavedStop::HasMoreFalse,
+            StopReason::EndOfStream => SavedStop::EndOfStream,
+            StopReason::MaximumReached { maximum } => SavedStop::MaximumReached { maximum: *maximum },
+            StopReason::SinglePage => SavedStop::SinglePage,
+            StopReason::MaxPages(n) => SavedStop::MaxPages { n: *n },
+            StopReason::MaxRecords(n) => SavedStop::MaxRecords { n: *n },
+            StopReason::IgnoredByHook => SavedStop::IgnoredByHook,
+            StopReason::PaginatorDone => SavedStop::PaginatorDone,
+        }
+    }
+}
+
+impl From<SavedStop> for StopReason {
+    fn from(s: SavedStop) -> Self {
+        match s {
+            SavedStop::NoNextLink => StopReason::NoNextLink,
+            SavedStop::NoCursor => StopReason::NoCursor,
+            SavedStop::EmptyPage => StopReason::EmptyPage,
+            SavedStop::TotalReached { total } => StopReason::TotalReached { total },
+            SavedStop::HasMoreFalse => StopReason::HasMoreFalse,
+            SavedStop::EndOfStream => StopReason::EndOfStream,
+            SavedStop::MaximumReached { maximum } => StopReason::MaximumReached { maximum },
+            SavedStop::SinglePage => StopReason::SinglePage,
+            SavedStop::MaxPages { n } => StopReason::MaxPages(n),
+            SavedStop::MaxRecords { n } => StopReason::MaxRecords(n),
+            SavedStop::IgnoredByHook => StopReason::IgnoredByHook,
+            SavedStop::PaginatorDone => StopReason::PaginatorDone,
+        }
+    }
+}

@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use futures::Stream;
 use serde_json::Value;
 
+use crate::checkpoint::{Checkpoint, Position, SavedPaginator, Secrets};
 use crate::detect;
 use crate::error::{Error, ErrorKind, Result};
 use crate::exec::{CallContext, Executor};
@@ -46,6 +47,8 @@ pub(crate) struct Walk {
     pub(crate) max_pages: Option<usize>,
     pub(crate) max_records: Option<usize>,
     pub(crate) concurrency: usize,
+    /// Where the walk saves its position, and the saved position it resumes from.
+    pub(crate) checkpoint: Option<Arc<Checkpoint>>,
 }
 
 /// How many request and page fingerprints a walk remembers to notice a loop; older ones are
@@ -250,6 +253,77 @@ impl Walker {
     }
 }
 
+impl Walker {
+    /// Where the walk stands now (after the page just processed), for a checkpoint.
+    fn position(&self, finished: Option<&StopReason>) -> Result<Position> {
+        let state = self.paginator.checkpoint().ok_or_else(|| no_checkpoint(&self.description))?;
+        Ok(Position {
+            next: self.request.clone(),
+            paginator: SavedPaginator {
+                description: self.paginator.describe(),
+                state,
+            },
+            data_selector: self
+                .selector
+                .as_ref()
+                .map_or_else(String::new, |s| s.as_str().to_owned()),
+            pages: self.pages,
+            records: self.records,
+            finished: finished.cloned(),
+        })
+    }
+}
+
+/// The error of a checkpointed walk whose paginator cannot save its state.
+fn no_checkpoint(description: &Value) -> Error {
+    Error::invalid(
+        "Paginate",
+        "checkpoint",
+        format!(
+            "the paginator {description} cannot resume (its checkpoint() returns None); implement Paginator::checkpoint and restore to use checkpoints"
+        ),
+    )
+}
+
+/// Puts a walk back where its checkpoint says it stood. `None` when it may start; a stop
+/// reason when the saved walk had already ended.
+fn resume(cp: &Checkpoint, w: &mut Walker) -> Result<Option<StopReason>> {
+    let Some(saved) = &cp.resume else {
+        return Ok(None);
+    };
+    let secrets = crate::checkpoint::Secrets::clone(&super_lock(&cp.secrets));
+    if w.detect_paginator {
+        // The detected paginator is built again from its description.
+        w.paginator = crate::paginators::from_config(&saved.paginator.description)?.ok_or_else(|| {
+            Error::invalid("Paginate", "checkpoint", "the saved paginator description names no paginator")
+        })?;
+        w.detect_paginator = false;
+        w.paginator.init_request(&mut w.request.clone())?;
+        w.description = Arc::new(w.paginator.describe());
+    }
+    w.paginator.restore(&saved.paginator_state(&secrets)?)?;
+    w.request = saved.next_request(&w.request, &secrets)?;
+    if w.selector.is_none() && !saved.data_selector.is_empty() {
+        w.selector = Some(Arc::new(Selector::new(&saved.data_selector)?));
+    }
+    w.pages = saved.pages;
+    w.records = saved.records;
+    tracing::info!(
+        checkpoint = %cp.path.display(),
+        pages = saved.pages,
+        records = saved.records,
+        "resuming from the checkpoint `{}` after {} pages and {} records",
+        cp.path.display(),
+        saved.pages,
+        saved.records
+    );
+    Ok(saved.finished())
+}
+
+fn super_lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The records at `spans` as `Value`s, for a paginator that reads them (a number beyond `f64`
 /// becomes `null`, as in [`Page::records`]).
 fn build_values(response: &Response, spans: &[std::ops::Range<usize>]) -> Vec<Value> {
@@ -302,7 +376,7 @@ pub(crate) fn walk(
     stop_slot: Arc<Mutex<Option<StopReason>>>,
 ) -> impl Stream<Item = Result<Page>> + Send {
     async_stream::try_stream! {
-        let Walk { exec, ctx, mut request, paginator, selector, hooks, max_pages, max_records, concurrency } = walk;
+        let Walk { exec, ctx, mut request, paginator, selector, hooks, max_pages, max_records, concurrency, checkpoint } = walk;
         // Without a paginator, a placeholder sends the first request as given; the real one is
         // detected from the first response.
         let (mut paginator, detect_paginator): (Box<dyn Paginator>, bool) = match paginator {
@@ -310,6 +384,14 @@ pub(crate) fn walk(
             None => (Box::new(SinglePagePaginator::new()), true),
         };
         paginator.validate()?;
+        if let Some(cp) = &checkpoint {
+            // The secrets of the command as given: a resumed walk puts them back in the saved
+            // request, and a saved request holds placeholders instead of them.
+            *super_lock(&cp.secrets) = Secrets::new(ctx.redactor.secrets(), &request);
+            if !detect_paginator && paginator.checkpoint().is_none() {
+                Err(no_checkpoint(&paginator.describe()))?;
+            }
+        }
         paginator.init_request(&mut request)?;
         let start_url = ctx.redactor.url(&request.full_url());
         let description = Arc::new(paginator.describe());
@@ -332,7 +414,16 @@ pub(crate) fn walk(
         // speculates them (once the first page has set its state).
         let mut window: VecDeque<InFlight> = VecDeque::new();
         let mut speculator: Option<(Box<dyn Paginator>, Request)> = None;
+        // Pages of this run (a resumed walk counts on from the saved pages).
+        let mut run_pages = 0usize;
+        let resumed_end = match &checkpoint {
+            Some(cp) => resume(cp, &mut w)?,
+            None => None,
+        };
         let reason = 'walk: loop {
+            if let Some(reason) = &resumed_end {
+                break reason.clone();
+            }
             if max_pages == Some(0) {
                 break StopReason::MaxPages(0);
             }
@@ -363,8 +454,12 @@ pub(crate) fn walk(
             let Some((page, stop)) = step else {
                 break StopReason::IgnoredByHook;
             };
+            run_pages += 1;
+            if let Some(cp) = &checkpoint {
+                cp.record(w.position(stop.as_ref())?);
+            }
             if stop.is_none() && concurrency > 1 && w.paginator.is_computable() {
-                if speculator.is_none() && w.pages == 1 {
+                if speculator.is_none() && run_pages == 1 {
                     speculator = Some((w.paginator.clone(), w.request.clone()));
                     window.push_back(InFlight::spawn(&w.exec, &w.ctx, w.request.clone()));
                 }
@@ -378,10 +473,19 @@ pub(crate) fn walk(
                 }
             }
             yield page;
+            if let Some(cp) = &checkpoint
+                && cp.auto
+            {
+                // The caller asked for the next page: it has handled this one.
+                cp.save(Value::Null, &mut |_| {})?;
+            }
             if let Some(reason) = stop {
                 break 'walk reason;
             }
         };
+        if let Some(cp) = &checkpoint {
+            cp.remove()?;
+        }
         // Requests past the end are abandoned.
         drop(window);
         tracing::info!(url = %start_url, pages = w.pages, records = w.records, reason = %reason, "pagination of {start_url} stopped after {} pages and {} records: {reason}", w.pages, w.records);

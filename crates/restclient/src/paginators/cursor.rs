@@ -207,6 +207,28 @@ impl Paginator for JsonResponseCursorPaginator {
         self.stop.clone()
     }
 
+    fn checkpoint(&self) -> Option<Value> {
+        super::write_state(&serde_json::json!({
+            "cursor": self.cursor,
+            "has_next": self.has_next,
+            "stop": self.stop.as_ref().map(crate::stop::SavedStop::from),
+        }))
+    }
+
+    fn restore(&mut self, state: &Value) -> Result<()> {
+        #[derive(serde::Deserialize)]
+        struct State {
+            cursor: Option<Value>,
+            has_next: bool,
+            stop: Option<crate::stop::SavedStop>,
+        }
+        let s: State = super::read_state(CLASS, state)?;
+        self.cursor = s.cursor;
+        self.has_next = s.has_next;
+        self.stop = s.stop.map(StopReason::from);
+        Ok(())
+    }
+
     fn validate(&self) -> Result<()> {
         self.cursor_path.check(CLASS)?;
         self.has_more_path.check(CLASS)?;

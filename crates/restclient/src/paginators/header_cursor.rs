@@ -104,6 +104,22 @@ impl Paginator for HeaderCursorPaginator {
         (!self.has_next).then_some(StopReason::NoCursor)
     }
 
+    fn checkpoint(&self) -> Option<Value> {
+        Some(serde_json::json!({"cursor": self.cursor, "has_next": self.has_next}))
+    }
+
+    fn restore(&mut self, state: &Value) -> Result<()> {
+        #[derive(serde::Deserialize)]
+        struct State {
+            cursor: Option<String>,
+            has_next: bool,
+        }
+        let s: State = super::read_state("HeaderCursorPaginator", state)?;
+        self.cursor = s.cursor;
+        self.has_next = s.has_next;
+        Ok(())
+    }
+
     fn validate(&self) -> Result<()> {
         if reqwest::header::HeaderName::from_bytes(self.cursor_key.as_bytes()).is_err() {
             return Err(Error::invalid(

@@ -122,6 +122,27 @@ impl Paginator for HeaderLinkPaginator {
         (!self.has_next).then_some(StopReason::NoNextLink)
     }
 
+    fn checkpoint(&self) -> Option<Value> {
+        Some(serde_json::json!({"next": self.next.as_ref().map(url::Url::as_str), "has_next": self.has_next}))
+    }
+
+    fn restore(&mut self, state: &Value) -> Result<()> {
+        #[derive(serde::Deserialize)]
+        struct State {
+            next: Option<String>,
+            has_next: bool,
+        }
+        let s: State = super::read_state("HeaderLinkPaginator", state)?;
+        self.next = match s.next {
+            None => None,
+            Some(text) => Some(url::Url::parse(&text).map_err(|e| {
+                crate::Error::invalid("HeaderLinkPaginator", "checkpoint state", format!("the saved next link is not a URL: {e}"))
+            })?),
+        };
+        self.has_next = s.has_next;
+        Ok(())
+    }
+
     fn validate(&self) -> Result<()> {
         if self.links_next_key.trim().is_empty() {
             return Err(Error::invalid(

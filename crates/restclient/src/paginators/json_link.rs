@@ -126,6 +126,22 @@ impl Paginator for JsonLinkPaginator {
         (!self.has_next).then_some(StopReason::NoNextLink)
     }
 
+    fn checkpoint(&self) -> Option<Value> {
+        Some(serde_json::json!({"next": self.next, "has_next": self.has_next}))
+    }
+
+    fn restore(&mut self, state: &Value) -> Result<()> {
+        #[derive(serde::Deserialize)]
+        struct State {
+            next: Option<String>,
+            has_next: bool,
+        }
+        let s: State = super::read_state("JsonLinkPaginator", state)?;
+        self.next = s.next;
+        self.has_next = s.has_next;
+        Ok(())
+    }
+
     fn validate(&self) -> Result<()> {
         self.next_url_path.check(CLASS)
     }

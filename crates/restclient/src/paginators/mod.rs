@@ -124,6 +124,61 @@ pub trait Paginator: PaginatorClone + std::fmt::Debug + Send + Sync + 'static {
         let _ = request;
         Ok(false)
     }
+
+    /// Optional, for [checkpoints](crate::Paginate::checkpoint): this paginator's state after
+    /// the last page it processed, as JSON, or `None` (the default) when it cannot resume. A
+    /// walk with a checkpoint and a paginator that returns `None` fails before its first
+    /// request. Save only what [`update_state`](Self::update_state) changes (cursors, offsets,
+    /// totals seen): the settings come from the code that builds the paginator again, and the
+    /// next request itself (URL, parameters, body) is saved by the walk.
+    ///
+    /// ```
+    /// use restclient::{Request, Response, Result, paginators::Paginator};
+    /// use serde_json::{Value, json};
+    ///
+    /// #[derive(Debug, Clone)]
+    /// struct QueryParamPaginator { page: u64, done: bool }
+    ///
+    /// impl Paginator for QueryParamPaginator {
+    ///     fn update_state(&mut self, _: &Response, data: Option<&[Value]>) -> Result<()> {
+    ///         self.done = data.is_none_or(<[Value]>::is_empty);
+    ///         self.page += 1;
+    ///         Ok(())
+    ///     }
+    ///     fn update_request(&mut self, request: &mut Request) -> Result<()> {
+    ///         request.set_param("page", self.page);
+    ///         Ok(())
+    ///     }
+    ///     fn has_next_page(&self) -> bool { !self.done }
+    ///     // Opting in to checkpoints: two small methods.
+    ///     fn checkpoint(&self) -> Option<Value> {
+    ///         Some(json!({"page": self.page, "done": self.done}))
+    ///     }
+    ///     fn restore(&mut self, state: &Value) -> Result<()> {
+    ///         self.page = state["page"].as_u64().ok_or_else(|| restclient::Error::custom("bad page"))?;
+    ///         self.done = state["done"].as_bool().unwrap_or(false);
+    ///         Ok(())
+    ///     }
+    /// }
+    /// ```
+    fn checkpoint(&self) -> Option<Value> {
+        None
+    }
+
+    /// Optional, for [checkpoints](crate::Paginate::checkpoint): puts back the state
+    /// [`checkpoint`](Self::checkpoint) returned. Called after
+    /// [`init_request`](Self::init_request) when a walk resumes, instead of sending the first
+    /// request again.
+    ///
+    /// # Errors
+    /// A state this paginator cannot read (the default: every state, as the default
+    /// `checkpoint` saves none).
+    fn restore(&mut self, state: &Value) -> Result<()> {
+        let _ = state;
+        Err(crate::Error::custom(
+            "this paginator cannot resume from a checkpoint (it does not implement restore())",
+        ))
+    }
 }
 
 /// Cloning into a box, so that a paginator can serve as a template. Implemented for every
@@ -181,6 +236,25 @@ impl Paginator for Box<dyn Paginator> {
     fn speculate(&mut self, request: &mut Request) -> Result<bool> {
         (**self).speculate(request)
     }
+    fn checkpoint(&self) -> Option<Value> {
+        (**self).checkpoint()
+    }
+    fn restore(&mut self, state: &Value) -> Result<()> {
+        (**self).restore(state)
+    }
+}
+
+/// A built-in paginator's state read back from a checkpoint; a state of another shape is a
+/// [builder error](crate::Error::is_builder) naming the paginator.
+pub(crate) fn read_state<T: serde::de::DeserializeOwned>(class: &'static str, state: &Value) -> Result<T> {
+    T::deserialize(state).map_err(|e| {
+        crate::Error::invalid(class, "checkpoint state", format!("{e}: the checkpoint was not written by this paginator"))
+    })
+}
+
+/// A built-in paginator's state as JSON (plain data: it cannot fail to serialize).
+pub(crate) fn write_state<T: serde::Serialize>(state: &T) -> Option<Value> {
+    serde_json::to_value(state).ok()
 }
 
 /// Where a paginator writes a value: a query parameter or a dot-separated path in the JSON body.

@@ -156,6 +156,14 @@ impl Paginator for OffsetPaginator {
         self.range.stop_reason()
     }
 
+    fn checkpoint(&self) -> Option<Value> {
+        self.range.checkpoint()
+    }
+
+    fn restore(&mut self, state: &Value) -> Result<()> {
+        self.range.restore(state)
+    }
+
     fn validate(&self) -> Result<()> {
         self.targets()?;
         if self.limit <= 0 {

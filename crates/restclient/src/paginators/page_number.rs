@@ -149,6 +149,14 @@ impl Paginator for PageNumberPaginator {
         self.range.stop_reason()
     }
 
+    fn checkpoint(&self) -> Option<Value> {
+        self.range.checkpoint()
+    }
+
+    fn restore(&mut self, state: &Value) -> Result<()> {
+        self.range.restore(state)
+    }
+
     fn validate(&self) -> Result<()> {
         self.target()?;
         self.range.validate()

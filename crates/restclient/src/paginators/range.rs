@@ -7,6 +7,18 @@ use super::{PathSetting, StopReason, Target, preview, read_has_more};
 use crate::error::{Error, Result};
 use crate::request::Request;
 use crate::response::Response;
+use crate::stop::SavedStop;
+
+/// What a checkpoint keeps of a range walk.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct RangeState {
+    current: i64,
+    has_next: bool,
+    total: Option<i64>,
+    stop: Option<SavedStop>,
+    #[serde(default)]
+    warned_missing_total: bool,
+}
 
 /// Settings and state of a range walk: a value that starts at `initial` and grows by `step`.
 #[derive(Debug, Clone)]
@@ -206,6 +218,28 @@ impl Range {
 
     pub(crate) fn stop_reason(&self) -> Option<StopReason> {
         self.stop.clone()
+    }
+
+    /// The state of the walk, for a checkpoint.
+    pub(crate) fn checkpoint(&self) -> Option<Value> {
+        super::write_state(&RangeState {
+            current: self.current,
+            has_next: self.has_next,
+            total: self.total,
+            stop: self.stop.as_ref().map(SavedStop::from),
+            warned_missing_total: self.warned_missing_total,
+        })
+    }
+
+    /// Puts back what [`checkpoint`](Self::checkpoint) saved.
+    pub(crate) fn restore(&mut self, state: &Value) -> Result<()> {
+        let s: RangeState = super::read_state(self.class, state)?;
+        self.current = s.current;
+        self.has_next = s.has_next;
+        self.total = s.total;
+        self.stop = s.stop.map(StopReason::from);
+        self.warned_missing_total = s.warned_missing_total;
+        Ok(())
     }
 
     /// The total seen so far (items or pages), if any.

@@ -63,6 +63,20 @@ impl Paginator for SinglePagePaginator {
         self.done.then_some(StopReason::SinglePage)
     }
 
+    fn checkpoint(&self) -> Option<Value> {
+        Some(serde_json::json!({"done": self.done}))
+    }
+
+    fn restore(&mut self, state: &Value) -> Result<()> {
+        #[derive(serde::Deserialize)]
+        struct State {
+            done: bool,
+        }
+        let s: State = super::read_state("SinglePagePaginator", state)?;
+        self.done = s.done;
+        Ok(())
+    }
+
     fn describe(&self) -> Value {
         serde_json::json!({"type": "single_page"})
     }

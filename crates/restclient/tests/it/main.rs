@@ -10,6 +10,7 @@ mod support;
 mod auth;
 mod bad_input;
 mod blocking;
+mod checkpoint;
 mod concurrency;
 mod config;
 mod detect;

@@ -1,0 +1,397 @@
+//! `paginate --checkpoint`: the real binary, killed with SIGKILL at seeded random points and
+//! resumed with the same command, ends with an output file byte-identical to an uninterrupted
+//! walk's, and no resumed run asks again for a page that was saved.
+//!
+//! The kill points are exact, not timed: the binary's test hook
+//! `RESTCLIENT_TEST_PAUSE_AT=<point>:<page>` makes it print a marker on stderr and stop there,
+//! and the test kills it when it reads the marker. Points: `page` (a page received, nothing
+//! written), `write` (half the page's lines in the file), `checkpoint` (the new checkpoint
+//! written, not yet renamed into place), `saved` (checkpoint in place; with concurrency, the
+//! next pages are in flight).
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use demo_api::{BackgroundServer, DemoServer, RecordedRequest};
+use serde_json::Value;
+
+const POINTS: [&str; 4] = ["page", "write", "checkpoint", "saved"];
+
+/// A small deterministic generator (xorshift64*): the seed is printed, so a failure replays.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n.max(1)
+    }
+}
+
+fn seed() -> u64 {
+    std::env::var("CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5EED_C0FF_EE15)
+}
+
+fn demo(records: u64, page_size: u64) -> BackgroundServer {
+    DemoServer::builder()
+        .records(records)
+        .page_size(page_size)
+        .spawn()
+        .expect("demo server")
+}
+
+fn bin() -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("restclient"));
+    cmd.env_remove("RUNTIME__LOG_LEVEL")
+        .env_remove("RESTCLIENT_TEST_PAUSE_AT")
+        .arg("--no-progress");
+    cmd
+}
+
+/// What identifies a request of a walk (method, path and query, body).
+fn key(r: &RecordedRequest) -> (String, String, Vec<u8>) {
+    (r.method.clone(), r.path_and_query(), r.body.clone())
+}
+
+/// Runs the command until it pauses at `point:page` (then kills it with SIGKILL: true) or
+/// ends by itself (false, with its output).
+fn run_until(args: &[String], pause: Option<(&str, u64)>) -> (bool, Option<Output>) {
+    let mut cmd = bin();
+    cmd.args(args).stdout(Stdio::null()).stderr(Stdio::piped());
+    if let Some((point, page)) = pause {
+        cmd.env("RESTCLIENT_TEST_PAUSE_AT", format!("{point}:{page}"));
+    }
+    let mut child: Child = cmd.spawn().expect("spawn restclient");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = Vec::new();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.expect("stderr line");
+        if line.starts_with("RESTCLIENT_TEST_PAUSED ") {
+            child.kill().expect("SIGKILL");
+            child.wait().expect("wait");
+            return (true, None);
+        }
+        lines.push(line);
+    }
+    let status = child.wait().expect("wait");
+    let out = Output {
+        status,
+        stdout: Vec::new(),
+        stderr: lines.join("\n").into_bytes(),
+    };
+    (false, Some(out))
+}
+
+fn saved_pages(checkpoint: &Path) -> u64 {
+    match std::fs::read(checkpoint) {
+        Ok(bytes) => {
+            let v: Value = serde_json::from_slice(&bytes).expect("checkpoint is JSON");
+            v["pages"].as_u64().expect("pages")
+        }
+        Err(_) => 0,
+    }
+}
+
+/// One style: a reference walk, then a walk killed `kills` times at random points and resumed.
+fn crash_and_resume(name: &str, path: &str, extra: &[&str], concurrency: u16, rng: &mut Rng) {
+    let server = demo(26, 3);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let reference = dir.path().join("reference.ndjson");
+    let out = dir.path().join("out.ndjson");
+    let ckpt = dir.path().join("walk.checkpoint");
+    let url = format!("{}{path}", server.url());
+    let args = |o: &Path, with_checkpoint: bool| -> Vec<String> {
+        let mut a: Vec<String> = vec!["paginate".into(), url.clone()];
+        a.extend(extra.iter().map(|s| (*s).to_owned()));
+        a.extend(["--concurrency".into(), concurrency.to_string()]);
+        a.extend(["-o".into(), o.display().to_string()]);
+        if with_checkpoint {
+            a.extend(["--checkpoint".into(), ckpt.display().to_string()]);
+        }
+        a
+    };
+
+    // The uninterrupted walk, serial: its requests in order are the pages' requests.
+    let serial: Vec<String> = args(&reference, false)
+        .into_iter()
+        .map(|a| if a == concurrency.to_string() { "1".into() } else { a })
+        .collect();
+    let (paused, done) = run_until(&serial, None);
+    assert!(!paused);
+    let done = done.expect("output");
+    assert!(done.status.success(), "{name}: {}", String::from_utf8_lossy(&done.stderr));
+    let page_requests: Vec<_> = server.requests().iter().map(key).collect();
+    let pages = page_requests.len() as u64;
+    assert!(pages >= 5, "{name}: {pages} pages");
+    let expected = std::fs::read(&reference).expect("reference output");
+    server.clear_requests();
+
+    let mut kills = 0;
+    let mut log_at = 0;
+    loop {
+        let saved = saved_pages(&ckpt);
+        // Pages numbers are global (a resumed walk counts on): pause at one still to come.
+        let pause = (kills < 6).then(|| {
+            let point = POINTS[rng.below(4) as usize];
+            let page = saved + 1 + rng.below(pages - saved);
+            (point, page)
+        });
+        let (killed, done) = run_until(&args(&out, true), pause);
+        let log = server.requests();
+        for r in &log[log_at..] {
+            let k = key(r);
+            if let Some(i) = page_requests.iter().position(|p| *p == k) {
+                assert!(
+                    i as u64 >= saved,
+                    "{name}: a run resumed after {saved} saved pages asked again for page {} ({:?}); pause {pause:?}",
+                    i + 1,
+                    k.1
+                );
+            }
+        }
+        log_at = log.len();
+        if killed {
+            kills += 1;
+            continue;
+        }
+        let done = done.expect("output");
+        assert!(
+            done.status.success(),
+            "{name} (pause {pause:?}): {}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+        break;
+    }
+    assert!(kills >= 1, "{name}: never killed");
+    let got = std::fs::read(&out).expect("output");
+    assert!(
+        got == expected,
+        "{name}: after {kills} kills the output differs from an uninterrupted walk's\n--- got\n{}\n--- expected\n{}",
+        String::from_utf8_lossy(&got),
+        String::from_utf8_lossy(&expected)
+    );
+    assert!(!ckpt.exists(), "{name}: a completed walk removes its checkpoint");
+}
+
+/// Every pagination style the demo API serves, GET and POST-body.
+fn styles() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
+    vec![
+        ("offset", "/offset", vec!["--paginator", r#"{"type":"offset","limit":3}"#, "--data-selector", "items"]),
+        (
+            "page_number",
+            "/page",
+            vec!["--paginator", r#"{"type":"page_number","base_page":1,"total_path":"total_pages"}"#, "--data-selector", "data"],
+        ),
+        ("json_link", "/json-link", vec!["--paginator", "json_link", "--data-selector", "data"]),
+        ("header_link", "/header-link", vec!["--paginator", "header_link", "--data-selector", "$"]),
+        (
+            "cursor",
+            "/cursor",
+            vec!["--paginator", r#"{"type":"cursor","cursor_path":"cursors.next","cursor_param":"cursor"}"#, "--data-selector", "items"],
+        ),
+        ("header_cursor", "/header-cursor", vec!["--paginator", "header_cursor", "--data-selector", "$"]),
+        (
+            "post_body_cursor",
+            "/search",
+            vec![
+                "-X", "POST", "--json", r#"{"query":"x"}"#,
+                "--paginator", r#"{"type":"cursor","cursor_path":"next_page_cursor","cursor_body_path":"cursor"}"#,
+                "--data-selector", "results",
+            ],
+        ),
+        (
+            "post_body_offset",
+            "/offset",
+            vec![
+                "-X", "POST", "--json", "{}",
+                "--paginator", r#"{"type":"offset","limit":3,"offset_body_path":"offset","limit_body_path":"limit"}"#,
+                "--data-selector", "items",
+            ],
+        ),
+        (
+            "auto_detected",
+            "/json-link",
+            vec![],
+        ),
+    ]
+}
+
+#[test]
+fn sigkill_at_random_points_then_resume_is_exactly_once_for_every_style() {
+    let seed = seed();
+    eprintln!("crash seed {seed} (set CRASH_SEED to replay)");
+    let mut rng = Rng(seed | 1);
+    for (name, path, args) in styles() {
+        crash_and_resume(name, path, &args, 1, &mut rng);
+    }
+}
+
+#[test]
+fn concurrent_walk_killed_and_resumed_is_exactly_once() {
+    let mut rng = Rng((seed() ^ 0xC0C0) | 1);
+    let offset = ["--paginator", r#"{"type":"offset","limit":3}"#, "--data-selector", "items"];
+    crash_and_resume("offset concurrency 4", "/offset", &offset, 4, &mut rng);
+    let page = ["--paginator", r#"{"type":"page_number","base_page":1,"total_path":"total_pages"}"#, "--data-selector", "data"];
+    crash_and_resume("page_number concurrency 4", "/page", &page, 4, &mut rng);
+}
+
+#[test]
+fn a_checkpoint_of_another_walk_is_a_usage_error_before_any_request() {
+    let server = demo(20, 2);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ckpt = dir.path().join("c.json");
+    let out = dir.path().join("out.ndjson");
+    let walk = |path: &str, limit: u32| -> Vec<String> {
+        vec![
+            "paginate".into(),
+            format!("{}{path}", server.url()),
+            "--paginator".into(),
+            format!(r#"{{"type":"offset","limit":{limit}}}"#),
+            "-o".into(),
+            out.display().to_string(),
+            "--checkpoint".into(),
+            ckpt.display().to_string(),
+        ]
+    };
+    let (killed, _) = run_until(&walk("/offset", 2), Some(("saved", 2)));
+    assert!(killed);
+    let before = std::fs::read(&out).expect("output");
+    let requests = server.requests().len();
+    for other in [walk("/offset", 5), walk("/offset/has-more", 2)] {
+        let out_cmd = bin().args(&other).output().expect("run");
+        let stderr = String::from_utf8_lossy(&out_cmd.stderr);
+        assert_eq!(out_cmd.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(&ckpt.display().to_string()), "{stderr}");
+        assert!(stderr.contains("another walk"), "{stderr}");
+        assert_eq!(server.requests().len(), requests, "no request was sent");
+        assert_eq!(std::fs::read(&out).expect("output"), before, "the output was not touched");
+    }
+    // Another output file is another walk too.
+    let mut moved = walk("/offset", 2);
+    moved[5] = dir.path().join("elsewhere.ndjson").display().to_string();
+    let o = bin().args(&moved).output().expect("run");
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("output"));
+}
+
+#[test]
+fn sigterm_saves_the_checkpoint_and_the_same_command_completes_exactly_once() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use support::{Server, json, query};
+
+    // Five pages linked by `next`; page 3 hangs until released, so SIGTERM arrives mid-walk.
+    let hang = Arc::new(AtomicBool::new(true));
+    let h = Arc::clone(&hang);
+    let server = Server::start(move |req| {
+        let page: u32 = query(&req.target, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
+        if page == 3 && h.load(Ordering::SeqCst) {
+            return support::Action::Hang;
+        }
+        let next = if page < 5 { format!(r#""/items?page={}""#, page + 1) } else { "null".into() };
+        json(200, &format!(r#"{{"items":[{{"p":{page},"i":1}},{{"p":{page},"i":2}}],"next":{next}}}"#))
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ckpt = dir.path().join("c.json");
+    let out = dir.path().join("out.ndjson");
+    let args: Vec<String> = vec![
+        "paginate".into(),
+        format!("{}/items", server.url),
+        "--paginator".into(),
+        "json_link".into(),
+        "--data-selector".into(),
+        "items".into(),
+        "-o".into(),
+        out.display().to_string(),
+        "--checkpoint".into(),
+        ckpt.display().to_string(),
+    ];
+    let child = bin().args(&args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
+    server.wait_for(|r| query(&r.target, "page") == Some("3"));
+    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(term.success());
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(143), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(saved_pages(&ckpt), 2);
+    let text = std::fs::read_to_string(&out).expect("output");
+    assert_eq!(text.lines().count(), 4);
+    hang.store(false, Ordering::SeqCst);
+    let before = server.requests().len();
+    let o = bin().args(&args).output().expect("resume");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let resumed: Vec<String> = server.requests()[before..].iter().map(|r| r.target.clone()).collect();
+    assert_eq!(resumed, ["/items?page=3", "/items?page=4", "/items?page=5"]);
+    let text = std::fs::read_to_string(&out).expect("output");
+    let expected: String = (1..=5).flat_map(|p| (1..=2).map(move |i| format!("{{\"p\":{p},\"i\":{i}}}\n"))).collect();
+    assert_eq!(text, expected);
+    assert!(!ckpt.exists());
+}
+
+#[test]
+fn the_checkpoint_holds_no_secret_and_the_resume_gets_them_from_the_command() {
+    let server = demo(20, 2);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ckpt = dir.path().join("c.json");
+    let out = dir.path().join("out.ndjson");
+    let args: Vec<String> = vec![
+        "paginate".into(),
+        format!("{}/auth/api-key/query/offset", server.url()),
+        "--auth".into(),
+        r#"{"type":"api_key","name":"api_key","api_key":"${DEMO_KEY}","location":"query"}"#.into(),
+        "-p".into(),
+        "tag=${TAG_SECRET}".into(),
+        "-p".into(),
+        "session_token=literal-session-value".into(),
+        "-H".into(),
+        "X-Custom: ${HEADER_SECRET}".into(),
+        "--paginator".into(),
+        r#"{"type":"offset","limit":2}"#.into(),
+        "--data-selector".into(),
+        "items".into(),
+        "-o".into(),
+        out.display().to_string(),
+        "--checkpoint".into(),
+        ckpt.display().to_string(),
+    ];
+    let env = [
+        ("DEMO_KEY", "demo-api-key"),
+        ("TAG_SECRET", "tag-secret-value"),
+        ("HEADER_SECRET", "header-secret-value"),
+    ];
+    let mut cmd = bin();
+    cmd.args(&args).envs(env).env("RESTCLIENT_TEST_PAUSE_AT", "saved:3").stderr(Stdio::piped()).stdout(Stdio::null());
+    let mut child = cmd.spawn().expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    for line in BufReader::new(stderr).lines() {
+        if line.expect("line").starts_with("RESTCLIENT_TEST_PAUSED") {
+            break;
+        }
+    }
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    let text = std::fs::read_to_string(&ckpt).expect("checkpoint");
+    for (_, secret) in env {
+        assert!(!text.contains(secret), "the checkpoint holds `{secret}`:\n{text}");
+    }
+    assert!(!text.contains("literal-session-value"), "{text}");
+    let before = server.requests().len();
+    let o = bin().args(&args).envs(env).output().expect("resume");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let resumed = &server.requests()[before..];
+    assert!(!resumed.is_empty());
+    for r in resumed {
+        let q = r.query.clone().unwrap_or_default();
+        assert!(q.contains("api_key=demo-api-key") && q.contains("tag=tag-secret-value") && q.contains("session_token=literal-session-value"), "{q}");
+        assert_eq!(r.header("x-custom"), Some("header-secret-value"));
+        assert!(!q.split('&').any(|kv| kv == "offset=0"), "the first page is not asked again: {q}");
+    }
+    let lines = std::fs::read_to_string(&out).expect("out");
+    assert_eq!(lines.lines().count(), 20);
+}
