@@ -188,8 +188,7 @@ pub(crate) async fn paginate(
             ),
             None => serde_json::Value::from("-"),
         };
-        paginate =
-            paginate.checkpoint_saved_by_caller(file, serde_json::json!({ "output": out }));
+        paginate = paginate.checkpoint_saved_by_caller(file, serde_json::json!({ "output": out }));
     }
     let pause = PauseAt::from_env();
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -226,7 +225,10 @@ pub(crate) async fn paginate(
                 pause.at("page", number);
                 progress.page(page.len());
                 let midway = || pause.at("write", number);
-                if let Err(e) = writer.page(&page, pause.wants("write", number).then_some(&midway as &dyn Fn())) {
+                if let Err(e) = writer.page(
+                    &page,
+                    pause.wants("write", number).then_some(&midway as &dyn Fn()),
+                ) {
                     break Err(e);
                 }
                 if checkpoint.is_some() {
@@ -285,15 +287,19 @@ struct PauseAt(Option<(String, usize)>);
 
 impl PauseAt {
     fn from_env() -> Self {
-        let parsed = std::env::var("RESTCLIENT_TEST_PAUSE_AT").ok().and_then(|v| {
-            let (point, n) = v.split_once(':')?;
-            Some((point.to_owned(), n.parse().ok()?))
-        });
+        let parsed = std::env::var("RESTCLIENT_TEST_PAUSE_AT")
+            .ok()
+            .and_then(|v| {
+                let (point, n) = v.split_once(':')?;
+                Some((point.to_owned(), n.parse().ok()?))
+            });
         PauseAt(parsed)
     }
 
     fn wants(&self, point: &str, page: usize) -> bool {
-        self.0.as_ref().is_some_and(|(p, n)| p == point && *n == page)
+        self.0
+            .as_ref()
+            .is_some_and(|(p, n)| p == point && *n == page)
     }
 
     fn at(&self, point: &str, page: usize) {

@@ -149,7 +149,11 @@ impl NdjsonWriter {
         // come, and a closed pipe is noticed at once instead of after a buffer (64 KiB) of requests.
         let to_stdout = self.target.is_none();
         let sink = self.sink()?;
-        let (first, rest) = buf.split_at(if midway.is_some() { buf.len() / 2 } else { buf.len() });
+        let (first, rest) = buf.split_at(if midway.is_some() {
+            buf.len() / 2
+        } else {
+            buf.len()
+        });
         let result = sink
             .write_all(first)
             .and_then(|()| match midway {

@@ -100,7 +100,14 @@ fn saved_pages(checkpoint: &Path) -> u64 {
 }
 
 /// One style: a reference walk, then a walk killed `kills` times at random points and resumed.
-fn crash_and_resume(name: &str, path: &str, extra: &[&str], concurrency: u16, rng: &mut Rng) {
+/// Returns the points the walk was killed at.
+fn crash_and_resume(
+    name: &str,
+    path: &str,
+    extra: &[&str],
+    concurrency: u16,
+    rng: &mut Rng,
+) -> Vec<&'static str> {
     let server = demo(26, 3);
     let dir = tempfile::tempdir().expect("tempdir");
     let reference = dir.path().join("reference.ndjson");
@@ -121,12 +128,22 @@ fn crash_and_resume(name: &str, path: &str, extra: &[&str], concurrency: u16, rn
     // The uninterrupted walk, serial: its requests in order are the pages' requests.
     let serial: Vec<String> = args(&reference, false)
         .into_iter()
-        .map(|a| if a == concurrency.to_string() { "1".into() } else { a })
+        .map(|a| {
+            if a == concurrency.to_string() {
+                "1".into()
+            } else {
+                a
+            }
+        })
         .collect();
     let (paused, done) = run_until(&serial, None);
     assert!(!paused);
     let done = done.expect("output");
-    assert!(done.status.success(), "{name}: {}", String::from_utf8_lossy(&done.stderr));
+    assert!(
+        done.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&done.stderr)
+    );
     let page_requests: Vec<_> = server.requests().iter().map(key).collect();
     let pages = page_requests.len() as u64;
     assert!(pages >= 5, "{name}: {pages} pages");
@@ -134,6 +151,7 @@ fn crash_and_resume(name: &str, path: &str, extra: &[&str], concurrency: u16, rn
     server.clear_requests();
 
     let mut kills = 0;
+    let mut killed_at = Vec::new();
     let mut log_at = 0;
     loop {
         let saved = saved_pages(&ckpt);
@@ -159,6 +177,7 @@ fn crash_and_resume(name: &str, path: &str, extra: &[&str], concurrency: u16, rn
         log_at = log.len();
         if killed {
             kills += 1;
+            killed_at.extend(pause.map(|(point, _)| point));
             continue;
         }
         let done = done.expect("output");
@@ -177,49 +196,90 @@ fn crash_and_resume(name: &str, path: &str, extra: &[&str], concurrency: u16, rn
         String::from_utf8_lossy(&got),
         String::from_utf8_lossy(&expected)
     );
-    assert!(!ckpt.exists(), "{name}: a completed walk removes its checkpoint");
+    assert!(
+        !ckpt.exists(),
+        "{name}: a completed walk removes its checkpoint"
+    );
+    killed_at
 }
 
 /// Every pagination style the demo API serves, GET and POST-body.
 fn styles() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
     vec![
-        ("offset", "/offset", vec!["--paginator", r#"{"type":"offset","limit":3}"#, "--data-selector", "items"]),
+        (
+            "offset",
+            "/offset",
+            vec![
+                "--paginator",
+                r#"{"type":"offset","limit":3}"#,
+                "--data-selector",
+                "items",
+            ],
+        ),
         (
             "page_number",
             "/page",
-            vec!["--paginator", r#"{"type":"page_number","base_page":1,"total_path":"total_pages"}"#, "--data-selector", "data"],
+            vec![
+                "--paginator",
+                r#"{"type":"page_number","base_page":1,"total_path":"total_pages"}"#,
+                "--data-selector",
+                "data",
+            ],
         ),
-        ("json_link", "/json-link", vec!["--paginator", "json_link", "--data-selector", "data"]),
-        ("header_link", "/header-link", vec!["--paginator", "header_link", "--data-selector", "$"]),
+        (
+            "json_link",
+            "/json-link",
+            vec!["--paginator", "json_link", "--data-selector", "data"],
+        ),
+        (
+            "header_link",
+            "/header-link",
+            vec!["--paginator", "header_link", "--data-selector", "$"],
+        ),
         (
             "cursor",
             "/cursor",
-            vec!["--paginator", r#"{"type":"cursor","cursor_path":"cursors.next","cursor_param":"cursor"}"#, "--data-selector", "items"],
+            vec![
+                "--paginator",
+                r#"{"type":"cursor","cursor_path":"cursors.next","cursor_param":"cursor"}"#,
+                "--data-selector",
+                "items",
+            ],
         ),
-        ("header_cursor", "/header-cursor", vec!["--paginator", "header_cursor", "--data-selector", "$"]),
+        (
+            "header_cursor",
+            "/header-cursor",
+            vec!["--paginator", "header_cursor", "--data-selector", "$"],
+        ),
         (
             "post_body_cursor",
             "/search",
             vec![
-                "-X", "POST", "--json", r#"{"query":"x"}"#,
-                "--paginator", r#"{"type":"cursor","cursor_path":"next_page_cursor","cursor_body_path":"cursor"}"#,
-                "--data-selector", "results",
+                "-X",
+                "POST",
+                "--json",
+                r#"{"query":"x"}"#,
+                "--paginator",
+                r#"{"type":"cursor","cursor_path":"next_page_cursor","cursor_body_path":"cursor"}"#,
+                "--data-selector",
+                "results",
             ],
         ),
         (
             "post_body_offset",
             "/offset",
             vec![
-                "-X", "POST", "--json", "{}",
-                "--paginator", r#"{"type":"offset","limit":3,"offset_body_path":"offset","limit_body_path":"limit"}"#,
-                "--data-selector", "items",
+                "-X",
+                "POST",
+                "--json",
+                "{}",
+                "--paginator",
+                r#"{"type":"offset","limit":3,"offset_body_path":"offset","limit_body_path":"limit"}"#,
+                "--data-selector",
+                "items",
             ],
         ),
-        (
-            "auto_detected",
-            "/json-link",
-            vec![],
-        ),
+        ("auto_detected", "/json-link", vec![]),
     ]
 }
 
@@ -228,17 +288,30 @@ fn sigkill_at_random_points_then_resume_is_exactly_once_for_every_style() {
     let seed = seed();
     eprintln!("crash seed {seed} (set CRASH_SEED to replay)");
     let mut rng = Rng(seed | 1);
+    let mut points = std::collections::BTreeSet::new();
     for (name, path, args) in styles() {
-        crash_and_resume(name, path, &args, 1, &mut rng);
+        points.extend(crash_and_resume(name, path, &args, 1, &mut rng));
     }
+    // The seed must exercise every kill point, the output and checkpoint writes included.
+    assert_eq!(points.len(), POINTS.len(), "killed only at {points:?}");
 }
 
 #[test]
 fn concurrent_walk_killed_and_resumed_is_exactly_once() {
     let mut rng = Rng((seed() ^ 0xC0C0) | 1);
-    let offset = ["--paginator", r#"{"type":"offset","limit":3}"#, "--data-selector", "items"];
+    let offset = [
+        "--paginator",
+        r#"{"type":"offset","limit":3}"#,
+        "--data-selector",
+        "items",
+    ];
     crash_and_resume("offset concurrency 4", "/offset", &offset, 4, &mut rng);
-    let page = ["--paginator", r#"{"type":"page_number","base_page":1,"total_path":"total_pages"}"#, "--data-selector", "data"];
+    let page = [
+        "--paginator",
+        r#"{"type":"page_number","base_page":1,"total_path":"total_pages"}"#,
+        "--data-selector",
+        "data",
+    ];
     crash_and_resume("page_number concurrency 4", "/page", &page, 4, &mut rng);
 }
 
@@ -271,13 +344,22 @@ fn a_checkpoint_of_another_walk_is_a_usage_error_before_any_request() {
         assert!(stderr.contains(&ckpt.display().to_string()), "{stderr}");
         assert!(stderr.contains("another walk"), "{stderr}");
         assert_eq!(server.requests().len(), requests, "no request was sent");
-        assert_eq!(std::fs::read(&out).expect("output"), before, "the output was not touched");
+        assert_eq!(
+            std::fs::read(&out).expect("output"),
+            before,
+            "the output was not touched"
+        );
     }
     // Another output file is another walk too.
     let mut moved = walk("/offset", 2);
     moved[5] = dir.path().join("elsewhere.ndjson").display().to_string();
     let o = bin().args(&moved).output().expect("run");
-    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("output"));
 }
 
@@ -291,12 +373,21 @@ fn sigterm_saves_the_checkpoint_and_the_same_command_completes_exactly_once() {
     let hang = Arc::new(AtomicBool::new(true));
     let h = Arc::clone(&hang);
     let server = Server::start(move |req| {
-        let page: u32 = query(&req.target, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
+        let page: u32 = query(&req.target, "page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1);
         if page == 3 && h.load(Ordering::SeqCst) {
             return support::Action::Hang;
         }
-        let next = if page < 5 { format!(r#""/items?page={}""#, page + 1) } else { "null".into() };
-        json(200, &format!(r#"{{"items":[{{"p":{page},"i":1}},{{"p":{page},"i":2}}],"next":{next}}}"#))
+        let next = if page < 5 {
+            format!(r#""/items?page={}""#, page + 1)
+        } else {
+            "null".into()
+        };
+        json(
+            200,
+            &format!(r#"{{"items":[{{"p":{page},"i":1}},{{"p":{page},"i":2}}],"next":{next}}}"#),
+        )
     });
     let dir = tempfile::tempdir().expect("tempdir");
     let ckpt = dir.path().join("c.json");
@@ -313,12 +404,25 @@ fn sigterm_saves_the_checkpoint_and_the_same_command_completes_exactly_once() {
         "--checkpoint".into(),
         ckpt.display().to_string(),
     ];
-    let child = bin().args(&args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let child = bin()
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
     server.wait_for(|r| query(&r.target, "page") == Some("3"));
-    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(term.success());
     let o = child.wait_with_output().expect("wait");
-    assert_eq!(o.status.code(), Some(143), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(143),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert_eq!(saved_pages(&ckpt), 2);
     let text = std::fs::read_to_string(&out).expect("output");
     assert_eq!(text.lines().count(), 4);
@@ -326,10 +430,15 @@ fn sigterm_saves_the_checkpoint_and_the_same_command_completes_exactly_once() {
     let before = server.requests().len();
     let o = bin().args(&args).output().expect("resume");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let resumed: Vec<String> = server.requests()[before..].iter().map(|r| r.target.clone()).collect();
+    let resumed: Vec<String> = server.requests()[before..]
+        .iter()
+        .map(|r| r.target.clone())
+        .collect();
     assert_eq!(resumed, ["/items?page=3", "/items?page=4", "/items?page=5"]);
     let text = std::fs::read_to_string(&out).expect("output");
-    let expected: String = (1..=5).flat_map(|p| (1..=2).map(move |i| format!("{{\"p\":{p},\"i\":{i}}}\n"))).collect();
+    let expected: String = (1..=5)
+        .flat_map(|p| (1..=2).map(move |i| format!("{{\"p\":{p},\"i\":{i}}}\n")))
+        .collect();
     assert_eq!(text, expected);
     assert!(!ckpt.exists());
 }
@@ -366,7 +475,11 @@ fn the_checkpoint_holds_no_secret_and_the_resume_gets_them_from_the_command() {
         ("HEADER_SECRET", "header-secret-value"),
     ];
     let mut cmd = bin();
-    cmd.args(&args).envs(env).env("RESTCLIENT_TEST_PAUSE_AT", "saved:3").stderr(Stdio::piped()).stdout(Stdio::null());
+    cmd.args(&args)
+        .envs(env)
+        .env("RESTCLIENT_TEST_PAUSE_AT", "saved:3")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null());
     let mut child = cmd.spawn().expect("spawn");
     let stderr = child.stderr.take().expect("stderr");
     for line in BufReader::new(stderr).lines() {
@@ -378,7 +491,10 @@ fn the_checkpoint_holds_no_secret_and_the_resume_gets_them_from_the_command() {
     child.wait().expect("wait");
     let text = std::fs::read_to_string(&ckpt).expect("checkpoint");
     for (_, secret) in env {
-        assert!(!text.contains(secret), "the checkpoint holds `{secret}`:\n{text}");
+        assert!(
+            !text.contains(secret),
+            "the checkpoint holds `{secret}`:\n{text}"
+        );
     }
     assert!(!text.contains("literal-session-value"), "{text}");
     let before = server.requests().len();
@@ -388,9 +504,17 @@ fn the_checkpoint_holds_no_secret_and_the_resume_gets_them_from_the_command() {
     assert!(!resumed.is_empty());
     for r in resumed {
         let q = r.query.clone().unwrap_or_default();
-        assert!(q.contains("api_key=demo-api-key") && q.contains("tag=tag-secret-value") && q.contains("session_token=literal-session-value"), "{q}");
+        assert!(
+            q.contains("api_key=demo-api-key")
+                && q.contains("tag=tag-secret-value")
+                && q.contains("session_token=literal-session-value"),
+            "{q}"
+        );
         assert_eq!(r.header("x-custom"), Some("header-secret-value"));
-        assert!(!q.split('&').any(|kv| kv == "offset=0"), "the first page is not asked again: {q}");
+        assert!(
+            !q.split('&').any(|kv| kv == "offset=0"),
+            "the first page is not asked again: {q}"
+        );
     }
     let lines = std::fs::read_to_string(&out).expect("out");
     assert_eq!(lines.lines().count(), 20);

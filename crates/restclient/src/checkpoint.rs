@@ -336,8 +336,7 @@ impl Checkpoint {
                 head.get("version").unwrap_or(&Value::Null)
             )));
         }
-        let saved: Saved =
-            serde_json::from_value(head).map_err(|e| invalid(format!("{e}")))?;
+        let saved: Saved = serde_json::from_value(head).map_err(|e| invalid(format!("{e}")))?;
         let diffs = identity.differences(&saved.walk);
         if !diffs.is_empty() {
             return Err(Error::new(
@@ -403,7 +402,10 @@ impl Checkpoint {
             extra,
         };
         let mut bytes = serde_json::to_vec_pretty(&saved).map_err(|e| {
-            Error::new(ErrorKind::Other, format!("cannot encode the checkpoint: {e}"))
+            Error::new(
+                ErrorKind::Other,
+                format!("cannot encode the checkpoint: {e}"),
+            )
         })?;
         bytes.push(b'\n');
         self.write_atomically(&bytes, before_rename)
@@ -415,10 +417,9 @@ impl Checkpoint {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let name = path.file_name().map_or_else(
-            || "checkpoint".into(),
-            |n| n.to_string_lossy().into_owned(),
-        );
+        let name = path
+            .file_name()
+            .map_or_else(|| "checkpoint".into(), |n| n.to_string_lossy().into_owned());
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let result = (|| {
             let mut file = std::fs::File::create(&tmp)?;
@@ -468,7 +469,10 @@ mod tests {
         let s = Secrets(vec!["s3cr3t-token".into(), "abc".into()]);
         let hidden = s.hide("https://x/?k=s3cr3t-token&b=abc");
         assert!(!hidden.contains("s3cr3t") && !hidden.contains("abc"));
-        assert_eq!(s.restore(&hidden).unwrap(), "https://x/?k=s3cr3t-token&b=abc");
+        assert_eq!(
+            s.restore(&hidden).unwrap(),
+            "https://x/?k=s3cr3t-token&b=abc"
+        );
         let other = Secrets(vec![]);
         assert!(other.restore(&hidden).unwrap_err().is_builder());
     }

@@ -18,8 +18,8 @@ mod call;
 mod client;
 mod paginate;
 // walk
-mod walk;
 mod checkpoint;
+mod walk;
 // exec
 mod exec;
 pub mod retry;

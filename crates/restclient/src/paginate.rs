@@ -259,7 +259,11 @@ impl Paginate {
                     data_selector: selector.as_ref().map(|s| s.as_str().to_owned()),
                     extra: setting.identity_extra,
                 };
-                Some(Arc::new(Checkpoint::open(setting.path, setting.auto, identity)?))
+                Some(Arc::new(Checkpoint::open(
+                    setting.path,
+                    setting.auto,
+                    identity,
+                )?))
             }
         };
         Ok(Walk {
@@ -347,7 +351,11 @@ impl Pages {
     /// with the new file written and not yet in place (a crash-test hook). Does nothing without
     /// a checkpoint or before the first page.
     #[doc(hidden)]
-    pub fn save_checkpoint(&self, extra: Value, before_rename: &mut dyn FnMut(&Path)) -> Result<()> {
+    pub fn save_checkpoint(
+        &self,
+        extra: Value,
+        before_rename: &mut dyn FnMut(&Path),
+    ) -> Result<()> {
         match &self.checkpoint {
             Some(cp) => cp.save(extra, before_rename),
             None => Ok(()),

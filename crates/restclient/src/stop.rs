@@ -83,7 +83,9 @@ impl From<&StopReason> for SavedStop {
             StopReason::TotalReached { total } => SavedStop::TotalReached { total: *total },
             StopReason::HasMoreFalse => SavedStop::HasMoreFalse,
             StopReason::EndOfStream => SavedStop::EndOfStream,
-            StopReason::MaximumReached { maximum } => SavedStop::MaximumReached { maximum: *maximum },
+            StopReason::MaximumReached { maximum } => {
+                SavedStop::MaximumReached { maximum: *maximum }
+            }
             StopReason::SinglePage => SavedStop::SinglePage,
             StopReason::MaxPages(n) => SavedStop::MaxPages { n: *n },
             StopReason::MaxRecords(n) => SavedStop::MaxRecords { n: *n },

@@ -256,7 +256,10 @@ impl Walker {
 impl Walker {
     /// Where the walk stands now (after the page just processed), for a checkpoint.
     fn position(&self, finished: Option<&StopReason>) -> Result<Position> {
-        let state = self.paginator.checkpoint().ok_or_else(|| no_checkpoint(&self.description))?;
+        let state = self
+            .paginator
+            .checkpoint()
+            .ok_or_else(|| no_checkpoint(&self.description))?;
         Ok(Position {
             next: self.request.clone(),
             paginator: SavedPaginator {
@@ -294,9 +297,14 @@ fn resume(cp: &Checkpoint, w: &mut Walker) -> Result<Option<StopReason>> {
     let secrets = crate::checkpoint::Secrets::clone(&super_lock(&cp.secrets));
     if w.detect_paginator {
         // The detected paginator is built again from its description.
-        w.paginator = crate::paginators::from_config(&saved.paginator.description)?.ok_or_else(|| {
-            Error::invalid("Paginate", "checkpoint", "the saved paginator description names no paginator")
-        })?;
+        w.paginator =
+            crate::paginators::from_config(&saved.paginator.description)?.ok_or_else(|| {
+                Error::invalid(
+                    "Paginate",
+                    "checkpoint",
+                    "the saved paginator description names no paginator",
+                )
+            })?;
         w.detect_paginator = false;
         w.paginator.init_request(&mut w.request.clone())?;
         w.description = Arc::new(w.paginator.describe());

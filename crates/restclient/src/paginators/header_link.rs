@@ -123,7 +123,9 @@ impl Paginator for HeaderLinkPaginator {
     }
 
     fn checkpoint(&self) -> Option<Value> {
-        Some(serde_json::json!({"next": self.next.as_ref().map(url::Url::as_str), "has_next": self.has_next}))
+        Some(
+            serde_json::json!({"next": self.next.as_ref().map(url::Url::as_str), "has_next": self.has_next}),
+        )
     }
 
     fn restore(&mut self, state: &Value) -> Result<()> {
@@ -136,7 +138,11 @@ impl Paginator for HeaderLinkPaginator {
         self.next = match s.next {
             None => None,
             Some(text) => Some(url::Url::parse(&text).map_err(|e| {
-                crate::Error::invalid("HeaderLinkPaginator", "checkpoint state", format!("the saved next link is not a URL: {e}"))
+                crate::Error::invalid(
+                    "HeaderLinkPaginator",
+                    "checkpoint state",
+                    format!("the saved next link is not a URL: {e}"),
+                )
             })?),
         };
         self.has_next = s.has_next;

@@ -246,9 +246,16 @@ impl Paginator for Box<dyn Paginator> {
 
 /// A built-in paginator's state read back from a checkpoint; a state of another shape is a
 /// [builder error](crate::Error::is_builder) naming the paginator.
-pub(crate) fn read_state<T: serde::de::DeserializeOwned>(class: &'static str, state: &Value) -> Result<T> {
+pub(crate) fn read_state<T: serde::de::DeserializeOwned>(
+    class: &'static str,
+    state: &Value,
+) -> Result<T> {
     T::deserialize(state).map_err(|e| {
-        crate::Error::invalid(class, "checkpoint state", format!("{e}: the checkpoint was not written by this paginator"))
+        crate::Error::invalid(
+            class,
+            "checkpoint state",
+            format!("{e}: the checkpoint was not written by this paginator"),
+        )
     })
 }
 
