@@ -413,14 +413,7 @@ impl Checkpoint {
 
     fn write_atomically(&self, bytes: &[u8], before_rename: &mut dyn FnMut(&Path)) -> Result<()> {
         let path = &self.path;
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = path
-            .file_name()
-            .map_or_else(|| "checkpoint".into(), |n| n.to_string_lossy().into_owned());
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let (dir, tmp) = self.temp_path();
         let result = (|| {
             let mut file = std::fs::File::create(&tmp)?;
             file.write_all(bytes)?;
@@ -445,8 +438,25 @@ impl Checkpoint {
         Ok(())
     }
 
+    /// The directory of the checkpoint and the temporary file a save writes first. One fixed
+    /// name: a temporary file left by a process killed mid-save is overwritten and renamed by
+    /// the next save instead of piling up.
+    fn temp_path(&self) -> (PathBuf, PathBuf) {
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = self
+            .path
+            .file_name()
+            .map_or_else(|| "checkpoint".into(), |n| n.to_string_lossy().into_owned());
+        let tmp = dir.join(format!(".{name}.tmp"));
+        (dir, tmp)
+    }
+
     /// The walk ended: the checkpoint has served its purpose.
     pub(crate) fn remove(&self) -> Result<()> {
+        let _ = std::fs::remove_file(self.temp_path().1);
         match std::fs::remove_file(&self.path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

@@ -374,3 +374,34 @@ async fn the_checkpoint_file_holds_no_secret() {
         );
     }
 }
+
+#[test]
+fn the_blocking_walk_checkpoints_as_the_async_one() {
+    let server = DemoServer::builder()
+        .records(30)
+        .page_size(5)
+        .spawn()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("b.json");
+    let client = restclient::blocking::RestClient::builder(server.url())
+        .paginator(OffsetPaginator::new(5))
+        .data_selector("items")
+        .build()
+        .unwrap();
+    let mut pages = client.paginate("/offset").checkpoint(&file).pages();
+    for _ in 0..3 {
+        pages.next().unwrap().unwrap();
+    }
+    drop(pages);
+    let saved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(saved["pages"], 2);
+    let rest: Vec<u64> = client
+        .paginate("/offset")
+        .checkpoint(&file)
+        .records()
+        .map(|r| r.unwrap()["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rest, (11..=30).collect::<Vec<_>>());
+    assert!(!file.exists());
+}
