@@ -519,3 +519,105 @@ fn the_checkpoint_holds_no_secret_and_the_resume_gets_them_from_the_command() {
     let lines = std::fs::read_to_string(&out).expect("out");
     assert_eq!(lines.lines().count(), 20);
 }
+
+/// A server of `pages` pages linked by `next`, whose request number `hang_at` (counted over
+/// the server's life) never gets an answer: the binary is killed with a request in flight.
+fn hanging_server(
+    pages: u32,
+    hang_at: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> support::Server {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let seen = AtomicUsize::new(0);
+    support::Server::start(move |req| {
+        let n = seen.fetch_add(1, Ordering::SeqCst) + 1;
+        if n == hang_at.load(Ordering::SeqCst) {
+            return support::Action::Hang;
+        }
+        let page: u32 = support::query(&req.target, "page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1);
+        let next = if page < pages {
+            format!(r#""/items?page={}""#, page + 1)
+        } else {
+            "null".into()
+        };
+        support::json(
+            200,
+            &format!(
+                r#"{{"items":[{{"p":{page},"i":1}},{{"p":{page},"i":2}},{{"p":{page},"i":3}}],"next":{next}}}"#
+            ),
+        )
+    })
+}
+
+#[test]
+fn sigkill_with_a_request_in_flight_and_after_the_last_save_then_resume_is_exactly_once() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let pages = 8;
+    let hang_at = Arc::new(AtomicUsize::new(0));
+    let server = hanging_server(pages, Arc::clone(&hang_at));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ckpt = dir.path().join("c.json");
+    let out = dir.path().join("out.ndjson");
+    let args: Vec<String> = vec![
+        "paginate".into(),
+        format!("{}/items", server.url),
+        "--paginator".into(),
+        "json_link".into(),
+        "--data-selector".into(),
+        "items".into(),
+        "-o".into(),
+        out.display().to_string(),
+        "--checkpoint".into(),
+        ckpt.display().to_string(),
+    ];
+    let expected: String = (1..=pages)
+        .flat_map(|p| (1..=3).map(move |i| format!("{{\"p\":{p},\"i\":{i}}}\n")))
+        .collect();
+    let mut rng = Rng((seed() ^ 0xF11E) | 1);
+    let received = std::cell::Cell::new(0usize);
+    // Three kills, each while the server holds a request (seeded: which one).
+    for _ in 0..3 {
+        let saved = saved_pages(&ckpt);
+        let k = received.get() + 1 + rng.below(u64::from(pages) - saved) as usize;
+        hang_at.store(k, Ordering::SeqCst);
+        let before = server.requests().len();
+        let mut child = bin()
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        server.wait_for(|_| {
+            received.set(received.get() + 1);
+            received.get() == k
+        });
+        child.kill().expect("SIGKILL");
+        child.wait().expect("wait");
+        for r in &server.requests()[before..] {
+            let page: u64 = support::query(&r.target, "page")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(1);
+            assert!(
+                page > saved,
+                "page {page} asked again after {saved} were saved"
+            );
+        }
+    }
+    hang_at.store(0, Ordering::SeqCst);
+    // Killed after the last page was saved, before the file was removed: the resume sends
+    // nothing and completes.
+    let (killed, _) = run_until(&args, Some(("saved", u64::from(pages))));
+    assert!(killed);
+    let before = server.requests().len();
+    let o = bin().args(&args).output().expect("resume");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        server.requests().len(),
+        before,
+        "a finished walk sends nothing"
+    );
+    assert_eq!(std::fs::read_to_string(&out).expect("output"), expected);
+    assert!(!ckpt.exists());
+}
