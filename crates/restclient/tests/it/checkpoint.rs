@@ -405,3 +405,34 @@ fn the_blocking_walk_checkpoints_as_the_async_one() {
     assert_eq!(rest, (11..=30).collect::<Vec<_>>());
     assert!(!file.exists());
 }
+
+#[tokio::test]
+async fn limits_count_the_pages_and_records_of_the_runs_before() {
+    let server = demo(30, 5).await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(&server);
+    let file = dir.path().join("limits.json");
+    let make = || {
+        c.paginate("/offset")
+            .paginator(OffsetPaginator::new(5))
+            .data_selector("items")
+            .max_records(12)
+            .checkpoint(&file)
+    };
+    assert_eq!(take_pages(make(), 2).await, (1..=10).collect::<Vec<_>>());
+    let mut pages = make().pages();
+    let mut numbers = Vec::new();
+    let mut rest = Vec::new();
+    while let Some(page) = pages.try_next().await.unwrap() {
+        numbers.push(page.number());
+        rest.extend(ids(page.records()));
+    }
+    // Page 2 was being handled: it comes again; the limit counts the 5 records saved before.
+    assert_eq!(numbers, [2, 3]);
+    assert_eq!(rest, (6..=12).collect::<Vec<_>>());
+    assert_eq!(
+        pages.stop_reason(),
+        Some(restclient::StopReason::MaxRecords(12))
+    );
+    assert!(!file.exists());
+}
