@@ -294,7 +294,7 @@ fn resume(cp: &Checkpoint, w: &mut Walker) -> Result<Option<StopReason>> {
     let Some(saved) = &cp.resume else {
         return Ok(None);
     };
-    let secrets = crate::checkpoint::Secrets::clone(&super_lock(&cp.secrets));
+    let secrets = Secrets::clone(&lock(&cp.secrets));
     if w.detect_paginator {
         // The detected paginator is built again from its description.
         w.paginator =
@@ -328,7 +328,8 @@ fn resume(cp: &Checkpoint, w: &mut Walker) -> Result<Option<StopReason>> {
     Ok(saved.finished())
 }
 
-fn super_lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+/// The mutex's content even if a panic elsewhere poisoned it (the data stays consistent: plain values).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
@@ -395,7 +396,7 @@ pub(crate) fn walk(
         if let Some(cp) = &checkpoint {
             // The secrets of the command as given: a resumed walk puts them back in the saved
             // request, and a saved request holds placeholders instead of them.
-            *super_lock(&cp.secrets) = Secrets::new(ctx.redactor.secrets(), &request);
+            *lock(&cp.secrets) = Secrets::new(ctx.redactor.secrets(), &request);
             if !detect_paginator && paginator.checkpoint().is_none() {
                 Err(no_checkpoint(&paginator.describe()))?;
             }
