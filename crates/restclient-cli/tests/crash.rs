@@ -621,3 +621,34 @@ fn sigkill_with_a_request_in_flight_and_after_the_last_save_then_resume_is_exact
     assert_eq!(std::fs::read_to_string(&out).expect("output"), expected);
     assert!(!ckpt.exists());
 }
+
+#[test]
+fn on_stdout_a_resume_writes_the_pages_after_the_last_saved_one() {
+    let server = demo(20, 2);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ckpt = dir.path().join("c.json");
+    let args: Vec<String> = vec![
+        "paginate".into(),
+        format!("{}/offset", server.url()),
+        "--paginator".into(),
+        r#"{"type":"offset","limit":2}"#.into(),
+        "--data-selector".into(),
+        "items".into(),
+        "--checkpoint".into(),
+        ckpt.display().to_string(),
+    ];
+    let (killed, _) = run_until(&args, Some(("saved", 3)));
+    assert!(killed);
+    let o = bin().args(&args).output().expect("resume");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ids: Vec<u64> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("line")["id"]
+                .as_u64()
+                .expect("id")
+        })
+        .collect();
+    assert_eq!(ids, (7..=20).collect::<Vec<_>>());
+    assert!(!ckpt.exists());
+}
