@@ -120,7 +120,14 @@ pub(crate) fn read_file(path: &Path) -> Result<Value, SpecError> {
             let msg = e.to_string();
             let at = msg
                 .find("line ")
-                .map(|i| format!(" at {}", msg[i..].split(',').next().unwrap_or("")))
+                .and_then(|i| msg.get(i..))
+                .map(|rest| {
+                    let pos: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == ' ')
+                        .collect();
+                    format!(" at {}", pos.trim())
+                })
                 .unwrap_or_default();
             SpecError::new("", format!("not valid YAML{at}"))
         }),
