@@ -1,6 +1,7 @@
 //! `restclient run CONFIG`: the real binary against a closure tracker API (projects → issues),
 //! covering exit codes, `--resource`, and a killed (SIGKILL) run resumed with every record
 //! exactly once.
+#![allow(clippy::unwrap_used)]
 
 mod support;
 

@@ -66,7 +66,11 @@ fn route(d: &Data, req: &RecordedRequest) -> Response {
     let parts: Vec<&str> = req.path.trim_matches('/').split('/').collect();
     match parts.as_slice() {
         ["projects"] => paged(req, d.projects.clone()),
-        ["projects", id] => match d.projects.iter().find(|p| p["id"].to_string() == *id) {
+        ["projects", id] => match d
+            .projects
+            .iter()
+            .find(|p| p["id"].as_i64() == id.parse().ok())
+        {
             Some(p) => Json(p.clone()).into_response(),
             None => StatusCode::NOT_FOUND.into_response(),
         },
@@ -78,7 +82,7 @@ fn route(d: &Data, req: &RecordedRequest) -> Response {
             let items = d
                 .issues
                 .iter()
-                .filter(|i| i["project_id"].to_string() == *id)
+                .filter(|i| i["project_id"].as_i64() == id.parse().ok())
                 .filter(|i| {
                     since
                         .as_deref()
