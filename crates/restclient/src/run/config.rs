@@ -826,6 +826,17 @@ fn resource_plan(
             hints.insert((*k).to_owned(), v.clone());
         }
     }
+    if let Some(d) = &spec.data
+        && !d.is_object()
+    {
+        return Err(SpecError::new(
+            at("data"),
+            format!(
+                "expected an object (sent as a form), got {}; send other bodies with `json`",
+                kind_of(d)
+            ),
+        ));
+    }
     if spec.json.is_some() && spec.data.is_some() {
         return Err(SpecError::new(
             at("data"),

@@ -642,11 +642,13 @@ impl Engine {
                     .map_err(|e| format!("cannot write the output: {e}"))?,
                 None => out.bytes.extend_from_slice(&buf),
             }
-            self.report(Progress::Page {
-                resource: r.name.clone(),
-                pages: out.pages,
-                records: out.records,
-            });
+            if scope.parent.is_none() {
+                self.report(Progress::Page {
+                    resource: r.name.clone(),
+                    pages: out.pages,
+                    records: out.records,
+                });
+            }
             if cursor.as_deref().is_some_and(|c| c.done) {
                 out.stop = Some("incremental row_order: the rest is out of range".into());
                 return Ok(());
@@ -734,6 +736,11 @@ impl Engine {
                     .map_err(|e| format!("cannot save the checkpoint: {e}"))?;
             }
             values.extend(out.values);
+            self.report(Progress::Page {
+                resource: r.name.clone(),
+                pages: summary.pages,
+                records: summary.records,
+            });
         }
         let new_state = r.incremental.as_ref().map(|spec| ResourceState {
             cursor_path: spec.cursor_path.clone(),

@@ -260,9 +260,10 @@ impl Run {
         self
     }
 
-    /// Continue an interrupted [`run_to_dir`](Self::run_to_dir) from its checkpoints: completed
-    /// resources are skipped, a child resource skips the parent records it finished, and every
-    /// record ends up in the output exactly once.
+    /// Continue an interrupted (or partly failed) [`run_to_dir`](Self::run_to_dir) from its
+    /// checkpoints: completed resources are skipped, a child resource skips the parent records
+    /// it finished, and every record ends up in the output exactly once. A run that succeeded
+    /// leaves no checkpoints, so resuming it starts afresh.
     pub fn resume(mut self, resume: bool) -> Run {
         self.resume = resume;
         self
@@ -360,15 +361,20 @@ impl Run {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(io("clear the checkpoints of", e)),
             }
-            // Outputs are emptied as each resource starts; remove those of resources that
-            // will not run so that the directory holds this run only.
+            // Each written resource's output is emptied when it starts.
         }
         let state_path = self
             .state_file
             .clone()
             .unwrap_or_else(|| dir.join("state.json"));
-        let engine = Arc::new(self.engine(Sink::Dir(dir), Some(state_path))?);
-        Ok(engine.run().await)
+        let engine = Arc::new(self.engine(Sink::Dir(dir.clone()), Some(state_path))?);
+        let summary = engine.run().await;
+        if summary.is_success() {
+            // Nothing to resume: a later `resume(true)` run starts afresh (its incremental state
+            // keeps it from fetching again what this one delivered).
+            let _ = std::fs::remove_dir_all(dir.join(".checkpoints"));
+        }
+        Ok(summary)
     }
 
     /// Runs the config and yields every written resource's records as they arrive (child walks

@@ -741,3 +741,53 @@ async fn dlt_keys_for_destinations_are_accepted_and_carried() {
     let summary = to_dir(r, dir.path()).await;
     assert_eq!(summary.resource("issues").unwrap().hints["table_name"], "t");
 }
+
+#[tokio::test]
+async fn row_order_stops_paging_and_missing_cursors_follow_the_setting() {
+    let mut d = data();
+    d.issues.insert(0, json!({"id": 1}));
+    d.issues.insert(4, json!({"id": 2, "updated_at": null}));
+    let server = tracker(Arc::new(Mutex::new(d)));
+    let dir = tempfile::tempdir().unwrap();
+    let inc = |extra: Value| {
+        let mut base =
+            json!({"cursor_path": "id", "initial_value": 11, "end_value": 13, "row_order": "asc"});
+        base.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        base
+    };
+    let config = json!({
+        "client": base(&server),
+        // A default `path` never applies (dlt): each resource names it.
+        "resource_defaults": {"endpoint": {"data_selector": "items"}},
+        "resources": [
+            {"name": "asc", "endpoint": {"path": "issues", "incremental": inc(json!({}))}},
+            {"name": "all", "endpoint": {"path": "issues", "incremental": inc(json!({"row_order": null}))}},
+            {"name": "raise", "endpoint": {"path": "issues", "incremental": {"cursor_path": "updated_at"}}},
+            {"name": "include", "endpoint": {"path": "issues",
+                "incremental": {"cursor_path": "updated_at", "on_cursor_value_missing": "include"}}},
+            {"name": "exclude", "endpoint": {"path": "issues",
+                "incremental": {"cursor_path": "updated_at", "on_cursor_value_missing": "exclude"}}},
+        ],
+    });
+    let summary = to_dir(run(config), dir.path()).await;
+    // Pages of 2: [1, 11], [12, 13], [2, 21], ...: `asc` stops at 13 (the end, open).
+    assert_eq!(ids(&lines(dir.path(), "asc")), [11, 12]);
+    assert_eq!(ids(&lines(dir.path(), "all")), [11, 12]);
+    let asc = summary.resource("asc").unwrap();
+    assert_eq!(asc.pages, 2, "{asc:?}");
+    assert_eq!(summary.resource("all").unwrap().pages, 6);
+    let raise = summary.resource("raise").unwrap();
+    assert_eq!(raise.status, ResourceStatus::Failed);
+    assert!(
+        raise
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("cursor `updated_at` is missing"),
+        "{raise:?}"
+    );
+    assert_eq!(lines(dir.path(), "include").len(), 11);
+    assert_eq!(lines(dir.path(), "exclude").len(), 9);
+}
