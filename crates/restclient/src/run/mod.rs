@@ -126,6 +126,8 @@ pub struct Run {
     resume: bool,
     progress: Option<ProgressFn>,
     shutdown: Option<watch::Receiver<bool>>,
+    /// Identifies the config, so that checkpoints of another config are not resumed.
+    fingerprint: String,
 }
 
 impl std::fmt::Debug for Run {
@@ -164,6 +166,13 @@ impl Run {
     /// # Errors
     /// As [`from_value`](Self::from_value).
     pub fn from_value_with_env(config: Value, env: &mut EnvExpander<'_>) -> Result<Run, SpecError> {
+        // Of the config as written (before `${NAME}`): a rotated token does not stop a resume.
+        let fingerprint = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            config.to_string().hash(&mut h);
+            format!("{:016x}", h.finish())
+        };
         let plan = config::plan(config, env)?;
         // Build the client once now, so that a bad header or auth is a config error.
         build_client(&plan, &RuntimeConfig::default())
@@ -185,6 +194,7 @@ impl Run {
             resume: false,
             progress: None,
             shutdown: None,
+            fingerprint,
         })
     }
 
@@ -363,6 +373,22 @@ impl Run {
             }
             // Each written resource's output is emptied when it starts.
         }
+        let marker = dir.join(".checkpoints").join("run.json");
+        let mark = serde_json::json!({"config": self.fingerprint}).to_string();
+        if self.resume
+            && let Ok(found) = std::fs::read_to_string(&marker)
+            && found != mark
+        {
+            return Err(Error::new(
+                ErrorKind::Builder,
+                format!(
+                    "the checkpoints in {} are from a different config; run without resume to start afresh",
+                    dir.display()
+                ),
+            ));
+        }
+        state::write_atomic(&marker, mark.as_bytes())
+            .map_err(|e| io("write the checkpoints of", e))?;
         let state_path = self
             .state_file
             .clone()

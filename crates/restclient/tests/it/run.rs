@@ -791,3 +791,63 @@ async fn row_order_stops_paging_and_missing_cursors_follow_the_setting() {
     assert_eq!(lines(dir.path(), "include").len(), 11);
     assert_eq!(lines(dir.path(), "exclude").len(), 9);
 }
+
+#[tokio::test]
+async fn resuming_with_another_config_is_refused() {
+    let mut d = data();
+    d.broken.push("/issues".into());
+    let server = tracker(Arc::new(Mutex::new(d)));
+    let dir = tempfile::tempdir().unwrap();
+    let config = |selector: &str| {
+        json!({"client": base(&server), "resources": [
+            {"name": "issues", "endpoint": {"data_selector": selector}}]})
+    };
+    let mut once = restclient::config::RuntimeConfig::default();
+    once.request_max_attempts = 1;
+    let failed = to_dir(run(config("items")).runtime_config(once), dir.path()).await;
+    assert_eq!(failed.failed, 1);
+    let e = run(config("other"))
+        .resume(true)
+        .run_to_dir(dir.path())
+        .await
+        .unwrap_err();
+    assert!(
+        e.is_builder() && e.to_string().contains("different config"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn secrets_from_the_environment_are_sent_and_never_shown() {
+    let server = server::http(|req: RecordedRequest| async move {
+        if req.header("authorization") == Some("Bearer s3cr3t-token") {
+            (StatusCode::OK, Json(json!([{"id": 1}]))).into_response()
+        } else {
+            (StatusCode::UNAUTHORIZED, "no").into_response()
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": {"base_url": server.url(), "auth": {"type": "bearer", "token": "${TOKEN}"},
+                   "paginator": "single_page"},
+        "resources": [
+            "ok",
+            {"name": "leaky", "endpoint": {"path": "x", "params": {"key": "${TOKEN}"}, "auth": null}},
+        ],
+    });
+    let mut env = EnvExpander::new(|n: &str| (n == "TOKEN").then(|| "s3cr3t-token".into()));
+    let mut once = restclient::config::RuntimeConfig::default();
+    once.request_max_attempts = 1;
+    let summary = Run::from_value_with_env(config, &mut env)
+        .unwrap()
+        .runtime_config(once)
+        .run_to_dir(dir.path())
+        .await
+        .unwrap();
+    assert_eq!(lines(dir.path(), "ok").len(), 1);
+    let leaky = summary.resource("leaky").unwrap();
+    assert!(leaky.error.as_deref().unwrap().contains("401"), "{leaky:?}");
+    let written = std::fs::read_to_string(dir.path().join("summary.json")).unwrap();
+    assert!(!written.contains("s3cr3t"), "{written}");
+    assert!(!format!("{summary:?}").contains("s3cr3t"));
+}
