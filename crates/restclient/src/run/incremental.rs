@@ -158,6 +158,8 @@ pub(crate) struct Cursor<'s> {
     moved: bool,
     /// Set when `row_order` says no later page can hold a wanted record.
     pub(crate) done: bool,
+    /// The stored `last_value`: with `lag` the walk starts before it, but it never moves back.
+    floor: Value,
     key_fields: Option<Vec<String>>,
 }
 
@@ -175,6 +177,9 @@ impl<'s> Cursor<'s> {
         resource_key: Option<&Value>,
     ) -> Self {
         let stateless = spec.end_value.is_some();
+        let floor = state
+            .filter(|_| !stateless)
+            .map_or(Value::Null, |s| s.last_value.clone());
         let (start, stored) = match state.filter(|_| !stateless) {
             Some(s) if !s.last_value.is_null() => {
                 (apply_lag(spec, &s.last_value), s.boundary.clone())
@@ -203,6 +208,7 @@ impl<'s> Cursor<'s> {
             boundary: BTreeSet::new(),
             moved: false,
             done: false,
+            floor,
             key_fields,
         }
     }
@@ -300,8 +306,13 @@ impl<'s> Cursor<'s> {
             all.extend(self.boundary);
             all
         };
+        let behind = !self.floor.is_null()
+            && compare(&self.last, &self.floor).is_ok_and(|o| match self.spec.last_value_func {
+                LastValueFunc::Max => o == Ordering::Less,
+                LastValueFunc::Min => o == Ordering::Greater,
+            });
         CursorState {
-            last_value: self.last,
+            last_value: if behind { self.floor } else { self.last },
             boundary,
             start_value: self.start,
         }
@@ -309,7 +320,37 @@ impl<'s> Cursor<'s> {
 }
 
 fn apply_lag(spec: &IncrementalSpec, last: &Value) -> Value {
-    let (Some(lag), Some(n)) = (spec.lag, last.as_f64()) else {
+    let Some(lag) = spec.lag else {
+        return last.clone();
+    };
+    if let Value::String(text) = last {
+        // Seconds for timestamps, days for dates; the text keeps its format. Never past
+        // `initial_value`.
+        let sign = match spec.last_value_func {
+            LastValueFunc::Max => -1.0,
+            LastValueFunc::Min => 1.0,
+        };
+        let Some(moved) = shift_text(text, sign * lag) else {
+            tracing::warn!(
+                "incremental `lag` ignored: the cursor value is neither a number, an RFC 3339 timestamp nor a date"
+            );
+            return last.clone();
+        };
+        let moved = Value::String(moved);
+        if let Some(initial) = &spec.initial_value
+            && let Ok(o) = compare(&moved, initial)
+        {
+            let past = match spec.last_value_func {
+                LastValueFunc::Max => o == Ordering::Less,
+                LastValueFunc::Min => o == Ordering::Greater,
+            };
+            if past {
+                return initial.clone();
+            }
+        }
+        return moved;
+    }
+    let Some(n) = last.as_f64() else {
         return last.clone();
     };
     let moved = match spec.last_value_func {
@@ -326,6 +367,47 @@ fn apply_lag(spec: &IncrementalSpec, last: &Value) -> Value {
         return Value::from(moved as i64);
     }
     serde_json::Number::from_f64(moved).map_or_else(|| last.clone(), Value::Number)
+}
+
+/// Moves an RFC 3339 timestamp by `seconds` or a `YYYY-MM-DD` date by `seconds` days, keeping
+/// its format (offset, fraction).
+fn shift_text(text: &str, amount: f64) -> Option<String> {
+    if text.len() == 10 {
+        let (secs, _) = instant(&format!("{text}T00:00:00Z"))?;
+        #[allow(clippy::cast_possible_truncation)]
+        let days = amount.round() as i64;
+        let (y, m, d, ..) = civil(secs.checked_add(days.checked_mul(86_400)?)?);
+        return Some(format!("{y:04}-{m:02}-{d:02}"));
+    }
+    instant(text)?;
+    // The local wall time and the suffix after the seconds (fraction and offset) as written.
+    let head = text.get(..19)?;
+    let suffix = text.get(19..)?;
+    let (local, _) = instant(&format!("{head}Z"))?;
+    #[allow(clippy::cast_possible_truncation)]
+    let moved = local.checked_add(amount.round() as i64)?;
+    let (y, mo, d, h, mi, s) = civil(moved);
+    let sep = text.get(10..11)?;
+    Some(format!(
+        "{y:04}-{mo:02}-{d:02}{sep}{h:02}:{mi:02}:{s:02}{suffix}"
+    ))
+}
+
+/// Seconds since the epoch as (year, month, day, hour, minute, second), UTC.
+fn civil(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// Orders two cursor values: numbers numerically, RFC 3339 timestamps as instants (whatever
@@ -441,6 +523,35 @@ mod tests {
         );
         assert!(compare(&json!(1), &json!("a")).is_err());
         assert_eq!(instant("2024-01-01"), None);
+    }
+
+    #[test]
+    fn lag_keeps_the_format() {
+        assert_eq!(
+            shift_text("2024-01-05T00:00:00Z", -86_400.0).as_deref(),
+            Some("2024-01-04T00:00:00Z")
+        );
+        assert_eq!(
+            shift_text("2024-03-01T00:30:00.5+01:00", -3600.0).as_deref(),
+            Some("2024-02-29T23:30:00.5+01:00")
+        );
+        assert_eq!(
+            shift_text("2024-01-01", -2.0).as_deref(),
+            Some("2023-12-30")
+        );
+        assert_eq!(shift_text("soon", 1.0), None);
+        let spec = IncrementalSpec::from_value(&json!({
+            "cursor_path": "t", "initial_value": "2024-01-04T12:00:00Z", "lag": 86400
+        }))
+        .unwrap();
+        let state = CursorState {
+            last_value: json!("2024-01-05T00:00:00Z"),
+            ..CursorState::default()
+        };
+        // Never before initial_value, and the stored value never moves back.
+        let c = Cursor::new(&spec, Some(&state), None);
+        assert_eq!(c.start, json!("2024-01-04T12:00:00Z"));
+        assert_eq!(c.finish().last_value, json!("2024-01-05T00:00:00Z"));
     }
 
     #[test]
