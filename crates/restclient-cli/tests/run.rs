@@ -211,7 +211,7 @@ fn resource_selects_and_walks_parents_without_writing_them() {
         .arg(&file)
         .arg("-o")
         .arg(&out)
-        .args(["--resource", "issues"])
+        .args(["--resource", "issues", "--progress"])
         .output()
         .unwrap();
     assert_eq!(

@@ -851,3 +851,47 @@ async fn secrets_from_the_environment_are_sent_and_never_shown() {
     assert!(!written.contains("s3cr3t"), "{written}");
     assert!(!format!("{summary:?}").contains("s3cr3t"));
 }
+
+#[tokio::test]
+async fn child_walks_overlap_up_to_concurrency_and_stay_in_parent_order() {
+    let d = Arc::new(Mutex::new(data()));
+    let server = server::http_with(move |req: RecordedRequest, ctx| {
+        let d = Arc::clone(&d);
+        async move {
+            let first_two =
+                ["/projects/1/issues", "/projects/2/issues"].contains(&req.path.as_str());
+            if first_two && query(&req, "page").is_none() {
+                // The first pages of the first two child walks wait for each other.
+                ctx.until_overlap().await;
+            }
+            let snapshot = d.lock().unwrap().clone();
+            route(&snapshot, &req)
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": base(&server),
+        "resource_defaults": {"endpoint": {"data_selector": "items"}},
+        "resources": [
+            {"name": "projects", "selected": false},
+            {"name": "issues", "endpoint": "projects/{resources.projects.id}/issues",
+             "include_from_parent": ["name"]},
+            {"name": "echo", "endpoint": {"path": "echo", "data_selector": "$",
+                "params": {"issue": "{resources.issues.id}"}},
+             "include_from_parent": ["_projects_name"]},
+        ],
+    });
+    let summary = to_dir(run(config).concurrency(2), dir.path()).await;
+    assert!(summary.is_success(), "{summary:?}");
+    let max = server.max_in_flight();
+    assert_eq!(max, 2, "child walks overlap, bounded by concurrency");
+    assert_eq!(
+        ids(&lines(dir.path(), "issues")),
+        [11, 12, 13, 21, 22, 23, 31, 32, 33]
+    );
+    // A grandchild includes from its immediate parent, whose added keys are ordinary keys.
+    let echo = lines(dir.path(), "echo");
+    assert_eq!(echo.len(), 9);
+    assert_eq!(echo[0]["q"], "issue=11");
+    assert_eq!(echo[8]["_issues__projects_name"], "p3");
+}
