@@ -71,6 +71,9 @@ pub(crate) struct Engine {
     pub(crate) resume: bool,
     pub(crate) cancel: watch::Receiver<bool>,
     pub(crate) progress: Option<ProgressFn>,
+    /// Each resource's own auth, built once (an OAuth2 token is fetched once per resource, not
+    /// once per child walk).
+    pub(crate) auths: BTreeMap<String, Arc<dyn crate::auth::Auth>>,
 }
 
 /// What one walk produced.
@@ -559,7 +562,10 @@ impl Engine {
         }
         match &r.auth {
             Some(None) => p = p.without_auth(),
-            Some(Some(spec)) => p = p.auth(spec.build()?),
+            Some(Some(spec)) => match self.auths.get(&r.name) {
+                Some(a) => p = p.auth(Arc::clone(a)),
+                None => p = p.auth(spec.build()?),
+            },
             None => {}
         }
         if let Some(spec) = &r.paginator

@@ -308,6 +308,12 @@ impl Run {
             .shutdown
             .clone()
             .unwrap_or_else(|| watch::channel(false).1);
+        let mut auths = std::collections::BTreeMap::new();
+        for r in &self.plan.resources {
+            if let Some(Some(spec)) = &r.auth {
+                auths.insert(r.name.clone(), spec.build()?);
+            }
+        }
         Ok(Engine {
             plan: self.plan,
             client,
@@ -321,6 +327,7 @@ impl Run {
             resume: self.resume,
             cancel,
             progress: self.progress,
+            auths,
         })
     }
 
