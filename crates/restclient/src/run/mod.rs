@@ -39,7 +39,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! One [`RestClient`](crate::RestClient) serves the whole run (each resource's auth, headers
+//! One [`RestClient`] serves the whole run (each resource's auth, headers
 //! and paginator are per-call settings), so every resource and child walk shares connections
 //! and pacing. Parents are walked once, however many children use them; a child resource makes
 //! one walk per parent record, `concurrency` at once, and writes each walk whole, in parent

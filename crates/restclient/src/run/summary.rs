@@ -16,7 +16,7 @@ pub enum ResourceStatus {
     Failed,
     /// Not run: its parent failed (or the run was stopped before it started).
     Skipped,
-    /// Stopped by [`Run::shutdown`](super::Run) (a signal): what arrived is written.
+    /// Stopped by [`Run::shutdown`](super::Run::shutdown) (a signal): what arrived is written.
     Interrupted,
 }
 
