@@ -895,3 +895,42 @@ async fn child_walks_overlap_up_to_concurrency_and_stay_in_parent_order() {
     assert_eq!(echo[0]["q"], "issue=11");
     assert_eq!(echo[8]["_issues__projects_name"], "p3");
 }
+
+#[tokio::test]
+async fn children_run_only_for_parent_records_that_pass_the_parent_filter() {
+    let server = tracker(Arc::new(Mutex::new(data())));
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": base(&server),
+        "resources": [
+            {"name": "issues", "endpoint": {"data_selector": "items",
+                "incremental": {"cursor_path": "id", "initial_value": 31}}},
+            {"name": "echo", "endpoint": {"path": "echo", "data_selector": "$",
+                "params": {"issue": "{resources.issues.id}"}}},
+        ],
+    });
+    let summary = to_dir(run(config), dir.path()).await;
+    assert!(summary.is_success(), "{summary:?}");
+    let echo: Vec<Value> = lines(dir.path(), "echo")
+        .iter()
+        .map(|r| r["q"].clone())
+        .collect();
+    assert_eq!(
+        echo,
+        [json!("issue=31"), json!("issue=32"), json!("issue=33")]
+    );
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    let issues = written["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "issues")
+        .unwrap();
+    assert_eq!(
+        issues["incremental"],
+        json!({"start_value": 31, "end_value": 33})
+    );
+    assert_eq!(issues["stop_reason"], "no next link");
+}
