@@ -21,4 +21,5 @@ mod properties;
 mod records;
 mod requests;
 mod retry_and_faults;
+mod run;
 mod security;
