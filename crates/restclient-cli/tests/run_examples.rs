@@ -55,11 +55,7 @@ fn check_config(name: &str, config: &Value) {
             .is_some_and(|url| url.starts_with(EXAMPLE_ORIGIN)),
         "{name}: base_url"
     );
-    for key in client
-        .as_object()
-        .map(|c| c.keys().collect())
-        .unwrap_or_default()
-    {
+    for key in client.as_object().into_iter().flat_map(|c| c.keys()) {
         assert!(
             ["base_url", "headers", "auth", "paginator"].contains(&key.as_str()),
             "{name}: unknown client key {key}"
