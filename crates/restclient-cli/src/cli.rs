@@ -67,6 +67,9 @@ pub(crate) enum Command {
         #[command(flatten)]
         walk: WalkArgs,
     },
+    /// Every resource of a dlt rest_api config (JSON, TOML or YAML) to one NDJSON file each,
+    /// parents before children, with incremental state; a summary table on stderr.
+    Run(crate::run_cmd::RunArgs),
     /// Starts the bundled demo API on 127.0.0.1 and walks every pagination style it serves.
     #[cfg(feature = "demo")]
     Demo {

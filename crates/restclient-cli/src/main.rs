@@ -1,4 +1,4 @@
-//! The `restclient` command-line tool: `get`, `paginate`, `inspect` and `demo`.
+//! The `restclient` command-line tool: `get`, `paginate`, `inspect`, `run` and `demo`.
 //!
 //! `main` parses (clap, typed: a bad flag exits 2 before anything else), `run` does the work
 //! and returns an error, and [`exit_code`] alone turns an error into the exit status.
@@ -9,6 +9,7 @@ mod commands;
 #[cfg(feature = "demo")]
 mod demo;
 mod output;
+mod run_cmd;
 
 use std::process::ExitCode;
 
@@ -171,6 +172,7 @@ fn run(cli: Cli) -> Result<()> {
             Command::Inspect { url, request, walk } => {
                 commands::inspect(&url, &request, &walk, config).await
             }
+            Command::Run(args) => run_cmd::run(&args, config, show_progress).await,
             #[cfg(feature = "demo")]
             Command::Demo {
                 out,

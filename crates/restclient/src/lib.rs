@@ -17,6 +17,7 @@ pub mod blocking;
 mod call;
 mod client;
 mod paginate;
+pub mod run;
 // walk
 mod walk;
 // exec

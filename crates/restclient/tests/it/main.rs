@@ -20,4 +20,5 @@ mod properties;
 mod records;
 mod requests;
 mod retry_and_faults;
+mod run;
 mod security;

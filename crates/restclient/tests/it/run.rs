@@ -1,0 +1,739 @@
+//! `restclient::run`: dlt `rest_api` configs run against a small tracker API served by a
+//! closure server (projects → issues → comments), whose data a test can change between runs.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use restclient::Value;
+use restclient::run::{ResourceStatus, Run, Summary};
+use restclient::spec::EnvExpander;
+use serde_json::json;
+
+use crate::support::server::{self, RecordedRequest, Server};
+
+/// The tracker's data: projects, and issues with `updated_at`.
+#[derive(Clone)]
+struct Data {
+    projects: Vec<Value>,
+    issues: Vec<Value>,
+    /// Paths that answer 500.
+    broken: Vec<String>,
+}
+
+fn data() -> Data {
+    let projects = (1..=3)
+        .map(|i| json!({"id": i, "name": format!("p{i}"), "key": format!("K-{i}")}))
+        .collect();
+    let mut issues = Vec::new();
+    for p in 1..=3 {
+        for n in 1..=3 {
+            issues.push(json!({
+                "id": p * 10 + n, "project_id": p, "title": format!("i{p}.{n}"),
+                "updated_at": format!("2024-01-0{n}T00:00:00Z"),
+            }));
+        }
+    }
+    Data {
+        projects,
+        issues,
+        broken: Vec::new(),
+    }
+}
+
+fn query(req: &RecordedRequest, key: &str) -> Option<String> {
+    req.query.as_deref()?.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == key).then(|| v.replace("%3A", ":").replace("%2B", "+"))
+    })
+}
+
+/// Pages of 2 with `{"items": [...], "next": url}`.
+fn paged(req: &RecordedRequest, items: Vec<Value>) -> Response {
+    let page: usize = query(req, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let chunk: Vec<Value> = items.iter().skip((page - 1) * 2).take(2).cloned().collect();
+    let next = (page * 2 < items.len()).then(|| format!("{}?page={}", req.path, page + 1));
+    Json(json!({"items": chunk, "next": next})).into_response()
+}
+
+fn route(d: &Data, req: &RecordedRequest) -> Response {
+    if d.broken.contains(&req.path) {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "broken").into_response();
+    }
+    let parts: Vec<&str> = req.path.trim_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["projects"] => paged(req, d.projects.clone()),
+        ["projects", id] => match d.projects.iter().find(|p| p["id"].to_string() == *id) {
+            Some(p) => Json(p.clone()).into_response(),
+            None => StatusCode::NOT_FOUND.into_response(),
+        },
+        ["projects", id, "issues"] => {
+            if *id == "404" {
+                return StatusCode::NOT_FOUND.into_response();
+            }
+            let since = query(req, "since");
+            let items = d
+                .issues
+                .iter()
+                .filter(|i| i["project_id"].to_string() == *id)
+                .filter(|i| {
+                    since
+                        .as_deref()
+                        .is_none_or(|s| i["updated_at"].as_str().unwrap_or("") >= s)
+                })
+                .cloned()
+                .collect();
+            paged(req, items)
+        }
+        ["issues"] => paged(req, d.issues.clone()),
+        ["echo"] => Json(json!([{"q": req.query, "body": String::from_utf8_lossy(&req.body)}]))
+            .into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+fn tracker(d: Arc<Mutex<Data>>) -> Server {
+    server::http(move |req| {
+        let d = Arc::clone(&d);
+        async move {
+            let snapshot = d.lock().unwrap().clone();
+            route(&snapshot, &req)
+        }
+    })
+}
+
+fn no_env() -> EnvExpander<'static> {
+    EnvExpander::new(|_: &str| None)
+}
+
+fn run(config: Value) -> Run {
+    Run::from_value_with_env(config, &mut no_env()).unwrap()
+}
+
+fn lines(dir: &std::path::Path, name: &str) -> Vec<Value> {
+    std::fs::read_to_string(dir.join(format!("{name}.ndjson")))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn ids(records: &[Value]) -> Vec<i64> {
+    records.iter().map(|r| r["id"].as_i64().unwrap()).collect()
+}
+
+fn count(server: &Server, path: &str) -> usize {
+    server.requests().iter().filter(|r| r.path == path).count()
+}
+
+fn base(server: &Server) -> Value {
+    json!({"base_url": format!("{}/", server.url()), "paginator": {"type": "json_link", "next_url_path": "next"}})
+}
+
+async fn to_dir(run: Run, dir: &std::path::Path) -> Summary {
+    run.run_to_dir(dir).await.unwrap()
+}
+
+#[tokio::test]
+async fn parents_once_children_in_parent_order_with_parent_fields() {
+    let server = tracker(Arc::new(Mutex::new(data())));
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": base(&server),
+        "resource_defaults": {"endpoint": {"data_selector": "items"}},
+        "resources": [
+            "projects",
+            {"name": "issues", "endpoint": "projects/{resources.projects.id}/issues",
+             "include_from_parent": ["name"]},
+            // The default `items` selector beats the single-entity `$` (as in dlt): say `$`.
+            {"name": "details", "endpoint": {"path": "projects/{resources.projects.id}", "data_selector": "$"}},
+        ],
+    });
+    let summary = to_dir(run(config).concurrency(3), dir.path()).await;
+    assert!(summary.is_success(), "{summary:?}");
+    assert_eq!(
+        count(&server, "/projects"),
+        2,
+        "two pages, walked once for two children"
+    );
+    assert_eq!(ids(&lines(dir.path(), "projects")), [1, 2, 3]);
+    let issues = lines(dir.path(), "issues");
+    assert_eq!(ids(&issues), [11, 12, 13, 21, 22, 23, 31, 32, 33]);
+    assert_eq!(issues[0]["_projects_name"], "p1");
+    assert_eq!(issues[8]["_projects_name"], "p3");
+    // Single entity: `$` selector and one page per project.
+    assert_eq!(ids(&lines(dir.path(), "details")), [1, 2, 3]);
+    let s = summary.resource("issues").unwrap();
+    assert_eq!((s.walks, s.records, s.pages), (3, 9, 6));
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(written["records"], 15);
+}
+
+#[tokio::test]
+async fn the_same_config_reads_from_json_toml_and_yaml() {
+    let server = tracker(Arc::new(Mutex::new(data())));
+    let url = server.url();
+    let dir = tempfile::tempdir().unwrap();
+    let json_text = format!(
+        r#"{{"client": {{"base_url": "{url}/", "paginator": {{"type": "json_link", "next_url_path": "next"}}}},
+            "resources": [{{"name": "issues", "endpoint": {{"path": "issues", "data_selector": "items"}}}}]}}"#
+    );
+    let toml_text = format!(
+        "[client]\nbase_url = \"{url}/\"\npaginator = {{ type = \"json_link\", next_url_path = \"next\" }}\n\n\
+         [[resources]]\nname = \"issues\"\nendpoint = {{ path = \"issues\", data_selector = \"items\" }}\n"
+    );
+    let yaml_text = format!(
+        "client:\n  base_url: {url}/\n  paginator:\n    type: json_link\n    next_url_path: next\n\
+         resources:\n  - name: issues\n    endpoint:\n      path: issues\n      data_selector: items\n"
+    );
+    let mut outputs = Vec::new();
+    for (ext, text) in [
+        ("json", json_text),
+        ("toml", toml_text),
+        ("yaml", yaml_text),
+    ] {
+        let file = dir.path().join(format!("c.{ext}"));
+        std::fs::write(&file, text).unwrap();
+        let out = dir.path().join(ext);
+        let summary = Run::from_file(&file)
+            .unwrap()
+            .run_to_dir(&out)
+            .await
+            .unwrap();
+        assert!(summary.is_success(), "{ext}: {summary:?}");
+        outputs.push(std::fs::read_to_string(out.join("issues.ndjson")).unwrap());
+    }
+    assert_eq!(outputs[0].lines().count(), 9);
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+    let bad = dir.path().join("c.yaml");
+    std::fs::write(&bad, "client: [\n  s3cr3t").unwrap();
+    let e = Run::from_file(&bad).unwrap_err().to_string();
+    assert!(
+        e.starts_with("not valid YAML") && !e.contains("s3cr3t"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn defaults_merge_as_dlt_merges_them() {
+    let server = server::http(|req: RecordedRequest| async move {
+        Json(json!([{"q": req.query, "h": req.header("x-a"), "d": req.header("x-d")}]))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": {"base_url": server.url(), "headers": {"X-D": "client"}},
+        "resource_defaults": {
+            "primary_key": "id", "write_disposition": "merge",
+            "endpoint": {"path": "never", "params": {"per_page": 100, "drop": "x"},
+                         "headers": {"X-A": "default"}, "paginator": "single_page"}},
+        "resources": [
+            {"name": "a", "endpoint": {"params": {"own": true, "drop": null}, "headers": {"X-B": "b"}}},
+            {"name": "b", "write_disposition": "append"},
+        ],
+    });
+    let summary = to_dir(run(config), dir.path()).await;
+    assert!(summary.is_success(), "{summary:?}");
+    let a = &lines(dir.path(), "a")[0];
+    assert_eq!(
+        a["q"], "per_page=100&own=true",
+        "params merged one level, null dropped"
+    );
+    assert_eq!(a["h"], Value::Null, "headers replaced, not merged");
+    assert_eq!(a["d"], "client");
+    assert_eq!(lines(dir.path(), "b")[0]["h"], "default");
+    let paths = server.paths();
+    assert!(
+        paths.iter().any(|p| p.starts_with("/a?")) && paths.iter().any(|p| p.starts_with("/b?")),
+        "{paths:?}"
+    );
+    let hints = &summary.resource("b").unwrap().hints;
+    assert_eq!(hints["write_disposition"], "append");
+    assert_eq!(hints["primary_key"], "id");
+}
+
+#[tokio::test]
+async fn legacy_resolve_and_static_params_and_rendered_values() {
+    let server = tracker(Arc::new(Mutex::new(data())));
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": base(&server),
+        "resources": [
+            {"name": "projects", "selected": false, "endpoint": {"data_selector": "items"}},
+            {"name": "issues", "endpoint": {
+                "path": "{root}/{pid}/issues", "data_selector": "items",
+                "params": {"root": "projects", "pid": {"type": "resolve", "resource": "projects", "field": "id"}}}},
+            {"name": "echo", "endpoint": {"path": "echo", "method": "POST", "paginator": "single_page",
+                "params": {"flag": true, "many": [1, 2], "none": null},
+                "json": {"n": 1, "list": ["{{literal}}"]}}},
+        ],
+    });
+    let summary = to_dir(run(config), dir.path()).await;
+    assert!(summary.is_success(), "{summary:?}");
+    assert!(
+        !dir.path().join("projects.ndjson").exists(),
+        "an unselected parent is not written"
+    );
+    assert_eq!(lines(dir.path(), "issues").len(), 9);
+    assert!(server.paths().iter().any(|p| p == "/projects/2/issues"));
+    let echo = &lines(dir.path(), "echo")[0];
+    assert_eq!(echo["q"], "flag=true&many=1&many=2");
+    assert_eq!(echo["body"], r#"{"n":1,"list":["{literal}"]}"#);
+}
+
+#[tokio::test]
+async fn incremental_second_run_gets_only_new_and_changed_per_parent_cursor() {
+    let d = Arc::new(Mutex::new(data()));
+    let server = tracker(Arc::clone(&d));
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": base(&server),
+        "resource_defaults": {"primary_key": "id"},
+        "resources": [
+            {"name": "projects", "endpoint": {"data_selector": "items"}},
+            {"name": "issues", "endpoint": {
+                "path": "projects/{resources.projects.id}/issues", "data_selector": "items",
+                "params": {"since": "{incremental.start_value}"},
+                "incremental": {"cursor_path": "updated_at", "initial_value": "2024-01-02T00:00:00Z"}}},
+        ],
+    });
+    let first = to_dir(run(config.clone()), dir.path()).await;
+    assert!(first.is_success(), "{first:?}");
+    assert_eq!(ids(&lines(dir.path(), "issues")), [12, 13, 22, 23, 32, 33]);
+    {
+        let mut d = d.lock().unwrap();
+        // Project 1: an issue changed (same instant written with an offset: not newer);
+        // project 3: a new issue. Project 2: nothing.
+        for i in d.issues.iter_mut() {
+            if i["id"] == 11 {
+                i["updated_at"] = json!("2024-01-05T00:00:00Z");
+            }
+            if i["id"] == 13 {
+                i["updated_at"] = json!("2024-01-03T01:00:00+01:00");
+            }
+        }
+        d.issues
+            .push(json!({"id": 34, "project_id": 3, "updated_at": "2024-01-04T00:00:00Z"}));
+    }
+    let second = to_dir(run(config.clone()), dir.path()).await;
+    assert!(second.is_success(), "{second:?}");
+    assert_eq!(ids(&lines(dir.path(), "issues")), [11, 34]);
+    // Per-parent cursors: project 2 was asked from its own last value.
+    let q: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/projects/2/issues")
+        .filter_map(|r| query(r, "since"))
+        .collect();
+    assert_eq!(
+        q.last().map(String::as_str),
+        Some("2024-01-03T00:00:00Z"),
+        "{q:?}"
+    );
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("state.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        state["resources"]["issues"]["parents"]
+            .as_object()
+            .unwrap()
+            .len(),
+        3
+    );
+    let third = to_dir(run(config), dir.path()).await;
+    assert_eq!(third.resource("issues").unwrap().records, 0);
+}
+
+#[tokio::test]
+async fn top_level_incremental_with_start_param_end_value_and_min() {
+    let server = tracker(Arc::new(Mutex::new(data())));
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": base(&server),
+        "resources": [
+            {"name": "issues", "endpoint": {"data_selector": "items",
+                "incremental": {"cursor_path": "id", "initial_value": 12, "end_value": 31,
+                                "start_param": "from", "end_param": "to"}}},
+            {"name": "low", "endpoint": {"path": "issues", "data_selector": "items",
+                "incremental": {"cursor_path": "id", "initial_value": 13, "last_value_func": "min"}}},
+        ],
+    });
+    let summary = to_dir(run(config), dir.path()).await;
+    assert!(summary.is_success(), "{summary:?}");
+    assert_eq!(ids(&lines(dir.path(), "issues")), [12, 13, 21, 22, 23]);
+    assert!(
+        server.paths().iter().any(|p| p == "/issues?from=12&to=31"),
+        "{:?}",
+        server.paths()
+    );
+    assert_eq!(ids(&lines(dir.path(), "low")), [11, 12, 13]);
+    let state = std::fs::read_to_string(dir.path().join("state.json")).unwrap();
+    let state: Value = serde_json::from_str(&state).unwrap();
+    assert!(
+        state["resources"].get("issues").is_none(),
+        "end_value makes it stateless"
+    );
+    assert_eq!(state["resources"]["low"]["cursor"]["last_value"], 11);
+}
+
+#[tokio::test]
+async fn a_failing_resource_does_not_stop_the_others() {
+    let mut d = data();
+    d.broken.push("/projects".into());
+    let server = tracker(Arc::new(Mutex::new(d)));
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": {"base_url": server.url(), "paginator": {"type": "json_link", "next_url_path": "next"}},
+        "resource_defaults": {"endpoint": {"data_selector": "items"}},
+        "resources": [
+            "projects", "issues",
+            {"name": "children", "endpoint": "projects/{resources.projects.id}/issues"},
+        ],
+    });
+    let mut once = restclient::config::RuntimeConfig::default();
+    once.request_max_attempts = 1;
+    let summary = to_dir(run(config).runtime_config(once), dir.path()).await;
+    assert!(!summary.is_success());
+    assert_eq!(summary.failed, 1);
+    let p = summary.resource("projects").unwrap();
+    assert_eq!(p.status, ResourceStatus::Failed);
+    assert!(p.error.as_deref().unwrap().contains("500"), "{:?}", p.error);
+    assert_eq!(
+        summary.resource("children").unwrap().status,
+        ResourceStatus::Skipped
+    );
+    assert_eq!(
+        summary.resource("issues").unwrap().status,
+        ResourceStatus::Completed
+    );
+    assert_eq!(lines(dir.path(), "issues").len(), 9);
+    let written = std::fs::read_to_string(dir.path().join("summary.json")).unwrap();
+    assert!(written.contains("\"failed\": 1"), "{written}");
+}
+
+#[tokio::test]
+async fn a_child_404_is_ignored_per_parent_with_response_actions() {
+    let mut d = data();
+    d.projects.push(json!({"id": 404, "name": "gone"}));
+    let server = tracker(Arc::new(Mutex::new(d)));
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": base(&server),
+        "resource_defaults": {"endpoint": {"data_selector": "items"}},
+        "resources": [
+            "projects",
+            {"name": "issues", "endpoint": {"path": "projects/{resources.projects.id}/issues",
+                "response_actions": [{"status_code": 404, "action": "ignore"}]}},
+            {"name": "strict", "endpoint": {"path": "projects/{resources.projects.id}/issues"}},
+        ],
+    });
+    let summary = to_dir(run(config), dir.path()).await;
+    let issues = summary.resource("issues").unwrap();
+    assert_eq!(
+        (issues.status, issues.walks, issues.ignored_walks),
+        (ResourceStatus::Completed, 4, 1)
+    );
+    assert_eq!(lines(dir.path(), "issues").len(), 9);
+    let strict = summary.resource("strict").unwrap();
+    assert_eq!(strict.status, ResourceStatus::Failed);
+    assert!(
+        strict.error.as_deref().unwrap().contains("404"),
+        "{:?}",
+        strict.error
+    );
+}
+
+#[tokio::test]
+async fn select_runs_the_parents_it_needs_without_writing_them() {
+    let server = tracker(Arc::new(Mutex::new(data())));
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": base(&server),
+        "resource_defaults": {"endpoint": {"data_selector": "items"}},
+        "resources": ["projects", "issues",
+            {"name": "children", "endpoint": "projects/{resources.projects.id}/issues"}],
+    });
+    let summary = to_dir(
+        run(config.clone()).select(["children"]).unwrap(),
+        dir.path(),
+    )
+    .await;
+    assert!(summary.is_success());
+    assert!(!dir.path().join("projects.ndjson").exists());
+    assert!(!dir.path().join("issues.ndjson").exists());
+    assert_eq!(lines(dir.path(), "children").len(), 9);
+    assert_eq!(count(&server, "/issues"), 0);
+    let e = run(config).select(["nope"]).unwrap_err().to_string();
+    assert!(e.contains("no resource named `nope`"), "{e}");
+}
+
+#[tokio::test]
+async fn a_parent_record_without_the_field_names_resource_and_record() {
+    let mut d = data();
+    d.projects.push(json!({"name": "no id"}));
+    let server = tracker(Arc::new(Mutex::new(d)));
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": base(&server),
+        "resource_defaults": {"endpoint": {"data_selector": "items"}},
+        "resources": ["projects", {"name": "issues", "endpoint": "projects/{resources.projects.id}/issues"}],
+    });
+    let summary = to_dir(run(config), dir.path()).await;
+    let e = summary.resource("issues").unwrap().error.clone().unwrap();
+    assert!(
+        e.contains("`issues`") && e.contains("record 3 of `projects`") && e.contains("`id`"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn records_stream_for_rust_programs() {
+    let server = tracker(Arc::new(Mutex::new(data())));
+    let config = json!({
+        "client": base(&server),
+        "resource_defaults": {"endpoint": {"data_selector": "items"}},
+        "resources": ["projects", {"name": "issues", "endpoint": "projects/{resources.projects.id}/issues"}],
+    });
+    let mut stream = run(config).records();
+    let mut by: BTreeMap<String, usize> = BTreeMap::new();
+    while let Some(r) = stream.next().await {
+        *by.entry(r.unwrap().resource).or_default() += 1;
+    }
+    assert_eq!(
+        by,
+        BTreeMap::from([("issues".into(), 9), ("projects".into(), 3)])
+    );
+    assert!(stream.summary().unwrap().is_success());
+}
+
+#[tokio::test]
+async fn a_stopped_run_resumes_with_every_record_exactly_once() {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stop = Arc::new(stop);
+    let d = Arc::new(Mutex::new(data()));
+    let hold = Arc::new(tokio::sync::Notify::new());
+    let armed = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let server = {
+        let (d, stop, hold, armed) = (
+            Arc::clone(&d),
+            Arc::clone(&stop),
+            Arc::clone(&hold),
+            Arc::clone(&armed),
+        );
+        server::http(move |req: RecordedRequest| {
+            let (d, stop, hold, armed) = (
+                Arc::clone(&d),
+                Arc::clone(&stop),
+                Arc::clone(&hold),
+                Arc::clone(&armed),
+            );
+            async move {
+                // The third project's issues: stop the run while this walk is in flight.
+                if req.path == "/projects/3/issues"
+                    && armed.load(std::sync::atomic::Ordering::SeqCst)
+                {
+                    let _ = stop.send(true);
+                    hold.notified().await;
+                }
+                let snapshot = d.lock().unwrap().clone();
+                route(&snapshot, &req)
+            }
+        })
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": base(&server),
+        "resource_defaults": {"endpoint": {"data_selector": "items"}},
+        "resources": ["projects", {"name": "issues", "endpoint": "projects/{resources.projects.id}/issues"}],
+    });
+    let first = to_dir(
+        run(config.clone()).concurrency(1).shutdown(stopped),
+        dir.path(),
+    )
+    .await;
+    assert!(first.interrupted);
+    assert_eq!(
+        first.resource("issues").unwrap().status,
+        ResourceStatus::Interrupted
+    );
+    assert_eq!(ids(&lines(dir.path(), "issues")), [11, 12, 13, 21, 22, 23]);
+    armed.store(false, std::sync::atomic::Ordering::SeqCst);
+    hold.notify_waiters();
+    let before = count(&server, "/projects");
+    let second = to_dir(run(config).resume(true), dir.path()).await;
+    assert!(second.is_success(), "{second:?}");
+    assert_eq!(
+        count(&server, "/projects"),
+        before,
+        "a completed parent is not walked again"
+    );
+    assert_eq!(
+        count(&server, "/projects/1/issues"),
+        2,
+        "done child walks are skipped"
+    );
+    assert_eq!(
+        ids(&lines(dir.path(), "issues")),
+        [11, 12, 13, 21, 22, 23, 31, 32, 33]
+    );
+    assert_eq!(ids(&lines(dir.path(), "projects")), [1, 2, 3]);
+    assert_eq!(
+        second.resource("projects").unwrap().status,
+        ResourceStatus::AlreadyCompleted
+    );
+}
+
+#[tokio::test]
+async fn config_mistakes_name_their_key_path_before_any_request() {
+    let server = tracker(Arc::new(Mutex::new(data())));
+    let c =
+        |resources: Value| json!({"client": {"base_url": server.url()}, "resources": resources});
+    let cases = [
+        (
+            json!({"client": {"base_url": server.url()}, "resources": [], "extra": 1}),
+            "extra: unknown key",
+        ),
+        (json!({"resources": ["a"]}), "client: is required"),
+        (
+            c(json!([{"name": "a", "endpoint": {"query": {}}}])),
+            "resources[0].endpoint.query: unknown key",
+        ),
+        (
+            c(json!([{"name": "a", "endpoint": {"paginator": {"type": "offset", "limit": "x"}}}])),
+            "resources[0].endpoint.paginator.limit: expected an integer",
+        ),
+        (
+            c(json!([{"name": "a", "endpoint": {"paginator": "nope"}}])),
+            "resources[0].endpoint.paginator",
+        ),
+        (
+            c(json!([{"name": "a", "endpoint": {"auth": {"type": "magic"}}}])),
+            "resources[0].endpoint.auth",
+        ),
+        (
+            c(json!([{"name": "a", "endpoint": "x/{resources.b.id}"}])),
+            "parent resource `b` that does not exist",
+        ),
+        (
+            c(
+                json!([{"name": "a", "endpoint": "x/{resources.b.id}"}, {"name": "b", "endpoint": "y/{resources.a.id}"}]),
+            ),
+            "cycle",
+        ),
+        (
+            c(json!([{"name": "a", "endpoint": "x/{resources.a.id}"}])),
+            "cycle: a -> a",
+        ),
+        (
+            c(json!([{"name": "a", "processing_steps": [{"filter": "x"}]}])),
+            "resources[0].processing_steps: are Python callables",
+        ),
+        (
+            c(
+                json!([{"name": "a", "endpoint": {"response_actions": [{"status_code": "404", "action": "ignore"}]}}]),
+            ),
+            "resources[0].endpoint.response_actions[0].status_code: expected an integer",
+        ),
+        (
+            c(json!([{"name": "a", "endpoint": {"response_actions": [{"action": "ignore"}]}}])),
+            "resources[0].endpoint.response_actions[0]: an action needs",
+        ),
+        (
+            c(
+                json!([{"name": "a", "endpoint": {"response_actions": [{"status_code": 404, "action": "skip"}]}}]),
+            ),
+            "response_actions[0].action: unknown action",
+        ),
+        (
+            c(json!([{"name": "a", "endpoint": {"method": "get"}}])),
+            "resources[0].endpoint.method",
+        ),
+        (
+            c(
+                json!([{"name": "a", "endpoint": {"incremental": {"cursor_path": "x", "end_value": 3}}}]),
+            ),
+            "resources[0].endpoint.incremental.end_value: is set without `initial_value`",
+        ),
+        (
+            c(json!([{"name": "a", "endpoint": {"incremental": {"cursor_path": "x", "wat": 1}}}])),
+            "resources[0].endpoint.incremental.wat: unknown key",
+        ),
+        (
+            c(json!([{"name": "a", "endpoint": "x/{foo.bar}"}])),
+            "resources[0].endpoint.path: unknown placeholder",
+        ),
+        (
+            c(json!([{"name": "a", "endpoint": "x/{id}"}])),
+            "needs a param named `id`",
+        ),
+        (
+            c(json!([{"name": "a", "endpoint": {"params": {"s": "{incremental.start_value}"}}}])),
+            "needs the endpoint's `incremental`",
+        ),
+        (
+            c(json!([{"name": "a", "include_from_parent": ["id"]}])),
+            "has no parent",
+        ),
+        (
+            c(json!(["a", "a"])),
+            "resources[1].name: resource `a` is already defined",
+        ),
+        (
+            c(json!([{"name": "a", "write_disposition": "upsert"}])),
+            "resources[0].write_disposition",
+        ),
+        (
+            c(json!([{"name": "a", "selected": "yes"}])),
+            "resources[0].selected: expected a boolean",
+        ),
+        (
+            c(json!([{"name": "a", "endpoint": {"params": {"p": {"type": "what"}}}}])),
+            "resources[0].endpoint.params.p.type",
+        ),
+        (
+            c(
+                json!([{"name": "a", "endpoint": {"path": "x/{resources.b.id}/{resources.c.id}"}}, "b", "c"]),
+            ),
+            "two parents",
+        ),
+    ];
+    for (config, want) in cases {
+        let e = Run::from_value_with_env(config.clone(), &mut no_env())
+            .expect_err(&config.to_string())
+            .to_string();
+        assert!(e.contains(want), "{config}: got `{e}`, want `{want}`");
+    }
+    let e = Run::from_value_with_env(
+        c(json!([{"name": "a", "endpoint": {"auth": {"token": "${T}"}}}])),
+        &mut no_env(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "resources[0].endpoint.auth.token: environment variable `T` is not set"
+    );
+    assert_eq!(
+        server.hits(),
+        0,
+        "no request for a config that does not check"
+    );
+}
+
+#[tokio::test]
+async fn dlt_keys_for_destinations_are_accepted_and_carried() {
+    let server = tracker(Arc::new(Mutex::new(data())));
+    let r = run(json!({
+        "client": base(&server),
+        "resources": [{"name": "issues", "table_name": "t", "max_table_nesting": 0, "columns": {},
+                       "primary_key": ["id"], "parallelized": true,
+                       "endpoint": {"data_selector": "items"}}],
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let summary = to_dir(r, dir.path()).await;
+    assert_eq!(summary.resource("issues").unwrap().hints["table_name"], "t");
+}
