@@ -17,7 +17,7 @@ Measured, each under bench-rusage (wall, CPU, peak RSS), the tools round-robin p
 
 The claim checked: a run of independent resources takes about as long as its longest resource
 alone (`run-parallel / max(alone)` near 1), not their sum. Every run's output is checked (each
-resource's record count; ids unique). Results: bench/results/run-<label->DATE.{json,md}.
+resource's record count; ids unique). Results: bench/results/<label->run-DATE.{json,md}.
 Reuses run.py's build, venv, launcher and environment helpers; standard library only.
 """
 
@@ -265,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args.results_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    stem = args.results_dir / f"run-{args.label + '-' if args.label else ''}{stamp}"
+    # `--label smoke` (or final, full) gives a name bench/.gitignore lets be committed.
+    stem = args.results_dir / f"{args.label + '-' if args.label else ''}run-{stamp}"
     stem.with_suffix(".json").write_text(json.dumps(
         {"args": {k: str(v) for k, v in vars(args).items()}, "runs": runs, "medians": medians,
          "ratios": ratios, "notes": notes, "failures": failures,
