@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::faults::Faults;
+use crate::{faults::Faults, routes::TrackerConfig};
 
 /// Configuration of a [`DemoServer`](crate::DemoServer).
 ///
@@ -32,6 +32,9 @@ pub struct DemoConfig {
     /// `expires_in` of the token response; `0` gives tokens that are already expired).
     /// Default 3600.
     pub token_expires_in: u64,
+    /// The size of the tracker API's data (`/tracker`, `/github`, `/pokeapi`).
+    /// Default [`TrackerConfig::default`].
+    pub tracker: TrackerConfig,
 }
 
 impl Default for DemoConfig {
@@ -44,6 +47,7 @@ impl Default for DemoConfig {
             faults: Faults::default(),
             credentials: DemoCredentials::default(),
             token_expires_in: 3600,
+            tracker: TrackerConfig::default(),
         }
     }
 }

@@ -87,6 +87,36 @@
 //! parameters of the token URL inject faults: `fault=server_error` answers 503,
 //! `fault=no_access_token` answers 200 without `access_token`, and
 //! `expires_in_format=string` sends `expires_in` as a string (`"3600"`).
+//!
+//! # Tracker API
+//!
+//! A small parent/child API for `restclient run` (dlt `rest_api` configs): projects → issues →
+//! comments, plus users and events, sized by [`DemoConfig::tracker`] ([`TrackerConfig`];
+//! default 5 projects × 30 issues × 0–5 comments). Data is a pure function of the sizes and a
+//! *generation*: [`DemoServer::advance_tracker`] or `POST /tracker/_advance` moves it on (about
+//! a quarter of the issues get a later `updated_at`, each project gets new issues), so a
+//! second incremental run has exactly something new to find. Timestamps are RFC 3339 written
+//! with `Z`, `+05:30` or `-08:00`, so their text order is not their time order.
+//!
+//! | Route | Response |
+//! |---|---|
+//! | `GET /tracker/projects?page=P&page_size=S` | `{"projects", "page", "page_size", "total_pages", "total"}` |
+//! | `GET /tracker/projects/{id}` | the project, or 404 |
+//! | `GET /tracker/projects/{id}/issues?page&per_page&state&since&sort&direction` | bare array; `Link` (`next`, `last`) keeping the filters, `X-Total-Count` |
+//! | `GET /tracker/issues?...` | the same over every project |
+//! | `GET /tracker/projects/{id}/issues/{number}` | the issue, or 404 |
+//! | `GET /tracker/projects/{id}/issues/{number}/comments?offset=O&limit=L` | `{"items", "total", "offset", "limit"}`; `404 {"error": "issue deleted"}` for issues with `"deleted": true` |
+//! | `GET /tracker/users?cursor=C&limit=L` | `{"users", "next_cursor": C2 \| null}` |
+//! | `GET /tracker/events?offset=O&limit=L` | `{"events", "total", "offset", "limit"}` |
+//! | `POST /tracker/_advance` | `{"generation": g}` |
+//! | `GET /github/repos/{owner}/{repo}/issues` | project 1's issues GitHub-shaped (default `state=open`, `direction=desc`) |
+//! | `GET /github/repos/{owner}/{repo}/issues/{number}/comments?page&per_page` | bare array with `Link` |
+//! | `GET /pokeapi/api/v2/{pokemon,berry,location}?offset&limit` | `{"count", "next": absolute URL \| null, "previous", "results": [{"name", "url"}]}` |
+//! | `GET /pokeapi/api/v2/{kind}/{name}` | the entity, or 404 |
+//!
+//! Issue lists filter on `since` by instant (updated at or after it), `state`
+//! (`open|closed|all`; default `all` under `/tracker`), and sort by `created` or `updated`,
+//! `asc` (default under `/tracker`) or `desc`.
 
 mod config;
 mod error;
@@ -102,4 +132,5 @@ pub use config::{DemoConfig, DemoCredentials};
 pub use faults::{FAULTED_PATHS, Faults, HTML_PAGE, MALFORMED_JSON};
 pub use log::RecordedRequest;
 pub use pages::record;
+pub use routes::TrackerConfig;
 pub use server::{BackgroundServer, DemoServer, DemoServerBuilder};

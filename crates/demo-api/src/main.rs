@@ -25,6 +25,12 @@ Options:
   --page-size K      default page size, clamped to 1..=10000 (default 10)
   --latency-ms MS    delay added to every request in milliseconds (default 0)
 
+Tracker API (/tracker, /github, /pokeapi) sizes:
+  --tracker-projects N   projects (default 5)
+  --tracker-issues N     issues per project (default 30)
+  --tracker-users N      users (default 20)
+  --tracker-events N     events (default 100)
+
 Faults, on the paginated routes, every K-th request (counted; default: off):
   --unavailable-every K  answer 503
   --rate-limit-every K   answer 429 with `Retry-After: S` (--retry-after S, default 1)
@@ -87,6 +93,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
             }
             "--records" => config.records = number(value()?)?,
             "--page-size" => config.page_size = number(value()?)?,
+            "--tracker-projects" => config.tracker.projects = number(value()?)?,
+            "--tracker-issues" => config.tracker.issues_per_project = number(value()?)?,
+            "--tracker-users" => config.tracker.users = number(value()?)?,
+            "--tracker-events" => config.tracker.events = number(value()?)?,
             "--latency-ms" => config.latency = Duration::from_millis(number(value()?)?),
             "--unavailable-every" => config.faults.unavailable_every = Some(number(value()?)?),
             "--rate-limit-every" => config.faults.rate_limit_every = Some(number(value()?)?),

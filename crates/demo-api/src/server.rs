@@ -7,7 +7,7 @@ use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use crate::{
     config::{DemoConfig, DemoCredentials},
     log::{RecordedRequest, RequestLog},
-    routes::{AuthState, router},
+    routes::{AuthState, TrackerConfig, TrackerState, router},
     state::AppState,
 };
 
@@ -25,6 +25,7 @@ pub struct DemoServer {
     addr: SocketAddr,
     log: RequestLog,
     auth: Arc<AuthState>,
+    tracker: Arc<TrackerState>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -53,6 +54,7 @@ impl DemoServer {
         let log = RequestLog::default();
         let state = AppState::new(&config, addr, log.clone());
         let auth = Arc::clone(&state.auth);
+        let tracker = Arc::clone(&state.tracker);
         let app = router(state);
         let (shutdown, signal) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -67,6 +69,7 @@ impl DemoServer {
             addr,
             log,
             auth,
+            tracker,
             shutdown: Some(shutdown),
             task: Some(task),
         })
@@ -126,6 +129,11 @@ impl DemoServer {
     /// Sets the lifetime (`expires_in`, seconds) of the access tokens issued from now on.
     pub fn set_token_expires_in(&self, seconds: u64) {
         self.auth.set_expires_in(seconds);
+    }
+
+    /// The tracker API's state (see `routes/tracker.rs`).
+    pub(crate) fn tracker(&self) -> &TrackerState {
+        &self.tracker
     }
 
     /// Shuts down gracefully: stops accepting connections and waits until
@@ -263,6 +271,13 @@ impl DemoServerBuilder {
     #[must_use]
     pub fn token_expires_in(mut self, seconds: u64) -> Self {
         self.config.token_expires_in = seconds;
+        self
+    }
+
+    /// Sets the size of the tracker API's data (see [`TrackerConfig`]).
+    #[must_use]
+    pub fn tracker(mut self, tracker: TrackerConfig) -> Self {
+        self.config.tracker = tracker;
         self
     }
 

@@ -3,7 +3,11 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use crate::{
-    config::DemoConfig, faults::FaultState, log::RequestLog, pages::clamp_size, routes::AuthState,
+    config::DemoConfig,
+    faults::FaultState,
+    log::RequestLog,
+    pages::clamp_size,
+    routes::{AuthState, TrackerState},
 };
 
 /// Per-server state, cheap to clone.
@@ -27,6 +31,8 @@ pub(crate) struct AppState {
     pub(crate) faults: Arc<FaultState>,
     /// Credentials and issued tokens of the `/auth` routes.
     pub(crate) auth: Arc<AuthState>,
+    /// The tracker API's data and generation.
+    pub(crate) tracker: Arc<TrackerState>,
 }
 
 impl AppState {
@@ -64,6 +70,7 @@ impl AppState {
             log,
             faults: FaultState::new(config.faults.clone()),
             auth: Arc::new(AuthState::new(config)),
+            tracker: TrackerState::new(&config.tracker),
         }
     }
 }

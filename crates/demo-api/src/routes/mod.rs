@@ -6,6 +6,7 @@ mod link;
 mod misc;
 mod offset;
 mod page;
+mod tracker;
 
 use axum::{
     Router,
@@ -15,6 +16,8 @@ use axum::{
 };
 
 pub(crate) use auth::AuthState;
+pub use tracker::TrackerConfig;
+pub(crate) use tracker::TrackerState;
 
 use crate::{
     log::{MAX_BODY, record_request},
@@ -51,6 +54,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/status/{code}", any(misc::status))
         .route("/redirect", get(misc::redirect))
         .merge(auth::router(&state))
+        .merge(tracker::router())
         .fallback(misc::not_found)
         // Inside the recording layer, so that faulted requests are recorded too.
         .layer(middleware::from_fn_with_state(
