@@ -10,6 +10,7 @@ use restclient::paginators::{
     HeaderCursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, JsonResponseCursorPaginator,
     OffsetPaginator, PageNumberPaginator, Paginator,
 };
+use restclient::run::Run;
 use restclient::{Method, RestClient};
 use serde_json::json;
 
@@ -207,6 +208,38 @@ pub(crate) async fn run(
     }
     if rows.iter().any(|r| !r.4) {
         bail!("a walk did not deliver every record exactly once");
+    }
+    run_tracker(&server, out).await
+}
+
+/// The bundled extraction, `examples/run/tracker.yaml`: the config dlt's `rest_api` source would
+/// take (projects → issues → comments, incremental issues, a 404 child, independent users and
+/// events), run as `restclient run` runs it.
+const TRACKER_CONFIG: &str = include_str!("../../../examples/run/tracker.yaml");
+
+/// Writes the bundled config, pointed at this server, to `OUT/tracker.yaml` (so the user can run
+/// it again with `restclient run`) and runs it into `OUT/tracker/`.
+async fn run_tracker(server: &DemoServer, out: &Path) -> Result<()> {
+    let config = out.join("tracker.yaml");
+    let base = server.url();
+    let text = TRACKER_CONFIG.replace("http://127.0.0.1:8080", base.trim_end_matches('/'));
+    std::fs::write(&config, text)
+        .with_context(|| format!("cannot write `{}`", config.display()))?;
+    let dir = out.join("tracker");
+    stdout_line(&format!(
+        "\nrunning {} (a dlt rest_api config) into {}/",
+        config.display(),
+        dir.display()
+    ))?;
+    let summary = Run::from_file(&config)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", config.display()))?
+        .run_to_dir(&dir)
+        .await?;
+    for line in crate::run_cmd::table(&summary) {
+        stdout_line(&line)?;
+    }
+    if !summary.is_success() {
+        bail!("the bundled run had a failing resource (see the table above)");
     }
     Ok(())
 }

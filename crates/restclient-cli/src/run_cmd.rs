@@ -103,7 +103,9 @@ pub(crate) async fn run(args: &RunArgs, config: RuntimeConfig, show_progress: bo
     let summary = run.shutdown(stopped).run_to_dir(&args.output).await?;
     listener.abort();
     bars.clear();
-    table(&summary);
+    for line in table(&summary) {
+        stderr_line(&line);
+    }
     if summary.interrupted {
         let (signal, name) = which
             .lock()
@@ -117,12 +119,12 @@ pub(crate) async fn run(args: &RunArgs, config: RuntimeConfig, show_progress: bo
     Ok(())
 }
 
-/// The summary as a table on stderr.
-fn table(s: &Summary) {
-    stderr_line(&format!(
+/// The summary as a table (`run` prints it on stderr, `demo` on stdout).
+pub(crate) fn table(s: &Summary) -> Vec<String> {
+    let mut lines = vec![format!(
         "{:<24} {:<18} {:>10} {:>8} {:>7} {:>8}",
         "resource", "status", "records", "pages", "walks", "seconds"
-    ));
+    )];
     for r in &s.resources {
         let status = match r.status {
             ResourceStatus::Completed => "completed",
@@ -137,18 +139,19 @@ fn table(s: &Summary) {
         } else {
             format!("({})", r.name)
         };
-        stderr_line(&format!(
+        lines.push(format!(
             "{name:<24} {status:<18} {:>10} {:>8} {:>7} {:>8.2}",
             r.records, r.pages, r.walks, r.seconds
         ));
         if let Some(e) = &r.error {
-            stderr_line(&format!("  error: {e}"));
+            lines.push(format!("  error: {e}"));
         }
     }
-    stderr_line(&format!(
+    lines.push(format!(
         "{} records, {} pages, {} failed, {:.2}s",
         s.records, s.pages, s.failed, s.seconds
     ));
+    lines
 }
 
 /// One progress line per running resource.

@@ -45,6 +45,8 @@
 //! one walk per parent record, `concurrency` at once, and writes each walk whole, in parent
 //! order. One failing resource does not stop the others. State is saved per resource as it
 //! completes, and a child keeps one incremental cursor per parent record.
+//!
+#![doc = include_str!("../docs/run.md")]
 
 mod config;
 mod engine;
