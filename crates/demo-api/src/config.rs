@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::faults::Faults;
+use crate::ratelimit::RateLimit;
 
 /// Configuration of a [`DemoServer`](crate::DemoServer).
 ///
@@ -32,6 +33,9 @@ pub struct DemoConfig {
     /// `expires_in` of the token response; `0` gives tokens that are already expired).
     /// Default 3600.
     pub token_expires_in: u64,
+    /// The rate-limited mode: a budget of requests per window on the paginated routes, shared
+    /// by every connection, advertised in a header style, 429 past it. Default `None` (off).
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for DemoConfig {
@@ -44,6 +48,7 @@ impl Default for DemoConfig {
             faults: Faults::default(),
             credentials: DemoCredentials::default(),
             token_expires_in: 3600,
+            rate_limit: None,
         }
     }
 }

@@ -3,7 +3,8 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use crate::{
-    config::DemoConfig, faults::FaultState, log::RequestLog, pages::clamp_size, routes::AuthState,
+    config::DemoConfig, faults::FaultState, log::RequestLog, pages::clamp_size,
+    ratelimit::RateLimiter, routes::AuthState,
 };
 
 /// Per-server state, cheap to clone.
@@ -27,6 +28,8 @@ pub(crate) struct AppState {
     pub(crate) faults: Arc<FaultState>,
     /// Credentials and issued tokens of the `/auth` routes.
     pub(crate) auth: Arc<AuthState>,
+    /// The rate-limited mode, when on.
+    pub(crate) rate_limit: Option<Arc<RateLimiter>>,
 }
 
 impl AppState {
@@ -64,6 +67,7 @@ impl AppState {
             log,
             faults: FaultState::new(config.faults.clone()),
             auth: Arc::new(AuthState::new(config)),
+            rate_limit: config.rate_limit.clone().map(RateLimiter::new),
         }
     }
 }

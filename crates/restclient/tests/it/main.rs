@@ -15,6 +15,7 @@ mod config;
 mod detect;
 mod examples;
 mod origin;
+mod pacing;
 mod paginators;
 mod properties;
 mod records;
