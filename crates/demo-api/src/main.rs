@@ -204,6 +204,36 @@ mod tests {
     }
 
     #[test]
+    fn parses_rate_limit_flags() -> Result<(), String> {
+        let args = parse(&[
+            "--rate-limit",
+            "10",
+            "--rate-window-ms=500",
+            "--rate-limit-style",
+            "x-epoch",
+        ])?
+        .ok_or("unexpected help")?;
+        assert_eq!(
+            args.config.rate_limit,
+            Some(RateLimit {
+                budget: 10,
+                window: Duration::from_millis(500),
+                style: RateLimitStyle::XEpoch,
+            })
+        );
+        assert!(
+            parse(&[])?
+                .ok_or("unexpected help")?
+                .config
+                .rate_limit
+                .is_none()
+        );
+        assert!(parse(&["--rate-limit-style", "loud"]).is_err());
+        assert!(parse(&["--rate-window-ms", "0"]).is_err());
+        Ok(())
+    }
+
+    #[test]
     fn parses_fault_flags() -> Result<(), String> {
         let args = parse(&[
             "--unavailable-every=3",

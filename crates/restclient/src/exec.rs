@@ -121,7 +121,15 @@ impl Executor {
             let started = Instant::now();
             let outcome = self.attempt(request, ctx).await;
             if let (Some(permit), Ok((response, _))) = (permit, &outcome) {
-                permit.observe(response.status(), response.headers());
+                // What a redirect target says about its budget is not this origin's.
+                if response.url().origin() == request.full_url().origin() {
+                    let retry_after = response
+                        .header("retry-after")
+                        .and_then(|v| ctx.retry.retry_after_block(v));
+                    permit.observe(response.status(), response.headers(), retry_after);
+                } else {
+                    permit.observe(StatusCode::OK, &HeaderMap::new(), None);
+                }
             }
             let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             let url = || ctx.redactor.url(&request.full_url());

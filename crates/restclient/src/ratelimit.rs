@@ -360,6 +360,7 @@ impl State {
         permit: &Permit,
         status: StatusCode,
         headers: &HeaderMap,
+        retry_after: Option<Duration>,
         now: Instant,
     ) -> Vec<String> {
         let mut notes = Vec::new();
@@ -370,10 +371,8 @@ impl State {
         let advertised = parse_headers(headers, SystemTime::now());
         let retry_after = (status == StatusCode::TOO_MANY_REQUESTS
             || status == StatusCode::SERVICE_UNAVAILABLE)
-            .then(|| headers.get(reqwest::header::RETRY_AFTER))
+            .then_some(retry_after)
             .flatten()
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| crate::retry::parse_retry_after(v, SystemTime::now()))
             .map(|d| d.min(MAX_RESET));
         if let Some(a) = &advertised {
             let seen = a.limit.unwrap_or(a.remaining.saturating_add(1));
@@ -598,13 +597,20 @@ pub(crate) struct Permit {
 }
 
 impl Permit {
-    /// Learns from a response: the advertised budget, `Retry-After`, a header-less 429.
-    pub(crate) fn observe(mut self, status: StatusCode, headers: &HeaderMap) {
+    /// Learns from a response: the advertised budget, a header-less 429, and `Retry-After` as
+    /// the retry policy reads it (`retry_after`: the wait it honours, capped at
+    /// `request_max_retry_delay`), which then holds back the whole origin.
+    pub(crate) fn observe(
+        mut self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        retry_after: Option<Duration>,
+    ) {
         self.open = false;
         let notes = self
             .origin
             .lock()
-            .observe(&self, status, headers, Instant::now());
+            .observe(&self, status, headers, retry_after, Instant::now());
         for note in notes {
             tracing::info!(origin = %self.origin.name, "rate limit of {}: {note}", self.origin.name);
         }
@@ -815,7 +821,7 @@ mod tests {
             open: false,
         };
         let h = headers(&[("RateLimit-Remaining", "5"), ("RateLimit-Reset", "30")]);
-        s.observe(&p, StatusCode::OK, &h, Instant::now());
+        s.observe(&p, StatusCode::OK, &h, None, Instant::now());
         assert_eq!(s.budget.unwrap().remaining, 2);
         permit(&mut s);
         permit(&mut s);
@@ -828,7 +834,7 @@ mod tests {
         ));
         // A late answer with more left does not raise the count.
         let h = headers(&[("RateLimit-Remaining", "9"), ("RateLimit-Reset", "30")]);
-        s.observe(&p, StatusCode::OK, &h, Instant::now());
+        s.observe(&p, StatusCode::OK, &h, None, Instant::now());
         assert_eq!(s.budget.unwrap().remaining, 0);
     }
 
@@ -853,6 +859,7 @@ mod tests {
             &mk(ps[0]),
             StatusCode::TOO_MANY_REQUESTS,
             &none,
+            None,
             Instant::now(),
         );
         assert_eq!(s.cap, Some(4));
@@ -861,11 +868,12 @@ mod tests {
             &mk(ps[1]),
             StatusCode::TOO_MANY_REQUESTS,
             &none,
+            None,
             Instant::now(),
         );
         assert_eq!(s.cap, Some(4));
         for p in &ps[2..6] {
-            s.observe(&mk(*p), StatusCode::OK, &none, Instant::now());
+            s.observe(&mk(*p), StatusCode::OK, &none, None, Instant::now());
         }
         assert_eq!(s.cap, Some(5));
         // A 429 with Retry-After blocks the origin instead.
@@ -874,6 +882,7 @@ mod tests {
             &mk(ps[6]),
             StatusCode::TOO_MANY_REQUESTS,
             &h,
+            Some(Duration::from_secs(20)),
             Instant::now(),
         );
         assert_eq!(s.cap, Some(5));

@@ -301,3 +301,61 @@ pub(crate) fn assert_at_most_per_second(times: &[SystemTime], n: usize) {
         );
     }
 }
+
+/// The OAuth2 token fetch is not paced (DESIGN §9): at one request per 4 s, a request that
+/// needs a token first still goes out at once, token fetch included.
+#[tokio::test]
+async fn the_token_fetch_is_not_paced() {
+    let server = crate::support::demo(5, 5).await;
+    let auth = restclient::auth::OAuth2ClientCredentials::new(
+        &format!("{}/oauth/token", server.url()),
+        "demo-client",
+        "demo-client-secret",
+    )
+    .unwrap();
+    let client = RestClient::builder(server.url())
+        .auth(auth)
+        .requests_per_second(0.25)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let response = client.get("/auth/oauth2/offset").await.unwrap();
+    assert!(response.status().is_success());
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/oauth/token", "/auth/oauth2/offset"]);
+}
+
+/// A wait for the budget is logged at INFO with its cause and length, once per reset.
+#[tokio::test]
+async fn waits_are_logged_with_their_cause() {
+    let (logs, _guard) = crate::support::capture_logs("info");
+    let server = DemoServer::builder()
+        .records(4)
+        .page_size(1)
+        .rate_limit(2, WINDOW, RateLimitStyle::Ietf)
+        .start()
+        .await
+        .unwrap();
+    let client = paced_client(&server);
+    let w = walk(
+        client
+            .paginate("/offset")
+            .paginator(OffsetPaginator::new(1))
+            .data_selector("items"),
+    )
+    .await;
+    assert_records(&w.records(), 4);
+    assert_eq!(server.rate_limit_log().rejected(), 0);
+    let waits = logs.lines_with("rate limit of");
+    assert!(!waits.is_empty(), "{}", logs.text());
+    assert!(
+        waits.iter().all(|l| l.contains(" INFO ")
+            && l.contains("ms (budget spent (RateLimit-Remaining/RateLimit-Reset))")),
+        "{waits:#?}"
+    );
+}
