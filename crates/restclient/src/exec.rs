@@ -114,15 +114,16 @@ impl Executor {
             let permit = match &self.pacer {
                 Some(pacer) => {
                     let url = request.full_url();
-                    Some(pacer.acquire(&url, &ctx.redactor.url(&url)).await?)
+                    let shown = || ctx.redactor.url(&url);
+                    Some((pacer.acquire(&url, &shown).await?, url.origin()))
                 }
                 None => None,
             };
             let started = Instant::now();
             let outcome = self.attempt(request, ctx).await;
-            if let (Some(permit), Ok((response, _))) = (permit, &outcome) {
+            if let (Some((permit, origin)), Ok((response, _))) = (permit, &outcome) {
                 // What a redirect target says about its budget is not this origin's.
-                if response.url().origin() == request.full_url().origin() {
+                if response.url().origin() == origin {
                     let retry_after = response
                         .header("retry-after")
                         .and_then(|v| ctx.retry.retry_after_block(v));

@@ -466,12 +466,17 @@ impl Pacer {
         Slot { origin }
     }
 
-    /// Waits until an attempt to `url` may leave; `shown` is the URL as errors show it.
+    /// Waits until an attempt to `url` may leave; `shown` gives the URL as errors show it (only
+    /// built for an error).
     ///
     /// # Errors
     /// A [rate-limited](Error::is_rate_limited) error when the wait is longer than
     /// `rate_limit_max_wait`.
-    pub(crate) async fn acquire(&self, url: &Url, shown: &str) -> Result<Permit, Error> {
+    pub(crate) async fn acquire(
+        &self,
+        url: &Url,
+        shown: &(dyn Fn() -> String + Sync),
+    ) -> Result<Permit, Error> {
         let origin = self.origin(url);
         loop {
             let changed = origin.changed.notified();
@@ -494,7 +499,7 @@ impl Pacer {
                         let at = SystemTime::now() + wait;
                         return Err(Error::rate_limited(
                             &origin.name,
-                            shown,
+                            &shown(),
                             &rfc3339(at),
                             wait,
                             &cause.to_string(),
