@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::{faults::Faults, routes::TrackerConfig};
+use crate::faults::Faults;
+use crate::ratelimit::RateLimit;
+use crate::routes::TrackerConfig;
 
 /// Configuration of a [`DemoServer`](crate::DemoServer).
 ///
@@ -35,6 +37,9 @@ pub struct DemoConfig {
     /// The size of the tracker API's data (`/tracker`, `/github`, `/pokeapi`).
     /// Default [`TrackerConfig::default`].
     pub tracker: TrackerConfig,
+    /// The rate-limited mode: a budget of requests per window on the paginated routes, shared
+    /// by every connection, advertised in a header style, 429 past it. Default `None` (off).
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for DemoConfig {
@@ -48,6 +53,7 @@ impl Default for DemoConfig {
             credentials: DemoCredentials::default(),
             token_expires_in: 3600,
             tracker: TrackerConfig::default(),
+            rate_limit: None,
         }
     }
 }

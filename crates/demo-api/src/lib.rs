@@ -57,6 +57,15 @@
 //! are built from the request's `Host` header. Unknown paths answer
 //! `404 {"error": "not found"}`.
 //!
+//! # Rate-limited mode
+//!
+//! With [`DemoConfig::rate_limit`] (or the builder's `rate_limit`), the paginated routes accept
+//! a budget of requests per window, shared by every connection, and answer
+//! `429 {"error": "rate limit exceeded"}` past it. Every answer advertises the budget in the
+//! chosen [`RateLimitStyle`] (IETF separate or structured fields, `X-RateLimit-*` with an epoch
+//! or a delta reset, `Retry-After` on the 429s only, or nothing). [`DemoServer::rate_limit_log`]
+//! tells when each request was counted and which got a 429.
+//!
 //! # Auth-protected routes
 //!
 //! Each prefix below serves `GET /offset` (the offset style with a total, as above),
@@ -124,6 +133,7 @@ mod faults;
 mod log;
 mod pages;
 mod params;
+mod ratelimit;
 mod routes;
 mod server;
 mod state;
@@ -132,5 +142,6 @@ pub use config::{DemoConfig, DemoCredentials};
 pub use faults::{FAULTED_PATHS, Faults, HTML_PAGE, MALFORMED_JSON};
 pub use log::RecordedRequest;
 pub use pages::record;
+pub use ratelimit::{RateLimit, RateLimitLog, RateLimitStyle};
 pub use routes::TrackerConfig;
 pub use server::{BackgroundServer, DemoServer, DemoServerBuilder};

@@ -79,6 +79,8 @@ impl RecordedRequest {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RequestLog {
     requests: Arc<Mutex<Vec<RecordedRequest>>>,
+    /// When each request arrived, in the same order.
+    times: Arc<Mutex<Vec<std::time::SystemTime>>>,
     in_flight: Arc<InFlight>,
 }
 
@@ -119,7 +121,20 @@ impl RequestLog {
     }
 
     pub(crate) fn push(&self, request: RecordedRequest) {
-        self.lock().push(request);
+        let mut requests = self.lock();
+        requests.push(request);
+        // Pushed under the requests' lock, so that both lists keep one order.
+        self.times
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(std::time::SystemTime::now());
+    }
+
+    pub(crate) fn times(&self) -> Vec<std::time::SystemTime> {
+        self.times
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     pub(crate) fn snapshot(&self) -> Vec<RecordedRequest> {
@@ -127,7 +142,13 @@ impl RequestLog {
     }
 
     pub(crate) fn clear(&self) {
-        self.lock().clear();
+        let mut requests = self.lock();
+        requests.clear();
+        self.times
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        drop(requests);
         self.in_flight
             .max
             .store(0, std::sync::atomic::Ordering::SeqCst);

@@ -7,7 +7,7 @@ use std::{
     time::Duration,
 };
 
-use demo_api::{DemoConfig, DemoServer};
+use demo_api::{DemoConfig, DemoServer, RateLimit, RateLimitStyle};
 
 const USAGE: &str = "\
 Usage: demo-api [--host HOST] [--port PORT] [--records N] [--page-size K] [--latency-ms MS]
@@ -15,6 +15,7 @@ Usage: demo-api [--host HOST] [--port PORT] [--records N] [--page-size K] [--lat
                 [--truncate-every K] [--stall-every K] [--stall-ms MS]
                 [--reset-every K] [--malformed-json-every K] [--html-every K]
                 [--empty-204-every K]
+                [--rate-limit N] [--rate-window-ms MS] [--rate-limit-style STYLE]
 
 Serves every restclient pagination style over HTTP until Ctrl-C.
 
@@ -40,6 +41,12 @@ Faults, on the paginated routes, every K-th request (counted; default: off):
   --malformed-json-every K  answer 200 with JSON cut off (`{\"items\": [1, 2`)
   --html-every K         answer 200 with a text/html page
   --empty-204-every K    answer 204 without a body
+
+Rate-limited mode, on the paginated routes (default: off):
+  --rate-limit N         accept N requests per window over all connections, 429 past it
+  --rate-window-ms MS    the window in milliseconds (default 1000)
+  --rate-limit-style STYLE  how the budget is advertised: ietf (default), ietf-structured,
+                         x-epoch, x-seconds, retry-after-only, bare
   -h, --help         print this help";
 
 /// Parsed command line.
@@ -54,6 +61,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
     let mut host = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let mut port = 0_u16;
     let mut config = DemoConfig::default();
+    let mut rate_limit: Option<u64> = None;
+    let mut rate_window = Duration::from_secs(1);
+    let mut rate_style = RateLimitStyle::Ietf;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         if arg == "-h" || arg == "--help" {
@@ -110,9 +120,27 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
             }
             "--html-every" => config.faults.html_every = Some(number(value()?)?),
             "--empty-204-every" => config.faults.empty_204_every = Some(number(value()?)?),
+            "--rate-limit" => rate_limit = Some(number(value()?)?),
+            "--rate-window-ms" => {
+                let ms = number(value()?)?;
+                if ms == 0 {
+                    return Err("--rate-window-ms: must be at least 1".into());
+                }
+                rate_window = Duration::from_millis(ms);
+            }
+            "--rate-limit-style" => {
+                rate_style = value()?
+                    .parse()
+                    .map_err(|e| format!("--rate-limit-style: {e}"))?;
+            }
             _ => return Err(format!("unknown argument `{flag}`")),
         }
     }
+    config.rate_limit = rate_limit.map(|budget| RateLimit {
+        budget,
+        window: rate_window,
+        style: rate_style,
+    });
     Ok(Some(Args {
         addr: SocketAddr::new(host, port),
         config,
@@ -182,6 +210,36 @@ mod tests {
         let args = parse(&["--host", "::1"])?.ok_or("unexpected help")?;
         assert_eq!(args.addr.ip(), IpAddr::from(std::net::Ipv6Addr::LOCALHOST));
         assert!(parse(&["--help"])?.is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn parses_rate_limit_flags() -> Result<(), String> {
+        let args = parse(&[
+            "--rate-limit",
+            "10",
+            "--rate-window-ms=500",
+            "--rate-limit-style",
+            "x-epoch",
+        ])?
+        .ok_or("unexpected help")?;
+        assert_eq!(
+            args.config.rate_limit,
+            Some(RateLimit {
+                budget: 10,
+                window: Duration::from_millis(500),
+                style: RateLimitStyle::XEpoch,
+            })
+        );
+        assert!(
+            parse(&[])?
+                .ok_or("unexpected help")?
+                .config
+                .rate_limit
+                .is_none()
+        );
+        assert!(parse(&["--rate-limit-style", "loud"]).is_err());
+        assert!(parse(&["--rate-window-ms", "0"]).is_err());
         Ok(())
     }
 

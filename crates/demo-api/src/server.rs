@@ -7,6 +7,7 @@ use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use crate::{
     config::{DemoConfig, DemoCredentials},
     log::{RecordedRequest, RequestLog},
+    ratelimit::{RateLimit, RateLimitLog, RateLimitStyle, RateLimiter},
     routes::{AuthState, TrackerConfig, TrackerState, router},
     state::AppState,
 };
@@ -26,6 +27,7 @@ pub struct DemoServer {
     log: RequestLog,
     auth: Arc<AuthState>,
     tracker: Arc<TrackerState>,
+    rate_limit: Option<Arc<RateLimiter>>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -55,6 +57,7 @@ impl DemoServer {
         let state = AppState::new(&config, addr, log.clone());
         let auth = Arc::clone(&state.auth);
         let tracker = Arc::clone(&state.tracker);
+        let rate_limit = state.rate_limit.clone();
         let app = router(state);
         let (shutdown, signal) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -70,6 +73,7 @@ impl DemoServer {
             log,
             auth,
             tracker,
+            rate_limit,
             shutdown: Some(shutdown),
             task: Some(task),
         })
@@ -109,6 +113,21 @@ impl DemoServer {
     /// last [`clear_requests`](Self::clear_requests)): how concurrent a client really was.
     pub fn max_in_flight(&self) -> usize {
         self.log.max_in_flight()
+    }
+
+    /// When each request was received (wall clock), in arrival order, as
+    /// [`requests`](Self::requests) lists them: to check a client's pace from the server's side.
+    pub fn request_times(&self) -> Vec<std::time::SystemTime> {
+        self.log.times()
+    }
+
+    /// What the rate-limited mode saw (empty when it is off): when each request to a paginated
+    /// route was counted, and which got a 429.
+    pub fn rate_limit_log(&self) -> RateLimitLog {
+        self.rate_limit
+            .as_ref()
+            .map(|l| l.log())
+            .unwrap_or_default()
     }
 
     /// Forgets all recorded requests.
@@ -278,6 +297,19 @@ impl DemoServerBuilder {
     #[must_use]
     pub fn tracker(mut self, tracker: TrackerConfig) -> Self {
         self.config.tracker = tracker;
+        self
+    }
+
+    /// Switches the rate-limited mode on: at most `budget` requests to the paginated routes per
+    /// `window`, shared by every connection, advertised in `style`, 429 past it (see
+    /// [`RateLimit`]).
+    #[must_use]
+    pub fn rate_limit(mut self, budget: u64, window: Duration, style: RateLimitStyle) -> Self {
+        self.config.rate_limit = Some(RateLimit {
+            budget,
+            window,
+            style,
+        });
         self
     }
 

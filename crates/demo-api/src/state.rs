@@ -7,6 +7,7 @@ use crate::{
     faults::FaultState,
     log::RequestLog,
     pages::clamp_size,
+    ratelimit::RateLimiter,
     routes::{AuthState, TrackerState},
 };
 
@@ -33,6 +34,8 @@ pub(crate) struct AppState {
     pub(crate) auth: Arc<AuthState>,
     /// The tracker API's data and generation.
     pub(crate) tracker: Arc<TrackerState>,
+    /// The rate-limited mode, when on.
+    pub(crate) rate_limit: Option<Arc<RateLimiter>>,
 }
 
 impl AppState {
@@ -71,6 +74,7 @@ impl AppState {
             faults: FaultState::new(config.faults.clone()),
             auth: Arc::new(AuthState::new(config)),
             tracker: TrackerState::new(&config.tracker),
+            rate_limit: config.rate_limit.clone().map(RateLimiter::new),
         }
     }
 }

@@ -182,6 +182,18 @@ pub(crate) fn seconds(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| "expected a positive number of seconds".to_owned())
 }
 
+/// `--rate N`: requests per second, a finite number >= 0 (fractions allowed, 0 = unlimited).
+pub(crate) fn rate(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|r| r.is_finite() && *r >= 0.0)
+        .ok_or_else(|| {
+            "expected requests per second, a number >= 0 (0 = unlimited, 0.5 = one every 2 s)"
+                .to_owned()
+        })
+}
+
 /// `--log-level`: Rust's names and dlt's (`WARNING`, `CRITICAL`).
 pub(crate) fn log_level(text: &str) -> Result<tracing::Level, String> {
     match text.trim().to_ascii_lowercase().as_str() {
@@ -259,6 +271,12 @@ mod tests {
         assert!(!e.contains("s3cr3t"), "{e}");
         assert!(seconds("0").is_err() && seconds("1e400").is_err() && seconds("x").is_err());
         assert_eq!(seconds("1.5"), Ok(Duration::from_millis(1500)));
+        assert_eq!(rate("10"), Ok(10.0));
+        assert_eq!(rate("0.5"), Ok(0.5));
+        assert_eq!(rate("0"), Ok(0.0));
+        for bad in ["-1", "x", "inf", "NaN", "1e400", ""] {
+            assert!(rate(bad).is_err(), "{bad}");
+        }
         assert!(log_level("WARNING").is_ok() && log_level("loud").is_err());
     }
 }

@@ -124,6 +124,11 @@ pub(crate) struct RequestArgs {
     /// The timeout of each request attempt, in seconds (default: request_timeout, 60).
     #[arg(long = "timeout", value_name = "SECONDS", value_parser = typed("--timeout", args::seconds))]
     pub(crate) timeout: Option<Duration>,
+    /// At most N requests start per second, spaced evenly (fractions allowed: 0.5 is one every
+    /// 2 s; 0 = unlimited; default: requests_per_second, 0). Rate-limit headers of the API
+    /// (RateLimit-*, X-RateLimit-*, Retry-After) are obeyed either way.
+    #[arg(long = "rate", value_name = "N", value_parser = typed("--rate", args::rate))]
+    pub(crate) rate: Option<f64>,
 }
 
 /// How a walk goes.

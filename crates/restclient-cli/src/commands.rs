@@ -89,6 +89,9 @@ fn client(
     if let Some(t) = request.timeout {
         builder = builder.timeout(t);
     }
+    if let Some(r) = request.rate {
+        builder = builder.requests_per_second(r);
+    }
     Ok((builder.build()?, Masker::new(all)))
 }
 

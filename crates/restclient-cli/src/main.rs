@@ -196,17 +196,25 @@ fn load_config(cli: &Cli) -> Result<RuntimeConfig> {
 }
 
 fn init_logging(cli: &Cli, config: &RuntimeConfig) {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let level = cli.log_level.unwrap_or(config.log_level);
     let filter = level.as_str().to_ascii_lowercase();
     let stderr = std::io::stderr;
-    tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt::layer()
         .with_writer(stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
-            "{filter},hyper=warn,reqwest=warn,h2=warn,rustls=warn"
-        )))
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         // A closed stderr must not turn into an `eprintln!` panic inside the subscriber.
         .log_internal_errors(false)
-        .init();
+        .with_filter(tracing_subscriber::EnvFilter::new(format!(
+            "{filter},hyper=warn,reqwest=warn,h2=warn,rustls=warn"
+        )));
+    // Rate-limit waits reach the progress bar whatever the log level.
+    let pacing = output::pacing::Layer.with_filter(
+        tracing_subscriber::filter::Targets::new()
+            .with_target("restclient::ratelimit", tracing::Level::INFO),
+    );
+    tracing_subscriber::registry().with(fmt).with(pacing).init();
 }

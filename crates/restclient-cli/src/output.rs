@@ -244,9 +244,11 @@ impl Progress {
     pub(crate) fn new(enabled: bool, label: &str) -> Self {
         let bar = enabled.then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            let style =
-                ProgressStyle::with_template("{spinner} {prefix}: {msg} [{elapsed_precise}]")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            let style = ProgressStyle::with_template(
+                "{spinner} {prefix}: {msg}{pacing} [{elapsed_precise}]",
+            )
+            .map(|s| s.with_key("pacing", pacing::show))
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
             bar.set_style(style);
             bar.set_prefix(label.to_owned());
             bar.enable_steady_tick(Duration::from_millis(120));
@@ -293,6 +295,79 @@ impl Progress {
     pub(crate) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
+        }
+    }
+}
+
+/// Rate-limit waits on the progress bar: the library logs each wait (target
+/// `restclient::ratelimit`, fields `wait_ms` and `cause`); [`pacing::Layer`] keeps the latest,
+/// and the bar shows it, counting down, while it lasts.
+pub(crate) mod pacing {
+    use std::sync::{Mutex, PoisonError};
+    use std::time::{Duration, Instant};
+
+    use tracing::field::{Field, Visit};
+
+    /// The wait in progress: until when, and why.
+    static WAIT: Mutex<Option<(Instant, String)>> = Mutex::new(None);
+
+    /// Writes ` — waiting 12 s (Retry-After)` while a wait lasts.
+    pub(crate) fn show(_: &indicatif::ProgressState, w: &mut dyn std::fmt::Write) {
+        let wait = WAIT.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some((until, cause)) = wait {
+            let left = until.saturating_duration_since(Instant::now());
+            if !left.is_zero() {
+                let _ = write!(
+                    w,
+                    " — rate limit: waiting {:.0} s ({cause})",
+                    left.as_secs_f64().ceil()
+                );
+            }
+        }
+    }
+
+    /// A tracing layer that notes the library's rate-limit waits for the bar.
+    pub(crate) struct Layer;
+
+    #[derive(Default)]
+    struct Fields {
+        wait_ms: Option<u64>,
+        cause: Option<String>,
+    }
+
+    impl Visit for Fields {
+        fn record_u64(&mut self, field: &Field, value: u64) {
+            if field.name() == "wait_ms" {
+                self.wait_ms = Some(value);
+            }
+        }
+        fn record_str(&mut self, field: &Field, value: &str) {
+            if field.name() == "cause" {
+                self.cause = Some(value.to_owned());
+            }
+        }
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            if field.name() == "cause" {
+                self.cause = Some(format!("{value:?}"));
+            }
+        }
+    }
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Layer {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _ctx: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            if event.metadata().target() != "restclient::ratelimit" {
+                return;
+            }
+            let mut fields = Fields::default();
+            event.record(&mut fields);
+            if let (Some(ms), Some(cause)) = (fields.wait_ms, fields.cause) {
+                let until = Instant::now() + Duration::from_millis(ms.min(u64::from(u32::MAX)));
+                *WAIT.lock().unwrap_or_else(PoisonError::into_inner) = Some((until, cause));
+            }
         }
     }
 }

@@ -48,8 +48,10 @@ pub(crate) struct RunArgs {
     #[arg(long = "concurrency", value_name = "N", default_value_t = 4,
           value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) concurrency: u16,
-    /// At most N requests per second to each origin, shared by every resource of the run.
-    #[arg(long = "rate", value_name = "N")]
+    /// At most N requests start per second to each origin, spaced evenly and shared by every
+    /// resource and child walk of the run (fractions allowed; 0 = unlimited; default:
+    /// requests_per_second, 0). Rate-limit headers of the API are obeyed either way.
+    #[arg(long = "rate", value_name = "N", value_parser = crate::args::typed("--rate", crate::args::rate))]
     pub(crate) rate: Option<f64>,
 }
 
@@ -63,13 +65,9 @@ pub(crate) async fn run(args: &RunArgs, config: RuntimeConfig, show_progress: bo
             format!("{at}: {e}")
         }))
     };
+    let mut config = config;
     if let Some(rate) = args.rate {
-        if !(rate.is_finite() && rate > 0.0) {
-            return Err(Usage("--rate: expected a positive number".into()).into());
-        }
-        // TODO(merge pacing): `config.requests_per_second = Some(rate);` once RuntimeConfig has
-        // the key (branch `pacing`); until then the rate is not enforced.
-        tracing::warn!("--rate is not enforced by this build yet");
+        config.requests_per_second = rate;
     }
     let mut run = Run::from_file(&args.config_file)
         .map_err(usage)?

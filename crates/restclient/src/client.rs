@@ -17,7 +17,8 @@ use crate::selector::Selector;
 
 /// A client for one REST API: a base URL, default headers, auth, paginator and data selector.
 ///
-/// Cheap to clone (the state is shared); one connection pool serves every request.
+/// Cheap to clone (the state is shared); one connection pool serves every request, and one
+/// pacing state every origin (see [Pacing and rate limits](crate::Paginate#pacing-and-rate-limits)).
 ///
 #[doc = include_str!("docs/client.md")]
 #[derive(Clone)]
@@ -77,6 +78,7 @@ pub struct RestClientBuilder {
     retry: Option<RetryPolicy>,
     retry_conditions: Vec<RetryCondition>,
     timeout: Option<Duration>,
+    requests_per_second: Option<f64>,
     error: Option<Error>,
 }
 
@@ -223,6 +225,24 @@ impl RestClientBuilder {
         self
     }
 
+    /// At most `n` requests start per second, to every origin this client talks to, spaced
+    /// evenly (no burst); wins over the config's `requests_per_second`. 0 means unlimited (the
+    /// default); fractions are fine (`0.5`: one request every two seconds). Every request of
+    /// the client and its clones shares the pace: concurrent pages, retries, several walks.
+    /// See [the guide to long walks](crate::Paginate#pacing-and-rate-limits) for the
+    /// rate-limit headers that are obeyed without any setting.
+    ///
+    /// ```
+    /// let client = restclient::RestClient::builder("https://api.example.com")
+    ///     .requests_per_second(10.0)
+    ///     .build()?;
+    /// # Ok::<(), restclient::Error>(())
+    /// ```
+    pub fn requests_per_second(mut self, n: f64) -> Self {
+        self.requests_per_second = Some(n);
+        self
+    }
+
     /// Checks every setting and builds the client.
     ///
     /// # Errors
@@ -279,6 +299,20 @@ impl RestClientBuilder {
                 "must be greater than 0",
             ));
         }
+        let requests_per_second = self
+            .requests_per_second
+            .unwrap_or(config.requests_per_second);
+        if !(requests_per_second.is_finite() && requests_per_second >= 0.0) {
+            return Err(Error::invalid(
+                "RestClient",
+                "requests_per_second",
+                format_args!("must be a finite number >= 0, found {requests_per_second}"),
+            ));
+        }
+        let pacer = Arc::new(crate::ratelimit::Pacer::new(
+            requests_per_second,
+            config.rate_limit_max_wait,
+        ));
         let http = match self.http {
             Some(h) => h,
             None => crate::exec::default_http_client()?,
@@ -294,7 +328,7 @@ impl RestClientBuilder {
                 auth: self.auth,
                 paginator: self.paginator,
                 data_selector,
-                exec: Executor::new(http, config.max_response_bytes, error_body),
+                exec: Executor::new(http, config.max_response_bytes, error_body).with_pacer(pacer),
                 redactor,
                 retry: Arc::new(retry),
                 timeout,
@@ -320,6 +354,7 @@ impl RestClient {
             retry: None,
             retry_conditions: Vec::new(),
             timeout: None,
+            requests_per_second: None,
             error: None,
         }
     }

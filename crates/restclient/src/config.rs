@@ -13,6 +13,8 @@
 //! | `http_max_error_body_length` | 8192 | characters of body kept in such an error |
 //! | `max_response_bytes` | 268435456 | the most bytes a response body may have, after decompression |
 //! | `max_concurrency` | 64 | the most requests one walk may have in flight |
+//! | `requests_per_second` | 0 | the most requests that start per second to one origin, spaced evenly; 0 = unlimited |
+//! | `rate_limit_max_wait` | 900 | seconds a rate limit may hold a request back; a longer wait fails ([`Error::is_rate_limited`](crate::Error::is_rate_limited)) |
 //!
 //! Sources, lowest first: the defaults, the config file, the environment, then the calls on
 //! [`RestClientBuilder`](crate::RestClientBuilder) (`retry`, `timeout`), which win. The library
@@ -58,7 +60,7 @@ pub const DEFAULT_CONFIG_PATH: &str = ".restclient/config.toml";
 pub const ENV_PREFIX: &str = "RUNTIME__";
 
 /// The keys restclient reads, in the order they are documented.
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 11] = [
     "request_timeout",
     "request_max_attempts",
     "request_backoff_factor",
@@ -68,6 +70,8 @@ const KEYS: [&str; 9] = [
     "http_max_error_body_length",
     "max_response_bytes",
     "max_concurrency",
+    "requests_per_second",
+    "rate_limit_max_wait",
 ];
 
 /// Keys of dlt's `[runtime]` section that restclient has no use for; accepted and ignored.
@@ -129,6 +133,12 @@ pub struct RuntimeConfig {
     /// The most requests one walk may have in flight (`max_concurrency`, default 64): a walk
     /// asking for more fails before its first request.
     pub max_concurrency: usize,
+    /// The most requests that start per second to one origin (`requests_per_second`, default
+    /// 0 = unlimited), shared by everything one client sends; a fraction is allowed.
+    pub requests_per_second: f64,
+    /// How long a rate limit may hold a request back (`rate_limit_max_wait`, default 900 s):
+    /// a longer wait fails ([`Error::is_rate_limited`](crate::Error::is_rate_limited)).
+    pub rate_limit_max_wait: Duration,
 }
 
 impl Default for RuntimeConfig {
@@ -143,6 +153,8 @@ impl Default for RuntimeConfig {
             http_max_error_body_length: 8192,
             max_response_bytes: 256 * 1024 * 1024,
             max_concurrency: 64,
+            requests_per_second: 0.0,
+            rate_limit_max_wait: Duration::from_secs(900),
         }
     }
 }
@@ -308,6 +320,9 @@ impl RuntimeConfig {
         if self.max_concurrency == 0 {
             return bad("max_concurrency", "must be at least 1");
         }
+        if !(self.requests_per_second.is_finite() && self.requests_per_second >= 0.0) {
+            return bad("requests_per_second", "must be a finite number >= 0");
+        }
         Ok(())
     }
 
@@ -380,6 +395,10 @@ impl RuntimeConfig {
                 }
                 self.max_concurrency =
                     usize::try_from(n).map_err(|_| format!("{n} is too large"))?;
+            }
+            "requests_per_second" => self.requests_per_second = value.seconds()?,
+            "rate_limit_max_wait" => {
+                self.rate_limit_max_wait = to_duration(value.seconds()?)?;
             }
             k if DLT_ONLY_KEYS.contains(&k) => {
                 tracing::debug!(key = k, "ignoring dlt runtime setting `{k}`");
@@ -615,6 +634,8 @@ mod tests {
             ("RUNTIME__HTTP_MAX_ERROR_BODY_LENGTH", "12"),
             ("RUNTIME__MAX_RESPONSE_BYTES", "1000"),
             ("RUNTIME__MAX_CONCURRENCY", "8"),
+            ("RUNTIME__REQUESTS_PER_SECOND", "2.5"),
+            ("RUNTIME__RATE_LIMIT_MAX_WAIT", "60"),
             ("RUNTIME__LOG_FORMAT", "{message}"),
             ("OTHER__REQUEST_TIMEOUT", "nonsense"),
         ]))
@@ -629,13 +650,25 @@ mod tests {
             http_max_error_body_length: 12,
             max_response_bytes: 1000,
             max_concurrency: 8,
+            requests_per_second: 2.5,
+            rate_limit_max_wait: Duration::from_secs(60),
         };
         assert_eq!(c, want);
     }
 
     #[test]
     fn bad_values_name_key_and_origin() {
-        let cases: [(&str, &str, &str); 8] = [
+        let cases: [(&str, &str, &str); 10] = [
+            (
+                "requests_per_second = -1",
+                "runtime.requests_per_second",
+                "negative",
+            ),
+            (
+                "rate_limit_max_wait = \"soon\"",
+                "runtime.rate_limit_max_wait",
+                "number of seconds",
+            ),
             (
                 "request_max_attempts = \"3\"",
                 "runtime.request_max_attempts",

@@ -289,6 +289,27 @@ impl Error {
         )
     }
 
+    /// A rate-limit wait longer than `rate_limit_max_wait`: names the origin, the request, when
+    /// it could leave (RFC 3339, UTC), why, and what to do about it.
+    pub(crate) fn rate_limited(
+        origin: &str,
+        redacted_url: &str,
+        reset: &str,
+        wait: std::time::Duration,
+        cause: &str,
+        max_wait: std::time::Duration,
+    ) -> Self {
+        Error::new(
+            ErrorKind::RateLimited,
+            format!(
+                "rate limited by {origin}: the next request ({redacted_url}) may leave at {reset}, in {} s ({cause}), longer than rate_limit_max_wait ({} s); raise rate_limit_max_wait to wait it out, or run again after {reset}",
+                wait.as_secs_f64().ceil(),
+                max_wait.as_secs_f64()
+            ),
+        )
+        .with_url(redacted_url)
+    }
+
     /// An auth that could not sign a request.
     pub(crate) fn auth(message: impl fmt::Display) -> Self {
         Error::new(ErrorKind::Auth, format!("authentication failed: {message}"))

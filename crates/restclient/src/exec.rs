@@ -19,6 +19,7 @@ use url::Url;
 
 use crate::auth::Auth;
 use crate::error::{Error, ErrorKind, Result};
+use crate::ratelimit::Pacer;
 use crate::redact::Redactor;
 use crate::request::{Body, Request};
 use crate::response::Response;
@@ -36,6 +37,9 @@ pub(crate) struct Executor {
     max_response_bytes: u64,
     /// `Some(max_chars)` when status errors carry the body (`http_show_error_body`).
     error_body: Option<usize>,
+    /// The client's pacing state, shared by every clone; `None` for the OAuth2 token fetch,
+    /// which is not paced (DESIGN §9).
+    pacer: Option<Arc<Pacer>>,
 }
 
 /// Everything one call needs beyond the request: who signs it, what to mask, where its
@@ -74,7 +78,14 @@ impl Executor {
             http,
             max_response_bytes,
             error_body,
+            pacer: None,
         }
+    }
+
+    /// This executor, asking `pacer` before every attempt and telling it every response.
+    pub(crate) fn with_pacer(mut self, pacer: Arc<Pacer>) -> Self {
+        self.pacer = Some(pacer);
+        self
     }
 
     /// Sends `request` until it succeeds or the retry policy gives up.
@@ -86,10 +97,41 @@ impl Executor {
         let mut attempt: u32 = 0;
         let mut refreshed = false;
         let method = request.method();
+        // Held across retries: after 429s without rate-limit headers, a request waiting to
+        // retry still counts against the origin's cap.
+        let slot = match &self.pacer {
+            Some(pacer) => Some(pacer.enter(&request.full_url()).await),
+            None => None,
+        };
         loop {
             attempt = attempt.saturating_add(1);
+            if attempt > 1
+                && let Some(slot) = &slot
+            {
+                slot.recheck().await;
+            }
+            // Pacing comes before the clock starts: a wait for the budget is not the attempt's.
+            let permit = match &self.pacer {
+                Some(pacer) => {
+                    let url = request.full_url();
+                    let shown = || ctx.redactor.url(&url);
+                    Some((pacer.acquire(&url, &shown).await?, url.origin()))
+                }
+                None => None,
+            };
             let started = Instant::now();
             let outcome = self.attempt(request, ctx).await;
+            if let (Some((permit, origin)), Ok((response, _))) = (permit, &outcome) {
+                // What a redirect target says about its budget is not this origin's.
+                if response.url().origin() == origin {
+                    let retry_after = response
+                        .header("retry-after")
+                        .and_then(|v| ctx.retry.retry_after_block(v));
+                    permit.observe(response.status(), response.headers(), retry_after);
+                } else {
+                    permit.observe(StatusCode::OK, &HeaderMap::new(), None);
+                }
+            }
             let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             let url = || ctx.redactor.url(&request.full_url());
             let of = if attempt > 1 {

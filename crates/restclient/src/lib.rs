@@ -23,6 +23,7 @@ mod checkpoint;
 mod walk;
 // exec
 mod exec;
+mod ratelimit;
 pub mod retry;
 // pieces
 pub mod auth;
@@ -90,6 +91,27 @@ pub mod fuzzing {
         let policy = crate::retry::RetryPolicy::default();
         let wait = policy.wait(attempt, Some(value));
         assert!(wait <= crate::config::RuntimeConfig::default().request_max_retry_delay);
+    }
+
+    /// Rate-limit headers from a server (`RateLimit`, `RateLimit-Policy`, `RateLimit-*`,
+    /// `X-RateLimit-*`): parsed without a panic, and what is read stays within the clamps.
+    pub fn ratelimit_headers(pairs: &[(&str, &str)]) {
+        let mut headers = reqwest::header::HeaderMap::new();
+        for (name, value) in pairs {
+            if let (Ok(n), Ok(v)) = (
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+                reqwest::header::HeaderValue::from_str(value),
+            ) {
+                headers.append(n, v);
+            }
+        }
+        let now = std::time::SystemTime::now();
+        if let Some(a) = crate::ratelimit::parse_headers(&headers, now) {
+            assert!(a.reset <= std::time::Duration::from_secs(366 * 24 * 3600));
+        }
+        for (_, value) in pairs {
+            let _ = crate::ratelimit::parse_reset(value, now);
+        }
     }
 
     /// A header from outside (a `-H` argument, a config file): parsed as a client default and

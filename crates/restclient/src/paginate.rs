@@ -36,6 +36,7 @@ use crate::walk::Walk;
 ///
 ///
 #[doc = include_str!("docs/paginate.md")]
+#[doc = include_str!("docs/long-walks.md")]
 #[must_use]
 #[derive(Debug)]
 pub struct Paginate {
@@ -177,7 +178,8 @@ impl Paginate {
     /// # Ok(()) }
     /// ```
     ///
-    #[doc = include_str!("docs/long-walks.md")]
+    /// What exactly-once means and when it holds, the file, and signals: the guide's
+    /// [Checkpoints](Paginate#checkpoints) section.
     pub fn checkpoint(mut self, path: impl AsRef<Path>) -> Self {
         self.checkpoint = Some(CheckpointSetting {
             path: path.as_ref().to_path_buf(),

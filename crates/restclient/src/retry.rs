@@ -301,6 +301,16 @@ impl RetryPolicy {
         self.backoff(attempt)
     }
 
+    /// How long a `Retry-After` value holds back the origin as well as the retry: the value
+    /// as [`decide`](Self::decide) honours it (capped at `max_retry_delay`), or `None` when it
+    /// is ignored, zero, past or garbage.
+    pub(crate) fn retry_after_block(&self, value: &str) -> Option<Duration> {
+        if !self.respect_retry_after {
+            return None;
+        }
+        parse_retry_after(value, SystemTime::now()).map(|d| d.min(self.max_retry_delay))
+    }
+
     /// What to do after attempt `attempt` ended with `outcome`.
     pub(crate) fn decide(&self, attempt: u32, outcome: &Outcome<'_>) -> Decision {
         let by_default = self.by_default(outcome);

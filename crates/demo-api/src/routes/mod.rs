@@ -61,6 +61,11 @@ pub(crate) fn router(state: AppState) -> Router {
             state.clone(),
             crate::faults::inject,
         ))
+        // Past the budget a request gets its 429 before any fault.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::ratelimit::limit,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             record_request,

@@ -16,6 +16,7 @@ mod config;
 mod detect;
 mod examples;
 mod origin;
+mod pacing;
 mod paginators;
 mod properties;
 mod records;
