@@ -59,7 +59,7 @@
 //!
 //! # Rate-limited mode
 //!
-//! With [`DemoConfig::rate_limit`] (or the builder's `rate_limit`), the paginated routes accept
+//! With [`DemoConfig::rate_limit`] (or the builder's `rate_limit`), the paginated routes and the tracker API accept
 //! a budget of requests per window, shared by every connection, and answer
 //! `429 {"error": "rate limit exceeded"}` past it. Every answer advertises the budget in the
 //! chosen [`RateLimitStyle`] (IETF separate or structured fields, `X-RateLimit-*` with an epoch

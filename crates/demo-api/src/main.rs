@@ -42,7 +42,7 @@ Faults, on the paginated routes, every K-th request (counted; default: off):
   --html-every K         answer 200 with a text/html page
   --empty-204-every K    answer 204 without a body
 
-Rate-limited mode, on the paginated routes (default: off):
+Rate-limited mode, on the paginated routes and /tracker/ (default: off):
   --rate-limit N         accept N requests per window over all connections, 429 past it
   --rate-window-ms MS    the window in milliseconds (default 1000)
   --rate-limit-style STYLE  how the budget is advertised: ietf (default), ietf-structured,

@@ -80,7 +80,7 @@ impl std::str::FromStr for RateLimitStyle {
 }
 
 /// The rate-limited mode, part of [`DemoConfig`](crate::DemoConfig): at most `budget` requests
-/// to the [paginated routes](crate::FAULTED_PATHS) in each window of `window`, counted over all
+/// to the [paginated routes](crate::FAULTED_PATHS) and the tracker API in each window of `window`, counted over all
 /// connections; past it, 429. Windows are aligned to the wall clock (window k starts at
 /// `k × window` since the Unix epoch), so a one-second window is a calendar second and an epoch
 /// reset is exact. Resets in seconds are rounded up, never down.
@@ -237,13 +237,15 @@ fn headers_for(
     h
 }
 
-/// Middleware: counts the requests to the paginated routes against the budget, answers 429
-/// past it, and adds the style's headers.
+/// Middleware: counts the requests to the paginated routes and the tracker API (`/tracker/`,
+/// so that a whole `restclient run` can be rationed) against the budget, answers 429 past it,
+/// and adds the style's headers.
 pub(crate) async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Some(limiter) = state.rate_limit.clone() else {
         return next.run(request).await;
     };
-    if !FAULTED_PATHS.contains(&request.uri().path()) {
+    let path = request.uri().path();
+    if !(FAULTED_PATHS.contains(&path) || path.starts_with("/tracker/")) {
         return next.run(request).await;
     }
     let now = SystemTime::now();

@@ -360,3 +360,62 @@ async fn waits_are_logged_with_their_cause() {
         "{waits:#?}"
     );
 }
+
+/// One run, one budget (DESIGN §9): a run's resources (four at once) and its child walks (one
+/// per project, four at once) all go to one origin through one client, so together they stay
+/// within the tracker API's budget — not a single 429 — and no window holds more than it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runs_resources_and_child_walks_share_one_budget() {
+    let server = DemoServer::builder()
+        .rate_limit(BUDGET, WINDOW, RateLimitStyle::Ietf)
+        .start()
+        .await
+        .unwrap();
+    let config = json!({
+        "client": {"base_url": format!("{}/tracker/", server.url())},
+        "resources": [
+            {"name": "projects", "endpoint": {"path": "projects", "params": {"page_size": 2},
+              "data_selector": "projects",
+              "paginator": {"type": "page_number", "base_page": 1, "total_path": "total_pages"}}},
+            {"name": "issues", "endpoint": {"path": "projects/{resources.projects.id}/issues",
+              "params": {"per_page": 10}, "paginator": "header_link"}},
+            {"name": "users", "endpoint": {"path": "users", "params": {"limit": 10},
+              "data_selector": "users",
+              "paginator": {"type": "cursor", "cursor_path": "next_cursor", "cursor_param": "cursor"}}},
+            {"name": "events", "endpoint": {"path": "events", "data_selector": "events",
+              "paginator": {"type": "offset", "limit": 25, "total_path": "total"}}},
+        ],
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let summary = restclient::run::Run::from_value(config)
+        .unwrap()
+        .parallel(4)
+        .concurrency(4)
+        .runtime_config(quick_config())
+        .run_to_dir(dir.path())
+        .await
+        .unwrap();
+    assert!(summary.is_success(), "{summary:?}");
+    let records = |name: &str| summary.resource(name).unwrap().records;
+    assert_eq!(
+        (
+            records("projects"),
+            records("issues"),
+            records("users"),
+            records("events")
+        ),
+        (5, 150, 20, 100)
+    );
+    let log = server.rate_limit_log();
+    assert_eq!(log.rejected(), 0, "429s sent to the run");
+    let accepted = log.accepted();
+    let mut per_window = std::collections::BTreeMap::<u128, u64>::new();
+    for t in &accepted {
+        *per_window.entry(window_index(*t)).or_default() += 1;
+    }
+    assert!(per_window.values().all(|n| *n <= BUDGET), "{per_window:?}");
+    assert!(
+        accepted.len() as u64 > 2 * BUDGET,
+        "the run needs several windows"
+    );
+}
