@@ -7,8 +7,9 @@
 //! child walks, and after each one its checkpoint records the output length and the parent
 //! keys done; a resumed run cuts the output back to that length and skips those walks. A
 //! written top-level resource has a walk checkpoint saved after each page (see
-//! [`Engine::walk_top`]): resumed, it goes on after the last saved page. A completed resource's checkpoint
-//! holds its state, so a crash between the checkpoint and the state file loses nothing.
+//! [`Engine::walk_top`]): resumed, it goes on after the last saved page. A completed
+//! resource's checkpoint holds its state, so a crash between the checkpoint and the state file
+//! loses nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, Write};
