@@ -6,9 +6,10 @@
 //! Exactly-once with `--resume` (DESIGN §9): a child resource's output grows only by whole
 //! child walks, and after each one its checkpoint records the output length and the parent
 //! keys done; a resumed run cuts the output back to that length and skips those walks. A
-//! top-level resource interrupted mid-walk starts again from an empty output (see
-//! [`Engine::walk_top`] for where walk checkpoints plug in). A completed resource's checkpoint
-//! holds its state, so a crash between the checkpoint and the state file loses nothing.
+//! written top-level resource has a walk checkpoint saved after each page (see
+//! [`Engine::walk_top`]): resumed, it goes on after the last saved page. A completed
+//! resource's checkpoint holds its state, so a crash between the checkpoint and the state file
+//! loses nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, Write};
@@ -411,19 +412,17 @@ impl Engine {
         } else {
             kept_path(dir, &r.name)
         };
-        let file = std::fs::File::open(path).ok()?;
-        std::io::BufReader::new(file)
-            .lines()
-            .map(|l| l.ok().and_then(|l| serde_json::from_str(&l).ok()))
-            .collect()
+        read_ndjson(&path)
     }
 
     /// A top-level resource: one walk, its pages written as they arrive.
     ///
-    /// WALK CHECKPOINT SEAM: a resumed run starts this walk again with an empty output, which
-    /// keeps every record exactly once but repeats the requests. With `Paginate::checkpoint`
-    /// (branch `checkpoint`), pass `DIR/.checkpoints/<resource>.walk.json` to the walk here and
-    /// cut the output back to the length it saved instead of to zero.
+    /// A written resource's walk has a checkpoint, `DIR/.checkpoints/<resource>.walk.json`,
+    /// saved after each page is in the output with the output's length, the cursor's mid-walk
+    /// fields and the counters. A resumed run (`--resume`; a fresh run has cleared
+    /// `.checkpoints`) cuts the output back to that length, puts the cursor back and continues
+    /// the walk after the last saved page. A resource that is only walked for its children
+    /// (not written) has no file to cut and no walk checkpoint: it starts again.
     async fn walk_top(
         &self,
         r: &ResourcePlan,
@@ -431,21 +430,62 @@ impl Engine {
         keep: bool,
         summary: &mut ResourceSummary,
     ) -> Result<(Option<ResourceState>, Vec<Value>), Fail> {
-        let mut file = self.open_output(r, 0)?;
+        let walk_cp = self
+            .dir()
+            .filter(|_| self.written.contains(&r.name))
+            .map(|dir| {
+                let output = dir.join(format!("{}.ndjson", r.name));
+                let shown = std::path::absolute(&output).unwrap_or_else(|_| output.clone());
+                WalkCheckpoint {
+                    path: walk_checkpoint_path(dir, &r.name),
+                    identity: serde_json::json!({
+                        "resource": r.name,
+                        "output": shown.display().to_string(),
+                    }),
+                    output,
+                }
+            });
+        // Not cut yet: the walk checkpoint (if any) says to what length.
+        let len = walk_cp
+            .as_ref()
+            .and_then(|c| std::fs::metadata(&c.output).ok())
+            .map_or(0, |m| m.len());
+        let mut file = self.open_output(r, len)?;
         let mut cursor = r
             .incremental
             .as_ref()
             .map(|spec| Cursor::new(spec, state.and_then(|s| s.cursor.as_ref()), r.primary_key()));
         let scope = self.scope(r, None, cursor.as_ref());
         let mut out = WalkOut::default();
+        let walk_cp = walk_cp.filter(|_| file.is_some());
         let res = self
-            .walk(r, &scope, cursor.as_mut(), keep, &mut out, file.as_mut())
+            .walk(
+                r,
+                &scope,
+                cursor.as_mut(),
+                keep,
+                &mut out,
+                file.as_mut(),
+                walk_cp.as_ref(),
+            )
             .await;
         summary.pages = out.pages;
         summary.records = out.records;
         summary.walks = 1;
         summary.stop_reason = out.stop.clone();
         res?;
+        if let Some(cp) = &walk_cp {
+            // The walk removes it when its stream ends; not when the cursor ended it early.
+            match std::fs::remove_file(&cp.path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Fail::Error(format!(
+                        "cannot remove the walk checkpoint {}: {e}",
+                        cp.path.display()
+                    )));
+                }
+                _ => {}
+            }
+        }
         let new_state = r
             .incremental
             .as_ref()
@@ -510,6 +550,7 @@ impl Engine {
     }
 
     /// One walk: renders the request, walks every page, filters and writes the records.
+    #[allow(clippy::too_many_arguments)]
     async fn walk(
         &self,
         r: &ResourcePlan,
@@ -518,6 +559,7 @@ impl Engine {
         keep: bool,
         out: &mut WalkOut,
         mut file: Option<&mut std::fs::File>,
+        walk_cp: Option<&WalkCheckpoint>,
     ) -> Result<(), Fail> {
         let lookup = |e: &Expr| scope.lookup(e);
         let path = template::render(&r.path, &lookup, true)?;
@@ -592,7 +634,62 @@ impl Engine {
                 HookAction::Continue
             });
         }
-        let mut pages = p.pages();
+        let mut pages = match walk_cp {
+            Some(cp) => p
+                .checkpoint_saved_by_caller(&cp.path, cp.identity.clone())
+                .try_pages()?,
+            None => p.pages(),
+        };
+        // The output's length, as the walk checkpoint saves it.
+        let mut written: u64 = 0;
+        if let (Some(cp), Some(f)) = (walk_cp, file.as_deref_mut()) {
+            let resumed = pages.resumed_extra().cloned();
+            written = resumed
+                .as_ref()
+                .and_then(|e| e.get("output_len"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            let have = f.metadata().map_or(0, |m| m.len());
+            if have < written {
+                return Err(Fail::Error(format!(
+                    "{} is shorter ({have} bytes) than its walk checkpoint {} says ({written}); run without --resume to start over",
+                    cp.output.display(),
+                    cp.path.display()
+                )));
+            }
+            let mut cut = || -> std::io::Result<()> {
+                f.set_len(written)?;
+                std::io::Seek::seek(f, std::io::SeekFrom::Start(written)).map(|_| ())
+            };
+            cut().map_err(|e| format!("cannot cut {}: {e}", cp.output.display()))?;
+            if let Some(extra) = resumed {
+                let count = |k: &str| extra.get(k).and_then(Value::as_u64).unwrap_or(0);
+                out.pages = count("pages");
+                out.records = count("records");
+                if let (Some(c), Some(saved)) = (cursor.as_deref_mut(), extra.get("cursor")) {
+                    let snap = serde_json::from_value(saved.clone()).map_err(|e| {
+                        format!(
+                            "the walk checkpoint {} has no valid cursor ({e}); delete it to start over",
+                            cp.path.display()
+                        )
+                    })?;
+                    c.restore(snap);
+                }
+                if keep {
+                    // The children need every record: the saved part is read back.
+                    out.values = read_ndjson(&cp.output).ok_or_else(|| {
+                        format!(
+                            "cannot read the records of the interrupted run back from {}",
+                            cp.output.display()
+                        )
+                    })?;
+                }
+                if cursor.as_deref().is_some_and(|c| c.done) {
+                    out.stop = Some("incremental row_order: the rest is out of range".into());
+                    return Ok(());
+                }
+            }
+        }
         let mut cancel = self.cancel.clone();
         loop {
             let next = tokio::select! {
@@ -645,8 +742,20 @@ impl Engine {
             match file.as_deref_mut() {
                 Some(f) => f
                     .write_all(&buf)
+                    .and_then(|()| f.flush())
                     .map_err(|e| format!("cannot write the output: {e}"))?,
                 None => out.bytes.extend_from_slice(&buf),
+            }
+            if walk_cp.is_some() {
+                // The page is in the output before the checkpoint says so.
+                written += buf.len() as u64;
+                let extra = serde_json::json!({
+                    "output_len": written,
+                    "pages": out.pages,
+                    "records": out.records,
+                    "cursor": cursor.as_deref().map(Cursor::snapshot),
+                });
+                pages.save_checkpoint(extra, &mut |_| {})?;
             }
             if scope.parent.is_none() {
                 self.report(Progress::Page {
@@ -778,11 +887,31 @@ impl Engine {
         scope.parent_name = Some(parent_name);
         let mut out = WalkOut::default();
         let res = self
-            .walk(r, &scope, cursor.as_mut(), keep, &mut out, None)
+            .walk(r, &scope, cursor.as_mut(), keep, &mut out, None, None)
             .await;
         out.cursor = cursor.map(Cursor::finish);
         (key, done_key, res.map(|()| out))
     }
+}
+
+/// A top-level walk's checkpoint: where it is, what names the walk, the output it measures.
+struct WalkCheckpoint {
+    path: PathBuf,
+    identity: Value,
+    output: PathBuf,
+}
+
+fn walk_checkpoint_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(".checkpoints").join(format!("{name}.walk.json"))
+}
+
+/// Every line of an NDJSON file as a value; `None` when it cannot be read or a line is not JSON.
+fn read_ndjson(path: &Path) -> Option<Vec<Value>> {
+    let file = std::fs::File::open(path).ok()?;
+    std::io::BufReader::new(file)
+        .lines()
+        .map(|l| l.ok().and_then(|l| serde_json::from_str(&l).ok()))
+        .collect()
 }
 
 fn kept_path(dir: &Path, name: &str) -> PathBuf {

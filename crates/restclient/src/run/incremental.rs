@@ -142,6 +142,18 @@ pub(crate) struct CursorState {
     pub(crate) start_value: Value,
 }
 
+/// A cursor's mid-walk fields, as a top-level walk checkpoint keeps them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CursorSnapshot {
+    start: Value,
+    stored: BTreeSet<String>,
+    last: Value,
+    boundary: BTreeSet<String>,
+    moved: bool,
+    done: bool,
+    floor: Value,
+}
+
 /// A cursor during one walk.
 #[derive(Debug)]
 pub(crate) struct Cursor<'s> {
@@ -293,6 +305,31 @@ impl<'s> Cursor<'s> {
             self.boundary.insert(self.key(record));
         }
         Ok(Verdict::Keep)
+    }
+
+    /// Everything the cursor holds mid-walk, for a walk checkpoint: a resumed walk goes on
+    /// with the same start, running best and boundary as if it had never stopped.
+    pub(crate) fn snapshot(&self) -> CursorSnapshot {
+        CursorSnapshot {
+            start: self.start.clone(),
+            stored: self.stored.clone(),
+            last: self.last.clone(),
+            boundary: self.boundary.clone(),
+            moved: self.moved,
+            done: self.done,
+            floor: self.floor.clone(),
+        }
+    }
+
+    /// Puts back what [`snapshot`](Self::snapshot) saved (the spec and keys stay this run's).
+    pub(crate) fn restore(&mut self, s: CursorSnapshot) {
+        self.start = s.start;
+        self.stored = s.stored;
+        self.last = s.last;
+        self.boundary = s.boundary;
+        self.moved = s.moved;
+        self.done = s.done;
+        self.floor = s.floor;
     }
 
     /// The state to store after the walk.

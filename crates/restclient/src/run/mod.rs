@@ -274,7 +274,9 @@ impl Run {
 
     /// Continue an interrupted (or partly failed) [`run_to_dir`](Self::run_to_dir) from its
     /// checkpoints: completed resources are skipped, a child resource skips the parent records
-    /// it finished, and every record ends up in the output exactly once. A run that succeeded
+    /// it finished, a written top-level resource continues its walk after the last page it
+    /// saved (`DIR/.checkpoints/<resource>.walk.json`, with its incremental cursor as it stood),
+    /// and every record ends up in the output exactly once. A run that succeeded
     /// leaves no checkpoints, so resuming it starts afresh.
     pub fn resume(mut self, resume: bool) -> Run {
         self.resume = resume;
