@@ -11,7 +11,6 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use restclient::config::RuntimeConfig;
 use restclient::run::{Progress, ResourceStatus, Run, Summary};
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::watch;
 
 use crate::output::stderr_line;
 use crate::{Interrupted, Reported, Usage};
@@ -85,21 +84,18 @@ pub(crate) async fn run(args: &RunArgs, config: RuntimeConfig, show_progress: bo
         let bars = bars.clone();
         run = run.on_progress(move |p| bars.update(p));
     }
-    let (stop, stopped) = watch::channel(false);
     let which: Arc<Mutex<Option<(u8, &'static str)>>> = Arc::default();
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let which2 = Arc::clone(&which);
-    let listener = tokio::spawn(async move {
+    let signalled = async move {
         let got = tokio::select! {
             _ = sigint.recv() => (2, "SIGINT"),
             _ = sigterm.recv() => (15, "SIGTERM"),
         };
         *which2.lock().unwrap_or_else(PoisonError::into_inner) = Some(got);
-        let _ = stop.send(true);
-    });
-    let summary = run.shutdown(stopped).run_to_dir(&args.output).await?;
-    listener.abort();
+    };
+    let summary = run.shutdown(signalled).run_to_dir(&args.output).await?;
     bars.clear();
     for line in table(&summary) {
         stderr_line(&line);

@@ -127,7 +127,7 @@ pub struct Run {
     state_file: Option<PathBuf>,
     resume: bool,
     progress: Option<ProgressFn>,
-    shutdown: Option<watch::Receiver<bool>>,
+    shutdown: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
     /// Identifies the config, so that checkpoints of another config are not resumed.
     fingerprint: String,
 }
@@ -289,14 +289,26 @@ impl Run {
         self
     }
 
-    /// Stops the run when `signal` turns `true` (a SIGINT handler, say): no new requests,
-    /// whole lines kept, checkpoints saved, [`Summary::interrupted`] set.
-    pub fn shutdown(mut self, signal: watch::Receiver<bool>) -> Run {
-        self.shutdown = Some(signal);
+    /// Stops the run when `signal` completes (as axum's graceful shutdown does): no new
+    /// requests, whole lines kept, checkpoints saved, [`Summary::interrupted`] set.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let summary = restclient::run::Run::from_file("tracker.yaml")?
+    ///     .shutdown(async { tokio::signal::ctrl_c().await.ok(); })
+    ///     .run_to_dir("out")
+    ///     .await?;
+    /// if summary.interrupted {
+    ///     eprintln!("interrupted: run again with resume(true) to continue");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn shutdown(mut self, signal: impl Future<Output = ()> + Send + 'static) -> Run {
+        self.shutdown = Some(Box::pin(signal));
         self
     }
 
-    fn engine(self, sink: Sink, state_path: Option<PathBuf>) -> Result<Engine, Error> {
+    fn engine(mut self, sink: Sink, state_path: Option<PathBuf>) -> Result<Engine, Error> {
         let client = build_client(&self.plan, &self.runtime)?;
         let (written, needed) = self.written_and_needed();
         let state = match &state_path {
@@ -308,10 +320,17 @@ impl Run {
             })?,
             None => StateFile::default(),
         };
-        let cancel = self
-            .shutdown
-            .clone()
-            .unwrap_or_else(|| watch::channel(false).1);
+        let (stop, cancel) = watch::channel(false);
+        if let Some(signal) = self.shutdown.take() {
+            // Lives as long as the run: it ends when the signal fires or the engine (holding
+            // every receiver) is dropped.
+            tokio::spawn(async move {
+                tokio::select! {
+                    () = signal => { let _ = stop.send(true); }
+                    () = stop.closed() => {}
+                }
+            });
+        }
         let mut auths = std::collections::BTreeMap::new();
         for r in &self.plan.resources {
             if let Some(Some(spec)) = &r.auth {

@@ -556,7 +556,10 @@ async fn a_stopped_run_resumes_with_every_record_exactly_once() {
         "resources": ["projects", {"name": "issues", "endpoint": "projects/{resources.projects.id}/issues"}],
     });
     let first = to_dir(
-        run(config.clone()).concurrency(1).shutdown(stopped),
+        run(config.clone()).concurrency(1).shutdown(async move {
+            let mut stopped = stopped;
+            let _ = stopped.wait_for(|s| *s).await;
+        }),
         dir.path(),
     )
     .await;
