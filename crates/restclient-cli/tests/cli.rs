@@ -394,6 +394,36 @@ fn demo_walks_every_style() {
         .expect("file");
         assert_all_ids(&written, 120);
     }
+    // Then the bundled dlt rest_api config: every resource complete, the 404 children
+    // ignored, the comments carrying their issue's id.
+    let run = dir.path().join("restclient-demo-output").join("tracker");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("summary.json")).expect("summary"))
+            .expect("summary JSON");
+    let resources = summary["resources"].as_array().expect("resources");
+    let names: Vec<&str> = resources
+        .iter()
+        .map(|r| r["name"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(names.len(), 5, "{summary}");
+    for r in resources {
+        assert_eq!(r["status"], "completed", "{r}");
+    }
+    for name in ["projects", "issues", "comments", "users", "events"] {
+        assert!(names.contains(&name), "{name} missing: {names:?}");
+    }
+    let walked = resources
+        .iter()
+        .find(|r| r["name"] == "comments")
+        .expect("comments");
+    assert!(walked["ignored_walks"].as_u64() > Some(0), "{walked}");
+    let comments = std::fs::read_to_string(run.join("comments.ndjson")).expect("comments");
+    assert!(comments.lines().count() > 0);
+    assert!(
+        comments.lines().all(|l| l.contains("\"_issues_id\":")),
+        "every comment carries its issue's id"
+    );
+    assert!(stdout.contains("0 failed"), "{stdout}");
 }
 
 #[test]
