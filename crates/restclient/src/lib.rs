@@ -39,6 +39,7 @@ pub mod selector;
 pub mod spec;
 mod stop;
 // ground
+mod civil;
 mod error;
 mod redact;
 

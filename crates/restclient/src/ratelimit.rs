@@ -500,7 +500,7 @@ impl Pacer {
                         return Err(Error::rate_limited(
                             &origin.name,
                             &shown(),
-                            &rfc3339(at),
+                            &crate::civil::rfc3339(at),
                             wait,
                             &cause.to_string(),
                             self.max_wait,
@@ -634,29 +634,6 @@ impl Drop for Permit {
     }
 }
 
-/// `at` as an RFC 3339 UTC instant to the second, e.g. `2026-11-30T05:35:00Z`.
-pub(crate) fn rfc3339(at: SystemTime) -> String {
-    let secs = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -787,19 +764,6 @@ mod tests {
         ] {
             assert!(parse(&[("RateLimit", v)]).is_none(), "{v}");
         }
-    }
-
-    #[test]
-    fn rfc3339_formats_utc() {
-        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
-        assert_eq!(
-            rfc3339(UNIX_EPOCH + Duration::from_secs(1_764_480_000)),
-            "2025-11-30T05:20:00Z"
-        );
-        assert_eq!(
-            rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)),
-            "2000-02-29T00:00:00Z"
-        );
     }
 
     fn permit(s: &mut State) -> (u64, u64) {

@@ -413,7 +413,7 @@ fn shift_text(text: &str, amount: f64) -> Option<String> {
         let (secs, _) = instant(&format!("{text}T00:00:00Z"))?;
         #[allow(clippy::cast_possible_truncation)]
         let days = amount.round() as i64;
-        let (y, m, d, ..) = civil(secs.checked_add(days.checked_mul(86_400)?)?);
+        let (y, m, d, ..) = crate::civil::civil(secs.checked_add(days.checked_mul(86_400)?)?);
         return Some(format!("{y:04}-{m:02}-{d:02}"));
     }
     instant(text)?;
@@ -423,28 +423,11 @@ fn shift_text(text: &str, amount: f64) -> Option<String> {
     let (local, _) = instant(&format!("{head}Z"))?;
     #[allow(clippy::cast_possible_truncation)]
     let moved = local.checked_add(amount.round() as i64)?;
-    let (y, mo, d, h, mi, s) = civil(moved);
+    let (y, mo, d, h, mi, s) = crate::civil::civil(moved);
     let sep = text.get(10..11)?;
     Some(format!(
         "{y:04}-{mo:02}-{d:02}{sep}{h:02}:{mi:02}:{s:02}{suffix}"
     ))
-}
-
-/// Seconds since the epoch as (year, month, day, hour, minute, second), UTC.
-fn civil(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// Orders two cursor values: numbers numerically, RFC 3339 timestamps as instants (whatever
