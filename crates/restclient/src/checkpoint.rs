@@ -47,6 +47,10 @@ pub(crate) struct Identity {
     pub(crate) paginator: Value,
     /// The data selector given, or null when it is detected.
     pub(crate) data_selector: Option<String>,
+    /// The first request's body (JSON or form, as JSON text), secrets masked: a POST walk
+    /// with another body is another walk, and must not continue from this one's cursor.
+    #[serde(default)]
+    pub(crate) body: Option<String>,
     /// The caller's part (the CLI's output file).
     #[serde(default)]
     pub(crate) extra: Value,
@@ -72,6 +76,11 @@ impl Identity {
             "data selector",
             format!("{:?}", saved.data_selector),
             format!("{:?}", self.data_selector),
+        );
+        diff(
+            "body",
+            saved.body.clone().unwrap_or_else(|| "none".into()),
+            self.body.clone().unwrap_or_else(|| "none".into()),
         );
         if let (Value::Object(s), Value::Object(n)) = (&saved.extra, &self.extra) {
             for (k, v) in n {
@@ -494,13 +503,15 @@ mod tests {
             url: "http://x/a".into(),
             paginator: serde_json::json!({"type": "offset"}),
             data_selector: None,
+            body: Some(r#"{"query":"x"}"#.into()),
             extra: serde_json::json!({"output": "/tmp/a"}),
         };
         let mut b = a.clone();
         b.url = "http://x/b".into();
+        b.body = Some(r#"{"query":"y"}"#.into());
         b.extra = serde_json::json!({"output": "/tmp/b"});
         let d = b.differences(&a);
-        assert_eq!(d.len(), 2, "{d:?}");
-        assert!(d[0].contains("URL") && d[1].contains("output"));
+        assert_eq!(d.len(), 3, "{d:?}");
+        assert!(d[0].contains("URL") && d[1].contains("body") && d[2].contains("output"));
     }
 }

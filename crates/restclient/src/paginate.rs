@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::hooks::{Hook, HookAction};
 use crate::page::Page;
 use crate::paginators::Paginator;
+use crate::request::Body;
 use crate::response::Response;
 use crate::selector::Selector;
 use crate::stop::StopReason;
@@ -259,6 +260,17 @@ impl Paginate {
                         .as_ref()
                         .map_or_else(|| Value::from("auto"), |p| p.describe()),
                     data_selector: selector.as_ref().map(|s| s.as_str().to_owned()),
+                    body: request.body().map(|b| {
+                        ctx.redactor.text(&match b {
+                            Body::Json(v) => v.to_string(),
+                            Body::Form(f) => Value::from(
+                                f.iter()
+                                    .map(|(k, v)| Value::from(vec![k.as_str(), v.as_str()]))
+                                    .collect::<Vec<_>>(),
+                            )
+                            .to_string(),
+                        })
+                    }),
                     extra: setting.identity_extra,
                 };
                 Some(Arc::new(Checkpoint::open(

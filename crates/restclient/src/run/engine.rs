@@ -176,8 +176,9 @@ impl Engine {
         let summary = Summary::new(resources, started.elapsed().as_secs_f64(), interrupted);
         if let Some(dir) = self.dir()
             && let Ok(text) = serde_json::to_vec_pretty(&summary)
+            && let Err(e) = super::state::write_atomic(&dir.join("summary.json"), &text)
         {
-            let _ = super::state::write_atomic(&dir.join("summary.json"), &text);
+            tracing::warn!("cannot write {}: {e}", dir.join("summary.json").display());
         }
         summary
     }
@@ -272,8 +273,12 @@ impl Engine {
             _ => None,
         };
         if let Some(cp) = checkpoint.as_ref().filter(|c| c.complete) {
-            if let Some(state) = &cp.state {
-                self.commit_state(&r.name, state.clone());
+            if let Some(state) = &cp.state
+                && let Err(e) = self.commit_state(&r.name, state.clone())
+            {
+                summary.status = ResourceStatus::Failed;
+                summary.error = Some(e.to_string());
+                return (summary, None);
             }
             if let Some(s) = cp
                 .summary
@@ -358,15 +363,21 @@ impl Engine {
             .cloned()
     }
 
-    fn commit_state(&self, name: &str, state: ResourceState) {
+    /// Stores a completed resource's state and replaces the state file. A failure fails the
+    /// resource: reporting it completed would let the run drop its checkpoints, and the next
+    /// run would deliver its records again.
+    fn commit_state(&self, name: &str, state: ResourceState) -> std::io::Result<()> {
         let Some(path) = &self.state_path else {
-            return;
+            return Ok(());
         };
         let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         st.resources.insert(name.to_owned(), state);
-        if let Err(e) = st.save(path) {
-            tracing::warn!("cannot save the state file {}: {e}", path.display());
-        }
+        st.save(path).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot save the state file {}: {e}", path.display()),
+            )
+        })
     }
 
     /// A completed resource: checkpoint (with its state and summary), then the state file.
@@ -399,7 +410,7 @@ impl Engine {
             cp.save(dir, &r.name)?;
         }
         if let Some(s) = state.filter(|_| stateful) {
-            self.commit_state(&r.name, s);
+            self.commit_state(&r.name, s)?;
         }
         Ok(())
     }
@@ -513,6 +524,13 @@ impl Engine {
                 .truncate(false)
                 .write(true)
                 .open(&path)?;
+            // Cutting back is the resume; growing would pad the output with NULs.
+            let have = f.metadata()?.len();
+            if have < len {
+                return Err(std::io::Error::other(format!(
+                    "it is shorter ({have} bytes) than its checkpoint says ({len}); run without --resume to start over"
+                )));
+            }
             f.set_len(len)?;
             let mut f = f;
             std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(len))?;

@@ -234,7 +234,11 @@ impl<'s> Cursor<'s> {
                     .collect();
                 serde_json::to_string(&parts).unwrap_or_default()
             }
-            None => serde_json::to_string(record).unwrap_or_default(),
+            None => {
+                let mut text = String::new();
+                canonical(record, &mut text);
+                text
+            }
         }
     }
 
@@ -430,6 +434,39 @@ fn shift_text(text: &str, amount: f64) -> Option<String> {
     ))
 }
 
+/// A record's text with object keys sorted, so that the same record keyed in another order (an
+/// API free to reorder, `preserve_order` keeping it) is the same boundary key, as dlt's
+/// sorted-key hash is.
+fn canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (k, v)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                canonical(v, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical(v, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
 /// Orders two cursor values: numbers numerically, RFC 3339 timestamps as instants (whatever
 /// their offsets), other strings as text. Mixed types are an error, as in dlt.
 pub(crate) fn compare(a: &Value, b: &Value) -> Result<Ordering, String> {
@@ -572,6 +609,25 @@ mod tests {
         let c = Cursor::new(&spec, Some(&state), None);
         assert_eq!(c.start, json!("2024-01-04T12:00:00Z"));
         assert_eq!(c.finish().last_value, json!("2024-01-05T00:00:00Z"));
+    }
+
+    #[test]
+    fn without_a_primary_key_the_boundary_key_ignores_key_order() {
+        let spec = IncrementalSpec::from_value(&json!({
+            "cursor_path": "t", "initial_value": 1
+        }))
+        .unwrap();
+        let first: Value =
+            serde_json::from_str(r#"{"t": 2, "id": 1, "a": {"y": 1, "x": [2]}}"#).unwrap();
+        let again: Value =
+            serde_json::from_str(r#"{"a": {"x": [2], "y": 1}, "id": 1, "t": 2}"#).unwrap();
+        let mut c = Cursor::new(&spec, None, None);
+        assert!(matches!(c.check(&first), Ok(Verdict::Keep)));
+        let state = c.finish();
+        // The next run starts at the boundary (t = 2): the same record, keys reordered, is
+        // not delivered again.
+        let mut c = Cursor::new(&spec, Some(&state), None);
+        assert!(!matches!(c.check(&again), Ok(Verdict::Keep)));
     }
 
     #[test]

@@ -253,7 +253,8 @@ impl Run {
     }
 
     /// How many child walks (one per parent record) of one resource are in flight at once
-    /// (default 4; at least 1). Their output is still written in parent order.
+    /// (default 4; at least 1, at most the runtime config's `max_concurrency`). Their output is
+    /// still written in parent order.
     pub fn concurrency(mut self, n: usize) -> Run {
         self.concurrency = n.max(1);
         self
@@ -344,7 +345,7 @@ impl Run {
             written,
             needed,
             parallel: Arc::new(Semaphore::new(self.parallel)),
-            concurrency: self.concurrency,
+            concurrency: self.concurrency.min(self.runtime.max_concurrency.max(1)),
             state_path,
             state: Mutex::new(state),
             resume: self.resume,
@@ -433,8 +434,11 @@ impl Run {
         Ok(summary)
     }
 
-    /// Runs the config and yields every written resource's records as they arrive (child walks
-    /// whole, in parent order). A failing resource yields one error and the others go on.
+    /// Runs the config and yields every written resource's records as they arrive: each walk's
+    /// records in the API's order, but the records of child walks that run at once (see
+    /// [`concurrency`](Run::concurrency)) interleave, unlike in [`run_to_dir`](Run::run_to_dir)'s
+    /// files; each record names its resource, and `include_from_parent` names its parent. A
+    /// failing resource yields one error and the others go on.
     /// Needs a Tokio runtime (the run is spawned on it).
     pub fn records(self) -> RunRecords {
         let (tx, rx) = mpsc::channel(256);

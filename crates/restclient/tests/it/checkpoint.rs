@@ -328,6 +328,35 @@ async fn a_checkpoint_of_another_walk_or_a_broken_file_fails_before_any_request(
     assert!(server.requests().is_empty(), "no request was sent");
 }
 
+/// A POST walk with another body is another walk: continuing it from this one's cursor would
+/// deliver the other query's pages.
+#[tokio::test]
+async fn a_post_walk_with_another_body_refuses_the_checkpoint() {
+    let server = demo(30, 5).await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(&server);
+    let file = dir.path().join("search.json");
+    let search = |query: &str| {
+        c.paginate("/search")
+            .method(restclient::Method::POST)
+            .json(&json!({ "query": query }))
+            .paginator(
+                JsonResponseCursorPaginator::new()
+                    .cursor_path("next_page_cursor")
+                    .cursor_body_path("cursor"),
+            )
+            .data_selector("results")
+            .checkpoint(&file)
+    };
+    take_pages(search("x"), 2).await;
+    server.clear_requests();
+    let err = rest_err(search("y")).await;
+    assert!(err.is_builder(), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("body") && msg.contains("\"y\""), "{msg}");
+    assert!(server.requests().is_empty(), "no request was sent");
+}
+
 async fn rest_err(p: Paginate) -> restclient::Error {
     p.pages().try_next().await.unwrap_err()
 }

@@ -937,3 +937,59 @@ async fn children_run_only_for_parent_records_that_pass_the_parent_filter() {
     );
     assert_eq!(issues["stop_reason"], "no next link");
 }
+
+/// A resource whose state cannot be saved is not reported completed: the run keeps its
+/// checkpoints, and a resumed run commits the state without walking the resource again. (Were
+/// it reported completed, the checkpoints would go and the next run would deliver its records
+/// a second time.)
+#[tokio::test]
+async fn a_state_file_that_cannot_be_saved_fails_the_resource_and_resume_commits_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let state_path = dir.path().join("state.json");
+    let d = Arc::new(Mutex::new(data()));
+    let server = {
+        let (d, blocker) = (Arc::clone(&d), state_path.clone());
+        server::http(move |req: RecordedRequest| {
+            // While the walk runs, a directory takes the state file's place: replacing it fails.
+            let _ = std::fs::create_dir(&blocker);
+            let snapshot = d.lock().unwrap().clone();
+            std::future::ready(route(&snapshot, &req))
+        })
+    };
+    let config = json!({
+        "client": base(&server),
+        "resources": [{"name": "issues", "endpoint": {"data_selector": "items",
+            "incremental": {"cursor_path": "id", "initial_value": 12}}}],
+    });
+    let first = to_dir(run(config.clone()), dir.path()).await;
+    let issues = first.resource("issues").unwrap();
+    assert_eq!(issues.status, ResourceStatus::Failed, "{first:?}");
+    assert!(
+        issues
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("state file"),
+        "{issues:?}"
+    );
+    assert!(dir.path().join(".checkpoints").exists(), "checkpoints kept");
+    let delivered = lines(dir.path(), "issues");
+    assert!(!delivered.is_empty());
+
+    std::fs::remove_dir(&state_path).unwrap();
+    let walked = server.requests().len();
+    let again = to_dir(run(config).resume(true), dir.path()).await;
+    assert!(again.is_success(), "{again:?}");
+    assert_eq!(
+        again.resource("issues").unwrap().status,
+        ResourceStatus::AlreadyCompleted
+    );
+    assert_eq!(server.requests().len(), walked, "not walked again");
+    assert_eq!(
+        lines(dir.path(), "issues"),
+        delivered,
+        "nothing delivered twice"
+    );
+    let state: Value = serde_json::from_slice(&std::fs::read(&state_path).unwrap()).unwrap();
+    assert!(state["resources"]["issues"]["cursor"]["last_value"].is_number());
+}
