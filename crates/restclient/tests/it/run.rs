@@ -571,6 +571,27 @@ async fn a_stopped_run_resumes_with_every_record_exactly_once() {
     assert_eq!(ids(&lines(dir.path(), "issues")), [11, 12, 13, 21, 22, 23]);
     armed.store(false, std::sync::atomic::Ordering::SeqCst);
     hold.notify_waiters();
+    // An output shorter than its checkpoint says (cut by hand, or lost to a power cut) is
+    // refused, not padded with NULs.
+    let path = dir.path().join("issues.ndjson");
+    let full = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &full[..full.len() / 2]).unwrap();
+    let refused = to_dir(run(config.clone()).resume(true), dir.path()).await;
+    let issues = refused.resource("issues").unwrap();
+    assert_eq!(issues.status, ResourceStatus::Failed, "{refused:?}");
+    assert!(
+        issues
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("shorter"),
+        "{issues:?}"
+    );
+    assert!(
+        !std::fs::read(&path).unwrap().contains(&0),
+        "no NUL padding"
+    );
+    std::fs::write(&path, &full).unwrap();
     let before = count(&server, "/projects");
     let second = to_dir(run(config).resume(true), dir.path()).await;
     assert!(second.is_success(), "{second:?}");
