@@ -50,6 +50,8 @@ pub struct Paginate {
     max_records: Option<usize>,
     concurrency: usize,
     checkpoint: Option<CheckpointSetting>,
+    /// Detect the paginator even when the client has one.
+    detect: bool,
 }
 
 /// How `Paginate::checkpoint` was asked for.
@@ -72,6 +74,7 @@ impl Paginate {
             max_records: None,
             concurrency: 1,
             checkpoint: None,
+            detect: false,
         }
     }
 
@@ -87,6 +90,7 @@ impl Paginate {
             max_records: None,
             concurrency: 1,
             checkpoint: None,
+            detect: false,
         }
     }
 
@@ -97,6 +101,14 @@ impl Paginate {
     }
 
     crate::call::call_setters!("walk");
+
+    /// Detects the paginator from the first response even when the client has one (a run's
+    /// endpoint `paginator: auto` means detection, not the client's paginator).
+    pub(crate) fn detect_paginator(mut self) -> Self {
+        self.paginator = None;
+        self.detect = true;
+        self
+    }
 
     /// Uses this paginator instead of the client's. A boxed paginator chosen at run time
     /// (`Box<dyn Paginator>`) is accepted too.
@@ -248,7 +260,11 @@ impl Paginate {
             Some(s) => Some(Arc::new(s?)),
             None => client.inner.data_selector.clone().map(Arc::new),
         };
-        let paginator = self.paginator.or_else(|| client.inner.paginator.clone());
+        let paginator = if self.detect {
+            None
+        } else {
+            self.paginator.or_else(|| client.inner.paginator.clone())
+        };
         let (request, ctx) = self.parts.prepare(&client)?;
         let checkpoint = match self.checkpoint {
             None => None,

@@ -628,10 +628,13 @@ impl Engine {
             },
             None => {}
         }
-        if let Some(spec) = &r.paginator
-            && let Some(pg) = spec.build()?
-        {
-            p = p.paginator(pg);
+        if let Some(spec) = &r.paginator {
+            p = match spec.build()? {
+                Some(pg) => p.paginator(pg),
+                // `auto` on the endpoint means detection, not the client's paginator (dlt
+                // falls back to the client's: reference §7.2).
+                None => p.detect_paginator(),
+            };
         }
         if let Some(s) = &r.data_selector {
             p = p.data_selector(s);

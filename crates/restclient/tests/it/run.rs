@@ -1014,3 +1014,34 @@ async fn a_state_file_that_cannot_be_saved_fails_the_resource_and_resume_commits
     let state: Value = serde_json::from_slice(&std::fs::read(&state_path).unwrap()).unwrap();
     assert!(state["resources"]["issues"]["cursor"]["last_value"].is_number());
 }
+
+/// `paginator: auto` on an endpoint detects the paginator from the response, even when the
+/// client names one (dlt falls back to the client's, reference §7.2); an endpoint without a
+/// paginator uses the client's.
+#[tokio::test]
+async fn an_endpoint_paginator_auto_detects_instead_of_the_clients() {
+    let server = tracker(Arc::new(Mutex::new(data())));
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": {"base_url": format!("{}/", server.url()), "paginator": "single_page"},
+        "resources": [
+            {"name": "detected", "endpoint": {"path": "issues", "data_selector": "items",
+                "paginator": "auto"}},
+            {"name": "clients", "endpoint": {"path": "issues", "data_selector": "items"}},
+        ],
+    });
+    let summary = to_dir(run(config), dir.path()).await;
+    assert!(summary.is_success(), "{summary:?}");
+    let all = data().issues.len();
+    assert!(all > 2);
+    assert_eq!(
+        lines(dir.path(), "detected").len(),
+        all,
+        "every page, by detection"
+    );
+    assert_eq!(
+        lines(dir.path(), "clients").len(),
+        2,
+        "the client's single page"
+    );
+}
