@@ -179,6 +179,11 @@ pub(crate) fn plan(mut config: Value, env: &mut EnvExpander<'_>) -> Result<Plan,
                     "would make every resource a child; set it on the child resources",
                 ));
             }
+            // Checked on its own first, so that a mistake in the defaults is named where it
+            // is, not under the first resource it is merged into.
+            if let Some(ep @ Value::Object(_)) = d.get("endpoint") {
+                EndpointSpec::from_value(ep).map_err(|e| e.within("resource_defaults.endpoint"))?;
+            }
             d
         }
     };

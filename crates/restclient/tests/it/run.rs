@@ -628,6 +628,11 @@ async fn config_mistakes_name_their_key_path_before_any_request() {
         ),
         (json!({"resources": ["a"]}), "client: is required"),
         (
+            json!({"client": {"base_url": server.url()}, "resources": ["a"],
+                   "resource_defaults": {"endpoint": {"paginator": {"type": "offset", "limit": "x"}}}}),
+            "resource_defaults.endpoint.paginator.limit: expected an integer",
+        ),
+        (
             c(json!([{"name": "a", "endpoint": {"query": {}}}])),
             "resources[0].endpoint.query: unknown key",
         ),
