@@ -78,17 +78,37 @@ pub(crate) fn parse_headers(headers: &HeaderMap, now: SystemTime) -> Option<Adve
     {
         return Some(a);
     }
+    // A field sent twice (or as a list, e.g. by two proxies) counts at its tightest: the
+    // fewest remaining, the latest reset.
+    let each = |name: String| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
     for (prefix, source) in [
         ("ratelimit", "RateLimit-Remaining/RateLimit-Reset"),
         ("x-ratelimit", "X-RateLimit-Remaining/X-RateLimit-Reset"),
     ] {
-        let remaining = parse_count(&get(&format!("{prefix}-remaining")));
-        let reset = parse_reset(&get(&format!("{prefix}-reset")), now);
+        let remaining = each(format!("{prefix}-remaining"))
+            .iter()
+            .filter_map(|v| parse_count(v))
+            .min();
+        let reset = each(format!("{prefix}-reset"))
+            .iter()
+            .filter_map(|v| parse_reset(v, now))
+            .max();
         if let (Some(remaining), Some(reset)) = (remaining, reset) {
             return Some(Advertised {
                 remaining,
                 reset,
-                limit: parse_count(&get(&format!("{prefix}-limit"))),
+                limit: each(format!("{prefix}-limit"))
+                    .iter()
+                    .filter_map(|v| parse_count(v))
+                    .min(),
                 source,
             });
         }
@@ -720,6 +740,17 @@ mod tests {
             .unwrap();
             assert_eq!(a.reset, want, "{reset}");
         }
+    }
+
+    #[test]
+    fn a_field_sent_twice_counts_at_its_tightest() {
+        let a = parse(&[
+            ("RateLimit-Remaining", "5"),
+            ("RateLimit-Remaining", "3"),
+            ("RateLimit-Reset", "10, 20"),
+        ])
+        .unwrap();
+        assert_eq!((a.remaining, a.reset), (3, Duration::from_secs(20)));
     }
 
     #[test]
