@@ -218,7 +218,9 @@ pub(crate) async fn run(
 const TRACKER_CONFIG: &str = include_str!("../../../examples/run/tracker.yaml");
 
 /// Writes the bundled config, pointed at this server, to `OUT/tracker.yaml` (so the user can run
-/// it again with `restclient run`) and runs it into `OUT/tracker/`.
+/// it again with `restclient run`), runs it into `OUT/tracker/` from a fresh state, then moves
+/// the tracker's data on by a day and runs it again: the second run delivers only the new and
+/// changed issues (and their comments), as an incremental extraction does.
 async fn run_tracker(server: &DemoServer, out: &Path) -> Result<()> {
     let config = out.join("tracker.yaml");
     let base = server.url();
@@ -226,14 +228,31 @@ async fn run_tracker(server: &DemoServer, out: &Path) -> Result<()> {
     std::fs::write(&config, text)
         .with_context(|| format!("cannot write `{}`", config.display()))?;
     let dir = out.join("tracker");
+    // The demo API's data is the same on every start: an old state would find nothing new.
+    match std::fs::remove_dir_all(&dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("cannot clear `{}`", dir.display()));
+        }
+        _ => {}
+    }
     stdout_line(&format!(
         "\nrunning {} (a dlt rest_api config) into {}/",
         config.display(),
         dir.display()
     ))?;
-    let summary = Run::from_file(&config)
+    run_once(&config, &dir).await?;
+    server.advance_tracker();
+    stdout_line(
+        "\na day of activity later (issues updated, new ones opened), the same command again: \
+         only the new and changed issues, and their comments",
+    )?;
+    run_once(&config, &dir).await
+}
+
+async fn run_once(config: &Path, dir: &Path) -> Result<()> {
+    let summary = Run::from_file(config)
         .map_err(|e| anyhow::anyhow!("{}: {e}", config.display()))?
-        .run_to_dir(&dir)
+        .run_to_dir(dir)
         .await?;
     for line in crate::run_cmd::table(&summary) {
         stdout_line(&line)?;
