@@ -392,18 +392,7 @@ fn sigterm_saves_the_checkpoint_and_the_same_command_completes_exactly_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let ckpt = dir.path().join("c.json");
     let out = dir.path().join("out.ndjson");
-    let args: Vec<String> = vec![
-        "paginate".into(),
-        format!("{}/items", server.url),
-        "--paginator".into(),
-        "json_link".into(),
-        "--data-selector".into(),
-        "items".into(),
-        "-o".into(),
-        out.display().to_string(),
-        "--checkpoint".into(),
-        ckpt.display().to_string(),
-    ];
+    let args = json_link_walk(&server.url, &out, &ckpt);
     let child = bin()
         .args(&args)
         .stdout(Stdio::null())
@@ -560,18 +549,7 @@ fn sigkill_with_a_request_in_flight_and_after_the_last_save_then_resume_is_exact
     let dir = tempfile::tempdir().expect("tempdir");
     let ckpt = dir.path().join("c.json");
     let out = dir.path().join("out.ndjson");
-    let args: Vec<String> = vec![
-        "paginate".into(),
-        format!("{}/items", server.url),
-        "--paginator".into(),
-        "json_link".into(),
-        "--data-selector".into(),
-        "items".into(),
-        "-o".into(),
-        out.display().to_string(),
-        "--checkpoint".into(),
-        ckpt.display().to_string(),
-    ];
+    let args = json_link_walk(&server.url, &out, &ckpt);
     let expected: String = (1..=pages)
         .flat_map(|p| (1..=3).map(move |i| format!("{{\"p\":{p},\"i\":{i}}}\n")))
         .collect();
@@ -651,4 +629,21 @@ fn on_stdout_a_resume_writes_the_pages_after_the_last_saved_one() {
         .collect();
     assert_eq!(ids, (7..=20).collect::<Vec<_>>());
     assert!(!ckpt.exists());
+}
+
+/// `paginate URL/items` with a JSON link, `-o out` and `--checkpoint ckpt`: the walk the
+/// closure-server tests kill and resume.
+fn json_link_walk(url: &str, out: &Path, ckpt: &Path) -> Vec<String> {
+    vec![
+        "paginate".into(),
+        format!("{url}/items"),
+        "--paginator".into(),
+        "json_link".into(),
+        "--data-selector".into(),
+        "items".into(),
+        "-o".into(),
+        out.display().to_string(),
+        "--checkpoint".into(),
+        ckpt.display().to_string(),
+    ]
 }
