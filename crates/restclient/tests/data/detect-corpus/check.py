@@ -78,6 +78,13 @@ def problems(path):
     headers = response.get("headers", {})
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         yield "response.headers is not an object of strings"
+    else:
+        # What an HTTP header can carry (the http crate's HeaderName/HeaderValue::from_str).
+        for name, value in headers.items():
+            if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name):
+                yield f"response header name {name!r} is not an HTTP token"
+            if not re.fullmatch(r"[\t\x20-\x7e]*", value):
+                yield f"response header {name} has characters a header cannot carry"
     if "body" not in response:
         yield "no response.body"
     expected = entry.get("expected") or {}
