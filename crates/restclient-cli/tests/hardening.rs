@@ -327,6 +327,8 @@ fn usage_errors_exit_2_name_the_argument_and_send_nothing() {
         !stderr.contains(s) && stderr.contains("connection failed"),
         "{stderr}"
     );
+    // The cause (the library keeps it as the error's source) is printed, once.
+    assert_eq!(stderr.matches("onnection refused").count(), 1, "{stderr}");
     assert!(server.requests().is_empty(), "a usage error sent a request");
 }
 

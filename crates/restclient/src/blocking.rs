@@ -75,7 +75,7 @@ impl Driver {
         futures::executor::block_on(task).map_err(|e| {
             Error::new(
                 ErrorKind::Other,
-                format!("the blocking client's request task failed: {e}"),
+                "the blocking client's request task failed",
             )
             .with_source(e)
         })

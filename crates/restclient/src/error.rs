@@ -4,8 +4,9 @@
 //! predicate ([`is_timeout`](Error::is_timeout), [`is_status`](Error::is_status), ...), where
 //! with [`url`](Error::url) and [`status`](Error::status), and why with
 //! [`source`](std::error::Error::source). Its `Display` is one complete message that says what
-//! happened and where (the URL with secrets masked), so it can be shown as it is; the typed causes
-//! stay reachable through `source()`.
+//! happened and where (the URL with secrets masked), so it can be shown as it is. It does not
+//! repeat its causes: they are reachable through `source()`, and the alternate form `{:#}`
+//! adds them on the same line (as `anyhow`'s does), for a program that shows errors to people.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -85,18 +86,32 @@ pub enum ErrorKind {
 }
 
 impl Error {
-    /// Wraps an error of the user's own code (a paginator, an auth, a hook), keeping it as the
-    /// [`source`](std::error::Error::source).
+    /// Wraps an error of the user's own code (a paginator, an auth, a hook), as
+    /// `std::io::Error::other` does: its `Display` is the wrapped error's, its
+    /// [`source`](std::error::Error::source) is the wrapped error's source, and the wrapped
+    /// error itself is [`get_ref`](Self::get_ref).
     ///
     /// ```
     /// use restclient::{Error, ErrorKind};
     /// let e = Error::custom("the API answered with a page we cannot read");
     /// assert_eq!(e.kind(), ErrorKind::Custom);
     /// assert_eq!(e.to_string(), "the API answered with a page we cannot read");
+    ///
+    /// let e = Error::custom(std::fmt::Error);
+    /// assert!(e.get_ref().is_some_and(|inner| inner.is::<std::fmt::Error>()));
     /// ```
     pub fn custom(error: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> Self {
         let source: BoxError = error.into();
         Error::new(ErrorKind::Custom, source.to_string()).with_source_box(source)
+    }
+
+    /// The user's error wrapped by [`Error::custom`]; `None` for every other error.
+    #[must_use]
+    pub fn get_ref(&self) -> Option<&(dyn StdError + Send + Sync + 'static)> {
+        match self.inner.kind {
+            ErrorKind::Custom => self.inner.source.as_deref(),
+            _ => None,
+        }
     }
 
     /// What kind of failure this is.
@@ -176,12 +191,15 @@ impl Error {
     fn any_in_chain(&self, f: impl Fn(&Error) -> bool) -> bool {
         let mut current: Option<&(dyn StdError + 'static)> = Some(self);
         while let Some(e) = current {
-            if let Some(ours) = e.downcast_ref::<Error>()
-                && f(ours)
-            {
-                return true;
-            }
-            current = e.source();
+            current = match e.downcast_ref::<Error>() {
+                Some(ours) if f(ours) => return true,
+                // A custom error's own error is not its `source()`, but it is in the chain.
+                Some(ours) => match ours.get_ref() {
+                    Some(inner) => Some(inner as &(dyn StdError + 'static)),
+                    None => e.source(),
+                },
+                None => e.source(),
+            };
         }
         false
     }
@@ -214,7 +232,8 @@ impl Error {
     }
 
     /// Keeps `source` as the cause. It must hold no secret in its `Display` (reqwest errors go
-    /// through `without_url()` first).
+    /// through `without_url()` first), and the message must not quote it: `Display` shows the
+    /// message only, and whoever prints the error walks `source()` for the causes.
     #[must_use]
     pub(crate) fn with_source(self, source: impl StdError + Send + Sync + 'static) -> Self {
         self.with_source_box(Box::new(source))
@@ -224,6 +243,21 @@ impl Error {
     pub(crate) fn with_source_box(mut self, source: BoxError) -> Self {
         self.inner.source = Some(source);
         self
+    }
+
+    /// The message and every cause whose text it does not hold yet, on one line (`{:#}`).
+    fn report(&self) -> String {
+        let mut out = self.inner.message.clone();
+        let mut next = StdError::source(self);
+        while let Some(cause) = next {
+            let text = cause.to_string();
+            if !out.contains(&text) {
+                out.push_str(": ");
+                out.push_str(&text);
+            }
+            next = cause.source();
+        }
+        out
     }
 
     /// Adds to the message, e.g. how many attempts were made.
@@ -316,9 +350,24 @@ impl Error {
     }
 }
 
+/// The message; with `{:#}`, followed by each cause (`: cause: its cause`).
+///
+/// ```
+/// # async fn demo() {
+/// let client = restclient::RestClient::builder("http://127.0.0.1:9").build().unwrap();
+/// let e = client.get("/").await.unwrap_err();
+/// assert_eq!(e.to_string(), "connection failed for GET http://127.0.0.1:9/");
+/// // e.g. "connection failed for GET http://127.0.0.1:9/: error sending request: ... Connection refused"
+/// assert!(format!("{e:#}").starts_with("connection failed for GET http://127.0.0.1:9/: "));
+/// # }
+/// ```
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.inner.message)
+        if f.alternate() {
+            f.write_str(&self.report())
+        } else {
+            f.write_str(&self.inner.message)
+        }
     }
 }
 
@@ -342,10 +391,12 @@ impl fmt::Debug for Error {
 
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.inner
-            .source
-            .as_ref()
-            .map(|s| &**s as &(dyn StdError + 'static))
+        let source = self.inner.source.as_deref()?;
+        match self.inner.kind {
+            // Its `Display` is the wrapped error's already: the chain goes on below it.
+            ErrorKind::Custom => source.source(),
+            _ => Some(source as &(dyn StdError + 'static)),
+        }
     }
 }
 
@@ -399,7 +450,39 @@ mod tests {
         impl StdError for Mine {}
         let e = Error::custom(Mine);
         assert_eq!(e.kind(), ErrorKind::Custom);
-        assert!(e.source().is_some_and(|s| s.is::<Mine>()));
+        assert!(e.get_ref().is_some_and(|s| s.is::<Mine>()));
+        assert!(e.source().is_none(), "`mine` is shown by Display, not again as a cause");
+    }
+
+    /// Every error's text, cause by cause, as a reader of the chain sees it.
+    fn chain(e: &(dyn StdError + 'static)) -> Vec<String> {
+        let mut out = vec![e.to_string()];
+        let mut next = e.source();
+        while let Some(s) = next {
+            out.push(s.to_string());
+            next = s.source();
+        }
+        out
+    }
+
+    #[test]
+    fn display_never_repeats_the_source() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory");
+        let config = Error::config("file x.toml", None, "cannot read it").with_source(io);
+        let timeout = Error::new(ErrorKind::Timeout, "timed out for GET https://h/");
+        let auth = Error::auth("could not reach the token endpoint https://h/token")
+            .with_source(timeout);
+        let custom = Error::custom(Error::new(ErrorKind::Timeout, "inner timed out"));
+        for e in [config, auth, custom] {
+            let texts = chain(&e);
+            for (i, t) in texts.iter().enumerate() {
+                for later in &texts[i + 1..] {
+                    assert!(!t.contains(later.as_str()), "`{t}` repeats its cause `{later}`");
+                }
+            }
+        }
+        let custom = Error::custom(Error::new(ErrorKind::Timeout, "inner timed out"));
+        assert!(custom.is_timeout(), "a wrapped error is still in the chain");
     }
 
     #[test]

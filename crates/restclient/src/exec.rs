@@ -167,7 +167,7 @@ impl Executor {
                 Err(e) => {
                     tracing::debug!(
                         method = %method, url = %url(), attempt, elapsed_ms,
-                        "{method} {} -> failed in {elapsed_ms} ms{of}: {e}", url()
+                        "{method} {} -> failed in {elapsed_ms} ms{of}: {e:#}", url()
                     );
                     let decision = policy.decide(attempt, &Outcome::Error(&e));
                     if self.after_attempt(decision, attempt, request, ctx).await {
@@ -444,16 +444,15 @@ fn transport_error(e: reqwest::Error, method: &Method, url: &Url, redactor: &Red
         _ => "request failed",
     };
     let shown = redactor.url(url);
-    Error::new(
-        kind,
-        format!("{what} for {method} {shown}: {}", redactor.text(&chain)),
-    )
-    .with_url(&shown)
-    .with_source(e.without_url())
+    // The causes (hyper's, the OS's) are the source, not part of the message.
+    Error::new(kind, format!("{what} for {method} {shown}"))
+        .with_url(&shown)
+        .with_source(e.without_url())
 }
 
 /// An error and its causes as one line, without reqwest's copy of the URL (which is not
-/// redacted) and without repeating a cause that its parent already quoted.
+/// redacted) and without repeating a cause that its parent already quoted: what the error
+/// kind is read from.
 fn cause_chain(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
     if let Some(u) = e.url() {

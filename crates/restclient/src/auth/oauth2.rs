@@ -198,7 +198,8 @@ impl OAuth2ClientCredentials {
         let (value, lifetime) = match fetched {
             Ok(fetched) => fetched,
             Err(e) => {
-                current.last_error = Some(e.to_string());
+                // Shared as text with the requests that waited: the causes go with it.
+                current.last_error = Some(format!("{e:#}"));
                 return Err(e);
             }
         };
@@ -279,10 +280,7 @@ impl OAuth2ClientCredentials {
         };
         tracing::debug!(url = %url, "fetching an OAuth2 access token from {url}");
         let response = s.exec.execute(&wire, &ctx).await.map_err(|e| {
-            Error::auth(format_args!(
-                "could not reach the token endpoint {url}: {e}"
-            ))
-            .with_source(e)
+            Error::auth(format_args!("could not reach the token endpoint {url}")).with_source(e)
         })?;
         let status = response.status();
         if !status.is_success() {
