@@ -298,7 +298,7 @@ fn resume(cp: &Checkpoint, w: &mut Walker) -> Result<Option<StopReason>> {
     if w.detect_paginator {
         // The detected paginator is built again from its description.
         w.paginator =
-            crate::paginators::from_config(&saved.paginator.description)?.ok_or_else(|| {
+            crate::spec::paginator(&saved.paginator.description)?.ok_or_else(|| {
                 Error::invalid(
                     "Paginate",
                     "checkpoint",
@@ -372,7 +372,7 @@ impl InFlight {
             Ok(result) => result,
             Err(e) => Err(Error::new(
                 ErrorKind::Other,
-                format!("a concurrent request task failed: {e}"),
+                "a concurrent request task failed",
             )
             .with_source(e)),
         }

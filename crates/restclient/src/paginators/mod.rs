@@ -8,7 +8,6 @@
 //!
 #![doc = include_str!("../docs/paginators.md")]
 
-mod config;
 mod cursor;
 mod header_cursor;
 mod header_link;
@@ -18,7 +17,6 @@ mod page_number;
 mod range;
 mod single_page;
 
-pub use config::from_config;
 pub use cursor::JsonResponseCursorPaginator;
 pub use header_cursor::HeaderCursorPaginator;
 pub use header_link::HeaderLinkPaginator;

@@ -47,6 +47,46 @@ pub use paginator::{
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::error::{Error, ErrorKind};
+use crate::paginators::Paginator;
+
+/// Builds a paginator from dlt's `rest_api` form: a type name alone (`"header_link"`,
+/// `"json_link"`, `"single_page"`, ...) or an object with `"type"` and the constructor's
+/// parameters, e.g. `{"type": "offset", "limit": 100, "total_path": "total"}`.
+///
+/// Returns `None` for `"auto"` (no paginator: the walk decides from the first response).
+/// This is [`PaginatorSpec::from_value`] followed by [`PaginatorSpec::build`]; use those to
+/// keep the typed form or the [`SpecError`] with its key path.
+///
+/// ```
+/// use restclient::spec;
+/// use serde_json::json;
+/// let p = spec::paginator(&json!({"type": "cursor", "cursor_path": "cursors.next", "cursor_param": "after"}))?;
+/// assert_eq!(p.unwrap().describe()["cursor_param"], "after");
+/// assert!(spec::paginator(&json!({"type": "offset"})).unwrap_err().to_string().contains("limit"));
+/// # Ok::<(), restclient::Error>(())
+/// ```
+///
+/// # Errors
+/// A [builder error](Error::is_builder) naming the unknown type, the unknown or mistyped key, or
+/// the invalid setting.
+pub fn paginator(config: &Value) -> crate::Result<Option<Box<dyn Paginator>>> {
+    PaginatorSpec::from_value(config)
+        .map_err(|e| {
+            let key = if e.path().is_empty() { "type" } else { e.path() };
+            Error::invalid("paginator", key, e.message())
+        })?
+        .build()
+}
+
+/// A dict that does not fit its type is a [builder error](Error::is_builder) with the same
+/// text, so that `?` works in functions that return [`restclient::Result`](crate::Result).
+impl From<SpecError> for Error {
+    fn from(e: SpecError) -> Self {
+        Error::new(ErrorKind::Builder, e.to_string())
+    }
+}
+
 /// A `rest_api` dict that does not fit its type: the key path at fault and what is wrong.
 ///
 /// Its text never holds the offending value (only its JSON kind), so it can be shown even when
@@ -300,6 +340,30 @@ pub(crate) use deserialize_via_from_value;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paginator_errors_name_the_key() {
+        use serde_json::json;
+        let cases = [
+            (json!({"type": "offset"}), "limit"),
+            (json!({"type": "offset", "limit": "ten"}), "limit"),
+            (
+                json!({"type": "offset", "limit": 10, "totl_path": "x"}),
+                "totl_path",
+            ),
+            (json!({"type": "bogus"}), "bogus"),
+            (
+                json!({"type": "cursor", "cursor_param": "a", "cursor_body_path": "b"}),
+                "cursor_body_path",
+            ),
+            (json!(5), "type"),
+        ];
+        for (c, key) in cases {
+            let e = paginator(&c).unwrap_err();
+            assert!(e.is_builder() && e.to_string().contains(key), "{c}: {e}");
+        }
+        assert!(paginator(&json!("auto")).unwrap().is_none());
+    }
 
     #[test]
     fn paths_join() {

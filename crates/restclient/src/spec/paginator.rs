@@ -425,6 +425,7 @@ mod tests {
             json!({"type": "page_number", "page_body_path": "page", "maximum_page": 9, "total_path": null}),
             json!({"type": "cursor", "cursor_path": "next", "cursor_body_path": "cursor", "has_more_path": "more"}),
             json!({"type": "cursor", "cursor_param": "after", "initial_cursor": "x", "stop_after_empty_page": true}),
+            json!({"type": "cursor", "cursor_path": "after_cursor", "end_of_stream_path": "end_of_stream"}),
             json!({"type": "json_link", "next_url_path": "pagination.next"}),
             json!({"type": "json_response"}),
             json!("header_link"),
