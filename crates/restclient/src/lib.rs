@@ -17,6 +17,8 @@ pub mod blocking;
 mod call;
 mod client;
 mod paginate;
+#[cfg(feature = "run")]
+#[cfg_attr(docsrs, doc(cfg(feature = "run")))]
 pub mod run;
 // walk
 mod checkpoint;
