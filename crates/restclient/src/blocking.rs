@@ -180,7 +180,7 @@ impl RestClientBuilder {
         /// See [`crate::RestClientBuilder::data_selector`].
         fn data_selector(selector: &str);
         /// See [`crate::RestClientBuilder::http_client`].
-        fn http_client(client: reqwest::Client);
+        fn http_client(builder: reqwest::ClientBuilder);
         /// See [`crate::RestClientBuilder::runtime_config`].
         fn runtime_config(config: RuntimeConfig);
         /// See [`crate::RestClientBuilder::secret`].

@@ -55,12 +55,13 @@ pub(crate) struct CallContext {
     pub(crate) timeout: Duration,
 }
 
-/// The HTTP client restclient builds when the user brings none: no redirects (the executor
-/// follows them itself, to keep credentials on their origin) and restclient's user agent.
-pub(crate) fn default_http_client() -> Result<reqwest::Client> {
-    reqwest::Client::builder()
+/// The HTTP client: the user's builder (else one with restclient's user agent), never following
+/// redirects, whatever the builder says: the executor follows them itself, so that credentials
+/// stay on their origin.
+pub(crate) fn http_client(builder: Option<reqwest::ClientBuilder>) -> Result<reqwest::Client> {
+    builder
+        .unwrap_or_else(|| reqwest::Client::builder().user_agent(USER_AGENT))
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(USER_AGENT)
         .build()
         .map_err(|e| {
             Error::new(ErrorKind::Builder, "could not build the HTTP client")

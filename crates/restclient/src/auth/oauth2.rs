@@ -500,7 +500,7 @@ pub struct OAuth2ClientCredentialsBuilder {
     default_expiration: Duration,
     method: ClientAuthMethod,
     hook: Option<Box<TokenRequestHook>>,
-    http: Option<reqwest::Client>,
+    http: Option<reqwest::ClientBuilder>,
     timeout: Duration,
     refresh_skew: Option<Duration>,
     retry: RetryPolicy,
@@ -574,11 +574,11 @@ impl OAuth2ClientCredentialsBuilder {
         self
     }
 
-    /// The HTTP client of the token requests. It should not follow redirects
-    /// (`reqwest::redirect::Policy::none()`), so that the client credentials go to the token
-    /// endpoint only; the default client is built that way.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// Builds the HTTP client of the token requests from this `reqwest::ClientBuilder`, with
+    /// redirects off whatever it says: restclient follows them itself, and never with the
+    /// client credentials to another origin.
+    pub fn http_client(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http = Some(builder);
         self
     }
 
@@ -627,10 +627,7 @@ impl OAuth2ClientCredentialsBuilder {
                 "expected an absolute http:// or https:// URL".into(),
             ));
         }
-        let http = match self.http {
-            Some(h) => h,
-            None => crate::exec::default_http_client()?,
-        };
+        let http = crate::exec::http_client(self.http)?;
         Ok(OAuth2ClientCredentials {
             shared: Arc::new(Shared {
                 access_token_url: url,
