@@ -75,6 +75,11 @@ pub enum ErrorKind {
     PaginationLoop,
     /// More redirects in a row than allowed.
     Redirect,
+    /// A request would have carried a secret (a `${NAME}` value, an auth's credential, an
+    /// OAuth2 client secret) in its URL or body to another origin than the one its credentials
+    /// are bound to (a next link, a redirect, an absolute path, a checkpoint's next request).
+    /// It was not sent; the message names both origins.
+    CrossOrigin,
     /// The API's rate limit asks for a wait longer than allowed (`rate_limit_max_wait`).
     RateLimited,
     /// An auth could not sign a request (e.g. the token endpoint failed).
@@ -339,6 +344,27 @@ impl Error {
                 "rate limited by {origin}: the next request ({redacted_url}) may leave at {reset}, in {} s ({cause}), longer than rate_limit_max_wait ({} s); raise rate_limit_max_wait to wait it out, or run again after {reset}",
                 wait.as_secs_f64().ceil(),
                 max_wait.as_secs_f64()
+            ),
+        )
+        .with_url(redacted_url)
+    }
+
+    /// A request not sent because it would carry a secret abroad: `carrier` says where the
+    /// secret is (`query`, `JSON body`, ...), `to` where the request was going, `home` the
+    /// origin the credentials are bound to; `via` what led there (a redirect), if anything.
+    pub(crate) fn cross_origin(
+        redacted_url: &str,
+        carrier: &str,
+        to: &str,
+        home: &str,
+        via: Option<&str>,
+    ) -> Self {
+        let via = via.map(|v| format!(" (after {v})")).unwrap_or_default();
+        Error::new(
+            ErrorKind::CrossOrigin,
+            format!(
+                "not sending {}{via}: its {carrier} holds a secret bound to {home}, and the request goes to {to}; secrets never leave their origin",
+                crate::redact::clip(redacted_url, crate::redact::MAX_URL_SHOWN)
             ),
         )
         .with_url(redacted_url)

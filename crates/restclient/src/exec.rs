@@ -257,6 +257,8 @@ impl Executor {
         let mut method = request.method().clone();
         let mut body = request.body();
         let mut redactor = ctx.redactor.clone();
+        // The redirect that led to `url`, for messages.
+        let mut via: Option<String> = None;
         for _ in 0..=MAX_REDIRECTS {
             let mut headers = request.headers().clone();
             let mut signed = None;
@@ -283,13 +285,24 @@ impl Executor {
                     }
                     signed = Some(scratch);
                 }
-            } else if strip_credentials(&mut headers) || ctx.auth.is_some() {
-                tracing::warn!(
-                    url = %redactor.url(&url),
-                    "not sending credentials to {}: they are bound to {}",
-                    url.origin().ascii_serialization(),
-                    ctx.origin.ascii_serialization()
-                );
+            } else {
+                if let Some(carrier) = carried_secret(&url, body, ctx, &redactor) {
+                    return Err(Error::cross_origin(
+                        &redactor.url(&url),
+                        carrier,
+                        &redactor.text(&url.origin().ascii_serialization()),
+                        &redactor.text(&ctx.origin.ascii_serialization()),
+                        via.as_deref(),
+                    ));
+                }
+                if strip_credentials(&mut headers) || ctx.auth.is_some() {
+                    tracing::warn!(
+                        url = %redactor.url(&url),
+                        "not sending credentials to {}: they are bound to {}",
+                        url.origin().ascii_serialization(),
+                        ctx.origin.ascii_serialization()
+                    );
+                }
             }
             if tracing::enabled!(tracing::Level::TRACE) {
                 let body_note = match body {
@@ -339,6 +352,11 @@ impl Executor {
                     body = None;
                 }
                 tracing::debug!(from = %redactor.url(&url), to = %redactor.url(&next), "following redirect {status}");
+                via = Some(format!(
+                    "a {} redirect from {}",
+                    status.as_u16(),
+                    crate::redact::clip(&redactor.url(&url), crate::redact::MAX_URL_SHOWN)
+                ));
                 url = next;
                 continue;
             }
@@ -402,6 +420,78 @@ impl Executor {
         }
         Ok(buf.freeze())
     }
+}
+
+/// Where a request to another origin than the credentials' would carry a secret: its `query`,
+/// `path`, `JSON body` or `form body`; `None` when it carries none.
+///
+/// Secrets are the values the redactor knows (the client's `secret`s and `${NAME}` values,
+/// sensitive headers, the call's auth's credentials, an OAuth2 client secret) and the auth's
+/// current ones (a token fetched since). Only requests that leave the origin pay for this.
+fn carried_secret(
+    url: &Url,
+    body: Option<&Body>,
+    ctx: &CallContext,
+    redactor: &Redactor,
+) -> Option<&'static str> {
+    let fetched = ctx.auth.as_ref().map(|a| a.secrets()).unwrap_or_default();
+    let secrets: Vec<&str> = redactor
+        .secrets()
+        .iter()
+        .chain(&fetched)
+        .map(String::as_str)
+        // As the redactor: a value this short would match ordinary text and protect nothing.
+        .filter(|s| s.len() >= 3)
+        .collect();
+    if secrets.is_empty() {
+        return None;
+    }
+    let holds = |text: &str| secrets.iter().any(|s| text.contains(s));
+    if url
+        .query_pairs()
+        .any(|(k, v)| holds(&k) || holds(&v))
+    {
+        return Some("query");
+    }
+    if holds(url.path()) || holds(&percent_decoded(url.path())) {
+        return Some("path");
+    }
+    match body {
+        Some(Body::Json(v)) if json_holds(v, &holds) => Some("JSON body"),
+        Some(Body::Form(f)) if f.iter().any(|(k, v)| holds(k) || holds(v)) => Some("form body"),
+        _ => None,
+    }
+}
+
+/// Whether any string (key or value) in `value` satisfies `holds`.
+fn json_holds(value: &serde_json::Value, holds: &dyn Fn(&str) -> bool) -> bool {
+    match value {
+        serde_json::Value::String(s) => holds(s),
+        serde_json::Value::Array(items) => items.iter().any(|v| json_holds(v, holds)),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| holds(k) || json_holds(v, holds)),
+        _ => false,
+    }
+}
+
+/// `%XX` sequences decoded (lossily as UTF-8), `+` kept: how a server reads a path.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Removes headers that carry credentials before a request leaves the credentials' origin;

@@ -70,9 +70,11 @@ type TokenRequestHook = dyn Fn(&mut TokenRequest) + Send + Sync;
 /// * A non-2xx answer is an [auth error](Error::is_auth) naming the status and the (redacted) token URL;
 ///   429, 5xx and connection failures are retried first, by the
 ///   [`retry`](OAuth2ClientCredentialsBuilder::retry) policy (dlt's: 5 attempts).
-/// * The token request uses its own `reqwest::Client`, built without redirects (so the
-///   client secret goes to the token endpoint only) and with a 60 s timeout; replace it with
-///   [`http_client`](OAuth2ClientCredentialsBuilder::http_client).
+/// * The token request uses its own `reqwest::Client` (change it with
+///   [`http_client`](OAuth2ClientCredentialsBuilder::http_client)) and a 60 s timeout. The
+///   client secret goes to the token endpoint's origin only: a redirect to another origin
+///   that would carry it (a 307 or 308 keeps the form) fails with
+///   [`ErrorKind::CrossOrigin`](crate::ErrorKind::CrossOrigin) instead.
 ///
 /// ```no_run
 /// use restclient::{RestClient, auth::{ClientAuthMethod, OAuth2ClientCredentials}};
