@@ -1,4 +1,6 @@
-//! Typed forms of dlt's `rest_api` dicts: the paginator, the auth and the endpoint.
+//! Typed forms of dlt's `rest_api` dicts: the paginator, the auth, the endpoint and its
+//! response actions (and, for runs, the rest of a config: the client, resources, names,
+//! param bindings). `spec` builds paginators and auths; they know nothing of it.
 //!
 //! A dlt user writes `{"type": "offset", "limit": 100, "total_path": "total"}`; these types read
 //! exactly that (from JSON, or from any [`Value`] a TOML or YAML file was turned into), refuse
@@ -32,17 +34,21 @@ mod auth;
 mod endpoint;
 mod env;
 mod paginator;
+#[cfg(feature = "run")]
+mod resource;
 
 pub use auth::{
     ApiKeySpec, AuthSpec, BearerSpec, ClientAuthMethodSpec, HttpBasicSpec, KeyLocationSpec,
     OAuth2ClientCredentialsSpec,
 };
-pub use endpoint::{EndpointMethod, EndpointSpec};
+pub use endpoint::{EndpointMethod, EndpointSpec, ResponseAction, ResponseActionSpec};
 pub use env::{CREDENTIAL_KEYS, EnvExpander};
 pub use paginator::{
     CursorSpec, HeaderCursorSpec, HeaderLinkSpec, JsonLinkSpec, OffsetSpec, PageNumberSpec,
     PaginatorSpec,
 };
+#[cfg(feature = "run")]
+pub(crate) use resource::{ClientSpec, ParamSpec, ResourceSpec, RestApiSpec};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -248,6 +254,7 @@ fn nice(expected: &str) -> String {
         }
         "f32" | "f64" => "a number".to_owned(),
         "a map" => "an object".to_owned(),
+        "a sequence" => "an array".to_owned(),
         e if e.starts_with("struct ") || e.starts_with("a map") => "an object".to_owned(),
         e => e.to_owned(),
     }

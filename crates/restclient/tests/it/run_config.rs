@@ -1,0 +1,188 @@
+//! dlt `rest_api` configs as people write them, read by `restclient::run`: what dlt accepts is
+//! accepted and sends the requests dlt sends, `${NAME}` values are data, names are file names,
+//! and a mistake names its key path before any request. Each run talks to a closure server
+//! on 127.0.0.1 and the tests assert on the requests it received.
+
+use futures::StreamExt;
+use restclient::Value;
+use restclient::run::Run;
+use restclient::spec::EnvExpander;
+use serde_json::json;
+
+use crate::support::server::{self, RecordedRequest, Server};
+
+/// A server that answers every request with one page: `{"items": [{"id": 1}]}`.
+fn one_page_server() -> Server {
+    server::http(|_req| async { server::ok(json!({"items": [{"id": 1}]})) })
+}
+
+/// `${NAME}` read from `vars` only.
+fn env(vars: &'static [(&'static str, &'static str)]) -> EnvExpander<'static> {
+    EnvExpander::new(move |name: &str| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).into())
+    })
+}
+
+/// A config for `server` with one client paginator (`single_page`) and `resources`.
+fn config(server: &Server, resources: Value) -> Value {
+    json!({
+        "client": {"base_url": server.url(), "paginator": "single_page"},
+        "resource_defaults": {"endpoint": {"data_selector": "items"}},
+        "resources": resources,
+    })
+}
+
+/// Runs `run` to its end; every record, and no error.
+async fn records(run: Run) -> Vec<Value> {
+    let mut stream = run.records();
+    let mut out = Vec::new();
+    while let Some(item) = stream.next().await {
+        out.push(item.unwrap_or_else(|e| panic!("the run failed: {e:#}")).record);
+    }
+    out
+}
+
+/// The percent-decoded text of a path or query value.
+fn decoded(text: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// A value read from the environment that looks like placeholders of both kinds.
+const TRICKY: &str = "{resources.issues.id}-{incremental.start_value}-${HOME}-}{";
+
+#[tokio::test]
+async fn environment_values_are_data_in_paths_params_bodies_and_headers() {
+    let server = one_page_server();
+    let resources = json!([{
+        "name": "search",
+        "endpoint": {
+            "path": "search/${V}",
+            "method": "POST",
+            "params": {"q": "${V}", "both": "a ${V} b"},
+            "json": {"filter": "${V}", "nested": ["x${V}"]},
+            "headers": {"X-Value": "${V}"},
+        },
+    }]);
+    let run = Run::from_value_with_env(config(&server, resources), &mut env(&[("V", TRICKY)]))
+        .unwrap_or_else(|e| panic!("a value was read as a placeholder: {e}"));
+    assert_eq!(records(run).await, [json!({"id": 1})]);
+
+    let sent: Vec<RecordedRequest> = server.requests();
+    assert_eq!(sent.len(), 1);
+    let r = &sent[0];
+    assert_eq!(decoded(r.path.trim_start_matches("/search/")), TRICKY, "{}", r.path);
+    assert_eq!(crate::support::server::query_param(r, "q").as_deref(), Some(TRICKY));
+    assert_eq!(
+        crate::support::server::query_param(r, "both"),
+        Some(format!("a {TRICKY} b"))
+    );
+    assert_eq!(
+        r.json(),
+        Some(json!({"filter": TRICKY, "nested": [format!("x{TRICKY}")]}))
+    );
+    assert_eq!(r.header("x-value"), Some(TRICKY));
+}
+
+#[tokio::test]
+async fn an_environment_value_never_shows_in_a_config_error() {
+    let server = one_page_server();
+    // The variable's value is fine; the mistake is elsewhere in the same string.
+    let resources = json!([{"name": "a", "endpoint": {"path": "x/${V}/{oops}"}}]);
+    let e = Run::from_value_with_env(config(&server, resources), &mut env(&[("V", TRICKY)]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("needs a param named `oops`"), "{e}");
+    assert!(!e.contains("resources.issues.id") && !e.contains("HOME"), "{e}");
+    // A variable that is not set is named, not quoted.
+    let resources = json!([{"name": "a", "endpoint": {"params": {"q": "${NOT_SET}"}}}]);
+    let e = Run::from_value_with_env(config(&server, resources), &mut env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "resources[0].endpoint.params.q: environment variable `NOT_SET` is not set"
+    );
+    assert_eq!(server.hits(), 0);
+}
+
+#[tokio::test]
+async fn names_that_cannot_name_a_file_are_refused_naming_the_key() {
+    let server = one_page_server();
+    let long = "n".repeat(201);
+    let cases = [
+        (json!([{"name": "nul\u{0}name"}]), "resources[0].name: must not contain a control character"),
+        (json!(["line\nbreak"]), "resources[0].name: must not contain a control character"),
+        (json!([{"name": long}]), "resources[0].name: is 201 bytes long; at most 200"),
+        (
+            json!(["ok", {"name": "b", "table_name": "t\u{0}"}]),
+            "resources[1].table_name: must not contain a control character",
+        ),
+        (json!([{"name": "../up"}]), "resources[0].name: must not contain `/`"),
+    ];
+    for (resources, want) in cases {
+        let e = Run::from_value_with_env(config(&server, resources.clone()), &mut env(&[]))
+            .expect_err(&resources.to_string())
+            .to_string();
+        assert!(e.starts_with(want), "{resources}: got `{e}`, want `{want}…`");
+    }
+    // 200 bytes is a name.
+    let fine = "n".repeat(200);
+    let run = Run::from_value_with_env(config(&server, json!([fine])), &mut env(&[])).unwrap();
+    assert_eq!(run.resource_names(), [fine.as_str()]);
+    assert_eq!(server.hits(), 0);
+}
+
+#[tokio::test]
+async fn an_empty_processing_steps_is_accepted_and_the_resource_runs() {
+    let server = one_page_server();
+    let resources = json!([{"name": "items", "processing_steps": []}]);
+    let run = Run::from_value_with_env(config(&server, resources), &mut env(&[])).unwrap();
+    assert_eq!(records(run).await, [json!({"id": 1})]);
+    assert_eq!(server.paths(), ["/items"]);
+    // Steps that would do something are Python callables: refused, with what to do instead.
+    let resources = json!([{"name": "items", "processing_steps": [{"filter": "lambda r: r"}]}]);
+    let e = Run::from_value_with_env(config(&server, resources), &mut env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("resources[0].processing_steps: are Python callables")
+            && e.contains("data_selector"),
+        "{e}"
+    );
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn convert_is_refused_alike_in_both_incremental_forms() {
+    let server = one_page_server();
+    let message = "is a Python callable in dlt and has no place in a file";
+    let cases = [
+        (
+            json!({"since": {"type": "incremental", "cursor_path": "updated_at", "convert": "f"}}),
+            json!(null),
+            "resources[0].endpoint.params.since.convert",
+        ),
+        (
+            json!({}),
+            json!({"cursor_path": "updated_at", "convert": "f"}),
+            "resources[0].endpoint.incremental.convert",
+        ),
+    ];
+    for (params, incremental, at) in cases {
+        let mut endpoint = json!({"path": "items", "params": params});
+        if !incremental.is_null() {
+            endpoint["incremental"] = incremental;
+        }
+        let resources = json!([{"name": "items", "endpoint": endpoint}]);
+        let e = Run::from_value_with_env(config(&server, resources), &mut env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, format!("{at}: {message}"));
+    }
+    assert_eq!(server.hits(), 0);
+}
