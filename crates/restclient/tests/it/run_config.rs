@@ -186,3 +186,43 @@ async fn convert_is_refused_alike_in_both_incremental_forms() {
     }
     assert_eq!(server.hits(), 0);
 }
+
+#[tokio::test]
+async fn a_json_config_that_repeats_a_key_is_refused_as_toml_and_yaml_are() {
+    let server = one_page_server();
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "c.json",
+            format!(
+                r#"{{"client": {{"base_url": "{}"}},
+                    "resources": [{{"name": "a", "endpoint": {{"params": {{"limit": 10, "limit": 20}}}}}}]}}"#,
+                server.url()
+            ),
+            "resources[0].endpoint.params.limit: the key appears twice in one object",
+        ),
+        (
+            "c.toml",
+            format!(
+                "[client]\nbase_url = \"{}\"\nbase_url = \"x\"\n[[resources]]\nname = \"a\"\n",
+                server.url()
+            ),
+            "not valid TOML",
+        ),
+        (
+            "c.yaml",
+            format!(
+                "client:\n  base_url: {}\n  base_url: x\nresources: [a]\n",
+                server.url()
+            ),
+            "not valid YAML",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let e = Run::from_file(&path).unwrap_err().to_string();
+        assert!(e.starts_with(want), "{name}: got `{e}`, want `{want}…`");
+    }
+    assert_eq!(server.hits(), 0);
+}
