@@ -226,3 +226,45 @@ async fn a_json_config_that_repeats_a_key_is_refused_as_toml_and_yaml_are() {
     }
     assert_eq!(server.hits(), 0);
 }
+
+#[tokio::test]
+async fn http_basic_with_an_empty_password_sends_the_key_as_the_user_name() {
+    // Freshdesk and Chargebee take the API key as the user name and no password.
+    let server = one_page_server();
+    let mut config = config(&server, json!(["tickets"]));
+    config["client"]["auth"] =
+        json!({"type": "http_basic", "username": "fd-k3y-as-user", "password": ""});
+    let run = Run::from_value_with_env(config, &mut env(&[])).unwrap();
+    assert!(!format!("{run:?}").contains("fd-k3y-as-user"));
+    assert_eq!(records(run).await, [json!({"id": 1})]);
+    let sent = server.requests();
+    use base64::prelude::{BASE64_STANDARD, Engine as _};
+    let want = format!("Basic {}", BASE64_STANDARD.encode("fd-k3y-as-user:"));
+    assert_eq!(sent[0].header("authorization"), Some(want.as_str()));
+}
+
+#[tokio::test]
+async fn an_empty_total_path_means_no_total_as_in_dlt() {
+    // What dlt's OpenAPI generator writes for an API that reports no total; the walk ends
+    // at the first empty page instead of failing on a missing `total`.
+    let server = server::http(|req| async move {
+        let offset = crate::support::server::query_u64(&req, "offset").unwrap_or(0);
+        let items: Vec<Value> = (offset..5).take(2).map(|id| json!({"id": id})).collect();
+        server::ok(json!({"items": items}))
+    });
+    let resources = json!([{"name": "items", "endpoint": {
+        "paginator": {"type": "offset", "limit": 2, "total_path": ""},
+    }}]);
+    let run = Run::from_value_with_env(config(&server, resources), &mut env(&[])).unwrap();
+    let got = records(run).await;
+    assert_eq!(got.len(), 5, "{got:?}");
+    assert_eq!(
+        server.paths(),
+        [
+            "/items?offset=0&limit=2",
+            "/items?offset=2&limit=2",
+            "/items?offset=4&limit=2",
+            "/items?offset=6&limit=2",
+        ]
+    );
+}
