@@ -471,6 +471,13 @@ fn path_pieces(
             let (_, v) = params.remove(i);
             let text = template::scalar_text(&v, &n)
                 .map_err(|m| SpecError::new(join("endpoint.params", &n), m))?;
+            if text == "." || text == ".." {
+                // The URL parser would resolve it and step out of the path (see `render`).
+                return Err(SpecError::new(
+                    join("endpoint.params", &n),
+                    format!("`{text}` as a whole path segment would step out of the endpoint's path"),
+                ));
+            }
             pieces.push(Piece::Lit(template::encode_segment(&text)));
         } else {
             return Err(SpecError::new(

@@ -268,3 +268,58 @@ async fn an_empty_total_path_means_no_total_as_in_dlt() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_parent_value_never_steps_out_of_the_childs_path() {
+    // Parent ids a hostile or careless API could send; `..` last, so that every other child
+    // walk has run (one at a time) before it fails the resource.
+    let server = server::http(|req| async move {
+        if req.path == "/parents" {
+            server::ok(json!({"items": [
+                {"id": 1}, {"id": "..."}, {"id": "a/b"}, {"id": "%2E%2E"}, {"id": ".."},
+            ]}))
+        } else {
+            server::ok(json!({"items": [{"child_of": req.path}]}))
+        }
+    });
+    let resources = json!([
+        {"name": "parents", "selected": false},
+        {"name": "children", "endpoint": {"path": "items/{resources.parents.id}"}},
+    ]);
+    let run = Run::from_value_with_env(config(&server, resources), &mut env(&[]))
+        .unwrap()
+        .concurrency(1);
+    let mut stream = run.records();
+    let (mut got, mut errors) = (Vec::new(), Vec::new());
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(r) => got.push(r.record),
+            Err(e) => errors.push(format!("{e:#}")),
+        }
+    }
+    let paths = server.paths();
+    assert_eq!(
+        paths,
+        [
+            "/parents",
+            "/items/1",
+            "/items/...",
+            "/items/a%2Fb",
+            "/items/%252E%252E"
+        ],
+        "every request stayed under /items/"
+    );
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("`{resources.parents.id}` makes the path segment `..`"),
+        "{}",
+        errors[0]
+    );
+    // A static param that would do the same is a config error.
+    let resources = json!([{"name": "x", "endpoint": {"path": "items/{id}", "params": {"id": ".."}}}]);
+    let e = Run::from_value_with_env(config(&server, resources), &mut env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("resources[0].endpoint.params.id: `..` as a whole path segment"), "{e}");
+}
