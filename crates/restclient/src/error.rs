@@ -14,6 +14,10 @@ use std::fmt;
 use reqwest::StatusCode;
 use url::Url;
 
+/// The most bytes of an explanation (a decode error's) a message quotes: the explanation
+/// itself is short, the values it quotes are clipped on their own, and this is the net.
+const MAX_MESSAGE: usize = 4096;
+
 /// A `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -265,6 +269,14 @@ impl Error {
         out
     }
 
+    /// The same error with every secret `redactor` knows masked in its message (for errors
+    /// made by code that does not know the call's secrets: paginators).
+    #[must_use]
+    pub(crate) fn masked(mut self, redactor: &crate::redact::Redactor) -> Self {
+        self.inner.message = redactor.text(&self.inner.message);
+        self
+    }
+
     /// Adds to the message, e.g. how many attempts were made.
     #[must_use]
     pub(crate) fn with_note(mut self, note: &str) -> Self {
@@ -302,7 +314,8 @@ impl Error {
 
     /// A request URL (a path joined to the base URL, or a next link) that is not usable.
     pub(crate) fn invalid_url(kind: ErrorKind, redacted: &str, reason: impl fmt::Display) -> Self {
-        Error::new(kind, format!("invalid request URL `{redacted}`: {reason}")).with_url(redacted)
+        let shown = crate::redact::clip(redacted, crate::redact::MAX_URL_SHOWN);
+        Error::new(kind, format!("invalid request URL `{shown}`: {reason}")).with_url(redacted)
     }
 
     /// A request that cannot be built as described.
@@ -311,10 +324,17 @@ impl Error {
     }
 
     /// A response that is not what was expected.
+    /// Its URL and message are clipped: both may come from a hostile server.
     pub(crate) fn unexpected(redacted_url: &str, message: impl fmt::Display) -> Self {
+        use crate::redact::{MAX_URL_SHOWN, clip};
+        let message = message.to_string();
         Error::new(
             ErrorKind::Decode,
-            format!("unexpected response from {redacted_url}: {message}"),
+            format!(
+                "unexpected response from {}: {}",
+                clip(redacted_url, MAX_URL_SHOWN),
+                clip(&message, MAX_MESSAGE)
+            ),
         )
         .with_url(redacted_url)
     }

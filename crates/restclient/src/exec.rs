@@ -196,7 +196,11 @@ impl Executor {
         };
         let reason = status.canonical_reason().unwrap_or("");
         let url = response.redacted_url();
-        let mut message = format!("{} {class} Error: {reason} for url: {url}", status.as_u16());
+        let mut message = format!(
+            "{} {class} Error: {reason} for url: {}",
+            status.as_u16(),
+            crate::redact::clip(&url, crate::redact::MAX_URL_SHOWN)
+        );
         if response.attempts() > 1 {
             message.push_str(&format!(" (after {} attempts)", response.attempts()));
         }
@@ -378,7 +382,10 @@ impl Executor {
             ErrorKind::Redirect,
             format!(
                 "too many redirects (more than {MAX_REDIRECTS}) starting at {}",
-                ctx.redactor.url(&request.full_url())
+                crate::redact::clip(
+                    &ctx.redactor.url(&request.full_url()),
+                    crate::redact::MAX_URL_SHOWN
+                )
             ),
         )
         .with_url(&ctx.redactor.url(&request.full_url())))
@@ -411,7 +418,8 @@ impl Executor {
                 return Err(Error::new(
                     ErrorKind::BodyTooLarge,
                     format!(
-                        "the response body of {method} {shown} is larger than max_response_bytes ({limit} bytes, counted after decompression); raise the limit if this API really sends such pages"
+                        "the response body of {method} {} is larger than max_response_bytes ({limit} bytes, counted after decompression); raise the limit if this API really sends such pages",
+                        crate::redact::clip(&shown, crate::redact::MAX_URL_SHOWN)
                     ),
                 )
                 .with_url(&shown));
@@ -536,7 +544,8 @@ fn transport_error(e: reqwest::Error, method: &Method, url: &Url, redactor: &Red
     };
     let shown = redactor.url(url);
     // The causes (hyper's, the OS's) are the source, not part of the message.
-    Error::new(kind, format!("{what} for {method} {shown}"))
+    let clipped = crate::redact::clip(&shown, crate::redact::MAX_URL_SHOWN);
+    Error::new(kind, format!("{what} for {method} {clipped}"))
         .with_url(&shown)
         .with_source(e.without_url())
 }

@@ -129,15 +129,16 @@ impl Walker {
         // A cursor in a JSON body does not show in the URL: name the body too.
         let body = match request.body() {
             Some(Body::Json(v)) => {
-                let text = crate::paginators::preview(v);
-                format!(" with body {}", self.ctx.redactor.text(&text))
+                let text = crate::paginators::preview(v, &|t| self.ctx.redactor.text(t));
+                format!(" with body {text}")
             }
             _ => String::new(),
         };
+        let shown = crate::redact::clip(&url, crate::redact::MAX_URL_SHOWN);
         Error::new(
             ErrorKind::PaginationLoop,
             format!(
-                "pagination loop at {url}: {what} {} {url}{body} was already requested in this walk",
+                "pagination loop at {shown}: {what} {} {shown}{body} was already requested in this walk",
                 request.method()
             ),
         )
@@ -204,16 +205,22 @@ impl Walker {
             // A paginator of the user's that looks at the records: build them once, for it
             // and for the page.
             let page_values = build_values(&response, &spans);
-            self.paginator.update_state(&response, Some(&page_values))?;
+            self.paginator
+                .update_state(&response, Some(&page_values))
+                .map_err(|e| e.masked(&self.ctx.redactor))?;
             Some(page_values)
         } else {
             self.paginator
-                .update_state_counted(&response, spans.len())?;
+                .update_state_counted(&response, spans.len())
+                .map_err(|e| e.masked(&self.ctx.redactor))?;
             None
         };
         // A tree parsed for detection or a JSONPath is not kept with the page.
         response.forget_json();
-        self.paginator.update_request(&mut self.request)?;
+        // A paginator knows no secret of the call: its errors are masked here.
+        self.paginator
+            .update_request(&mut self.request)
+            .map_err(|e| e.masked(&self.ctx.redactor))?;
         self.pages += 1;
         let mut page = Page::new(
             spans,
