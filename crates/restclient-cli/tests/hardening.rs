@@ -112,6 +112,36 @@ fn get_error_body_is_masked_and_capped() {
 }
 
 #[test]
+fn server_text_on_stderr_cannot_drive_the_terminal() {
+    // An error body that would retitle the window, clear the screen, ring the bell, rewrite
+    // a line with a carriage return and reverse the text that follows.
+    let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2Jfirst line\r\nsecond\rOVERWRITE\u{202e}txt\u{9b}31m";
+    let server = Server::start(move |_| text(500, hostile.to_owned()));
+    let raw = ['\u{1b}', '\u{7}', '\r', '\u{202e}', '\u{9b}'];
+    // `get` prints the body; `paginate` with http_show_error_body puts it in its error.
+    for (args, show_body) in [(["get", "/x"], false), (["paginate", "/x"], true)] {
+        let (code, _, stderr) = run(bin()
+            .env("RUNTIME__REQUEST_MAX_ATTEMPTS", "1")
+            .env("RUNTIME__HTTP_SHOW_ERROR_BODY", show_body.to_string())
+            .args([args[0], &format!("{}{}", server.url, args[1])]));
+        assert_eq!(code, Some(1), "{stderr}");
+        for c in raw {
+            assert!(!stderr.contains(c), "{args:?}: raw {c:?} in {stderr:?}");
+        }
+        assert!(stderr.contains("\\u{1b}]0;pwned\\u{7}"), "{args:?}: {stderr}");
+        assert!(stderr.contains("second\\rOVERWRITE\\u{202e}txt"), "{args:?}: {stderr}");
+    }
+    // `get` keeps the body's lines (a CRLF is a line break, not an escape).
+    let (_, _, stderr) = run(bin()
+        .env("RUNTIME__REQUEST_MAX_ATTEMPTS", "1")
+        .args(["get", &format!("{}/x", server.url)]));
+    assert!(
+        stderr.lines().any(|l| l.starts_with("second\\r")),
+        "{stderr:?}"
+    );
+}
+
+#[test]
 fn get_error_body_masks_an_oauth2_token_fetched_at_run_time() {
     let server = Server::start(|r| {
         if r.target.starts_with("/token") {
