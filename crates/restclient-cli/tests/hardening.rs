@@ -112,6 +112,46 @@ fn get_error_body_is_masked_and_capped() {
 }
 
 #[test]
+fn env_values_in_specs_are_data_never_placeholders() {
+    // A value that looks like placeholders of both kinds is sent as it is, once expanded.
+    let tricky = "{resources.a.id}-${HOME}-}{";
+    let server = Server::start(|_| json(200, r#"{"items": []}"#));
+    let (code, _, stderr) = run(bin()
+        .env("RC_TRICKY", tricky)
+        .args(["get", &format!("{}/x", server.url), "-X", "POST"])
+        .args(["-p", "q=${RC_TRICKY}", "-H", "X-Tricky: ${RC_TRICKY}"])
+        .args(["--json", r#"{"f": "${RC_TRICKY}"}"#]));
+    assert_eq!(code, Some(0), "{stderr}");
+    let sent = &server.requests()[0];
+    let q = query(&sent.target, "q").expect("the q parameter");
+    let decoded: String = url_decode(q);
+    assert_eq!(decoded, tricky, "{}", sent.target);
+    assert_eq!(sent.header("x-tricky"), Some(tricky));
+    let body: Value = serde_json::from_slice(&sent.body).unwrap();
+    assert_eq!(body, serde_json::json!({"f": tricky}));
+}
+
+/// Percent-decoding of a query value (`+` is a space).
+fn url_decode(text: &str) -> String {
+    let bytes = text.replace('+', " ").into_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = text.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
 fn server_text_on_stderr_cannot_drive_the_terminal() {
     // An error body that would retitle the window, clear the screen, ring the bell, rewrite
     // a line with a carriage return and reverse the text that follows.
