@@ -168,8 +168,14 @@ fn server_text_on_stderr_cannot_drive_the_terminal() {
         for c in raw {
             assert!(!stderr.contains(c), "{args:?}: raw {c:?} in {stderr:?}");
         }
-        assert!(stderr.contains("\\u{1b}]0;pwned\\u{7}"), "{args:?}: {stderr}");
-        assert!(stderr.contains("second\\rOVERWRITE\\u{202e}txt"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("\\u{1b}]0;pwned\\u{7}"),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains("second\\rOVERWRITE\\u{202e}txt"),
+            "{args:?}: {stderr}"
+        );
     }
     // `get` keeps the body's lines (a CRLF is a line break, not an escape).
     let (_, _, stderr) = run(bin()

@@ -497,7 +497,10 @@ mod tests {
         let e = Error::custom(Mine);
         assert_eq!(e.kind(), ErrorKind::Custom);
         assert!(e.get_ref().is_some_and(|s| s.is::<Mine>()));
-        assert!(e.source().is_none(), "`mine` is shown by Display, not again as a cause");
+        assert!(
+            e.source().is_none(),
+            "`mine` is shown by Display, not again as a cause"
+        );
     }
 
     /// Every error's text, cause by cause, as a reader of the chain sees it.
@@ -516,14 +519,17 @@ mod tests {
         let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory");
         let config = Error::config("file x.toml", None, "cannot read it").with_source(io);
         let timeout = Error::new(ErrorKind::Timeout, "timed out for GET https://h/");
-        let auth = Error::auth("could not reach the token endpoint https://h/token")
-            .with_source(timeout);
+        let auth =
+            Error::auth("could not reach the token endpoint https://h/token").with_source(timeout);
         let custom = Error::custom(Error::new(ErrorKind::Timeout, "inner timed out"));
         for e in [config, auth, custom] {
             let texts = chain(&e);
             for (i, t) in texts.iter().enumerate() {
                 for later in &texts[i + 1..] {
-                    assert!(!t.contains(later.as_str()), "`{t}` repeats its cause `{later}`");
+                    assert!(
+                        !t.contains(later.as_str()),
+                        "`{t}` repeats its cause `{later}`"
+                    );
                 }
             }
         }

@@ -455,10 +455,7 @@ fn carried_secret(
         return None;
     }
     let holds = |text: &str| secrets.iter().any(|s| text.contains(s));
-    if url
-        .query_pairs()
-        .any(|(k, v)| holds(&k) || holds(&v))
-    {
+    if url.query_pairs().any(|(k, v)| holds(&k) || holds(&v)) {
         return Some("query");
     }
     if holds(url.path()) || holds(&percent_decoded(url.path())) {
@@ -488,7 +485,11 @@ fn percent_decoded(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let hex = |b: u8| char::from(b).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
             (b'%', Some(h), Some(l)) => {
                 out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
                 i += 3;

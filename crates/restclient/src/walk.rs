@@ -304,14 +304,13 @@ fn resume(cp: &Checkpoint, w: &mut Walker) -> Result<Option<StopReason>> {
     let secrets = Secrets::clone(&lock(&cp.secrets));
     if w.detect_paginator {
         // The detected paginator is built again from its description.
-        w.paginator =
-            crate::spec::paginator(&saved.paginator.description)?.ok_or_else(|| {
-                Error::invalid(
-                    "Paginate",
-                    "checkpoint",
-                    "the saved paginator description names no paginator",
-                )
-            })?;
+        w.paginator = crate::spec::paginator(&saved.paginator.description)?.ok_or_else(|| {
+            Error::invalid(
+                "Paginate",
+                "checkpoint",
+                "the saved paginator description names no paginator",
+            )
+        })?;
         w.detect_paginator = false;
         w.paginator.init_request(&mut w.request.clone())?;
         w.description = Arc::new(w.paginator.describe());
@@ -377,11 +376,9 @@ impl InFlight {
     async fn finish(mut self) -> Result<Response> {
         match (&mut self.task).await {
             Ok(result) => result,
-            Err(e) => Err(Error::new(
-                ErrorKind::Other,
-                "a concurrent request task failed",
-            )
-            .with_source(e)),
+            Err(e) => {
+                Err(Error::new(ErrorKind::Other, "a concurrent request task failed").with_source(e))
+            }
         }
     }
 }

@@ -414,6 +414,9 @@ mod tests {
         let v = Value::String(format!("{}{secret}{}", "a".repeat(190), "b".repeat(500)));
         let shown = preview(&v, &|t: &str| t.replace(secret, "***"));
         assert!(!shown.contains("s3cr"), "{shown}");
-        assert!(shown.contains("***") && shown.contains("more bytes"), "{shown}");
+        assert!(
+            shown.contains("***") && shown.contains("more bytes"),
+            "{shown}"
+        );
     }
 }

@@ -21,8 +21,8 @@ use serde_json::{Map, Value};
 use super::incremental::IncrementalSpec;
 use super::template::{self, Expr, Piece};
 use crate::spec::{
-    AuthSpec, CREDENTIAL_KEYS, ClientSpec, EndpointMethod, EndpointSpec, EnvExpander, ParamSpec,
-    PaginatorSpec, ResourceSpec, RestApiSpec, SpecError, join, kind_of,
+    AuthSpec, CREDENTIAL_KEYS, ClientSpec, EndpointMethod, EndpointSpec, EnvExpander,
+    PaginatorSpec, ParamSpec, ResourceSpec, RestApiSpec, SpecError, join, kind_of,
 };
 
 /// The client part of a config.
@@ -149,7 +149,10 @@ pub(crate) fn plan(mut config: Value, env: &mut EnvExpander<'_>) -> Result<Plan,
                 join(&path, key)
             );
         }
-        resources.push((path.clone(), resource_plan(resource).map_err(|e| e.within(&path))?));
+        resources.push((
+            path.clone(),
+            resource_plan(resource).map_err(|e| e.within(&path))?,
+        ));
     }
     Ok(Plan {
         client: spec.client,
@@ -236,7 +239,10 @@ fn merge_defaults(defaults: &Map<String, Value>, resource: &Value) -> Result<Val
         other => {
             return Err(SpecError::new(
                 "",
-                format!("expected a resource name or an object, got {}", kind_of(other)),
+                format!(
+                    "expected a resource name or an object, got {}",
+                    kind_of(other)
+                ),
             ));
         }
     };
@@ -475,7 +481,9 @@ fn path_pieces(
                 // The URL parser would resolve it and step out of the path (see `render`).
                 return Err(SpecError::new(
                     join("endpoint.params", &n),
-                    format!("`{text}` as a whole path segment would step out of the endpoint's path"),
+                    format!(
+                        "`{text}` as a whole path segment would step out of the endpoint's path"
+                    ),
                 ));
             }
             pieces.push(Piece::Lit(template::encode_segment(&text)));
@@ -596,7 +604,14 @@ fn graph(resources: Vec<(String, ResourcePlan)>) -> Result<Vec<ResourcePlan>, Sp
     let mut order = Vec::new();
     let mut state = vec![Visit::New; resources.len()];
     for i in 0..resources.len() {
-        visit(i, &resources, &names, &mut state, &mut order, &mut Vec::new())?;
+        visit(
+            i,
+            &resources,
+            &names,
+            &mut state,
+            &mut order,
+            &mut Vec::new(),
+        )?;
     }
     let mut slots: Vec<Option<ResourcePlan>> =
         resources.into_iter().map(|(_, r)| Some(r)).collect();

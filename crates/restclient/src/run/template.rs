@@ -320,7 +320,10 @@ mod tests {
         for bad in [".", ".."] {
             let v = json!(bad);
             let e = render(&p, &|_: &Expr| Ok(v.clone()), true).unwrap_err();
-            assert!(e.contains("`{resources.p.id}` makes the path segment"), "{bad}: {e}");
+            assert!(
+                e.contains("`{resources.p.id}` makes the path segment"),
+                "{bad}: {e}"
+            );
         }
         // Two values that make `..` together.
         let p2 = parse("items/{resources.p.a}{resources.p.b}").unwrap();
@@ -335,7 +338,10 @@ mod tests {
             assert_ne!(segment, "..", "{fine}");
         }
         // Outside paths, and in the query of a path, dots are data.
-        assert_eq!(render(&p, &|_: &Expr| Ok(json!("..")), false).unwrap(), "items/../details");
+        assert_eq!(
+            render(&p, &|_: &Expr| Ok(json!("..")), false).unwrap(),
+            "items/../details"
+        );
         let q = parse("items?from={resources.p.id}").unwrap();
         assert!(render(&q, &|_: &Expr| Ok(json!("..")), true).is_ok());
         // Why no encoding would do: the URL parser resolves encoded dots too.

@@ -137,7 +137,9 @@ impl ResponseActionSpec {
                 n.as_u64()
                     .and_then(|n| u16::try_from(n).ok())
                     .filter(|n| (100..=599).contains(n))
-                    .ok_or_else(|| SpecError::new("status_code", "expected an HTTP status (100-599)"))?,
+                    .ok_or_else(|| {
+                        SpecError::new("status_code", "expected an HTTP status (100-599)")
+                    })?,
             ),
             Some(other) => {
                 return Err(SpecError::new(
@@ -152,7 +154,10 @@ impl ResponseActionSpec {
         let action = match raw.action {
             Value::String(s) if s == "ignore" => ResponseAction::Ignore,
             Value::String(_) => {
-                return Err(SpecError::new("action", "unknown action; a file can only say `ignore`"));
+                return Err(SpecError::new(
+                    "action",
+                    "unknown action; a file can only say `ignore`",
+                ));
             }
             other => {
                 return Err(SpecError::new(

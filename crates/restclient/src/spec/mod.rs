@@ -79,7 +79,11 @@ use crate::paginators::Paginator;
 pub fn paginator(config: &Value) -> crate::Result<Option<Box<dyn Paginator>>> {
     PaginatorSpec::from_value(config)
         .map_err(|e| {
-            let key = if e.path().is_empty() { "type" } else { e.path() };
+            let key = if e.path().is_empty() {
+                "type"
+            } else {
+                e.path()
+            };
             Error::invalid("paginator", key, e.message())
         })?
         .build()
@@ -494,7 +498,10 @@ mod tests {
     fn json_with_a_repeated_key_is_refused_naming_its_path() {
         let cases = [
             (r#"{"a": 1, "a": 2}"#, "a"),
-            (r#"{"resources": [{"name": "x"}, {"name": "y", "name": "z"}]}"#, "resources[1].name"),
+            (
+                r#"{"resources": [{"name": "x"}, {"name": "y", "name": "z"}]}"#,
+                "resources[1].name",
+            ),
             (r#"[[{"k": {"deep": 1, "deep": 1}}]]"#, "[0][0].k.deep"),
         ];
         for (text, at) in cases {
@@ -503,7 +510,8 @@ mod tests {
             assert!(e.message().starts_with("the key appears twice"), "{e}");
         }
         // The same key in two objects is fine, and values come out as serde_json reads them.
-        let text = r#"{"a": {"k": 1.5e3, "n": null}, "b": {"k": [true, "s", -7, 18446744073709551615]}}"#;
+        let text =
+            r#"{"a": {"k": 1.5e3, "n": null}, "b": {"k": [true, "s", -7, 18446744073709551615]}}"#;
         assert_eq!(
             parse_json(text).unwrap(),
             serde_json::from_str::<Value>(text).unwrap()

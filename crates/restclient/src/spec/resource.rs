@@ -386,7 +386,10 @@ mod tests {
         );
         let bad = [
             (json!({"type": "what"}), "type: a param that is an object"),
-            (json!({"type": "resolve", "resource": "p"}), "field: is required"),
+            (
+                json!({"type": "resolve", "resource": "p"}),
+                "field: is required",
+            ),
             (
                 json!({"type": "resolve", "resource": "", "field": "id"}),
                 "resource: must not be empty",
@@ -420,9 +423,15 @@ mod tests {
             json!({"primary_key": "id", "write_disposition": "merge", "table_name": "gh_issues"})
         );
         let bad = [
-            (json!({"name": "a", "wat": 1}), "wat: unknown key; expected one of `name`"),
+            (
+                json!({"name": "a", "wat": 1}),
+                "wat: unknown key; expected one of `name`",
+            ),
             (json!({"endpoint": {"path": "a"}}), "name: is required"),
-            (json!({"name": "a", "selected": "yes"}), "selected: expected a boolean"),
+            (
+                json!({"name": "a", "selected": "yes"}),
+                "selected: expected a boolean",
+            ),
             (
                 json!({"name": "a", "processing_steps": [{"map": "f"}]}),
                 "processing_steps: are Python callables",
@@ -431,13 +440,19 @@ mod tests {
                 json!({"name": "a", "write_disposition": "upsert"}),
                 "write_disposition: expected one of",
             ),
-            (json!({"name": "a", "table_name": "x/y"}), "table_name: must not contain"),
+            (
+                json!({"name": "a", "table_name": "x/y"}),
+                "table_name: must not contain",
+            ),
         ];
         for (v, want) in bad {
             let e = ResourceSpec::resource(&v).unwrap_err().to_string();
             assert!(e.starts_with(want), "{v}: {e}");
         }
         let e = ResourceSpec::defaults(&json!({"include_from_parent": ["id"]})).unwrap_err();
-        assert!(e.to_string().starts_with("include_from_parent: would make"), "{e}");
+        assert!(
+            e.to_string().starts_with("include_from_parent: would make"),
+            "{e}"
+        );
     }
 }

@@ -512,7 +512,12 @@ fn five_megabytes() -> String {
 /// Asserts that `e` is short (a few KB whatever the server sent), masked, and names a URL.
 fn assert_short_and_masked(e: &restclient::Error, server: &Server) {
     let text = format!("{e:#}");
-    assert!(text.len() < 8 * 1024, "{} bytes: {}…", text.len(), &text[..300]);
+    assert!(
+        text.len() < 8 * 1024,
+        "{} bytes: {}…",
+        text.len(),
+        &text[..300]
+    );
     assert!(!text.contains(ECHOED), "{text}");
     assert!(text.contains(&server.url()), "names the URL: {text}");
     assert!(text.contains("more bytes"), "says it cut: {text}");
@@ -525,8 +530,16 @@ async fn a_five_megabyte_next_link_makes_a_short_masked_error() {
         let next = next.clone();
         async move { server::ok(json!({"data": [1], "next": next})) }
     });
-    let client = support::builder(&server.url()).secret(ECHOED).build().unwrap();
-    let w = try_walk(client.paginate("/items").paginator(JsonLinkPaginator::new())).await;
+    let client = support::builder(&server.url())
+        .secret(ECHOED)
+        .build()
+        .unwrap();
+    let w = try_walk(
+        client
+            .paginate("/items")
+            .paginator(JsonLinkPaginator::new()),
+    )
+    .await;
     assert!(w.error().is_decode(), "{:?}", w.error().kind());
     assert_short_and_masked(w.error(), &server);
 }
@@ -546,7 +559,10 @@ async fn a_five_megabyte_cursor_makes_a_short_masked_error() {
             }
         }
     });
-    let client = support::builder(&server.url()).secret(ECHOED).build().unwrap();
+    let client = support::builder(&server.url())
+        .secret(ECHOED)
+        .build()
+        .unwrap();
     let w = try_walk(
         client
             .paginate("/items")

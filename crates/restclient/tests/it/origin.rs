@@ -239,7 +239,10 @@ fn assert_never_saw_the_secret(server: &Server) {
     for r in server.requests() {
         let at = r.path_and_query();
         assert!(!at.contains(SECRET), "{at}");
-        assert!(!String::from_utf8_lossy(&r.body).contains(SECRET), "{at}: body");
+        assert!(
+            !String::from_utf8_lossy(&r.body).contains(SECRET),
+            "{at}: body"
+        );
         for (name, value) in &r.headers {
             assert!(!value.contains(SECRET), "{at}: {name}: {value}");
         }
@@ -250,9 +253,18 @@ fn assert_never_saw_the_secret(server: &Server) {
 fn assert_refused(e: &restclient::Error, home: &Server, foreign: &Server, carrier: &str) {
     let text = format!("{e:#}");
     assert_eq!(e.kind(), restclient::ErrorKind::CrossOrigin, "{text}");
-    assert!(text.contains(&home.url()), "names the secret's origin: {text}");
-    assert!(text.contains(&foreign.url()), "names where it was going: {text}");
-    assert!(text.contains(carrier), "names where the secret is ({carrier}): {text}");
+    assert!(
+        text.contains(&home.url()),
+        "names the secret's origin: {text}"
+    );
+    assert!(
+        text.contains(&foreign.url()),
+        "names where it was going: {text}"
+    );
+    assert!(
+        text.contains(carrier),
+        "names where the secret is ({carrier}): {text}"
+    );
     assert!(!text.contains(SECRET), "{text}");
 }
 
@@ -287,10 +299,20 @@ async fn a_next_link_that_would_carry_a_secret_query_abroad_is_not_followed() {
 #[tokio::test]
 async fn a_link_header_that_would_carry_a_secret_abroad_is_not_followed() {
     let foreign = foreign_server();
-    let link = format!("<{}/items?cursor=2&key={SECRET}>; rel=\"next\"", foreign.url());
+    let link = format!(
+        "<{}/items?cursor=2&key={SECRET}>; rel=\"next\"",
+        foreign.url()
+    );
     let home = server::http(move |_req| {
         let link = link.clone();
-        async move { server::raw(200, "application/json", &[("link", link.as_bytes())], b"[1]") }
+        async move {
+            server::raw(
+                200,
+                "application/json",
+                &[("link", link.as_bytes())],
+                b"[1]",
+            )
+        }
     });
     let w = support::try_walk(
         secret_client(&home)
@@ -355,7 +377,11 @@ async fn a_body_and_a_query_without_secrets_still_follow_a_next_link_abroad() {
     let abroad = foreign.requests();
     assert_eq!(support::path_and_queries(&abroad), ["/more?limit=100"]);
     assert_eq!(abroad[0].method, "POST");
-    assert_eq!(abroad[0].json(), Some(json!({"query": "open"})), "sent as it is");
+    assert_eq!(
+        abroad[0].json(),
+        Some(json!({"query": "open"})),
+        "sent as it is"
+    );
 }
 
 #[tokio::test]
@@ -373,7 +399,10 @@ async fn a_307_or_308_redirect_does_not_carry_a_secret_body_abroad() {
             .await
             .unwrap_err();
         assert_refused(&e, &home, &foreign, "JSON body");
-        assert!(format!("{e}").contains(&format!("a {status} redirect from")), "{e}");
+        assert!(
+            format!("{e}").contains(&format!("a {status} redirect from")),
+            "{e}"
+        );
         let e = client
             .request(Method::POST, "/submit")
             .form([("key", SECRET)])
@@ -430,7 +459,10 @@ async fn a_tampered_checkpoint_cannot_send_a_secret_abroad() {
     assert_eq!(w.pages.len(), 1);
     assert!(w.error().is_status());
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(!text.contains(SECRET), "the file holds a placeholder: {text}");
+    assert!(
+        !text.contains(SECRET),
+        "the file holds a placeholder: {text}"
+    );
     // Someone edits the saved next request to point elsewhere.
     let mut saved: serde_json::Value = serde_json::from_str(&text).unwrap();
     saved["next_request"]["url"] = json!(format!("{}/items", foreign.url()));

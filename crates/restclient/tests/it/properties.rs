@@ -9,8 +9,8 @@ use restclient::Response;
 use restclient::config::RuntimeConfig;
 use restclient::detect;
 use restclient::paginators::{HeaderLinkPaginator, JsonLinkPaginator, Paginator};
-use restclient::spec::paginator as paginator_from_spec;
 use restclient::selector::Selector;
+use restclient::spec::paginator as paginator_from_spec;
 use restclient::{Method, Value};
 
 fn json_value() -> impl Strategy<Value = Value> {

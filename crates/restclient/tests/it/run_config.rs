@@ -39,7 +39,10 @@ async fn records(run: Run) -> Vec<Value> {
     let mut stream = run.records();
     let mut out = Vec::new();
     while let Some(item) = stream.next().await {
-        out.push(item.unwrap_or_else(|e| panic!("the run failed: {e:#}")).record);
+        out.push(
+            item.unwrap_or_else(|e| panic!("the run failed: {e:#}"))
+                .record,
+        );
     }
     out
 }
@@ -75,8 +78,16 @@ async fn environment_values_are_data_in_paths_params_bodies_and_headers() {
     let sent: Vec<RecordedRequest> = server.requests();
     assert_eq!(sent.len(), 1);
     let r = &sent[0];
-    assert_eq!(decoded(r.path.trim_start_matches("/search/")), TRICKY, "{}", r.path);
-    assert_eq!(crate::support::server::query_param(r, "q").as_deref(), Some(TRICKY));
+    assert_eq!(
+        decoded(r.path.trim_start_matches("/search/")),
+        TRICKY,
+        "{}",
+        r.path
+    );
+    assert_eq!(
+        crate::support::server::query_param(r, "q").as_deref(),
+        Some(TRICKY)
+    );
     assert_eq!(
         crate::support::server::query_param(r, "both"),
         Some(format!("a {TRICKY} b"))
@@ -97,7 +108,10 @@ async fn an_environment_value_never_shows_in_a_config_error() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("needs a param named `oops`"), "{e}");
-    assert!(!e.contains("resources.issues.id") && !e.contains("HOME"), "{e}");
+    assert!(
+        !e.contains("resources.issues.id") && !e.contains("HOME"),
+        "{e}"
+    );
     // A variable that is not set is named, not quoted.
     let resources = json!([{"name": "a", "endpoint": {"params": {"q": "${NOT_SET}"}}}]);
     let e = Run::from_value_with_env(config(&server, resources), &mut env(&[]))
@@ -115,20 +129,35 @@ async fn names_that_cannot_name_a_file_are_refused_naming_the_key() {
     let server = one_page_server();
     let long = "n".repeat(201);
     let cases = [
-        (json!([{"name": "nul\u{0}name"}]), "resources[0].name: must not contain a control character"),
-        (json!(["line\nbreak"]), "resources[0].name: must not contain a control character"),
-        (json!([{"name": long}]), "resources[0].name: is 201 bytes long; at most 200"),
+        (
+            json!([{"name": "nul\u{0}name"}]),
+            "resources[0].name: must not contain a control character",
+        ),
+        (
+            json!(["line\nbreak"]),
+            "resources[0].name: must not contain a control character",
+        ),
+        (
+            json!([{"name": long}]),
+            "resources[0].name: is 201 bytes long; at most 200",
+        ),
         (
             json!(["ok", {"name": "b", "table_name": "t\u{0}"}]),
             "resources[1].table_name: must not contain a control character",
         ),
-        (json!([{"name": "../up"}]), "resources[0].name: must not contain `/`"),
+        (
+            json!([{"name": "../up"}]),
+            "resources[0].name: must not contain `/`",
+        ),
     ];
     for (resources, want) in cases {
         let e = Run::from_value_with_env(config(&server, resources.clone()), &mut env(&[]))
             .expect_err(&resources.to_string())
             .to_string();
-        assert!(e.starts_with(want), "{resources}: got `{e}`, want `{want}…`");
+        assert!(
+            e.starts_with(want),
+            "{resources}: got `{e}`, want `{want}…`"
+        );
     }
     // 200 bytes is a name.
     let fine = "n".repeat(200);
@@ -317,9 +346,13 @@ async fn a_parent_value_never_steps_out_of_the_childs_path() {
         errors[0]
     );
     // A static param that would do the same is a config error.
-    let resources = json!([{"name": "x", "endpoint": {"path": "items/{id}", "params": {"id": ".."}}}]);
+    let resources =
+        json!([{"name": "x", "endpoint": {"path": "items/{id}", "params": {"id": ".."}}}]);
     let e = Run::from_value_with_env(config(&server, resources), &mut env(&[]))
         .unwrap_err()
         .to_string();
-    assert!(e.starts_with("resources[0].endpoint.params.id: `..` as a whole path segment"), "{e}");
+    assert!(
+        e.starts_with("resources[0].endpoint.params.id: `..` as a whole path segment"),
+        "{e}"
+    );
 }

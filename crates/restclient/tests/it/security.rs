@@ -570,5 +570,10 @@ async fn a_client_builder_that_follows_redirects_cannot_take_credentials_abroad(
     assert_eq!(at_home[0].header("x-api-key"), Some("k3y-for-home-only"));
     let abroad = foreign.requests();
     assert_eq!(abroad.len(), 1, "restclient followed the redirect itself");
-    assert_eq!(abroad[0].header("x-api-key"), None, "{:?}", abroad[0].headers);
+    assert_eq!(
+        abroad[0].header("x-api-key"),
+        None,
+        "{:?}",
+        abroad[0].headers
+    );
 }
