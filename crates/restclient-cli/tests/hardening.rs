@@ -127,7 +127,7 @@ fn env_values_in_specs_are_data_never_placeholders() {
     let decoded: String = url_decode(q);
     assert_eq!(decoded, tricky, "{}", sent.target);
     assert_eq!(sent.header("x-tricky"), Some(tricky));
-    let body: Value = serde_json::from_slice(&sent.body).unwrap();
+    let body: Value = serde_json::from_slice(&sent.body).expect("a JSON body");
     assert_eq!(body, serde_json::json!({"f": tricky}));
 }
 
@@ -148,7 +148,7 @@ fn url_decode(text: &str) -> String {
             i += 1;
         }
     }
-    String::from_utf8(out).unwrap()
+    String::from_utf8(out).expect("UTF-8 after decoding")
 }
 
 #[test]

@@ -384,10 +384,13 @@ fn resource_plan(resource: ResourceSpec) -> Result<ResourcePlan, SpecError> {
     })
 }
 
+/// Query params in order; values are JSON (templates in strings).
+type Params = Vec<(String, Value)>;
+
 /// An endpoint's params, split by what they are.
 struct Bound {
     /// Plain params in order (templates in strings).
-    params: Vec<(String, Value)>,
+    params: Params,
     /// `resolve` bindings, by param name: bound in the path as `{name}`.
     resolves: BTreeMap<String, Expr>,
     /// The `incremental` param, if any: its name and dict.
@@ -460,8 +463,8 @@ fn incremental(
 fn path_pieces(
     raw_path: &str,
     resolves: &BTreeMap<String, Expr>,
-    mut params: Vec<(String, Value)>,
-) -> Result<(Vec<Piece>, Vec<(String, Value)>), SpecError> {
+    mut params: Params,
+) -> Result<(Vec<Piece>, Params), SpecError> {
     let mut pieces = Vec::new();
     let mut used = BTreeSet::new();
     let parsed = template::parse(raw_path).map_err(|e| e.within("endpoint.path"))?;
