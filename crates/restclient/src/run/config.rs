@@ -7,8 +7,8 @@
 //!    keys and wrong types, naming the key path;
 //! 3. defaults ([`merge_defaults`]): `resource_defaults` merged into each resource exactly as
 //!    dlt does it (reference §1.6);
-//! 4. per resource ([`resource_plan`]): param bindings, incremental, placeholders, paginator and
-//!    selector;
+//! 4. per resource ([`resource_plan`]): [`bindings`], [`incremental`], [`path_pieces`],
+//!    [`placeholders`], [`paging`] (paginator and selector);
 //! 5. graph ([`graph`]): parents exist, no cycle, parents first.
 //!
 //! Every error is a [`SpecError`] with its key path.
@@ -324,28 +324,7 @@ fn resource_plan(resource: ResourceSpec) -> Result<ResourcePlan, SpecError> {
             format!("resource `{name}` has no parent to include fields from"),
         ));
     }
-    if let Some(p) = &ep.paginator {
-        p.build()
-            .map_err(|e| SpecError::new(at("paginator"), e.to_string()))?;
-    }
-    // A path whose last segment is a placeholder names one entity: one page, the whole body
-    // (§2.4), unless the endpoint says otherwise.
-    let single_entity = raw_path
-        .rsplit('/')
-        .next()
-        .is_some_and(|last| last.contains('{') && !last.contains("{{"));
-    let paginator = match (&ep.paginator, single_entity) {
-        (None, true) => Some(PaginatorSpec::SinglePage),
-        (p, _) => p.clone(),
-    };
-    let data_selector = match (&ep.data_selector, single_entity) {
-        (None, true) => Some("$".to_owned()),
-        (s, _) => s.clone(),
-    };
-    if let Some(s) = &data_selector {
-        crate::selector::Selector::new(s)
-            .map_err(|_| SpecError::new(at("data_selector"), "not a valid JSONPath"))?;
-    }
+    let (paginator, data_selector) = paging(&ep, &raw_path)?;
     if let Some(d) = &ep.data
         && !d.is_object()
     {
@@ -382,6 +361,36 @@ fn resource_plan(resource: ResourceSpec) -> Result<ResourcePlan, SpecError> {
         hints,
         parent_exprs,
     })
+}
+
+/// The paginator and data selector, checked, with the single-entity defaults (§2.4): a path
+/// whose last segment is a placeholder names one entity (one page, the whole body) unless the
+/// endpoint says otherwise.
+fn paging(
+    ep: &EndpointSpec,
+    raw_path: &str,
+) -> Result<(Option<PaginatorSpec>, Option<String>), SpecError> {
+    if let Some(p) = &ep.paginator {
+        p.build()
+            .map_err(|e| SpecError::new("endpoint.paginator", e.to_string()))?;
+    }
+    let single_entity = raw_path
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains('{') && !last.contains("{{"));
+    let paginator = match (&ep.paginator, single_entity) {
+        (None, true) => Some(PaginatorSpec::SinglePage),
+        (p, _) => p.clone(),
+    };
+    let data_selector = match (&ep.data_selector, single_entity) {
+        (None, true) => Some("$".to_owned()),
+        (s, _) => s.clone(),
+    };
+    if let Some(s) = &data_selector {
+        crate::selector::Selector::new(s)
+            .map_err(|_| SpecError::new("endpoint.data_selector", "not a valid JSONPath"))?;
+    }
+    Ok((paginator, data_selector))
 }
 
 /// Query params in order; values are JSON (templates in strings).
