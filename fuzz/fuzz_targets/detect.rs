@@ -15,6 +15,6 @@ fuzz_target!(|data: &[u8]| {
         let _ = restclient::detect::records(value);
     }
     if let Some(found) = restclient::detect::paginator(&response) {
-        let _ = restclient::paginators::from_config(&found.paginator.describe());
+        let _ = restclient::spec::paginator(&found.paginator.describe());
     }
 });

@@ -258,7 +258,7 @@ pub(crate) async fn paginate(
         // already; saved again so that a signal never leaves it behind). Not after a failed
         // write: the position would then be past a page the output does not hold.
         if let Err(e) = save(&pages, &writer, 0) {
-            stderr_line(&format!("error: {e}"));
+            stderr_line(&format!("error: {e:#}"));
         }
     }
     outcome?;

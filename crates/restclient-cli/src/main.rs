@@ -118,17 +118,21 @@ fn report(e: &anyhow::Error) {
     stderr_line(&format!("error: {}", one_line(&chain(e))));
 }
 
-/// The error and its contexts, down to the first restclient error: its message already says
-/// what happened and why, so its own causes are not repeated.
+/// The error, its contexts and its causes, each said once: a restclient error's message does
+/// not repeat its causes (they are its `source()`), but other crates' errors may quote theirs.
 fn chain(e: &anyhow::Error) -> String {
-    let mut parts = Vec::new();
+    let mut out = String::new();
     for cause in e.chain() {
-        parts.push(cause.to_string());
-        if cause.is::<restclient::Error>() {
-            break;
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
         }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
     }
-    parts.join(": ")
+    out
 }
 
 fn one_line(text: &str) -> String {

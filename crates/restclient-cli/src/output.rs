@@ -47,9 +47,36 @@ pub(crate) fn stdout_line(line: &str) -> anyhow::Result<()> {
 }
 
 /// Writes one line to stderr; a closed stderr is ignored (there is nowhere left to say it).
+/// What goes there may quote a server (an error body, a value in an error), so control
+/// characters are escaped: see [`terminal_safe`].
 pub(crate) fn stderr_line(line: &str) {
     let mut err = io::stderr().lock();
-    let _ = writeln!(err, "{line}");
+    let _ = writeln!(err, "{}", terminal_safe(line));
+}
+
+/// `text` with every control character a terminal would act on written out as an escape
+/// (`\u{1b}` for ESC, `\r`, `\u{7}` for BEL, C1 controls, bidi overrides), so that a server
+/// cannot move the cursor, rewrite what was printed, retitle the window or ring the bell.
+/// Kept: tabs, and line breaks (a CRLF becomes a plain LF), so that a body keeps its lines:
+/// a line feed alone only starts a new line below.
+pub(crate) fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let text = text.replace("\r\n", "\n");
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '\r' => out.push_str("\\r"),
+            c if unsafe_char(c) => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Records as NDJSON, one page at a time, through a buffer. The file of `-o` is created (and

@@ -112,6 +112,82 @@ fn get_error_body_is_masked_and_capped() {
 }
 
 #[test]
+fn env_values_in_specs_are_data_never_placeholders() {
+    // A value that looks like placeholders of both kinds is sent as it is, once expanded.
+    let tricky = "{resources.a.id}-${HOME}-}{";
+    let server = Server::start(|_| json(200, r#"{"items": []}"#));
+    let (code, _, stderr) = run(bin()
+        .env("RC_TRICKY", tricky)
+        .args(["get", &format!("{}/x", server.url), "-X", "POST"])
+        .args(["-p", "q=${RC_TRICKY}", "-H", "X-Tricky: ${RC_TRICKY}"])
+        .args(["--json", r#"{"f": "${RC_TRICKY}"}"#]));
+    assert_eq!(code, Some(0), "{stderr}");
+    let sent = &server.requests()[0];
+    let q = query(&sent.target, "q").expect("the q parameter");
+    let decoded: String = url_decode(q);
+    assert_eq!(decoded, tricky, "{}", sent.target);
+    assert_eq!(sent.header("x-tricky"), Some(tricky));
+    let body: Value = serde_json::from_slice(&sent.body).expect("a JSON body");
+    assert_eq!(body, serde_json::json!({"f": tricky}));
+}
+
+/// Percent-decoding of a query value (`+` is a space).
+fn url_decode(text: &str) -> String {
+    let bytes = text.replace('+', " ").into_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = text.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).expect("UTF-8 after decoding")
+}
+
+#[test]
+fn server_text_on_stderr_cannot_drive_the_terminal() {
+    // An error body that would retitle the window, clear the screen, ring the bell, rewrite
+    // a line with a carriage return and reverse the text that follows.
+    let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2Jfirst line\r\nsecond\rOVERWRITE\u{202e}txt\u{9b}31m";
+    let server = Server::start(move |_| text(500, hostile.to_owned()));
+    let raw = ['\u{1b}', '\u{7}', '\r', '\u{202e}', '\u{9b}'];
+    // `get` prints the body; `paginate` with http_show_error_body puts it in its error.
+    for (args, show_body) in [(["get", "/x"], false), (["paginate", "/x"], true)] {
+        let (code, _, stderr) = run(bin()
+            .env("RUNTIME__REQUEST_MAX_ATTEMPTS", "1")
+            .env("RUNTIME__HTTP_SHOW_ERROR_BODY", show_body.to_string())
+            .args([args[0], &format!("{}{}", server.url, args[1])]));
+        assert_eq!(code, Some(1), "{stderr}");
+        for c in raw {
+            assert!(!stderr.contains(c), "{args:?}: raw {c:?} in {stderr:?}");
+        }
+        assert!(
+            stderr.contains("\\u{1b}]0;pwned\\u{7}"),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains("second\\rOVERWRITE\\u{202e}txt"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // `get` keeps the body's lines (a CRLF is a line break, not an escape).
+    let (_, _, stderr) = run(bin()
+        .env("RUNTIME__REQUEST_MAX_ATTEMPTS", "1")
+        .args(["get", &format!("{}/x", server.url)]));
+    assert!(
+        stderr.lines().any(|l| l.starts_with("second\\r")),
+        "{stderr:?}"
+    );
+}
+
+#[test]
 fn get_error_body_masks_an_oauth2_token_fetched_at_run_time() {
     let server = Server::start(|r| {
         if r.target.starts_with("/token") {
@@ -327,6 +403,8 @@ fn usage_errors_exit_2_name_the_argument_and_send_nothing() {
         !stderr.contains(s) && stderr.contains("connection failed"),
         "{stderr}"
     );
+    // The cause (the library keeps it as the error's source) is printed, once.
+    assert_eq!(stderr.matches("onnection refused").count(), 1, "{stderr}");
     assert!(server.requests().is_empty(), "a usage error sent a request");
 }
 

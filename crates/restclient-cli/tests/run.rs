@@ -133,8 +133,12 @@ fn config_errors_exit_2_naming_the_key_path_before_any_request() {
             "does not exist",
         ),
         (
-            json!([{"name": "x", "processing_steps": []}]),
+            json!([{"name": "x", "processing_steps": [{"map": "f"}]}]),
             "resources[3].processing_steps",
+        ),
+        (
+            json!([{"name": "x\u{0}y"}]),
+            "resources[3].name: must not contain a control character",
         ),
         (
             json!([{"name": "x", "endpoint": {"auth": {"type": "bearer", "token": "${RUN_TEST_UNSET}"}}}]),

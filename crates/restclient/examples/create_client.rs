@@ -27,11 +27,9 @@ pub fn create_client(base_url: &str, token: &str) -> Result<RestClient> {
     // restclient follows redirects itself (to keep credentials on their origin), so turn
     // reqwest's own redirect handling off.
     // `restclient::reqwest` is the reqwest restclient is built with, so the versions match.
-    let http = restclient::reqwest::Client::builder()
-        .redirect(restclient::reqwest::redirect::Policy::none())
-        .pool_idle_timeout(Duration::from_secs(30))
-        .build()
-        .map_err(restclient::Error::custom)?;
+    // restclient builds it, with redirects off: it follows them itself, so that credentials
+    // stay on their origin.
+    let http = restclient::reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(30));
 
     RestClient::builder(base_url)
         .header("User-Agent", "MyApp/1.0")

@@ -75,7 +75,7 @@ impl Driver {
         futures::executor::block_on(task).map_err(|e| {
             Error::new(
                 ErrorKind::Other,
-                format!("the blocking client's request task failed: {e}"),
+                "the blocking client's request task failed",
             )
             .with_source(e)
         })
@@ -180,7 +180,7 @@ impl RestClientBuilder {
         /// See [`crate::RestClientBuilder::data_selector`].
         fn data_selector(selector: &str);
         /// See [`crate::RestClientBuilder::http_client`].
-        fn http_client(client: reqwest::Client);
+        fn http_client(builder: reqwest::ClientBuilder);
         /// See [`crate::RestClientBuilder::runtime_config`].
         fn runtime_config(config: RuntimeConfig);
         /// See [`crate::RestClientBuilder::secret`].

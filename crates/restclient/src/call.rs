@@ -125,7 +125,7 @@ impl CallParts {
             Err(e) => self.fail(
                 Error::new(
                     ErrorKind::Builder,
-                    format!("invalid `json` body: it does not serialize to JSON: {e}"),
+                    "invalid `json` body: it does not serialize to JSON",
                 )
                 .with_source(e),
             ),

@@ -300,7 +300,7 @@ pub(crate) struct Checkpoint {
 fn io_error(path: &Path, what: &str, e: std::io::Error) -> Error {
     Error::new(
         ErrorKind::Other,
-        format!("cannot {what} the checkpoint `{}`: {e}", path.display()),
+        format!("cannot {what} the checkpoint `{}`", path.display()),
     )
     .with_source(e)
 }

@@ -72,7 +72,7 @@ pub struct RestClientBuilder {
     auth: Option<Arc<dyn Auth>>,
     paginator: Option<Box<dyn Paginator>>,
     data_selector: Option<String>,
-    http: Option<reqwest::Client>,
+    http: Option<reqwest::ClientBuilder>,
     secrets: Vec<String>,
     runtime: Option<RuntimeConfig>,
     retry: Option<RetryPolicy>,
@@ -146,11 +146,22 @@ impl RestClientBuilder {
         self
     }
 
-    /// Uses this `reqwest::Client` (dlt's `session`). restclient follows redirects itself to
-    /// keep credentials on their origin, so the client's own redirect policy should be
-    /// `Policy::none()`; the default client is built that way.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// Builds the HTTP client from this `reqwest::ClientBuilder` (dlt's `session`: proxies, TLS
+    /// roots, pool settings), with redirects off whatever it says: restclient follows redirects
+    /// itself, so that credentials never follow one to another origin. restclient's
+    /// `User-Agent` is not added to a builder of yours (set one with its `user_agent`). A
+    /// builder that does not build fails [`build`](Self::build).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use restclient::{RestClient, reqwest};
+    /// let client = RestClient::builder("https://api.example.com")
+    ///     .http_client(reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(30)))
+    ///     .build()?;
+    /// # Ok::<(), restclient::Error>(())
+    /// ```
+    pub fn http_client(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http = Some(builder);
         self
     }
 
@@ -313,10 +324,7 @@ impl RestClientBuilder {
             requests_per_second,
             config.rate_limit_max_wait,
         ));
-        let http = match self.http {
-            Some(h) => h,
-            None => crate::exec::default_http_client()?,
-        };
+        let http = crate::exec::http_client(self.http)?;
         let error_body = config
             .http_show_error_body
             .then_some(config.http_max_error_body_length);

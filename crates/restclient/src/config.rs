@@ -567,7 +567,7 @@ impl ConfigLoader {
                 return Err(Error::config(
                     &format!("file {}", path.display()),
                     None,
-                    format!("cannot read it: {e}"),
+                    "cannot read it",
                 )
                 .with_source(e));
             }

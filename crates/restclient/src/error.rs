@@ -4,14 +4,19 @@
 //! predicate ([`is_timeout`](Error::is_timeout), [`is_status`](Error::is_status), ...), where
 //! with [`url`](Error::url) and [`status`](Error::status), and why with
 //! [`source`](std::error::Error::source). Its `Display` is one complete message that says what
-//! happened and where (the URL with secrets masked), so it can be shown as it is; the typed causes
-//! stay reachable through `source()`.
+//! happened and where (the URL with secrets masked), so it can be shown as it is. It does not
+//! repeat its causes: they are reachable through `source()`, and the alternate form `{:#}`
+//! adds them on the same line (as `anyhow`'s does), for a program that shows errors to people.
 
 use std::error::Error as StdError;
 use std::fmt;
 
 use reqwest::StatusCode;
 use url::Url;
+
+/// The most bytes of an explanation (a decode error's) a message quotes: the explanation
+/// itself is short, the values it quotes are clipped on their own, and this is the net.
+const MAX_MESSAGE: usize = 4096;
 
 /// A `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -74,6 +79,11 @@ pub enum ErrorKind {
     PaginationLoop,
     /// More redirects in a row than allowed.
     Redirect,
+    /// A request would have carried a secret (a `${NAME}` value, an auth's credential, an
+    /// OAuth2 client secret) in its URL or body to another origin than the one its credentials
+    /// are bound to (a next link, a redirect, an absolute path, a checkpoint's next request).
+    /// It was not sent; the message names both origins.
+    CrossOrigin,
     /// The API's rate limit asks for a wait longer than allowed (`rate_limit_max_wait`).
     RateLimited,
     /// An auth could not sign a request (e.g. the token endpoint failed).
@@ -85,18 +95,32 @@ pub enum ErrorKind {
 }
 
 impl Error {
-    /// Wraps an error of the user's own code (a paginator, an auth, a hook), keeping it as the
-    /// [`source`](std::error::Error::source).
+    /// Wraps an error of the user's own code (a paginator, an auth, a hook), as
+    /// `std::io::Error::other` does: its `Display` is the wrapped error's, its
+    /// [`source`](std::error::Error::source) is the wrapped error's source, and the wrapped
+    /// error itself is [`get_ref`](Self::get_ref).
     ///
     /// ```
     /// use restclient::{Error, ErrorKind};
     /// let e = Error::custom("the API answered with a page we cannot read");
     /// assert_eq!(e.kind(), ErrorKind::Custom);
     /// assert_eq!(e.to_string(), "the API answered with a page we cannot read");
+    ///
+    /// let e = Error::custom(std::fmt::Error);
+    /// assert!(e.get_ref().is_some_and(|inner| inner.is::<std::fmt::Error>()));
     /// ```
     pub fn custom(error: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> Self {
         let source: BoxError = error.into();
         Error::new(ErrorKind::Custom, source.to_string()).with_source_box(source)
+    }
+
+    /// The user's error wrapped by [`Error::custom`]; `None` for every other error.
+    #[must_use]
+    pub fn get_ref(&self) -> Option<&(dyn StdError + Send + Sync + 'static)> {
+        match self.inner.kind {
+            ErrorKind::Custom => self.inner.source.as_deref(),
+            _ => None,
+        }
     }
 
     /// What kind of failure this is.
@@ -176,12 +200,15 @@ impl Error {
     fn any_in_chain(&self, f: impl Fn(&Error) -> bool) -> bool {
         let mut current: Option<&(dyn StdError + 'static)> = Some(self);
         while let Some(e) = current {
-            if let Some(ours) = e.downcast_ref::<Error>()
-                && f(ours)
-            {
-                return true;
-            }
-            current = e.source();
+            current = match e.downcast_ref::<Error>() {
+                Some(ours) if f(ours) => return true,
+                // A custom error's own error is not its `source()`, but it is in the chain.
+                Some(ours) => match ours.get_ref() {
+                    Some(inner) => Some(inner as &(dyn StdError + 'static)),
+                    None => e.source(),
+                },
+                None => e.source(),
+            };
         }
         false
     }
@@ -214,7 +241,8 @@ impl Error {
     }
 
     /// Keeps `source` as the cause. It must hold no secret in its `Display` (reqwest errors go
-    /// through `without_url()` first).
+    /// through `without_url()` first), and the message must not quote it: `Display` shows the
+    /// message only, and whoever prints the error walks `source()` for the causes.
     #[must_use]
     pub(crate) fn with_source(self, source: impl StdError + Send + Sync + 'static) -> Self {
         self.with_source_box(Box::new(source))
@@ -223,6 +251,29 @@ impl Error {
     #[must_use]
     pub(crate) fn with_source_box(mut self, source: BoxError) -> Self {
         self.inner.source = Some(source);
+        self
+    }
+
+    /// The message and every cause whose text it does not hold yet, on one line (`{:#}`).
+    fn report(&self) -> String {
+        let mut out = self.inner.message.clone();
+        let mut next = StdError::source(self);
+        while let Some(cause) = next {
+            let text = cause.to_string();
+            if !out.contains(&text) {
+                out.push_str(": ");
+                out.push_str(&text);
+            }
+            next = cause.source();
+        }
+        out
+    }
+
+    /// The same error with every secret `redactor` knows masked in its message (for errors
+    /// made by code that does not know the call's secrets: paginators).
+    #[must_use]
+    pub(crate) fn masked(mut self, redactor: &crate::redact::Redactor) -> Self {
+        self.inner.message = redactor.text(&self.inner.message);
         self
     }
 
@@ -263,7 +314,8 @@ impl Error {
 
     /// A request URL (a path joined to the base URL, or a next link) that is not usable.
     pub(crate) fn invalid_url(kind: ErrorKind, redacted: &str, reason: impl fmt::Display) -> Self {
-        Error::new(kind, format!("invalid request URL `{redacted}`: {reason}")).with_url(redacted)
+        let shown = crate::redact::clip(redacted, crate::redact::MAX_URL_SHOWN);
+        Error::new(kind, format!("invalid request URL `{shown}`: {reason}")).with_url(redacted)
     }
 
     /// A request that cannot be built as described.
@@ -272,10 +324,17 @@ impl Error {
     }
 
     /// A response that is not what was expected.
+    /// Its URL and message are clipped: both may come from a hostile server.
     pub(crate) fn unexpected(redacted_url: &str, message: impl fmt::Display) -> Self {
+        use crate::redact::{MAX_URL_SHOWN, clip};
+        let message = message.to_string();
         Error::new(
             ErrorKind::Decode,
-            format!("unexpected response from {redacted_url}: {message}"),
+            format!(
+                "unexpected response from {}: {}",
+                clip(redacted_url, MAX_URL_SHOWN),
+                clip(&message, MAX_MESSAGE)
+            ),
         )
         .with_url(redacted_url)
     }
@@ -310,15 +369,51 @@ impl Error {
         .with_url(redacted_url)
     }
 
+    /// A request not sent because it would carry a secret abroad: `carrier` says where the
+    /// secret is (`query`, `JSON body`, ...), `to` where the request was going, `home` the
+    /// origin the credentials are bound to; `via` what led there (a redirect), if anything.
+    pub(crate) fn cross_origin(
+        redacted_url: &str,
+        carrier: &str,
+        to: &str,
+        home: &str,
+        via: Option<&str>,
+    ) -> Self {
+        let via = via.map(|v| format!(" (after {v})")).unwrap_or_default();
+        Error::new(
+            ErrorKind::CrossOrigin,
+            format!(
+                "not sending {}{via}: its {carrier} holds a secret bound to {home}, and the request goes to {to}; secrets never leave their origin",
+                crate::redact::clip(redacted_url, crate::redact::MAX_URL_SHOWN)
+            ),
+        )
+        .with_url(redacted_url)
+    }
+
     /// An auth that could not sign a request.
     pub(crate) fn auth(message: impl fmt::Display) -> Self {
         Error::new(ErrorKind::Auth, format!("authentication failed: {message}"))
     }
 }
 
+/// The message; with `{:#}`, followed by each cause (`: cause: its cause`).
+///
+/// ```
+/// # async fn demo() {
+/// let client = restclient::RestClient::builder("http://127.0.0.1:9").build().unwrap();
+/// let e = client.get("/").await.unwrap_err();
+/// assert_eq!(e.to_string(), "connection failed for GET http://127.0.0.1:9/");
+/// // e.g. "connection failed for GET http://127.0.0.1:9/: error sending request: ... Connection refused"
+/// assert!(format!("{e:#}").starts_with("connection failed for GET http://127.0.0.1:9/: "));
+/// # }
+/// ```
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.inner.message)
+        if f.alternate() {
+            f.write_str(&self.report())
+        } else {
+            f.write_str(&self.inner.message)
+        }
     }
 }
 
@@ -342,10 +437,12 @@ impl fmt::Debug for Error {
 
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.inner
-            .source
-            .as_ref()
-            .map(|s| &**s as &(dyn StdError + 'static))
+        let source = self.inner.source.as_deref()?;
+        match self.inner.kind {
+            // Its `Display` is the wrapped error's already: the chain goes on below it.
+            ErrorKind::Custom => source.source(),
+            _ => Some(source as &(dyn StdError + 'static)),
+        }
     }
 }
 
@@ -399,7 +496,45 @@ mod tests {
         impl StdError for Mine {}
         let e = Error::custom(Mine);
         assert_eq!(e.kind(), ErrorKind::Custom);
-        assert!(e.source().is_some_and(|s| s.is::<Mine>()));
+        assert!(e.get_ref().is_some_and(|s| s.is::<Mine>()));
+        assert!(
+            e.source().is_none(),
+            "`mine` is shown by Display, not again as a cause"
+        );
+    }
+
+    /// Every error's text, cause by cause, as a reader of the chain sees it.
+    fn chain(e: &(dyn StdError + 'static)) -> Vec<String> {
+        let mut out = vec![e.to_string()];
+        let mut next = e.source();
+        while let Some(s) = next {
+            out.push(s.to_string());
+            next = s.source();
+        }
+        out
+    }
+
+    #[test]
+    fn display_never_repeats_the_source() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory");
+        let config = Error::config("file x.toml", None, "cannot read it").with_source(io);
+        let timeout = Error::new(ErrorKind::Timeout, "timed out for GET https://h/");
+        let auth =
+            Error::auth("could not reach the token endpoint https://h/token").with_source(timeout);
+        let custom = Error::custom(Error::new(ErrorKind::Timeout, "inner timed out"));
+        for e in [config, auth, custom] {
+            let texts = chain(&e);
+            for (i, t) in texts.iter().enumerate() {
+                for later in &texts[i + 1..] {
+                    assert!(
+                        !t.contains(later.as_str()),
+                        "`{t}` repeats its cause `{later}`"
+                    );
+                }
+            }
+        }
+        let custom = Error::custom(Error::new(ErrorKind::Timeout, "inner timed out"));
+        assert!(custom.is_timeout(), "a wrapped error is still in the chain");
     }
 
     #[test]

@@ -55,12 +55,13 @@ pub(crate) struct CallContext {
     pub(crate) timeout: Duration,
 }
 
-/// The HTTP client restclient builds when the user brings none: no redirects (the executor
-/// follows them itself, to keep credentials on their origin) and restclient's user agent.
-pub(crate) fn default_http_client() -> Result<reqwest::Client> {
-    reqwest::Client::builder()
+/// The HTTP client: the user's builder (else one with restclient's user agent), never following
+/// redirects, whatever the builder says: the executor follows them itself, so that credentials
+/// stay on their origin.
+pub(crate) fn http_client(builder: Option<reqwest::ClientBuilder>) -> Result<reqwest::Client> {
+    builder
+        .unwrap_or_else(|| reqwest::Client::builder().user_agent(USER_AGENT))
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(USER_AGENT)
         .build()
         .map_err(|e| {
             Error::new(ErrorKind::Builder, "could not build the HTTP client")
@@ -167,7 +168,7 @@ impl Executor {
                 Err(e) => {
                     tracing::debug!(
                         method = %method, url = %url(), attempt, elapsed_ms,
-                        "{method} {} -> failed in {elapsed_ms} ms{of}: {e}", url()
+                        "{method} {} -> failed in {elapsed_ms} ms{of}: {e:#}", url()
                     );
                     let decision = policy.decide(attempt, &Outcome::Error(&e));
                     if self.after_attempt(decision, attempt, request, ctx).await {
@@ -195,7 +196,11 @@ impl Executor {
         };
         let reason = status.canonical_reason().unwrap_or("");
         let url = response.redacted_url();
-        let mut message = format!("{} {class} Error: {reason} for url: {url}", status.as_u16());
+        let mut message = format!(
+            "{} {class} Error: {reason} for url: {}",
+            status.as_u16(),
+            crate::redact::clip(&url, crate::redact::MAX_URL_SHOWN)
+        );
         if response.attempts() > 1 {
             message.push_str(&format!(" (after {} attempts)", response.attempts()));
         }
@@ -256,6 +261,8 @@ impl Executor {
         let mut method = request.method().clone();
         let mut body = request.body();
         let mut redactor = ctx.redactor.clone();
+        // The redirect that led to `url`, for messages.
+        let mut via: Option<String> = None;
         for _ in 0..=MAX_REDIRECTS {
             let mut headers = request.headers().clone();
             let mut signed = None;
@@ -282,13 +289,24 @@ impl Executor {
                     }
                     signed = Some(scratch);
                 }
-            } else if strip_credentials(&mut headers) || ctx.auth.is_some() {
-                tracing::warn!(
-                    url = %redactor.url(&url),
-                    "not sending credentials to {}: they are bound to {}",
-                    url.origin().ascii_serialization(),
-                    ctx.origin.ascii_serialization()
-                );
+            } else {
+                if let Some(carrier) = carried_secret(&url, body, ctx, &redactor) {
+                    return Err(Error::cross_origin(
+                        &redactor.url(&url),
+                        carrier,
+                        &redactor.text(&url.origin().ascii_serialization()),
+                        &redactor.text(&ctx.origin.ascii_serialization()),
+                        via.as_deref(),
+                    ));
+                }
+                if strip_credentials(&mut headers) || ctx.auth.is_some() {
+                    tracing::warn!(
+                        url = %redactor.url(&url),
+                        "not sending credentials to {}: they are bound to {}",
+                        url.origin().ascii_serialization(),
+                        ctx.origin.ascii_serialization()
+                    );
+                }
             }
             if tracing::enabled!(tracing::Level::TRACE) {
                 let body_note = match body {
@@ -338,6 +356,11 @@ impl Executor {
                     body = None;
                 }
                 tracing::debug!(from = %redactor.url(&url), to = %redactor.url(&next), "following redirect {status}");
+                via = Some(format!(
+                    "a {} redirect from {}",
+                    status.as_u16(),
+                    crate::redact::clip(&redactor.url(&url), crate::redact::MAX_URL_SHOWN)
+                ));
                 url = next;
                 continue;
             }
@@ -359,7 +382,10 @@ impl Executor {
             ErrorKind::Redirect,
             format!(
                 "too many redirects (more than {MAX_REDIRECTS}) starting at {}",
-                ctx.redactor.url(&request.full_url())
+                crate::redact::clip(
+                    &ctx.redactor.url(&request.full_url()),
+                    crate::redact::MAX_URL_SHOWN
+                )
             ),
         )
         .with_url(&ctx.redactor.url(&request.full_url())))
@@ -392,7 +418,8 @@ impl Executor {
                 return Err(Error::new(
                     ErrorKind::BodyTooLarge,
                     format!(
-                        "the response body of {method} {shown} is larger than max_response_bytes ({limit} bytes, counted after decompression); raise the limit if this API really sends such pages"
+                        "the response body of {method} {} is larger than max_response_bytes ({limit} bytes, counted after decompression); raise the limit if this API really sends such pages",
+                        crate::redact::clip(&shown, crate::redact::MAX_URL_SHOWN)
                     ),
                 )
                 .with_url(&shown));
@@ -401,6 +428,79 @@ impl Executor {
         }
         Ok(buf.freeze())
     }
+}
+
+/// Where a request to another origin than the credentials' would carry a secret: its `query`,
+/// `path`, `JSON body` or `form body`; `None` when it carries none.
+///
+/// Secrets are the values the redactor knows (the client's `secret`s and `${NAME}` values,
+/// sensitive headers, the call's auth's credentials, an OAuth2 client secret) and the auth's
+/// current ones (a token fetched since). Only requests that leave the origin pay for this.
+fn carried_secret(
+    url: &Url,
+    body: Option<&Body>,
+    ctx: &CallContext,
+    redactor: &Redactor,
+) -> Option<&'static str> {
+    let fetched = ctx.auth.as_ref().map(|a| a.secrets()).unwrap_or_default();
+    let secrets: Vec<&str> = redactor
+        .secrets()
+        .iter()
+        .chain(&fetched)
+        .map(String::as_str)
+        // As the redactor: a value this short would match ordinary text and protect nothing.
+        .filter(|s| s.len() >= 3)
+        .collect();
+    if secrets.is_empty() {
+        return None;
+    }
+    let holds = |text: &str| secrets.iter().any(|s| text.contains(s));
+    if url.query_pairs().any(|(k, v)| holds(&k) || holds(&v)) {
+        return Some("query");
+    }
+    if holds(url.path()) || holds(&percent_decoded(url.path())) {
+        return Some("path");
+    }
+    match body {
+        Some(Body::Json(v)) if json_holds(v, &holds) => Some("JSON body"),
+        Some(Body::Form(f)) if f.iter().any(|(k, v)| holds(k) || holds(v)) => Some("form body"),
+        _ => None,
+    }
+}
+
+/// Whether any string (key or value) in `value` satisfies `holds`.
+fn json_holds(value: &serde_json::Value, holds: &dyn Fn(&str) -> bool) -> bool {
+    match value {
+        serde_json::Value::String(s) => holds(s),
+        serde_json::Value::Array(items) => items.iter().any(|v| json_holds(v, holds)),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| holds(k) || json_holds(v, holds)),
+        _ => false,
+    }
+}
+
+/// `%XX` sequences decoded (lossily as UTF-8), `+` kept: how a server reads a path.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Removes headers that carry credentials before a request leaves the credentials' origin;
@@ -444,16 +544,16 @@ fn transport_error(e: reqwest::Error, method: &Method, url: &Url, redactor: &Red
         _ => "request failed",
     };
     let shown = redactor.url(url);
-    Error::new(
-        kind,
-        format!("{what} for {method} {shown}: {}", redactor.text(&chain)),
-    )
-    .with_url(&shown)
-    .with_source(e.without_url())
+    // The causes (hyper's, the OS's) are the source, not part of the message.
+    let clipped = crate::redact::clip(&shown, crate::redact::MAX_URL_SHOWN);
+    Error::new(kind, format!("{what} for {method} {clipped}"))
+        .with_url(&shown)
+        .with_source(e.without_url())
 }
 
 /// An error and its causes as one line, without reqwest's copy of the URL (which is not
-/// redacted) and without repeating a cause that its parent already quoted.
+/// redacted) and without repeating a cause that its parent already quoted: what the error
+/// kind is read from.
 fn cause_chain(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
     if let Some(u) = e.url() {

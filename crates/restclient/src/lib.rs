@@ -17,6 +17,8 @@ pub mod blocking;
 mod call;
 mod client;
 mod paginate;
+#[cfg(feature = "run")]
+#[cfg_attr(docsrs, doc(cfg(feature = "run")))]
 pub mod run;
 // walk
 mod checkpoint;
@@ -54,7 +56,7 @@ pub use response::Response;
 pub use stop::StopReason;
 
 /// The `reqwest` restclient is built with, for [`RestClientBuilder::http_client`]: a client
-/// built with this path has the right version whatever else the program depends on.
+/// builder made with this path has the right version whatever else the program depends on.
 pub use reqwest;
 pub use reqwest::{Method, StatusCode, header};
 pub use serde_json::Value;

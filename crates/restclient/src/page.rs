@@ -210,15 +210,19 @@ impl Page {
     /// The error for record `index` of this page not fitting the requested type.
     pub(crate) fn decode_error(&self, index: usize, e: serde_json::Error) -> Error {
         let url = self.response.redacted_url();
+        // serde's text quotes the value at fault (a record's, so maybe a secret an API
+        // echoed, maybe megabytes): masked and clipped in the message, not kept as a source.
+        let detail = self.response.mask(&e.to_string());
         Error::new(
             ErrorKind::Decode,
             format!(
-                "record {index} of page {} from {url} does not fit the requested type: {e}",
-                self.number
+                "record {index} of page {} from {} does not fit the requested type: {}",
+                self.number,
+                crate::redact::clip(&url, crate::redact::MAX_URL_SHOWN),
+                crate::redact::clip(&detail, crate::redact::MAX_QUOTED)
             ),
         )
         .with_url(&url)
-        .with_source(e)
     }
 
     fn build_values(&self) -> Vec<Value> {

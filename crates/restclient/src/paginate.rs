@@ -104,6 +104,7 @@ impl Paginate {
 
     /// Detects the paginator from the first response even when the client has one (a run's
     /// endpoint `paginator: auto` means detection, not the client's paginator).
+    #[cfg(feature = "run")]
     pub(crate) fn detect_paginator(mut self) -> Self {
         self.paginator = None;
         self.detect = true;

@@ -41,6 +41,29 @@ pub(crate) fn is_sensitive_header(name: &HeaderName) -> bool {
     is_sensitive_name(name.as_str())
 }
 
+/// The most bytes of one value from a server (a field, a link, a header) that a message quotes.
+pub(crate) const MAX_QUOTED: usize = 200;
+/// The most bytes of a URL that a message quotes: more than any real API's, far less than the
+/// megabytes a hostile next link can hold.
+pub(crate) const MAX_URL_SHOWN: usize = 2048;
+
+/// `text` cut to at most `max` bytes (on a character boundary), saying how much was cut. Mask
+/// first, then clip: a cut must not leave half a secret behind.
+pub(crate) fn clip(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= max {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let cut = (0..=max)
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0);
+    std::borrow::Cow::Owned(format!(
+        "{}… ({} more bytes)",
+        &text[..cut],
+        text.len() - cut
+    ))
+}
+
 /// Text that is shown as it is by `Debug` (already redacted).
 pub(crate) struct Shown(pub(crate) String);
 
@@ -262,6 +285,14 @@ mod tests {
             r.headers(&h),
             "{accept: application/json, authorization: ***, x-custom: ***, x-echo: pw=***}"
         );
+    }
+
+    #[test]
+    fn clip_cuts_on_a_character_boundary_and_says_how_much() {
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip("aaaaé", 5), "aaaa… (2 more bytes)");
+        let huge = "x".repeat(5 << 20);
+        assert!(clip(&huge, MAX_QUOTED).len() < MAX_QUOTED + 40);
     }
 
     #[test]

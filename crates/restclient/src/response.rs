@@ -241,8 +241,12 @@ impl Response {
     pub fn json_as<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
         let text = self.json_text()?;
         serde_json::from_str(text).map_err(|e| {
-            self.unexpected(format!("the body does not fit the requested type: {e}"))
-                .with_source(e)
+            // serde's text quotes the value at fault: masked and clipped with the message,
+            // rather than kept as a source nobody masks.
+            self.unexpected(format!(
+                "the body does not fit the requested type: {}",
+                crate::redact::clip(&e.to_string(), crate::redact::MAX_QUOTED)
+            ))
         })
     }
 
@@ -349,6 +353,11 @@ impl Response {
     #[must_use]
     pub fn unexpected(&self, message: String) -> Error {
         Error::unexpected(&self.redacted_url(), self.redactor.text(&message))
+    }
+
+    /// `text` with every secret this response's call knows masked.
+    pub(crate) fn mask(&self, text: &str) -> String {
+        self.redactor.text(text)
     }
 }
 

@@ -129,15 +129,16 @@ impl Walker {
         // A cursor in a JSON body does not show in the URL: name the body too.
         let body = match request.body() {
             Some(Body::Json(v)) => {
-                let text = crate::paginators::preview(v);
-                format!(" with body {}", self.ctx.redactor.text(&text))
+                let text = crate::paginators::preview(v, &|t| self.ctx.redactor.text(t));
+                format!(" with body {text}")
             }
             _ => String::new(),
         };
+        let shown = crate::redact::clip(&url, crate::redact::MAX_URL_SHOWN);
         Error::new(
             ErrorKind::PaginationLoop,
             format!(
-                "pagination loop at {url}: {what} {} {url}{body} was already requested in this walk",
+                "pagination loop at {shown}: {what} {} {shown}{body} was already requested in this walk",
                 request.method()
             ),
         )
@@ -204,16 +205,22 @@ impl Walker {
             // A paginator of the user's that looks at the records: build them once, for it
             // and for the page.
             let page_values = build_values(&response, &spans);
-            self.paginator.update_state(&response, Some(&page_values))?;
+            self.paginator
+                .update_state(&response, Some(&page_values))
+                .map_err(|e| e.masked(&self.ctx.redactor))?;
             Some(page_values)
         } else {
             self.paginator
-                .update_state_counted(&response, spans.len())?;
+                .update_state_counted(&response, spans.len())
+                .map_err(|e| e.masked(&self.ctx.redactor))?;
             None
         };
         // A tree parsed for detection or a JSONPath is not kept with the page.
         response.forget_json();
-        self.paginator.update_request(&mut self.request)?;
+        // A paginator knows no secret of the call: its errors are masked here.
+        self.paginator
+            .update_request(&mut self.request)
+            .map_err(|e| e.masked(&self.ctx.redactor))?;
         self.pages += 1;
         let mut page = Page::new(
             spans,
@@ -297,14 +304,13 @@ fn resume(cp: &Checkpoint, w: &mut Walker) -> Result<Option<StopReason>> {
     let secrets = Secrets::clone(&lock(&cp.secrets));
     if w.detect_paginator {
         // The detected paginator is built again from its description.
-        w.paginator =
-            crate::paginators::from_config(&saved.paginator.description)?.ok_or_else(|| {
-                Error::invalid(
-                    "Paginate",
-                    "checkpoint",
-                    "the saved paginator description names no paginator",
-                )
-            })?;
+        w.paginator = crate::spec::paginator(&saved.paginator.description)?.ok_or_else(|| {
+            Error::invalid(
+                "Paginate",
+                "checkpoint",
+                "the saved paginator description names no paginator",
+            )
+        })?;
         w.detect_paginator = false;
         w.paginator.init_request(&mut w.request.clone())?;
         w.description = Arc::new(w.paginator.describe());
@@ -370,11 +376,9 @@ impl InFlight {
     async fn finish(mut self) -> Result<Response> {
         match (&mut self.task).await {
             Ok(result) => result,
-            Err(e) => Err(Error::new(
-                ErrorKind::Other,
-                format!("a concurrent request task failed: {e}"),
-            )
-            .with_source(e)),
+            Err(e) => {
+                Err(Error::new(ErrorKind::Other, "a concurrent request task failed").with_source(e))
+            }
         }
     }
 }

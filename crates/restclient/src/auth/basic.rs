@@ -22,8 +22,13 @@ use crate::request::Request;
 ///
 /// // From a pair, as dlt accepts a two-item sequence:
 /// let auth: HttpBasicAuth = ("user", "password").into();
+///
+/// // An API key as the user name, with an empty password (Freshdesk, Chargebee): the name is
+/// // then the secret, and Debug hides it too.
+/// let auth = HttpBasicAuth::new("k3y-as-user", "");
+/// assert!(!format!("{auth:?}").contains("k3y-as-user"));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpBasicAuth {
     username: String,
     password: Secret,
@@ -52,6 +57,20 @@ impl HttpBasicAuth {
     }
 }
 
+impl std::fmt::Debug for HttpBasicAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let username: &dyn std::fmt::Debug = if self.password.expose().is_empty() {
+            &"***"
+        } else {
+            &self.username
+        };
+        f.debug_struct("HttpBasicAuth")
+            .field("username", username)
+            .field("password", &self.password)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<U: Into<String>, P: Into<Secret>> From<(U, P)> for HttpBasicAuth {
     fn from((username, password): (U, P)) -> Self {
         HttpBasicAuth::new(username, password)
@@ -65,6 +84,10 @@ impl Auth for HttpBasicAuth {
 
     fn secrets(&self) -> Vec<String> {
         let encoded = self.header.expose().trim_start_matches("Basic ").to_owned();
+        if self.password.expose().is_empty() {
+            // An API key sent as the user name (Freshdesk, Chargebee): the name is the secret.
+            return vec![self.username.clone(), encoded];
+        }
         vec![self.password.expose().to_owned(), encoded]
     }
 }
@@ -73,6 +96,12 @@ impl Auth for HttpBasicAuth {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_an_empty_password_the_user_name_is_the_secret() {
+        let auth = HttpBasicAuth::new("key-as-user", "");
+        assert_eq!(auth.secrets(), ["key-as-user", "a2V5LWFzLXVzZXI6"]);
+    }
 
     #[test]
     fn secrets_cover_the_password_and_its_encoding() {

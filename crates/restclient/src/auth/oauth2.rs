@@ -70,9 +70,11 @@ type TokenRequestHook = dyn Fn(&mut TokenRequest) + Send + Sync;
 /// * A non-2xx answer is an [auth error](Error::is_auth) naming the status and the (redacted) token URL;
 ///   429, 5xx and connection failures are retried first, by the
 ///   [`retry`](OAuth2ClientCredentialsBuilder::retry) policy (dlt's: 5 attempts).
-/// * The token request uses its own `reqwest::Client`, built without redirects (so the
-///   client secret goes to the token endpoint only) and with a 60 s timeout; replace it with
-///   [`http_client`](OAuth2ClientCredentialsBuilder::http_client).
+/// * The token request uses its own `reqwest::Client` (change it with
+///   [`http_client`](OAuth2ClientCredentialsBuilder::http_client)) and a 60 s timeout. The
+///   client secret goes to the token endpoint's origin only: a redirect to another origin
+///   that would carry it (a 307 or 308 keeps the form) fails with
+///   [`ErrorKind::CrossOrigin`](crate::ErrorKind::CrossOrigin) instead.
 ///
 /// ```no_run
 /// use restclient::{RestClient, auth::{ClientAuthMethod, OAuth2ClientCredentials}};
@@ -198,7 +200,8 @@ impl OAuth2ClientCredentials {
         let (value, lifetime) = match fetched {
             Ok(fetched) => fetched,
             Err(e) => {
-                current.last_error = Some(e.to_string());
+                // Shared as text with the requests that waited: the causes go with it.
+                current.last_error = Some(format!("{e:#}"));
                 return Err(e);
             }
         };
@@ -279,10 +282,7 @@ impl OAuth2ClientCredentials {
         };
         tracing::debug!(url = %url, "fetching an OAuth2 access token from {url}");
         let response = s.exec.execute(&wire, &ctx).await.map_err(|e| {
-            Error::auth(format_args!(
-                "could not reach the token endpoint {url}: {e}"
-            ))
-            .with_source(e)
+            Error::auth(format_args!("could not reach the token endpoint {url}")).with_source(e)
         })?;
         let status = response.status();
         if !status.is_success() {
@@ -502,7 +502,7 @@ pub struct OAuth2ClientCredentialsBuilder {
     default_expiration: Duration,
     method: ClientAuthMethod,
     hook: Option<Box<TokenRequestHook>>,
-    http: Option<reqwest::Client>,
+    http: Option<reqwest::ClientBuilder>,
     timeout: Duration,
     refresh_skew: Option<Duration>,
     retry: RetryPolicy,
@@ -576,11 +576,11 @@ impl OAuth2ClientCredentialsBuilder {
         self
     }
 
-    /// The HTTP client of the token requests. It should not follow redirects
-    /// (`reqwest::redirect::Policy::none()`), so that the client credentials go to the token
-    /// endpoint only; the default client is built that way.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// Builds the HTTP client of the token requests from this `reqwest::ClientBuilder`, with
+    /// redirects off whatever it says: restclient follows them itself, and never with the
+    /// client credentials to another origin.
+    pub fn http_client(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http = Some(builder);
         self
     }
 
@@ -629,10 +629,7 @@ impl OAuth2ClientCredentialsBuilder {
                 "expected an absolute http:// or https:// URL".into(),
             ));
         }
-        let http = match self.http {
-            Some(h) => h,
-            None => crate::exec::default_http_client()?,
-        };
+        let http = crate::exec::http_client(self.http)?;
         Ok(OAuth2ClientCredentials {
             shared: Arc::new(Shared {
                 access_token_url: url,

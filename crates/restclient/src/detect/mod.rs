@@ -555,7 +555,7 @@ mod tests {
                 proptest::prop_assert!(!found.rule.is_empty());
                 let forms = std::iter::once(found.describe()).chain(found.alternatives.iter().map(|a| a.paginator.clone()));
                 for form in forms {
-                    let built = crate::paginators::from_config(&form);
+                    let built = crate::spec::paginator(&form);
                     proptest::prop_assert!(built.is_ok(), "{form} does not build: {:?}", built.err());
                 }
             }

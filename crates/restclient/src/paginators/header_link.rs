@@ -64,7 +64,11 @@ pub(crate) fn find_link(response: &Response, rel: &str) -> Result<Option<url::Ur
             continue;
         }
         let links = http_link::parse_link_header(text, response.url()).map_err(|e| {
-            response.unexpected(format!("could not parse the Link header `{text}`: {e}"))
+            let shown = response.mask(text);
+            response.unexpected(format!(
+                "could not parse the Link header `{}`: {e}",
+                crate::redact::clip(&shown, crate::redact::MAX_QUOTED)
+            ))
         })?;
         // RFC 8288 quotes with `"`, but some servers send `rel='next'` (BSPK): the parser keeps
         // the single quotes in the relation (`'next'`, or `'prev` and `next'` for two), so they
@@ -74,9 +78,10 @@ pub(crate) fn find_link(response: &Response, rel: &str) -> Result<Option<url::Ur
             .find(|l| l.rel.trim_matches('\'').eq_ignore_ascii_case(rel))
         {
             if !matches!(link.target.scheme(), "http" | "https") {
+                let shown = response.mask(link.target.as_str());
                 return Err(response.unexpected(format!(
                     "expected an http(s) URL as the `{rel}` link of the Link header, got `{}`",
-                    link.target
+                    crate::redact::clip(&shown, crate::redact::MAX_QUOTED)
                 )));
             }
             return Ok(Some(link.target));

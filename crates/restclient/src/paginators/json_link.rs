@@ -80,9 +80,11 @@ impl Paginator for JsonLinkPaginator {
                 let link = s.trim();
                 // Checked here, where the response can name the page that held the link.
                 let bad = |why: &str| {
+                    let shown = response.mask(link);
                     response.unexpected(format!(
-                        "expected a next link (a URL) at `{}`, got `{link}`: {why}",
-                        path.as_str()
+                        "expected a next link (a URL) at `{}`, got `{}`: {why}",
+                        path.as_str(),
+                        crate::redact::clip(&shown, crate::redact::MAX_QUOTED)
                     ))
                 };
                 let url = response.url().join(link).map_err(|e| bad(&e.to_string()))?;
@@ -95,7 +97,7 @@ impl Paginator for JsonLinkPaginator {
                 return Err(response.unexpected(format!(
                     "expected a next link (a URL string) at `{}`, got `{}`",
                     path.as_str(),
-                    preview(other)
+                    preview(other, &|t| response.mask(t))
                 )));
             }
         };
@@ -106,6 +108,7 @@ impl Paginator for JsonLinkPaginator {
     fn update_request(&mut self, request: &mut Request) -> Result<()> {
         if let Some(next) = &self.next {
             let url = request.url().join(next).map_err(|e| {
+                // The walk masks what this redactor cannot know (the call's secrets).
                 Error::invalid_url(
                     crate::ErrorKind::Request,
                     &crate::redact::Redactor::default().url_str(next),

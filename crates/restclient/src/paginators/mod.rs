@@ -8,7 +8,6 @@
 //!
 #![doc = include_str!("../docs/paginators.md")]
 
-mod config;
 mod cursor;
 mod header_cursor;
 mod header_link;
@@ -18,7 +17,6 @@ mod page_number;
 mod range;
 mod single_page;
 
-pub use config::from_config;
 pub use cursor::JsonResponseCursorPaginator;
 pub use header_cursor::HeaderCursorPaginator;
 pub use header_link::HeaderLinkPaginator;
@@ -368,18 +366,10 @@ impl PathSetting {
     }
 }
 
-/// Short text of a JSON value for messages.
-pub(crate) fn preview(value: &Value) -> String {
-    let s = value.to_string();
-    if s.len() > 200 {
-        let cut = (0..=200)
-            .rev()
-            .find(|i| s.is_char_boundary(*i))
-            .unwrap_or(0);
-        format!("{}…", &s[..cut])
-    } else {
-        s
-    }
+/// Short text of a JSON value for messages: masked by `mask` first, then cut, so that a cut
+/// never leaves part of a secret behind.
+pub(crate) fn preview(value: &Value, mask: &dyn Fn(&str) -> String) -> String {
+    crate::redact::clip(&mask(&value.to_string()), crate::redact::MAX_QUOTED).into_owned()
 }
 
 /// Parses a has_more value as dlt does.
@@ -405,10 +395,28 @@ pub(crate) fn read_has_more(
         None | Some(Value::Null) => Err(response.unexpected(format!(
             "has_more value not found in the response in `{class}`: expected a response with a `{}` key, got `{}`",
             path.as_str(),
-            preview(response.json()?)
+            preview(response.json()?, &|t| response.mask(t))
         ))),
         Some(v) => parse_bool(v).ok_or_else(|| {
-            response.unexpected(format!("`{}` is not a `bool` in the response in `{class}`: got `{}`", path.as_str(), preview(v)))
+            response.unexpected(format!("`{}` is not a `bool` in the response in `{class}`: got `{}`", path.as_str(), preview(v, &|t| response.mask(t))))
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preview_masks_before_it_cuts() {
+        // A secret across the cut: cut first, and its first half would be shown.
+        let secret = "s3cret-value-0123456789";
+        let v = Value::String(format!("{}{secret}{}", "a".repeat(190), "b".repeat(500)));
+        let shown = preview(&v, &|t: &str| t.replace(secret, "***"));
+        assert!(!shown.contains("s3cr"), "{shown}");
+        assert!(
+            shown.contains("***") && shown.contains("more bytes"),
+            "{shown}"
+        );
     }
 }

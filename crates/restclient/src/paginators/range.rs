@@ -161,7 +161,7 @@ impl Range {
                         self.items,
                         self.class,
                         path.as_str(),
-                        preview(response.json()?),
+                        preview(response.json()?, &|t| response.mask(t)),
                         self.maximum_name,
                     )));
                 }
@@ -261,7 +261,7 @@ impl Range {
             response.unexpected(format!(
                 "`{path}` is not an `int` in the response in `{}`: expected an integer, got `{}`",
                 self.class,
-                preview(v)
+                preview(v, &|t| response.mask(t))
             ))
         })?;
         // dlt would stop after this page on a negative total; that hides a broken response.
@@ -270,7 +270,7 @@ impl Range {
                 "`{path}` is negative in the response in `{}`: expected a number of {} (0 or more), got `{}`",
                 self.class,
                 self.items,
-                preview(v)
+                preview(v, &|t| response.mask(t))
             )));
         }
         Ok(total)

@@ -1,7 +1,17 @@
-//! Reading a `rest_api` config: the shape check (every level refuses unknown keys), the
-//! `resource_defaults` merge exactly as dlt does it (reference §1.6), placeholders and legacy
-//! params, and the resource graph. Everything here happens before any request; every error
-//! names its key path.
+//! Reading a `rest_api` config, before any request, in small passes over the typed forms of
+//! [`crate::spec`]:
+//!
+//! 1. `${NAME}` ([`expand`]): values read from the environment, taken as data in the strings
+//!    that are templates;
+//! 2. shape ([`RestApiSpec`], [`ClientSpec`], [`ResourceSpec`]): every level refuses unknown
+//!    keys and wrong types, naming the key path;
+//! 3. defaults ([`merge_defaults`]): `resource_defaults` merged into each resource exactly as
+//!    dlt does it (reference §1.6);
+//! 4. per resource ([`resource_plan`]): [`bindings`], [`incremental`], [`path_pieces`],
+//!    [`placeholders`], [`paging`] (paginator and selector);
+//! 5. graph ([`graph`]): parents exist, no cycle, parents first.
+//!
+//! Every error is a [`SpecError`] with its key path.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -11,42 +21,15 @@ use serde_json::{Map, Value};
 use super::incremental::IncrementalSpec;
 use super::template::{self, Expr, Piece};
 use crate::spec::{
-    AuthSpec, CREDENTIAL_KEYS, EndpointMethod, EndpointSpec, EnvExpander, PaginatorSpec, SpecError,
-    join, kind_of,
+    AuthSpec, CREDENTIAL_KEYS, ClientSpec, EndpointMethod, EndpointSpec, EnvExpander,
+    PaginatorSpec, ParamSpec, ResourceSpec, RestApiSpec, SpecError, join, kind_of,
 };
 
-/// The keys dlt allows on a resource that only matter to a destination: carried into the
-/// summary.
-const CARRIED: &[&str] = &["primary_key", "write_disposition", "table_name"];
-/// Accepted and ignored (with a warning), as an extract-only tool must.
-const IGNORED: &[&str] = &[
-    "max_table_nesting",
-    "columns",
-    "merge_key",
-    "schema_contract",
-    "table_format",
-    "file_format",
-    "references",
-    "nested_hints",
-    "parent_table_name",
-    "parallelized",
-];
-
 /// The client part of a config.
-#[derive(Debug, Clone)]
-pub(crate) struct ClientPlan {
-    pub(crate) base_url: String,
-    pub(crate) headers: BTreeMap<String, String>,
-    pub(crate) auth: Option<AuthSpec>,
-    pub(crate) paginator: Option<PaginatorSpec>,
-}
+pub(crate) type ClientPlan = ClientSpec;
 
-/// One `response_actions` entry (JSON subset: `ignore` only, with a condition).
-#[derive(Debug, Clone)]
-pub(crate) struct ResponseAction {
-    pub(crate) status_code: Option<u16>,
-    pub(crate) content: Option<String>,
-}
+/// One `response_actions` entry (`ignore`, on a status and/or a body text).
+pub(crate) type ResponseAction = crate::spec::ResponseActionSpec;
 
 /// A resource after merging and checking.
 #[derive(Debug, Clone)]
@@ -141,84 +124,482 @@ pub(crate) fn read_file(path: &Path) -> Result<Value, SpecError> {
     }
 }
 
-fn obj<'v>(value: &'v Value, path: &str) -> Result<&'v Map<String, Value>, SpecError> {
-    value
-        .as_object()
-        .ok_or_else(|| SpecError::new(path, format!("expected an object, got {}", kind_of(value))))
+/// Checks and plans a config. `${NAME}` is expanded with `env` first.
+pub(crate) fn plan(mut config: Value, env: &mut EnvExpander<'_>) -> Result<Plan, SpecError> {
+    expand(&mut config, env)?;
+    let spec = RestApiSpec::from_value(&config)?;
+    let defaults = match spec.resource_defaults {
+        None => Map::new(),
+        Some(d) => {
+            // Checked on its own first, so that a mistake in the defaults is named where it
+            // is, not under the first resource it is merged into.
+            ResourceSpec::defaults(&Value::Object(d.clone()))
+                .map_err(|e| e.within("resource_defaults"))?;
+            d
+        }
+    };
+    let mut resources = Vec::new();
+    for (i, r) in spec.resources.iter().enumerate() {
+        let path = format!("resources[{i}]");
+        let merged = merge_defaults(&defaults, r).map_err(|e| e.within(&path))?;
+        let resource = ResourceSpec::resource(&merged).map_err(|e| e.within(&path))?;
+        for key in &resource.ignored {
+            tracing::warn!(
+                "{}: ignored (it only matters to a dlt destination)",
+                join(&path, key)
+            );
+        }
+        resources.push((
+            path.clone(),
+            resource_plan(resource).map_err(|e| e.within(&path))?,
+        ));
+    }
+    Ok(Plan {
+        client: spec.client,
+        resources: graph(resources)?,
+        secrets: env.secrets().clone(),
+    })
 }
 
-fn only_keys(map: &Map<String, Value>, allowed: &[&str], path: &str) -> Result<(), SpecError> {
-    for k in map.keys() {
-        if !allowed.contains(&k.as_str()) {
-            return Err(SpecError::new(
-                join(path, k),
-                format!("unknown key; expected one of {}", allowed.join(", ")),
-            ));
+/// The pass over `${NAME}`: every string of the config, as [`EnvExpander::expand_value`]
+/// does, except that in the strings a run reads as templates (an endpoint's path, params,
+/// json, data and headers) a value's braces are doubled: a value is data, never a placeholder.
+fn expand(config: &mut Value, env: &mut EnvExpander<'_>) -> Result<(), SpecError> {
+    let Value::Object(top) = config else {
+        return env.expand_value(config, CREDENTIAL_KEYS);
+    };
+    for (key, value) in top.iter_mut() {
+        match (key.as_str(), value) {
+            ("resources", Value::Array(list)) => {
+                for (i, r) in list.iter_mut().enumerate() {
+                    expand_resource(r, env).map_err(|e| e.within(&format!("resources[{i}]")))?;
+                }
+            }
+            ("resource_defaults", r) => {
+                expand_resource(r, env).map_err(|e| e.within("resource_defaults"))?;
+            }
+            (_, other) => env
+                .expand_value(other, CREDENTIAL_KEYS)
+                .map_err(|e| e.within(key))?,
         }
     }
     Ok(())
 }
 
-/// Checks and plans a config. `${NAME}` is expanded with `env` first.
-pub(crate) fn plan(mut config: Value, env: &mut EnvExpander<'_>) -> Result<Plan, SpecError> {
-    env.expand_value(&mut config, CREDENTIAL_KEYS)?;
-    let top = obj(&config, "")?;
-    only_keys(top, &["client", "resources", "resource_defaults"], "")?;
-    let client = client_plan(
-        top.get("client")
-            .ok_or_else(|| SpecError::new("client", "is required"))?,
-    )?;
-    let defaults = match top.get("resource_defaults") {
-        None | Some(Value::Null) => Map::new(),
-        Some(v) => {
-            let d = obj(v, "resource_defaults")?.clone();
-            check_resource_keys(&d, "resource_defaults", true)?;
-            if d.contains_key("include_from_parent") {
-                return Err(SpecError::new(
-                    "resource_defaults.include_from_parent",
-                    "would make every resource a child; set it on the child resources",
-                ));
+fn expand_resource(resource: &mut Value, env: &mut EnvExpander<'_>) -> Result<(), SpecError> {
+    let Value::Object(map) = resource else {
+        // A resource given by its name alone: a name, not a template.
+        return env.expand_value(resource, CREDENTIAL_KEYS);
+    };
+    for (key, value) in map.iter_mut() {
+        let expanded = match (key.as_str(), value) {
+            ("endpoint", path @ Value::String(_)) => env.expand_template(path),
+            ("endpoint", Value::Object(endpoint)) => expand_endpoint(endpoint, env),
+            (_, other) => env.expand_value(other, CREDENTIAL_KEYS),
+        };
+        expanded.map_err(|e| e.within(key))?;
+    }
+    Ok(())
+}
+
+fn expand_endpoint(
+    endpoint: &mut Map<String, Value>,
+    env: &mut EnvExpander<'_>,
+) -> Result<(), SpecError> {
+    for (key, value) in endpoint.iter_mut() {
+        let expanded = match (key.as_str(), value) {
+            ("params", Value::Object(params)) => {
+                for (name, v) in params.iter_mut() {
+                    // A binding (`{"type": "resolve", ...}`) names things; a value is a template.
+                    let expanded = if v.get("type").is_some() {
+                        env.expand_value(v, CREDENTIAL_KEYS)
+                    } else {
+                        env.expand_template(v)
+                    };
+                    expanded.map_err(|e| e.within(&join("params", name)))?;
+                }
+                Ok(())
             }
-            // Checked on its own first, so that a mistake in the defaults is named where it
-            // is, not under the first resource it is merged into.
-            if let Some(ep @ Value::Object(_)) = d.get("endpoint") {
-                EndpointSpec::from_value(ep).map_err(|e| e.within("resource_defaults.endpoint"))?;
-            }
-            d
+            ("path" | "json" | "data" | "headers", v) => env.expand_template(v),
+            (_, other) => env.expand_value(other, CREDENTIAL_KEYS),
+        };
+        expanded.map_err(|e| e.within(key))?;
+    }
+    Ok(())
+}
+
+/// The pass that merges `resource_defaults` into a resource, as dlt normalises and merges
+/// (§1.5, §1.6): a resource that is a string is its name and path; resource keys merge
+/// shallowly, the endpoint's too, except `params` and `json`, merged one level deep; the
+/// endpoint's path defaults to the resource's name. Errors are relative to the resource.
+fn merge_defaults(defaults: &Map<String, Value>, resource: &Value) -> Result<Value, SpecError> {
+    let mut res = match resource {
+        Value::String(name) => Map::from_iter([("name".to_owned(), Value::String(name.clone()))]),
+        Value::Object(m) => m.clone(),
+        other => {
+            return Err(SpecError::new(
+                "",
+                format!(
+                    "expected a resource name or an object, got {}",
+                    kind_of(other)
+                ),
+            ));
         }
     };
-    let list = match top.get("resources") {
-        Some(Value::Array(list)) => list,
+    let mut endpoint = match res.remove("endpoint") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::String(p)) => Map::from_iter([("path".to_owned(), Value::String(p))]),
+        Some(Value::Object(m)) => m,
         Some(other) => {
             return Err(SpecError::new(
-                "resources",
-                format!("expected an array, got {}", kind_of(other)),
+                "endpoint",
+                format!("expected a path or an object, got {}", kind_of(&other)),
             ));
         }
-        None => return Err(SpecError::new("resources", "is required")),
     };
-    if list.is_empty() {
-        return Err(SpecError::new("resources", "is empty"));
+    if !endpoint.contains_key("path")
+        && let Some(Value::String(name)) = res.get("name")
+    {
+        // A name is a name: its braces are literal in the path it gives.
+        let path = name.replace('{', "{{").replace('}', "}}");
+        endpoint.insert("path".into(), Value::String(path));
     }
-    let mut resources = Vec::new();
-    let mut seen = BTreeSet::new();
-    for (i, r) in list.iter().enumerate() {
-        let path = format!("resources[{i}]");
-        let plan = resource_plan(r, &defaults, &path)?;
-        if !seen.insert(plan.name.clone()) {
+    let mut out = defaults.clone();
+    // Checked by `ResourceSpec::defaults`: an object, or a path that no resource inherits.
+    let default_endpoint = match out.remove("endpoint") {
+        Some(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    out.extend(res);
+    let mut ep = default_endpoint.clone();
+    ep.remove("path");
+    for (k, v) in endpoint {
+        let deep = k == "params" || k == "json";
+        match (default_endpoint.get(&k), v) {
+            (Some(Value::Object(d)), Value::Object(mine)) if deep => {
+                let mut m = d.clone();
+                m.extend(mine);
+                ep.insert(k, Value::Object(m));
+            }
+            (Some(Value::Object(_)), Value::Null) if deep => {
+                return Err(SpecError::new(
+                    join("endpoint", &k),
+                    format!(
+                        "is null while `resource_defaults` sets `{k}`; to drop one default \
+                         entry, set that entry to null"
+                    ),
+                ));
+            }
+            (_, v) => {
+                ep.insert(k, v);
+            }
+        }
+    }
+    out.insert("endpoint".into(), Value::Object(ep));
+    Ok(Value::Object(out))
+}
+
+/// One resource, checked and given its meaning. Errors are relative to the resource.
+fn resource_plan(resource: ResourceSpec) -> Result<ResourcePlan, SpecError> {
+    let ResourceSpec {
+        name,
+        endpoint,
+        include_from_parent,
+        selected,
+        hints,
+        ignored: _,
+    } = resource;
+    let name = name.map(|n| n.0).unwrap_or_default();
+    // The merge always gives an endpoint with a path.
+    let ep = endpoint.unwrap_or_default();
+    let at = |k: &str| join("endpoint", k);
+    let bound = bindings(ep.params.clone().unwrap_or_default())?;
+    let incremental = incremental(ep.incremental.as_ref(), bound.incremental)?;
+    let raw_path = ep.path.clone().unwrap_or_default();
+    let (path, params) = path_pieces(&raw_path, &bound.resolves, bound.params)?;
+    let (parent, parent_exprs) = placeholders(&name, &ep, &path, &params, incremental.is_some())?;
+    if !include_from_parent.is_empty() && parent.is_none() {
+        return Err(SpecError::new(
+            "include_from_parent",
+            format!("resource `{name}` has no parent to include fields from"),
+        ));
+    }
+    let (paginator, data_selector) = paging(&ep, &raw_path)?;
+    if let Some(d) = &ep.data
+        && !d.is_object()
+    {
+        return Err(SpecError::new(
+            at("data"),
+            format!(
+                "expected an object (sent as a form), got {}; send other bodies with `json`",
+                kind_of(d)
+            ),
+        ));
+    }
+    if ep.json.is_some() && ep.data.is_some() {
+        return Err(SpecError::new(
+            at("data"),
+            "`json` and `data` cannot both be set",
+        ));
+    }
+    Ok(ResourcePlan {
+        name,
+        parent,
+        selected,
+        method: ep.method.unwrap_or(EndpointMethod::Get),
+        path,
+        params,
+        json: ep.json.map(Value::Object),
+        data: ep.data,
+        headers: ep.headers.unwrap_or_default().into_iter().collect(),
+        auth: ep.auth,
+        paginator,
+        data_selector,
+        response_actions: ep.response_actions.unwrap_or_default(),
+        incremental,
+        include_from_parent,
+        hints,
+        parent_exprs,
+    })
+}
+
+/// The paginator and data selector, checked, with the single-entity defaults (§2.4): a path
+/// whose last segment is a placeholder names one entity (one page, the whole body) unless the
+/// endpoint says otherwise.
+fn paging(
+    ep: &EndpointSpec,
+    raw_path: &str,
+) -> Result<(Option<PaginatorSpec>, Option<String>), SpecError> {
+    if let Some(p) = &ep.paginator {
+        p.build()
+            .map_err(|e| SpecError::new("endpoint.paginator", e.to_string()))?;
+    }
+    let single_entity = raw_path
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains('{') && !last.contains("{{"));
+    let paginator = match (&ep.paginator, single_entity) {
+        (None, true) => Some(PaginatorSpec::SinglePage),
+        (p, _) => p.clone(),
+    };
+    let data_selector = match (&ep.data_selector, single_entity) {
+        (None, true) => Some("$".to_owned()),
+        (s, _) => s.clone(),
+    };
+    if let Some(s) = &data_selector {
+        crate::selector::Selector::new(s)
+            .map_err(|_| SpecError::new("endpoint.data_selector", "not a valid JSONPath"))?;
+    }
+    Ok((paginator, data_selector))
+}
+
+/// Query params in order; values are JSON (templates in strings).
+type Params = Vec<(String, Value)>;
+
+/// An endpoint's params, split by what they are.
+struct Bound {
+    /// Plain params in order (templates in strings).
+    params: Params,
+    /// `resolve` bindings, by param name: bound in the path as `{name}`.
+    resolves: BTreeMap<String, Expr>,
+    /// The `incremental` param, if any: its name and dict.
+    incremental: Option<(String, Value)>,
+}
+
+/// The pass over param bindings: `resolve` and `incremental` params come out of the params.
+fn bindings(params: Map<String, Value>) -> Result<Bound, SpecError> {
+    let mut bound = Bound {
+        params: Vec::new(),
+        resolves: BTreeMap::new(),
+        incremental: None,
+    };
+    for (k, v) in params {
+        let at = join("endpoint.params", &k);
+        match ParamSpec::from_value(&v).map_err(|e| e.within(&at))? {
+            ParamSpec::Value(v) => {
+                template::scan_value(&v, &mut Vec::new()).map_err(|e| e.within(&at))?;
+                bound.params.push((k, v));
+            }
+            ParamSpec::Resolve { resource, field } => {
+                bound.resolves.insert(
+                    k,
+                    Expr::Resource {
+                        parent: resource,
+                        field,
+                    },
+                );
+            }
+            ParamSpec::Incremental(dict) => {
+                if bound.incremental.is_some() {
+                    return Err(SpecError::new(
+                        at,
+                        "only one incremental param is allowed per endpoint",
+                    ));
+                }
+                bound.incremental = Some((k, dict));
+            }
+        }
+    }
+    Ok(bound)
+}
+
+/// The pass over incremental settings: the endpoint's `incremental` or the param form, not
+/// both.
+fn incremental(
+    endpoint: Option<&Value>,
+    param: Option<(String, Value)>,
+) -> Result<Option<IncrementalSpec>, SpecError> {
+    match (endpoint, param) {
+        (Some(_), Some((k, _))) => Err(SpecError::new(
+            join("endpoint.params", &k),
+            "an incremental param and the endpoint's `incremental` both set; keep one",
+        )),
+        (Some(v), None) => IncrementalSpec::from_value(v)
+            .map(Some)
+            .map_err(|e| e.within("endpoint.incremental")),
+        (None, Some((k, v))) => {
+            let mut spec = IncrementalSpec::from_value(&v)
+                .map_err(|e| e.within(&join("endpoint.params", &k)))?;
+            spec.start_param = Some(k);
+            Ok(Some(spec))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+/// The path's pieces: a bare `{name}` is bound by a `resolve` param (a parent's field) or by a
+/// static param, which then leaves the query.
+fn path_pieces(
+    raw_path: &str,
+    resolves: &BTreeMap<String, Expr>,
+    mut params: Params,
+) -> Result<(Vec<Piece>, Params), SpecError> {
+    let mut pieces = Vec::new();
+    let mut used = BTreeSet::new();
+    let parsed = template::parse(raw_path).map_err(|e| e.within("endpoint.path"))?;
+    for piece in parsed {
+        let Piece::Ph(Expr::Name(n)) = piece else {
+            pieces.push(piece);
+            continue;
+        };
+        if let Some(e) = resolves.get(&n) {
+            used.insert(n.clone());
+            pieces.push(Piece::Ph(e.clone()));
+        } else if let Some(i) = params.iter().position(|(k, _)| *k == n) {
+            let (_, v) = params.remove(i);
+            let text = template::scalar_text(&v, &n)
+                .map_err(|m| SpecError::new(join("endpoint.params", &n), m))?;
+            if text == "." || text == ".." {
+                // The URL parser would resolve it and step out of the path (see `render`).
+                return Err(SpecError::new(
+                    join("endpoint.params", &n),
+                    format!(
+                        "`{text}` as a whole path segment would step out of the endpoint's path"
+                    ),
+                ));
+            }
+            pieces.push(Piece::Lit(template::encode_segment(&text)));
+        } else {
             return Err(SpecError::new(
-                join(&path, "name"),
-                format!("resource `{}` is already defined", plan.name),
+                "endpoint.path",
+                format!("placeholder `{{{n}}}` needs a param named `{n}`"),
             ));
         }
-        resources.push((path, plan));
     }
-    // Parents exist; no cycles; topological order.
-    let names: BTreeMap<String, usize> = resources
-        .iter()
-        .enumerate()
-        .map(|(i, (_, r))| (r.name.clone(), i))
-        .collect();
+    if let Some(n) = resolves.keys().find(|n| !used.contains(*n)) {
+        return Err(SpecError::new(
+            join("endpoint.params", n),
+            "a resolve param must be bound in the path as `{name}`",
+        ));
+    }
+    Ok((pieces, params))
+}
+
+/// The pass over placeholders in the path, params, json, data and headers: the one parent
+/// they name (and the fields of it they use), and `{incremental.*}` only with an incremental.
+fn placeholders(
+    name: &str,
+    ep: &EndpointSpec,
+    path: &[Piece],
+    params: &[(String, Value)],
+    has_incremental: bool,
+) -> Result<(Option<String>, Vec<Expr>), SpecError> {
+    let mut exprs: Vec<Expr> = template::exprs(path).cloned().collect();
+    for (k, v) in params {
+        template::scan_value(v, &mut exprs).map_err(|e| e.within(&join("endpoint.params", k)))?;
+    }
+    if let Some(j) = &ep.json {
+        template::scan_value(&Value::Object(j.clone()), &mut exprs)
+            .map_err(|e| e.within("endpoint.json"))?;
+    }
+    if let Some(d) = &ep.data {
+        template::scan_value(d, &mut exprs).map_err(|e| e.within("endpoint.data"))?;
+    }
+    for (k, v) in ep.headers.iter().flatten() {
+        template::scan_value(&Value::String(v.clone()), &mut exprs)
+            .map_err(|e| e.within(&join("endpoint.headers", k)))?;
+    }
+    let mut parent: Option<String> = None;
+    let mut parent_exprs = Vec::new();
+    for e in exprs {
+        match &e {
+            Expr::Resource { parent: p, field } => {
+                if let Some(q) = &parent
+                    && q != p
+                {
+                    return Err(SpecError::new(
+                        "endpoint",
+                        format!(
+                            "resource `{name}` names two parents, `{q}` and `{p}`; a resource has one parent"
+                        ),
+                    ));
+                }
+                crate::selector::Selector::new(field).map_err(|_| {
+                    SpecError::new(
+                        "endpoint",
+                        format!("`{}`: the field is not a valid JSONPath", e.text()),
+                    )
+                })?;
+                parent = Some(p.clone());
+                if !parent_exprs.contains(&e) {
+                    parent_exprs.push(e);
+                }
+            }
+            Expr::Incremental(_) if !has_incremental => {
+                return Err(SpecError::new(
+                    "endpoint",
+                    format!(
+                        "placeholder `{{{}}}` needs the endpoint's `incremental`",
+                        e.text()
+                    ),
+                ));
+            }
+            Expr::Incremental(_) => {}
+            Expr::Name(n) => {
+                return Err(SpecError::new(
+                    "endpoint",
+                    format!(
+                        "placeholder `{{{n}}}` is not valid here; placeholders start with `resources.` or `incremental.`"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok((parent, parent_exprs))
+}
+
+/// The graph pass: names are unique, parents exist, no cycle; parents come before their
+/// children. `resources` are the resources with their key paths, in config order.
+fn graph(resources: Vec<(String, ResourcePlan)>) -> Result<Vec<ResourcePlan>, SpecError> {
+    let mut names: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, (path, r)) in resources.iter().enumerate() {
+        if names.insert(r.name.clone(), i).is_some() {
+            return Err(SpecError::new(
+                join(path, "name"),
+                format!("resource `{}` is already defined", r.name),
+            ));
+        }
+    }
     for (path, r) in &resources {
         if let Some(p) = &r.parent
             && !names.contains_key(p)
@@ -233,7 +614,7 @@ pub(crate) fn plan(mut config: Value, env: &mut EnvExpander<'_>) -> Result<Plan,
         }
     }
     let mut order = Vec::new();
-    let mut state = vec![0u8; resources.len()]; // 0 new, 1 visiting, 2 done
+    let mut state = vec![Visit::New; resources.len()];
     for i in 0..resources.len() {
         visit(
             i,
@@ -246,31 +627,34 @@ pub(crate) fn plan(mut config: Value, env: &mut EnvExpander<'_>) -> Result<Plan,
     }
     let mut slots: Vec<Option<ResourcePlan>> =
         resources.into_iter().map(|(_, r)| Some(r)).collect();
-    let resources = order
+    Ok(order
         .into_iter()
         .filter_map(|i| slots.get_mut(i).and_then(Option::take))
-        .collect();
-    Ok(Plan {
-        client,
-        resources,
-        secrets: env.secrets().clone(),
-    })
+        .collect())
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Visit {
+    New,
+    Visiting,
+    Done,
+}
+
+/// Depth-first, parents first; a resource met again while visiting is a cycle.
 fn visit(
     i: usize,
     resources: &[(String, ResourcePlan)],
     names: &BTreeMap<String, usize>,
-    state: &mut [u8],
+    state: &mut [Visit],
     order: &mut Vec<usize>,
     stack: &mut Vec<String>,
 ) -> Result<(), SpecError> {
-    let Some((path, r)) = resources.get(i) else {
+    let (Some((path, r)), Some(seen)) = (resources.get(i), state.get(i).copied()) else {
         return Ok(());
     };
-    match state.get(i) {
-        Some(2) => return Ok(()),
-        Some(1) => {
+    match seen {
+        Visit::Done => return Ok(()),
+        Visit::Visiting => {
             stack.push(r.name.clone());
             let start = stack.iter().position(|n| *n == r.name).unwrap_or(0);
             return Err(SpecError::new(
@@ -281,10 +665,10 @@ fn visit(
                 ),
             ));
         }
-        _ => {}
+        Visit::New => {}
     }
     if let Some(s) = state.get_mut(i) {
-        *s = 1;
+        *s = Visit::Visiting;
     }
     stack.push(r.name.clone());
     if let Some(p) = r.parent.as_ref().and_then(|p| names.get(p)) {
@@ -292,579 +676,8 @@ fn visit(
     }
     stack.pop();
     if let Some(s) = state.get_mut(i) {
-        *s = 2;
+        *s = Visit::Done;
     }
     order.push(i);
     Ok(())
-}
-
-fn client_plan(value: &Value) -> Result<ClientPlan, SpecError> {
-    let map = obj(value, "client")?;
-    if map.contains_key("session") {
-        return Err(SpecError::new(
-            "client.session",
-            "is a Python requests session and has no place in a file",
-        ));
-    }
-    only_keys(map, &["base_url", "headers", "auth", "paginator"], "client")?;
-    let base_url = match map.get("base_url") {
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => {
-            return Err(SpecError::new(
-                "client.base_url",
-                format!("expected a string, got {}", kind_of(other)),
-            ));
-        }
-        None => return Err(SpecError::new("client.base_url", "is required")),
-    };
-    url::Url::parse(&base_url)
-        .map_err(|_| SpecError::new("client.base_url", "not a valid absolute URL"))?;
-    let headers = match map.get("headers") {
-        None | Some(Value::Null) => BTreeMap::new(),
-        Some(v) => crate::spec::from_value(v.clone()).map_err(|e| e.within("client.headers"))?,
-    };
-    let auth = match map.get("auth") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(AuthSpec::from_value(v).map_err(|e| e.within("client.auth"))?),
-    };
-    let paginator = match map.get("paginator") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(PaginatorSpec::from_value(v).map_err(|e| e.within("client.paginator"))?),
-    };
-    if let Some(p) = &paginator {
-        p.build()
-            .map_err(|e| SpecError::new("client.paginator", e.to_string()))?;
-    }
-    Ok(ClientPlan {
-        base_url,
-        headers,
-        auth,
-        paginator,
-    })
-}
-
-fn check_resource_keys(
-    map: &Map<String, Value>,
-    path: &str,
-    defaults: bool,
-) -> Result<(), SpecError> {
-    if map.contains_key("processing_steps") {
-        return Err(SpecError::new(
-            join(path, "processing_steps"),
-            "are Python callables and have no place in a file; filter with `data_selector` \
-             (e.g. `data[?(@.id < 10)]`) or after the run",
-        ));
-    }
-    let mut allowed = vec!["endpoint", "include_from_parent", "selected"];
-    if !defaults {
-        allowed.push("name");
-    }
-    allowed.extend(CARRIED);
-    allowed.extend(IGNORED);
-    only_keys(map, &allowed, path)?;
-    if let Some(wd) = map.get("write_disposition") {
-        let ok = match wd {
-            Value::String(s) => ["skip", "append", "replace", "merge"].contains(&s.as_str()),
-            Value::Object(_) => true,
-            _ => false,
-        };
-        if !ok {
-            return Err(SpecError::new(
-                join(path, "write_disposition"),
-                "expected one of skip, append, replace, merge, or an object",
-            ));
-        }
-    }
-    if let Some(s) = map.get("selected")
-        && !s.is_boolean()
-    {
-        return Err(SpecError::new(
-            join(path, "selected"),
-            format!("expected a boolean, got {}", kind_of(s)),
-        ));
-    }
-    for k in IGNORED {
-        if map.contains_key(*k) && *k != "parallelized" {
-            tracing::warn!(
-                "{}: ignored (it only matters to a dlt destination)",
-                join(path, k)
-            );
-        }
-    }
-    Ok(())
-}
-
-/// The resource as dlt normalises it (§1.5), merged over the defaults (§1.6).
-fn merged(
-    value: &Value,
-    defaults: &Map<String, Value>,
-    path: &str,
-) -> Result<Map<String, Value>, SpecError> {
-    let mut res = match value {
-        Value::String(name) => {
-            let mut m = Map::new();
-            m.insert("name".into(), Value::String(name.clone()));
-            m
-        }
-        Value::Object(m) => m.clone(),
-        other => {
-            return Err(SpecError::new(
-                path,
-                format!(
-                    "expected a resource name or an object, got {}",
-                    kind_of(other)
-                ),
-            ));
-        }
-    };
-    check_resource_keys(&res, path, false)?;
-    let name = match res.get("name") {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        Some(other) => {
-            return Err(SpecError::new(
-                join(path, "name"),
-                format!("expected a non-empty string, got {}", kind_of(other)),
-            ));
-        }
-        None => return Err(SpecError::new(join(path, "name"), "is required")),
-    };
-    if name.contains(['/', '\\']) || name.starts_with('.') {
-        return Err(SpecError::new(
-            join(path, "name"),
-            "must not contain `/` or `\\` or start with `.` (it names an output file)",
-        ));
-    }
-    // Normalise the endpoint: always an object with a path.
-    let mut endpoint = match res.remove("endpoint") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::String(p)) => {
-            let mut m = Map::new();
-            m.insert("path".into(), Value::String(p));
-            m
-        }
-        Some(Value::Object(m)) => m,
-        Some(other) => {
-            return Err(SpecError::new(
-                join(path, "endpoint"),
-                format!("expected a path or an object, got {}", kind_of(&other)),
-            ));
-        }
-    };
-    if !endpoint.contains_key("path") {
-        endpoint.insert("path".into(), Value::String(name.clone()));
-    }
-    // Merge: resource keys shallow, endpoint keys shallow except params and json (one level).
-    let mut out = defaults.clone();
-    let default_endpoint = match out.remove("endpoint") {
-        Some(Value::Object(m)) => m,
-        Some(Value::String(_)) | None | Some(Value::Null) => Map::new(),
-        Some(other) => {
-            return Err(SpecError::new(
-                "resource_defaults.endpoint",
-                format!("expected an object, got {}", kind_of(&other)),
-            ));
-        }
-    };
-    for (k, v) in res {
-        out.insert(k, v);
-    }
-    let mut ep = default_endpoint.clone();
-    ep.remove("path");
-    for (k, v) in endpoint {
-        if (k == "params" || k == "json")
-            && let Some(Value::Object(d)) = default_endpoint.get(&k)
-        {
-            match v {
-                Value::Object(mine) => {
-                    let mut m = d.clone();
-                    for (kk, vv) in mine {
-                        m.insert(kk, vv);
-                    }
-                    ep.insert(k, Value::Object(m));
-                }
-                Value::Null => {
-                    return Err(SpecError::new(
-                        join(&join(path, "endpoint"), &k),
-                        format!(
-                            "is null while `resource_defaults` sets `{k}`; to drop one default \
-                             entry, set that entry to null"
-                        ),
-                    ));
-                }
-                other => {
-                    ep.insert(k, other);
-                }
-            }
-            continue;
-        }
-        ep.insert(k, v);
-    }
-    out.insert("endpoint".into(), Value::Object(ep));
-    Ok(out)
-}
-
-fn resource_plan(
-    value: &Value,
-    defaults: &Map<String, Value>,
-    path: &str,
-) -> Result<ResourcePlan, SpecError> {
-    let res = merged(value, defaults, path)?;
-    let name = res
-        .get("name")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let ep_path = join(path, "endpoint");
-    let ep_value = res.get("endpoint").cloned().unwrap_or(Value::Null);
-    let spec = EndpointSpec::from_value(&ep_value).map_err(|e| e.within(&ep_path))?;
-    let at = |k: &str| join(&ep_path, k);
-
-    // Params: split bindings (resolve, incremental) from plain values.
-    let mut params = Vec::new();
-    let mut resolves: BTreeMap<String, Expr> = BTreeMap::new();
-    let mut statics: BTreeMap<String, Value> = BTreeMap::new();
-    let mut incremental_param: Option<(String, Value)> = None;
-    for (k, v) in spec.params.clone().unwrap_or_default() {
-        let p = join(&at("params"), &k);
-        match &v {
-            Value::Object(m) => {
-                let kind = m.get("type").and_then(Value::as_str).unwrap_or("");
-                match kind {
-                    "resolve" => {
-                        only_keys(m, &["type", "resource", "field"], &p)?;
-                        let get = |key: &str| -> Result<String, SpecError> {
-                            match m.get(key) {
-                                Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-                                Some(o) => Err(SpecError::new(
-                                    join(&p, key),
-                                    format!("expected a string, got {}", kind_of(o)),
-                                )),
-                                None => Err(SpecError::new(join(&p, key), "is required")),
-                            }
-                        };
-                        resolves.insert(
-                            k.clone(),
-                            Expr::Resource {
-                                parent: get("resource")?,
-                                field: get("field")?,
-                            },
-                        );
-                    }
-                    "incremental" => {
-                        if incremental_param.is_some() {
-                            return Err(SpecError::new(
-                                p,
-                                "only one incremental param is allowed per endpoint",
-                            ));
-                        }
-                        let mut m = m.clone();
-                        m.remove("type");
-                        for key in m.keys() {
-                            if !["cursor_path", "initial_value"].contains(&key.as_str()) {
-                                return Err(SpecError::new(
-                                    join(&p, key),
-                                    "unknown key; an incremental param takes cursor_path and \
-                                     initial_value (use the endpoint's `incremental` for more)",
-                                ));
-                            }
-                        }
-                        incremental_param = Some((k.clone(), Value::Object(m)));
-                    }
-                    _ => {
-                        return Err(SpecError::new(
-                            join(&p, "type"),
-                            "a param that is an object must have `type` resolve or incremental",
-                        ));
-                    }
-                }
-            }
-            other => {
-                let mut found = Vec::new();
-                template::scan_value(other, &mut found).map_err(|e| e.within(&p))?;
-                statics.insert(k.clone(), other.clone());
-                params.push((k.clone(), other.clone()));
-            }
-        }
-    }
-
-    // Incremental: the endpoint key or the param form, not both.
-    let incremental = match (&spec.incremental, incremental_param) {
-        (Some(_), Some((k, _))) => {
-            return Err(SpecError::new(
-                join(&at("params"), &k),
-                "an incremental param and the endpoint's `incremental` both set; keep one",
-            ));
-        }
-        (Some(v), None) => {
-            Some(IncrementalSpec::from_value(v).map_err(|e| e.within(&at("incremental")))?)
-        }
-        (None, Some((k, v))) => {
-            let mut spec =
-                IncrementalSpec::from_value(&v).map_err(|e| e.within(&join(&at("params"), &k)))?;
-            spec.start_param = Some(k);
-            Some(spec)
-        }
-        (None, None) => None,
-    };
-
-    // Path: static params and resolve params bind bare names.
-    let raw_path = spec.path.clone().unwrap_or_else(|| name.clone());
-    let single_entity = raw_path
-        .rsplit('/')
-        .next()
-        .is_some_and(|last| last.contains('{') && !last.contains("{{"));
-    let mut path_pieces = Vec::new();
-    let mut used_resolves = BTreeSet::new();
-    for piece in template::parse(&raw_path).map_err(|e| e.within(&at("path")))? {
-        match piece {
-            Piece::Ph(Expr::Name(n)) => {
-                if let Some(e) = resolves.get(&n) {
-                    used_resolves.insert(n.clone());
-                    path_pieces.push(Piece::Ph(e.clone()));
-                } else if let Some(v) = statics.get(&n) {
-                    let text = template::scalar_text(v, &n)
-                        .map_err(|m| SpecError::new(join(&at("params"), &n), m))?;
-                    params.retain(|(k, _)| *k != n);
-                    path_pieces.push(Piece::Lit(template::encode_segment(&text)));
-                } else {
-                    return Err(SpecError::new(
-                        at("path"),
-                        format!("placeholder `{{{n}}}` needs a param named `{n}`"),
-                    ));
-                }
-            }
-            p => path_pieces.push(p),
-        }
-    }
-    if let Some(n) = resolves.keys().find(|n| !used_resolves.contains(*n)) {
-        return Err(SpecError::new(
-            join(&at("params"), n),
-            "a resolve param must be bound in the path as `{name}`",
-        ));
-    }
-
-    // Every placeholder: parents and incremental.
-    let mut exprs: Vec<Expr> = template::exprs(&path_pieces).cloned().collect();
-    for (k, v) in &params {
-        template::scan_value(v, &mut exprs).map_err(|e| e.within(&join(&at("params"), k)))?;
-    }
-    if let Some(j) = &spec.json {
-        template::scan_value(&Value::Object(j.clone()), &mut exprs)
-            .map_err(|e| e.within(&at("json")))?;
-    }
-    if let Some(d) = &spec.data {
-        template::scan_value(d, &mut exprs).map_err(|e| e.within(&at("data")))?;
-    }
-    let headers: Vec<(String, String)> = spec
-        .headers
-        .clone()
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
-    for (k, v) in &headers {
-        template::scan_value(&Value::String(v.clone()), &mut exprs)
-            .map_err(|e| e.within(&join(&at("headers"), k)))?;
-    }
-    let mut parent: Option<String> = None;
-    let mut parent_exprs = Vec::new();
-    for e in &exprs {
-        match e {
-            Expr::Resource { parent: p, .. } => {
-                if let Some(q) = &parent
-                    && q != p
-                {
-                    return Err(SpecError::new(
-                        ep_path.clone(),
-                        format!(
-                            "resource `{name}` names two parents, `{q}` and `{p}`; a resource has one parent"
-                        ),
-                    ));
-                }
-                parent = Some(p.clone());
-                if !parent_exprs.contains(e) {
-                    parent_exprs.push(e.clone());
-                }
-            }
-            Expr::Incremental(_) if incremental.is_none() => {
-                return Err(SpecError::new(
-                    ep_path.clone(),
-                    format!(
-                        "placeholder `{{{}}}` needs the endpoint's `incremental`",
-                        e.text()
-                    ),
-                ));
-            }
-            Expr::Name(n) => {
-                return Err(SpecError::new(
-                    ep_path.clone(),
-                    format!(
-                        "placeholder `{{{n}}}` is not valid here; placeholders start with `resources.` or `incremental.`"
-                    ),
-                ));
-            }
-            Expr::Incremental(_) => {}
-        }
-    }
-    for e in &parent_exprs {
-        if let Expr::Resource { field, .. } = e {
-            crate::selector::Selector::new(field).map_err(|_| {
-                SpecError::new(
-                    ep_path.clone(),
-                    format!("`{}`: the field is not a valid JSONPath", e.text()),
-                )
-            })?;
-        }
-    }
-
-    // include_from_parent
-    let include_from_parent: Vec<String> = match res.get("include_from_parent") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(v) => crate::spec::from_value(v.clone())
-            .map_err(|e| e.within(&join(path, "include_from_parent")))?,
-    };
-    if !include_from_parent.is_empty() && parent.is_none() {
-        return Err(SpecError::new(
-            join(path, "include_from_parent"),
-            format!("resource `{name}` has no parent to include fields from"),
-        ));
-    }
-
-    // Paginator and selector, with the single-entity defaults (§2.4).
-    if let Some(p) = &spec.paginator {
-        p.build()
-            .map_err(|e| SpecError::new(at("paginator"), e.to_string()))?;
-    }
-    let mut paginator = spec.paginator.clone();
-    let mut data_selector = spec.data_selector.clone();
-    if single_entity {
-        if paginator.is_none() {
-            paginator = Some(
-                PaginatorSpec::from_value(&Value::String("single_page".into()))
-                    .map_err(|e| e.within(&at("paginator")))?,
-            );
-        }
-        if data_selector.is_none() {
-            data_selector = Some("$".into());
-        }
-    }
-    if let Some(s) = &data_selector {
-        crate::selector::Selector::new(s)
-            .map_err(|_| SpecError::new(at("data_selector"), "not a valid JSONPath"))?;
-    }
-
-    // response_actions
-    let mut response_actions = Vec::new();
-    for (i, a) in spec
-        .response_actions
-        .clone()
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
-        let p = format!("{}[{i}]", at("response_actions"));
-        let m = obj(a, &p)?;
-        only_keys(m, &["status_code", "content", "action"], &p)?;
-        let status_code = match m.get("status_code") {
-            None => None,
-            Some(Value::Number(n)) => Some(
-                n.as_u64()
-                    .and_then(|n| u16::try_from(n).ok())
-                    .filter(|n| (100..=599).contains(n))
-                    .ok_or_else(|| {
-                        SpecError::new(join(&p, "status_code"), "expected an HTTP status (100-599)")
-                    })?,
-            ),
-            Some(other) => {
-                return Err(SpecError::new(
-                    join(&p, "status_code"),
-                    format!(
-                        "expected an integer, got {} (dlt compares it with the status number, so a string never matches)",
-                        kind_of(other)
-                    ),
-                ));
-            }
-        };
-        let content = match m.get("content") {
-            None => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(other) => {
-                return Err(SpecError::new(
-                    join(&p, "content"),
-                    format!("expected a string, got {}", kind_of(other)),
-                ));
-            }
-        };
-        match m.get("action") {
-            Some(Value::String(s)) if s == "ignore" => {}
-            Some(Value::String(_)) => {
-                return Err(SpecError::new(
-                    join(&p, "action"),
-                    "unknown action; a file can only say `ignore`",
-                ));
-            }
-            Some(other) => {
-                return Err(SpecError::new(
-                    join(&p, "action"),
-                    format!(
-                        "expected `ignore`, got {} (callables have no place in a file)",
-                        kind_of(other)
-                    ),
-                ));
-            }
-            None => return Err(SpecError::new(join(&p, "action"), "is required")),
-        }
-        if status_code.is_none() && content.is_none() {
-            return Err(SpecError::new(
-                p,
-                "an action needs `status_code` or `content` (without one it would never apply)",
-            ));
-        }
-        response_actions.push(ResponseAction {
-            status_code,
-            content,
-        });
-    }
-
-    let mut hints = Map::new();
-    for k in CARRIED {
-        if let Some(v) = res.get(*k) {
-            hints.insert((*k).to_owned(), v.clone());
-        }
-    }
-    if let Some(d) = &spec.data
-        && !d.is_object()
-    {
-        return Err(SpecError::new(
-            at("data"),
-            format!(
-                "expected an object (sent as a form), got {}; send other bodies with `json`",
-                kind_of(d)
-            ),
-        ));
-    }
-    if spec.json.is_some() && spec.data.is_some() {
-        return Err(SpecError::new(
-            at("data"),
-            "`json` and `data` cannot both be set",
-        ));
-    }
-    Ok(ResourcePlan {
-        name,
-        parent,
-        selected: res.get("selected").and_then(Value::as_bool).unwrap_or(true),
-        method: spec.method.unwrap_or(EndpointMethod::Get),
-        path: path_pieces,
-        params,
-        json: spec.json.map(Value::Object),
-        data: spec.data,
-        headers,
-        auth: spec.auth,
-        paginator,
-        data_selector,
-        response_actions,
-        incremental,
-        include_from_parent,
-        hints,
-        parent_exprs,
-    })
 }

@@ -55,7 +55,8 @@ impl From<String> for Fail {
 
 impl From<Error> for Fail {
     fn from(e: Error) -> Self {
-        Fail::Error(e.to_string())
+        // With its causes: a summary is read by people, and the causes are not in Display.
+        Fail::Error(format!("{e:#}"))
     }
 }
 

@@ -207,23 +207,66 @@ pub(crate) fn encode_segment(text: &str) -> String {
 }
 
 /// Renders `pieces` with `lookup`; `encode` percent-encodes each value (paths).
+///
+/// In a path, a value must not make a whole segment `.` or `..`: URL parsers (the WHATWG
+/// rules of the `url` crate, browsers, reqwest) resolve dot segments, `%2E` and `%2E%2E`
+/// included, so `/items/{resources.p.id}` with an id of `..` would leave `/items/`. No
+/// encoding survives that, so such a value is an error (naming the placeholder).
 pub(crate) fn render(
     pieces: &[Piece],
     lookup: &dyn Fn(&Expr) -> Result<Value, String>,
     encode: bool,
 ) -> Result<String, String> {
     let mut out = String::new();
+    // Where each value landed in `out`, for the dot-segment check of paths.
+    let mut values = Vec::new();
     for p in pieces {
         match p {
             Piece::Lit(s) => out.push_str(s),
             Piece::Ph(e) => {
                 let v = lookup(e)?;
                 let t = scalar_text(&v, &e.text())?;
+                let start = out.len();
                 out.push_str(&if encode { encode_segment(&t) } else { t });
+                values.push((start..out.len(), e));
             }
         }
     }
+    if encode {
+        check_dot_segments(&out, &values)?;
+    }
     Ok(out)
+}
+
+/// Fails when a segment of `path` (before its query) that holds a value is a dot segment.
+fn check_dot_segments(
+    path: &str,
+    values: &[(std::ops::Range<usize>, &Expr)],
+) -> Result<(), String> {
+    let end = path.find(['?', '#']).unwrap_or(path.len());
+    let mut start = 0;
+    for segment in path[..end].split('/') {
+        let range = start..start + segment.len();
+        start = range.end + 1;
+        let lower = segment.to_ascii_lowercase();
+        if !matches!(
+            lower.as_str(),
+            "." | ".." | "%2e" | "%2e%2e" | ".%2e" | "%2e."
+        ) {
+            continue;
+        }
+        // A value in this segment (an empty one at its edge too: `{a}{b}` with `.` and ``).
+        if let Some((_, e)) = values
+            .iter()
+            .find(|(v, _)| v.start <= range.end && range.start <= v.end)
+        {
+            return Err(format!(
+                "`{{{}}}` makes the path segment `{segment}`, which would step out of the endpoint's path; refused",
+                e.text()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The one placeholder a string consists of, if it is exactly `{x}` (dlt's typed form).
@@ -270,6 +313,41 @@ pub(crate) fn render_json(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn values_never_make_dot_segments_in_paths() {
+        let p = parse("items/{resources.p.id}/details").unwrap();
+        for bad in [".", ".."] {
+            let v = json!(bad);
+            let e = render(&p, &|_: &Expr| Ok(v.clone()), true).unwrap_err();
+            assert!(
+                e.contains("`{resources.p.id}` makes the path segment"),
+                "{bad}: {e}"
+            );
+        }
+        // Two values that make `..` together.
+        let p2 = parse("items/{resources.p.a}{resources.p.b}").unwrap();
+        assert!(render(&p2, &|_: &Expr| Ok(json!(".")), true).is_err());
+        // `%` is encoded (`%252E`): never a dot for the URL parser.
+        for fine in ["...", ".hidden", "a..b", "%2E%2E", ".%2E", "1"] {
+            let v = json!(fine);
+            let got = render(&p, &|_: &Expr| Ok(v.clone()), true).unwrap();
+            let segment = got.split('/').nth(1).unwrap();
+            let parsed = url::Url::parse(&format!("https://h/{got}")).unwrap();
+            assert!(parsed.path().starts_with("/items/"), "{fine}: {parsed}");
+            assert_ne!(segment, "..", "{fine}");
+        }
+        // Outside paths, and in the query of a path, dots are data.
+        assert_eq!(
+            render(&p, &|_: &Expr| Ok(json!("..")), false).unwrap(),
+            "items/../details"
+        );
+        let q = parse("items?from={resources.p.id}").unwrap();
+        assert!(render(&q, &|_: &Expr| Ok(json!("..")), true).is_ok());
+        // Why no encoding would do: the URL parser resolves encoded dots too.
+        let u = url::Url::parse("https://h/items/%2E%2E/x").unwrap();
+        assert_eq!(u.path(), "/x");
+    }
 
     #[test]
     fn parses_and_renders() {

@@ -18,7 +18,9 @@ const TYPES: &str = "bearer, api_key, http_basic, oauth2_client_credentials";
 /// An auth in dlt's `rest_api` form: a dict whose `type` defaults to `bearer`, or a type name.
 ///
 /// `Debug` shows no credential. Credentials must not be empty: an empty token is refused
-/// here rather than sent as `Authorization: Bearer `.
+/// here rather than sent as `Authorization: Bearer `. The one exception is dlt's: `http_basic`
+/// takes an empty password, for APIs whose key is the user name (Freshdesk, Chargebee); then
+/// the user name is the credential, and must not be empty.
 ///
 /// ```
 /// use restclient::spec::AuthSpec;
@@ -138,7 +140,20 @@ macro_rules! masked_debug {
 }
 masked_debug!(BearerSpec { ; token });
 masked_debug!(ApiKeySpec { name, location ; api_key });
-masked_debug!(HttpBasicSpec { username ; password });
+// With an empty password, the user name is the key: masked too.
+impl std::fmt::Debug for HttpBasicSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let username: &dyn std::fmt::Debug = if self.password.is_empty() {
+            &"***"
+        } else {
+            &self.username
+        };
+        f.debug_struct("HttpBasicSpec")
+            .field("username", username)
+            .field("password", &"***")
+            .finish()
+    }
+}
 masked_debug!(OAuth2ClientCredentialsSpec { access_token_url, client_id, default_token_expiration, client_auth_method ; client_secret, access_token_request_data });
 
 impl AuthSpec {
@@ -165,7 +180,11 @@ impl AuthSpec {
         };
         for (key, value) in spec.credentials() {
             if value.is_empty() {
-                return Err(SpecError::new(key, "must not be empty"));
+                let why = match key {
+                    "username" => "must not be empty when `password` is (then it is the key)",
+                    _ => "must not be empty",
+                };
+                return Err(SpecError::new(key, why));
             }
         }
         Ok(spec)
@@ -182,11 +201,13 @@ impl AuthSpec {
         }
     }
 
-    /// The credential keys and their values (`token`, `api_key`, `password`, `client_secret`).
+    /// The credential keys and their values (`token`, `api_key`, `password`, `client_secret`;
+    /// `username` when the password is empty: an API key sent as the user name).
     fn credentials(&self) -> Vec<(&'static str, &str)> {
         match self {
             AuthSpec::Bearer(s) => vec![("token", &s.token)],
             AuthSpec::ApiKey(s) => vec![("api_key", &s.api_key)],
+            AuthSpec::HttpBasic(s) if s.password.is_empty() => vec![("username", &s.username)],
             AuthSpec::HttpBasic(s) => vec![("password", &s.password)],
             AuthSpec::OAuth2ClientCredentials(s) => vec![("client_secret", &s.client_secret)],
         }
@@ -308,6 +329,8 @@ mod tests {
             json!({"type": "api_key", "name": "key", "api_key": "k", "location": "param"}),
             json!({"type": "api_key", "name": "key", "api_key": "k", "location": "cookie"}),
             json!({"type": "http_basic", "username": "u", "password": "p"}),
+            json!({"type": "http_basic", "username": "api-key-as-user", "password": ""}),
+            json!({"type": "http_basic", "username": "", "password": "token-as-password"}),
             json!({"type": "oauth2_client_credentials", "access_token_url": "https://a/token",
                    "client_id": "c", "client_secret": "s", "access_token_request_data": {"scope": "x", "n": 1},
                    "default_token_expiration": 60, "client_auth_method": "client_secret_basic"}),
@@ -348,8 +371,8 @@ mod tests {
                 "password: is required",
             ),
             (
-                json!({"type": "http_basic", "username": "u", "password": ""}),
-                "password: must not be empty",
+                json!({"type": "http_basic", "username": "", "password": ""}),
+                "username: must not be empty when `password` is",
             ),
             (
                 json!({"type": "oauth2_client_credentials", "access_token_url": "u", "client_id": "c",
@@ -387,5 +410,12 @@ mod tests {
             "{shown}"
         );
         assert_eq!(spec.secrets(), vec!["s3cr3t".to_owned()]);
+        // An API key as the user name, with an empty password: the name is the secret.
+        let spec = AuthSpec::from_value(
+            &json!({"type": "http_basic", "username": "k3y-as-user", "password": ""}),
+        )
+        .unwrap();
+        assert!(!format!("{spec:?}").contains("k3y-as-user"), "{spec:?}");
+        assert_eq!(spec.secrets(), vec!["k3y-as-user".to_owned()]);
     }
 }

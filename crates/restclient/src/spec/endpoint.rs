@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{AuthSpec, PaginatorSpec, SpecError, from_value};
+use super::{AuthSpec, PaginatorSpec, SpecError, deserialize_via_from_value, from_value, kind_of};
 
 /// An endpoint in dlt's `rest_api` form: a path alone, or a dict with dlt's keys.
 ///
-/// `response_actions` and `incremental` are kept as JSON for now: runs give them their types.
+/// `incremental` is kept as JSON: runs give it its type (it is their cursor's settings).
 ///
 /// ```
 /// use restclient::spec::{EndpointSpec, PaginatorSpec};
@@ -60,9 +60,9 @@ pub struct EndpointSpec {
     /// JSONPath of the records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_selector: Option<String>,
-    /// dlt's response actions, as written.
+    /// dlt's response actions: what to do with a response of a given status or content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response_actions: Option<Vec<Value>>,
+    pub response_actions: Option<Vec<ResponseActionSpec>>,
     /// dlt's incremental settings, as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incremental: Option<Value>,
@@ -79,6 +79,111 @@ pub enum EndpointMethod {
     #[serde(rename = "POST")]
     Post,
 }
+
+/// One of dlt's `response_actions`, in the form a file can hold: `ignore` a response whose
+/// status is `status_code` and/or whose body contains `content` (a callable `action` is
+/// Python's).
+///
+/// ```
+/// use restclient::spec::ResponseActionSpec;
+/// let a = ResponseActionSpec::from_value(&serde_json::json!({"status_code": 404, "action": "ignore"}))?;
+/// assert_eq!(a.status_code, Some(404));
+/// let e = ResponseActionSpec::from_value(&serde_json::json!({"status_code": "404", "action": "ignore"}));
+/// assert!(e.unwrap_err().to_string().starts_with("status_code: expected an integer, got a string"));
+/// # Ok::<(), restclient::spec::SpecError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ResponseActionSpec {
+    /// The status it applies to (100-599).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<u16>,
+    /// Text the body must contain for it to apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// What to do: `ignore`, the only action a file can name.
+    pub action: ResponseAction,
+}
+
+/// The action of a [`ResponseActionSpec`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum ResponseAction {
+    /// End the walk here (a parent record's 404, say), without an error.
+    Ignore,
+}
+
+impl ResponseActionSpec {
+    /// Reads dlt's dict; errors name the key.
+    ///
+    /// # Errors
+    /// A [`SpecError`] for an unknown key, a status that is not an integer in 100-599, an
+    /// action other than `ignore`, or an action with neither `status_code` nor `content`.
+    pub fn from_value(value: &Value) -> Result<Self, SpecError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            #[serde(default)]
+            status_code: Option<Value>,
+            #[serde(default)]
+            content: Option<String>,
+            action: Value,
+        }
+        let raw: Raw = from_value(value.clone())?;
+        let status_code = match raw.status_code {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) => Some(
+                n.as_u64()
+                    .and_then(|n| u16::try_from(n).ok())
+                    .filter(|n| (100..=599).contains(n))
+                    .ok_or_else(|| {
+                        SpecError::new("status_code", "expected an HTTP status (100-599)")
+                    })?,
+            ),
+            Some(other) => {
+                return Err(SpecError::new(
+                    "status_code",
+                    format!(
+                        "expected an integer, got {} (dlt compares it with the status number, so a string never matches)",
+                        kind_of(&other)
+                    ),
+                ));
+            }
+        };
+        let action = match raw.action {
+            Value::String(s) if s == "ignore" => ResponseAction::Ignore,
+            Value::String(_) => {
+                return Err(SpecError::new(
+                    "action",
+                    "unknown action; a file can only say `ignore`",
+                ));
+            }
+            other => {
+                return Err(SpecError::new(
+                    "action",
+                    format!(
+                        "expected `ignore`, got {} (callables have no place in a file)",
+                        kind_of(&other)
+                    ),
+                ));
+            }
+        };
+        if status_code.is_none() && raw.content.is_none() {
+            return Err(SpecError::new(
+                "",
+                "an action needs `status_code` or `content` (without one it would never apply)",
+            ));
+        }
+        Ok(ResponseActionSpec {
+            status_code,
+            content: raw.content,
+            action,
+        })
+    }
+}
+
+deserialize_via_from_value!(ResponseActionSpec);
 
 fn nullable_auth<'de, D: serde::Deserializer<'de>>(
     d: D,

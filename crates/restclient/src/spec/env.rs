@@ -67,6 +67,18 @@ impl<'e> EnvExpander<'e> {
     /// credential) or not valid UTF-8, or saying that a `${` is not closed. The text itself is
     /// never part of the message.
     pub fn expand(&mut self, text: &str, credential: bool) -> Result<String, SpecError> {
+        self.expand_text(text, credential, false)
+    }
+
+    /// As [`expand`](Self::expand); with `literal`, braces in the values are doubled (`{{`,
+    /// `}}`), so that a string later read as a run's template (`{resources.x.id}`) takes a
+    /// value as data, never as a placeholder.
+    fn expand_text(
+        &mut self,
+        text: &str,
+        credential: bool,
+        literal: bool,
+    ) -> Result<String, SpecError> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(start) = rest.find("${") {
@@ -101,7 +113,11 @@ impl<'e> EnvExpander<'e> {
             } else {
                 self.secrets.insert(value.clone());
             }
-            out.push_str(&value);
+            if literal {
+                out.push_str(&value.replace('{', "{{").replace('}', "}}"));
+            } else {
+                out.push_str(&value);
+            }
             rest = &after[end + 1..];
         }
         out.push_str(rest);
@@ -118,7 +134,15 @@ impl<'e> EnvExpander<'e> {
         value: &mut Value,
         credential_keys: &[&str],
     ) -> Result<(), SpecError> {
-        self.expand_at(value, "", false, credential_keys)
+        self.expand_at(value, "", false, credential_keys, false)
+    }
+
+    /// As [`expand_value`](Self::expand_value), for a value whose strings are templates (a
+    /// run's path, params, body, headers): braces in the values are doubled, so that a value
+    /// is data, never a placeholder.
+    #[cfg(feature = "run")]
+    pub(crate) fn expand_template(&mut self, value: &mut Value) -> Result<(), SpecError> {
+        self.expand_at(value, "", false, CREDENTIAL_KEYS, true)
     }
 
     fn expand_at(
@@ -127,20 +151,24 @@ impl<'e> EnvExpander<'e> {
         path: &str,
         credential: bool,
         credential_keys: &[&str],
+        literal: bool,
     ) -> Result<(), SpecError> {
         match value {
             Value::String(s) => {
-                *s = self.expand(s, credential).map_err(|e| e.within(path))?;
+                *s = self
+                    .expand_text(s, credential, literal)
+                    .map_err(|e| e.within(path))?;
             }
             Value::Array(items) => {
                 for (i, item) in items.iter_mut().enumerate() {
-                    self.expand_at(item, &join(path, &format!("[{i}]")), false, credential_keys)?;
+                    let at = join(path, &format!("[{i}]"));
+                    self.expand_at(item, &at, false, credential_keys, literal)?;
                 }
             }
             Value::Object(map) => {
                 for (k, v) in map.iter_mut() {
                     let credential = credential_keys.contains(&k.as_str());
-                    self.expand_at(v, &join(path, k), credential, credential_keys)?;
+                    self.expand_at(v, &join(path, k), credential, credential_keys, literal)?;
                 }
             }
             _ => {}

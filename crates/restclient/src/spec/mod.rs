@@ -1,4 +1,6 @@
-//! Typed forms of dlt's `rest_api` dicts: the paginator, the auth and the endpoint.
+//! Typed forms of dlt's `rest_api` dicts: the paginator, the auth, the endpoint and its
+//! response actions (and, for runs, the rest of a config: the client, resources, names,
+//! param bindings). `spec` builds paginators and auths; they know nothing of it.
 //!
 //! A dlt user writes `{"type": "offset", "limit": 100, "total_path": "total"}`; these types read
 //! exactly that (from JSON, or from any [`Value`] a TOML or YAML file was turned into), refuse
@@ -32,20 +34,68 @@ mod auth;
 mod endpoint;
 mod env;
 mod paginator;
+#[cfg(feature = "run")]
+mod resource;
 
 pub use auth::{
     ApiKeySpec, AuthSpec, BearerSpec, ClientAuthMethodSpec, HttpBasicSpec, KeyLocationSpec,
     OAuth2ClientCredentialsSpec,
 };
-pub use endpoint::{EndpointMethod, EndpointSpec};
+pub use endpoint::{EndpointMethod, EndpointSpec, ResponseAction, ResponseActionSpec};
 pub use env::{CREDENTIAL_KEYS, EnvExpander};
 pub use paginator::{
     CursorSpec, HeaderCursorSpec, HeaderLinkSpec, JsonLinkSpec, OffsetSpec, PageNumberSpec,
     PaginatorSpec,
 };
+#[cfg(feature = "run")]
+pub(crate) use resource::{ClientSpec, ParamSpec, ResourceSpec, RestApiSpec};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+use crate::error::{Error, ErrorKind};
+use crate::paginators::Paginator;
+
+/// Builds a paginator from dlt's `rest_api` form: a type name alone (`"header_link"`,
+/// `"json_link"`, `"single_page"`, ...) or an object with `"type"` and the constructor's
+/// parameters, e.g. `{"type": "offset", "limit": 100, "total_path": "total"}`.
+///
+/// Returns `None` for `"auto"` (no paginator: the walk decides from the first response).
+/// This is [`PaginatorSpec::from_value`] followed by [`PaginatorSpec::build`]; use those to
+/// keep the typed form or the [`SpecError`] with its key path.
+///
+/// ```
+/// use restclient::spec;
+/// use serde_json::json;
+/// let p = spec::paginator(&json!({"type": "cursor", "cursor_path": "cursors.next", "cursor_param": "after"}))?;
+/// assert_eq!(p.unwrap().describe()["cursor_param"], "after");
+/// assert!(spec::paginator(&json!({"type": "offset"})).unwrap_err().to_string().contains("limit"));
+/// # Ok::<(), restclient::Error>(())
+/// ```
+///
+/// # Errors
+/// A [builder error](Error::is_builder) naming the unknown type, the unknown or mistyped key, or
+/// the invalid setting.
+pub fn paginator(config: &Value) -> crate::Result<Option<Box<dyn Paginator>>> {
+    PaginatorSpec::from_value(config)
+        .map_err(|e| {
+            let key = if e.path().is_empty() {
+                "type"
+            } else {
+                e.path()
+            };
+            Error::invalid("paginator", key, e.message())
+        })?
+        .build()
+}
+
+/// A dict that does not fit its type is a [builder error](Error::is_builder) with the same
+/// text, so that `?` works in functions that return [`restclient::Result`](crate::Result).
+impl From<SpecError> for Error {
+    fn from(e: SpecError) -> Self {
+        Error::new(ErrorKind::Builder, e.to_string())
+    }
+}
 
 /// A `rest_api` dict that does not fit its type: the key path at fault and what is wrong.
 ///
@@ -208,6 +258,7 @@ fn nice(expected: &str) -> String {
         }
         "f32" | "f64" => "a number".to_owned(),
         "a map" => "an object".to_owned(),
+        "a sequence" => "an array".to_owned(),
         e if e.starts_with("struct ") || e.starts_with("a map") => "an object".to_owned(),
         e => e.to_owned(),
     }
@@ -257,17 +308,135 @@ pub fn parse_text(text: &str) -> Result<Value, SpecError> {
     }
 }
 
-/// Parses JSON text; a syntax error says where, never what was written.
+/// Parses JSON text; a syntax error says where, never what was written. An object that
+/// repeats a key is refused, as TOML and YAML refuse it (`serde_json` would keep the last
+/// value and lose the first without a word).
+///
+/// ```
+/// let e = restclient::spec::parse_json(r#"{"a": {"limit": 1, "limit": 2}}"#).unwrap_err();
+/// assert_eq!(e.to_string(), "a.limit: the key appears twice in one object (line 1 column 26)");
+/// ```
 ///
 /// # Errors
-/// A [`SpecError`] with an empty path: `not valid JSON at line 1 column 30`.
+/// A [`SpecError`]: with an empty path, `not valid JSON at line 1 column 30`; with the key
+/// path of a repeated key.
 pub fn parse_json(text: &str) -> Result<Value, SpecError> {
-    serde_json::from_str(text).map_err(|e| {
-        SpecError::new(
+    let path = std::cell::RefCell::new(Vec::new());
+    let repeated = std::cell::RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = serde::de::DeserializeSeed::deserialize(
+        unique::Keys {
+            path: &path,
+            repeated: &repeated,
+        },
+        &mut de,
+    )
+    .and_then(|v| de.end().map(|()| v));
+    parsed.map_err(|e| match repeated.into_inner() {
+        Some(at) => SpecError::new(
+            at,
+            format!(
+                "the key appears twice in one object (line {} column {})",
+                e.line(),
+                e.column()
+            ),
+        ),
+        None => SpecError::new(
             "",
             format!("not valid JSON at line {} column {}", e.line(), e.column()),
-        )
+        ),
     })
+}
+
+/// A JSON value read with every object's keys checked for repeats.
+mod unique {
+    use std::cell::RefCell;
+    use std::fmt;
+
+    use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Value};
+
+    /// Reads one value; on a repeated key, records its path in `repeated` and fails.
+    #[derive(Clone, Copy)]
+    pub(super) struct Keys<'a> {
+        /// The key path of the value being read, one step per level.
+        pub(super) path: &'a RefCell<Vec<String>>,
+        pub(super) repeated: &'a RefCell<Option<String>>,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Keys<'_> {
+        type Value = Value;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl Keys<'_> {
+        fn at<T, E>(self, step: String, read: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+            self.path.borrow_mut().push(step);
+            let out = read();
+            self.path.borrow_mut().pop();
+            out
+        }
+    }
+
+    impl<'de> Visitor<'de> for Keys<'_> {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+            Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::String(v.to_owned()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Value, E> {
+            Ok(Value::String(v))
+        }
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_none<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut items = Vec::new();
+            loop {
+                let step = format!("[{}]", items.len());
+                match self.at(step, || seq.next_element_seed(self))? {
+                    Some(v) => items.push(v),
+                    None => return Ok(Value::Array(items)),
+                }
+            }
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut out = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if out.contains_key(&key) {
+                    let mut path = String::new();
+                    for step in self.path.borrow().iter().chain(std::iter::once(&key)) {
+                        path = super::join(&path, step);
+                    }
+                    *self.repeated.borrow_mut() = Some(path);
+                    return Err(A::Error::custom("a repeated key"));
+                }
+                let value = self.at(key.clone(), || map.next_value_seed(self))?;
+                out.insert(key, value);
+            }
+            Ok(Value::Object(out))
+        }
+    }
 }
 
 /// The JSON kind of a value, for messages that must not show the value.
@@ -300,6 +469,58 @@ pub(crate) use deserialize_via_from_value;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paginator_errors_name_the_key() {
+        use serde_json::json;
+        let cases = [
+            (json!({"type": "offset"}), "limit"),
+            (json!({"type": "offset", "limit": "ten"}), "limit"),
+            (
+                json!({"type": "offset", "limit": 10, "totl_path": "x"}),
+                "totl_path",
+            ),
+            (json!({"type": "bogus"}), "bogus"),
+            (
+                json!({"type": "cursor", "cursor_param": "a", "cursor_body_path": "b"}),
+                "cursor_body_path",
+            ),
+            (json!(5), "type"),
+        ];
+        for (c, key) in cases {
+            let e = paginator(&c).unwrap_err();
+            assert!(e.is_builder() && e.to_string().contains(key), "{c}: {e}");
+        }
+        assert!(paginator(&json!("auto")).unwrap().is_none());
+    }
+
+    #[test]
+    fn json_with_a_repeated_key_is_refused_naming_its_path() {
+        let cases = [
+            (r#"{"a": 1, "a": 2}"#, "a"),
+            (
+                r#"{"resources": [{"name": "x"}, {"name": "y", "name": "z"}]}"#,
+                "resources[1].name",
+            ),
+            (r#"[[{"k": {"deep": 1, "deep": 1}}]]"#, "[0][0].k.deep"),
+        ];
+        for (text, at) in cases {
+            let e = parse_json(text).unwrap_err();
+            assert_eq!(e.path(), at, "{text}: {e}");
+            assert!(e.message().starts_with("the key appears twice"), "{e}");
+        }
+        // The same key in two objects is fine, and values come out as serde_json reads them.
+        let text =
+            r#"{"a": {"k": 1.5e3, "n": null}, "b": {"k": [true, "s", -7, 18446744073709551615]}}"#;
+        assert_eq!(
+            parse_json(text).unwrap(),
+            serde_json::from_str::<Value>(text).unwrap()
+        );
+        assert_eq!(
+            parse_json("{\"a\": 1} x").unwrap_err().to_string(),
+            "not valid JSON at line 1 column 10"
+        );
+    }
 
     #[test]
     fn paths_join() {

@@ -127,7 +127,7 @@ pub struct OffsetSpec {
     /// A dot path in the JSON body for the limit instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit_body_path: Option<String>,
-    /// JSONPath of the total; `null` means the API reports none (default `total`).
+    /// JSONPath of the total; `null` or `""` means the API reports none (default `total`).
     #[serde(
         default,
         deserialize_with = "nullable",
@@ -162,7 +162,8 @@ pub struct PageNumberSpec {
     /// A dot path in the JSON body for the page instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_body_path: Option<String>,
-    /// JSONPath of the number of pages; `null` means the API reports none (default `total`).
+    /// JSONPath of the number of pages; `null` or `""` means the API reports none (default
+    /// `total`).
     #[serde(
         default,
         deserialize_with = "nullable",
@@ -340,9 +341,10 @@ impl PaginatorSpec {
                 if let Some(v) = &s.limit_body_path {
                     p = p.limit_body_path(v.clone());
                 }
-                match &s.total_path {
-                    Some(Some(v)) => p = p.total_path(v),
-                    Some(None) => p = p.without_total(),
+                match s.total_path.as_ref().map(|v| v.as_deref().unwrap_or("")) {
+                    // `""` is what dlt's OpenAPI generator writes; dlt reads it as no total.
+                    Some("") => p = p.without_total(),
+                    Some(v) => p = p.total_path(v),
                     None => {}
                 }
                 if let Some(v) = s.maximum_offset {
@@ -370,9 +372,10 @@ impl PaginatorSpec {
                 if let Some(v) = &s.page_body_path {
                     p = p.page_body_path(v.clone());
                 }
-                match &s.total_path {
-                    Some(Some(v)) => p = p.total_path(v),
-                    Some(None) => p = p.without_total(),
+                match s.total_path.as_ref().map(|v| v.as_deref().unwrap_or("")) {
+                    // `""` is what dlt's OpenAPI generator writes; dlt reads it as no total.
+                    Some("") => p = p.without_total(),
+                    Some(v) => p = p.total_path(v),
                     None => {}
                 }
                 if let Some(v) = s.maximum_page {
@@ -419,12 +422,15 @@ mod tests {
     fn good_dicts_build_and_round_trip_through_describe() {
         let good = [
             json!({"type": "offset", "limit": 100, "total_path": null, "maximum_offset": 1000}),
+            json!({"type": "offset", "limit": 100, "total_path": ""}),
+            json!({"type": "page_number", "base_page": 1, "total_path": ""}),
             json!({"type": "offset", "limit": 5, "offset_body_path": "p.o", "limit_body_path": "p.l"}),
             json!({"type": "offset", "limit": 5, "has_more_path": "more", "stop_after_empty_page": false}),
             json!({"type": "page_number", "base_page": 1, "total_path": "total_pages"}),
             json!({"type": "page_number", "page_body_path": "page", "maximum_page": 9, "total_path": null}),
             json!({"type": "cursor", "cursor_path": "next", "cursor_body_path": "cursor", "has_more_path": "more"}),
             json!({"type": "cursor", "cursor_param": "after", "initial_cursor": "x", "stop_after_empty_page": true}),
+            json!({"type": "cursor", "cursor_path": "after_cursor", "end_of_stream_path": "end_of_stream"}),
             json!({"type": "json_link", "next_url_path": "pagination.next"}),
             json!({"type": "json_response"}),
             json!("header_link"),

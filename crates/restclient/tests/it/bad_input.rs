@@ -498,3 +498,77 @@ async fn an_enormous_total_of_pages_does_not_overflow_a_one_based_walk() {
     assert_eq!(w.pages.len(), 4);
     assert_eq!(w.stop_reason(), StopReason::EmptyPage);
 }
+
+// ------------------------------------------------------------ megabytes quoted by an error
+
+/// A secret the server echoes at the start of a huge value.
+const ECHOED: &str = "s3cret-echoed-by-the-server";
+
+/// Five megabytes of `x`.
+fn five_megabytes() -> String {
+    "x".repeat(5 << 20)
+}
+
+/// Asserts that `e` is short (a few KB whatever the server sent), masked, and names a URL.
+fn assert_short_and_masked(e: &restclient::Error, server: &Server) {
+    let text = format!("{e:#}");
+    assert!(
+        text.len() < 8 * 1024,
+        "{} bytes: {}…",
+        text.len(),
+        &text[..300]
+    );
+    assert!(!text.contains(ECHOED), "{text}");
+    assert!(text.contains(&server.url()), "names the URL: {text}");
+    assert!(text.contains("more bytes"), "says it cut: {text}");
+}
+
+#[tokio::test]
+async fn a_five_megabyte_next_link_makes_a_short_masked_error() {
+    let next = format!("http://[{ECHOED}{}", five_megabytes());
+    let server = server::http(move |_req| {
+        let next = next.clone();
+        async move { server::ok(json!({"data": [1], "next": next})) }
+    });
+    let client = support::builder(&server.url())
+        .secret(ECHOED)
+        .build()
+        .unwrap();
+    let w = try_walk(
+        client
+            .paginate("/items")
+            .paginator(JsonLinkPaginator::new()),
+    )
+    .await;
+    assert!(w.error().is_decode(), "{:?}", w.error().kind());
+    assert_short_and_masked(w.error(), &server);
+}
+
+#[tokio::test]
+async fn a_five_megabyte_cursor_makes_a_short_masked_error() {
+    // A cursor that is not a string: an object of five megabytes, sent back as the cursor
+    // parameter, which no server takes.
+    let blob = format!("{ECHOED}{}", five_megabytes());
+    let server = server::http(move |req| {
+        let blob = blob.clone();
+        async move {
+            if req.query.is_none() {
+                server::ok(json!({"data": [1], "cursors": {"next": {"blob": blob}}}))
+            } else {
+                server::ok(json!({"data": []}))
+            }
+        }
+    });
+    let client = support::builder(&server.url())
+        .secret(ECHOED)
+        .build()
+        .unwrap();
+    let w = try_walk(
+        client
+            .paginate("/items")
+            .paginator(restclient::paginators::JsonResponseCursorPaginator::new()),
+    )
+    .await;
+    assert_eq!(w.pages.len(), 1);
+    assert_short_and_masked(w.error(), &server);
+}

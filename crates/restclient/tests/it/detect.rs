@@ -86,7 +86,7 @@ fn run(c: &Case, request: &Request) -> Option<Request> {
         assert_eq!(&got[k], v, "{}: `{k}` in {got}", c.api);
     }
     // The description is dlt's `rest_api` form: it builds the same paginator again.
-    let again = restclient::paginators::from_config(&got)
+    let again = restclient::spec::paginator(&got)
         .unwrap_or_else(|e| panic!("{}: {got} does not build: {e}", c.api))
         .unwrap();
     assert_eq!(again.describe(), got, "{}: round trip", c.api);

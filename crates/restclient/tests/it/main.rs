@@ -23,4 +23,5 @@ mod records;
 mod requests;
 mod retry_and_faults;
 mod run;
+mod run_config;
 mod security;

@@ -219,3 +219,291 @@ async fn an_absolute_url_on_another_origin_gets_no_credentials() {
     assert_eq!(paths(&other), ["/echo"]);
     assert_unsigned(&other.requests()[0]);
 }
+
+// ---------------------------------------------------------------- secrets in queries and bodies
+//
+// A secret that travels in a query parameter or a body (a `${NAME}` value, an auth's key, an
+// OAuth2 client secret) is bound to its origin too: a request that would carry one to another
+// origin is not sent. Each test has a home server and a foreign one (two ports, two origins);
+// the foreign one must never see the secret, and the error names both origins.
+
+const SECRET: &str = "s3cret-from-env-9f2c";
+
+/// A foreign server that answers every request with an empty last page.
+fn foreign_server() -> Server {
+    server::http(|_req| async { server::ok(json!({"data": [], "next": null})) })
+}
+
+/// Asserts that no request `server` received held `SECRET`, anywhere.
+fn assert_never_saw_the_secret(server: &Server) {
+    for r in server.requests() {
+        let at = r.path_and_query();
+        assert!(!at.contains(SECRET), "{at}");
+        assert!(
+            !String::from_utf8_lossy(&r.body).contains(SECRET),
+            "{at}: body"
+        );
+        for (name, value) in &r.headers {
+            assert!(!value.contains(SECRET), "{at}: {name}: {value}");
+        }
+    }
+}
+
+/// Asserts that `e` is the refusal to carry a secret from `home` to `foreign`, masked.
+fn assert_refused(e: &restclient::Error, home: &Server, foreign: &Server, carrier: &str) {
+    let text = format!("{e:#}");
+    assert_eq!(e.kind(), restclient::ErrorKind::CrossOrigin, "{text}");
+    assert!(
+        text.contains(&home.url()),
+        "names the secret's origin: {text}"
+    );
+    assert!(
+        text.contains(&foreign.url()),
+        "names where it was going: {text}"
+    );
+    assert!(
+        text.contains(carrier),
+        "names where the secret is ({carrier}): {text}"
+    );
+    assert!(!text.contains(SECRET), "{text}");
+}
+
+/// A client for `home` that knows `SECRET` as a secret (as the CLI and runs declare `${NAME}`
+/// values).
+fn secret_client(home: &Server) -> RestClient {
+    builder(&home.url()).secret(SECRET).build().unwrap()
+}
+
+#[tokio::test]
+async fn a_next_link_that_would_carry_a_secret_query_abroad_is_not_followed() {
+    let foreign = foreign_server();
+    // Many APIs echo the request's query into their next link.
+    let next = format!("{}/items?key={SECRET}&page=2", foreign.url());
+    let home = server::http(move |_req| {
+        let next = next.clone();
+        async move { server::ok(json!({"data": [support::record(1)], "next": next})) }
+    });
+    let w = support::try_walk(
+        secret_client(&home)
+            .paginate("/items")
+            .param("key", SECRET)
+            .paginator(JsonLinkPaginator::new()),
+    )
+    .await;
+    assert_eq!(w.pages.len(), 1, "the home page arrived");
+    assert_refused(w.error(), &home, &foreign, "query");
+    assert_eq!(foreign.hits(), 0);
+    assert_eq!(home.hits(), 1);
+}
+
+#[tokio::test]
+async fn a_link_header_that_would_carry_a_secret_abroad_is_not_followed() {
+    let foreign = foreign_server();
+    let link = format!(
+        "<{}/items?cursor=2&key={SECRET}>; rel=\"next\"",
+        foreign.url()
+    );
+    let home = server::http(move |_req| {
+        let link = link.clone();
+        async move {
+            server::raw(
+                200,
+                "application/json",
+                &[("link", link.as_bytes())],
+                b"[1]",
+            )
+        }
+    });
+    let w = support::try_walk(
+        secret_client(&home)
+            .paginate("/items")
+            .paginator(restclient::paginators::HeaderLinkPaginator::new()),
+    )
+    .await;
+    assert_refused(w.error(), &home, &foreign, "query");
+    assert_eq!(foreign.hits(), 0);
+}
+
+/// A home server for POST walks whose first page links to `foreign`'s `/more` (no secret in
+/// the link itself).
+fn post_home(foreign: &Server) -> Server {
+    let next = format!("{}/more?limit=100", foreign.url());
+    server::http(move |_req| {
+        let next = next.clone();
+        async move { server::ok(json!({"data": [support::record(1)], "next": next})) }
+    })
+}
+
+#[tokio::test]
+async fn a_post_body_with_a_secret_does_not_follow_a_next_link_abroad() {
+    let foreign = foreign_server();
+    let home = post_home(&foreign);
+    let w = support::try_walk(
+        secret_client(&home)
+            .paginate("/search")
+            .method(Method::POST)
+            .json(&json!({"query": "open", "auth": {"key": SECRET}}))
+            .paginator(JsonLinkPaginator::new()),
+    )
+    .await;
+    assert_refused(w.error(), &home, &foreign, "JSON body");
+    assert_eq!(foreign.hits(), 0);
+
+    let w = support::try_walk(
+        secret_client(&home)
+            .paginate("/search")
+            .method(Method::POST)
+            .form([("q", "open"), ("key", SECRET)])
+            .paginator(JsonLinkPaginator::new()),
+    )
+    .await;
+    assert_refused(w.error(), &home, &foreign, "form body");
+    assert_eq!(foreign.hits(), 0);
+}
+
+#[tokio::test]
+async fn a_body_and_a_query_without_secrets_still_follow_a_next_link_abroad() {
+    let foreign = foreign_server();
+    let home = post_home(&foreign);
+    let w = support::walk(
+        secret_client(&home)
+            .paginate("/search")
+            .method(Method::POST)
+            .json(&json!({"query": "open"}))
+            .paginator(JsonLinkPaginator::new()),
+    )
+    .await;
+    assert_eq!(w.pages.len(), 2);
+    let abroad = foreign.requests();
+    assert_eq!(support::path_and_queries(&abroad), ["/more?limit=100"]);
+    assert_eq!(abroad[0].method, "POST");
+    assert_eq!(
+        abroad[0].json(),
+        Some(json!({"query": "open"})),
+        "sent as it is"
+    );
+}
+
+#[tokio::test]
+async fn a_307_or_308_redirect_does_not_carry_a_secret_body_abroad() {
+    let foreign = foreign_server();
+    for status in [307, 308] {
+        let to = format!("{}/landing", foreign.url());
+        let home = server::http(move |_req| {
+            let to = to.clone();
+            async move { server::raw(status, "text/plain", &[("location", to.as_bytes())], b"") }
+        });
+        let client = secret_client(&home);
+        let e = client
+            .post("/submit", &json!({"key": SECRET}))
+            .await
+            .unwrap_err();
+        assert_refused(&e, &home, &foreign, "JSON body");
+        assert!(
+            format!("{e}").contains(&format!("a {status} redirect from")),
+            "{e}"
+        );
+        let e = client
+            .request(Method::POST, "/submit")
+            .form([("key", SECRET)])
+            .await
+            .unwrap_err();
+        assert_refused(&e, &home, &foreign, "form body");
+        assert_eq!(home.hits(), 2);
+    }
+    assert_eq!(foreign.hits(), 0);
+    assert_never_saw_the_secret(&foreign);
+}
+
+#[tokio::test]
+async fn an_absolute_path_abroad_does_not_get_a_secret_query() {
+    let foreign = foreign_server();
+    let home = foreign_server();
+    let client = secret_client(&home);
+    let w = support::try_walk(
+        client
+            .paginate(&format!("{}/items", foreign.url()))
+            .param("key", SECRET),
+    )
+    .await;
+    assert_refused(w.error(), &home, &foreign, "query");
+    let e = client
+        .get(&format!("{}/items/{SECRET}", foreign.url()))
+        .await
+        .unwrap_err();
+    assert_refused(&e, &home, &foreign, "path");
+    assert_eq!(foreign.hits(), 0);
+    assert_eq!(home.hits(), 0);
+}
+
+#[tokio::test]
+async fn a_tampered_checkpoint_cannot_send_a_secret_abroad() {
+    let foreign = foreign_server();
+    // Page 1, then a failure, so that the checkpoint stays at page 1.
+    let home = server::http(|req| async move {
+        match support::server::query_u64(&req, "offset") {
+            Some(0) => server::ok(json!({"data": [support::record(1)], "total": 3})),
+            _ => server::json(500, json!({"error": "down"})),
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("walk.checkpoint");
+    let walk = || {
+        secret_client(&home)
+            .paginate("/items")
+            .param("key", SECRET)
+            .paginator(restclient::paginators::OffsetPaginator::new(1))
+            .checkpoint(&path)
+    };
+    let w = support::try_walk(walk()).await;
+    assert_eq!(w.pages.len(), 1);
+    assert!(w.error().is_status());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        !text.contains(SECRET),
+        "the file holds a placeholder: {text}"
+    );
+    // Someone edits the saved next request to point elsewhere.
+    let mut saved: serde_json::Value = serde_json::from_str(&text).unwrap();
+    saved["next_request"]["url"] = json!(format!("{}/items", foreign.url()));
+    std::fs::write(&path, saved.to_string()).unwrap();
+
+    let before = home.hits();
+    let w = support::try_walk(walk()).await;
+    assert_refused(w.error(), &home, &foreign, "query");
+    assert_eq!(foreign.hits(), 0);
+    assert_eq!(home.hits(), before, "the resumed walk sent nothing");
+}
+
+#[tokio::test]
+async fn an_oauth2_token_endpoint_that_redirects_abroad_does_not_get_the_client_secret() {
+    use restclient::auth::OAuth2ClientCredentials;
+    let foreign = foreign_server();
+    for status in [307, 308] {
+        let to = format!("{}/token", foreign.url());
+        let token_home = server::http(move |_req| {
+            let to = to.clone();
+            async move { server::raw(status, "text/plain", &[("location", to.as_bytes())], b"") }
+        });
+        let api = foreign_server();
+        let auth = OAuth2ClientCredentials::builder(
+            &format!("{}/token", token_home.url()),
+            "client-1",
+            SECRET,
+        )
+        .retry(restclient::retry::RetryPolicy::none())
+        .build()
+        .unwrap();
+        let client = builder(&api.url()).auth(auth).build().unwrap();
+        let e = client.get("/items").await.unwrap_err();
+        assert!(e.is_auth(), "{e:#}");
+        let cause = std::error::Error::source(&e)
+            .and_then(|s| s.downcast_ref::<restclient::Error>())
+            .expect("the refusal is the cause");
+        assert_refused(cause, &token_home, &foreign, "form body");
+        assert_eq!(token_home.hits(), 1, "the secret went to its own origin");
+        assert_eq!(api.hits(), 0, "no token, no API request");
+    }
+    assert_eq!(foreign.hits(), 0);
+    assert_never_saw_the_secret(&foreign);
+}

@@ -8,8 +8,9 @@ use restclient::Request;
 use restclient::Response;
 use restclient::config::RuntimeConfig;
 use restclient::detect;
-use restclient::paginators::{HeaderLinkPaginator, JsonLinkPaginator, Paginator, from_config};
+use restclient::paginators::{HeaderLinkPaginator, JsonLinkPaginator, Paginator};
 use restclient::selector::Selector;
+use restclient::spec::paginator as paginator_from_spec;
 use restclient::{Method, Value};
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -150,10 +151,10 @@ proptest! {
 
     #[test]
     fn paginator_configs_never_panic(config in json_value(), kind in prop::sample::select(vec!["offset", "page_number", "cursor", "json_link", "header_link", "header_cursor", "single_page", "auto", "x"])) {
-        let _ = from_config(&config);
+        let _ = paginator_from_spec(&config);
         if let Value::Object(mut map) = config {
             map.insert("type".into(), Value::from(kind));
-            let _ = from_config(&Value::Object(map));
+            let _ = paginator_from_spec(&Value::Object(map));
         }
     }
 
@@ -176,7 +177,7 @@ proptest! {
         let _ = selector.records(&body);
         if let Some(found) = detect::paginator(&response) {
             let description = found.paginator.describe();
-            let rebuilt = from_config(&description);
+            let rebuilt = paginator_from_spec(&description);
             prop_assert!(rebuilt.is_ok(), "{} does not round-trip: {:?}", description, rebuilt.err());
         }
     }

@@ -539,3 +539,41 @@ fn the_table_is_sound() {
     let names: std::collections::HashSet<_> = CREDENTIALS.iter().map(|c| c.name).collect();
     assert_eq!(names.len(), CREDENTIALS.len(), "each row once");
 }
+
+/// A server that answers every request with `status` and `Location: to`.
+fn redirecting_to(to: String, status: u16) -> Server {
+    server::http(move |_req| {
+        let to = to.clone();
+        async move { server::raw(status, "text/plain", &[("location", to.as_bytes())], b"") }
+    })
+}
+
+#[tokio::test]
+async fn a_client_builder_that_follows_redirects_cannot_take_credentials_abroad() {
+    let foreign = server::http(|_req| async { server::ok(json!({"data": []})) });
+    let home = redirecting_to(format!("{}/landing", foreign.url()), 307);
+    // A builder of the user's that would follow redirects itself (reqwest's default does,
+    // carrying every header but Authorization and Cookie along).
+    let client = RestClient::builder(home.url())
+        .http_client(
+            restclient::reqwest::Client::builder()
+                .redirect(restclient::reqwest::redirect::Policy::limited(5)),
+        )
+        .header("X-API-Key", "k3y-for-home-only")
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let response = client.get("/start").await.unwrap();
+    assert_eq!(response.status(), 200);
+    let at_home = home.requests();
+    assert_eq!(at_home.len(), 1);
+    assert_eq!(at_home[0].header("x-api-key"), Some("k3y-for-home-only"));
+    let abroad = foreign.requests();
+    assert_eq!(abroad.len(), 1, "restclient followed the redirect itself");
+    assert_eq!(
+        abroad[0].header("x-api-key"),
+        None,
+        "{:?}",
+        abroad[0].headers
+    );
+}
