@@ -418,3 +418,16 @@ fn a_blocking_call_from_a_hook_fails_instead_of_deadlocking() {
     let status = seen.lock().unwrap().take().expect("the hook ran");
     assert_names_spawn_blocking("from a hook", &status.unwrap_err());
 }
+
+/// Another executor's `block_on` on a thread of one's own is not tokio's async task: the call
+/// waits there as on any thread (it used `futures::executor::block_on`, which panics nested).
+#[test]
+fn works_inside_another_executors_block_on() {
+    let _bound = watchdog("futures block_on", BOUND);
+    let server = DemoServer::builder().records(5).spawn().unwrap();
+    let client = RestClient::builder(server.url()).build().unwrap();
+    let status = futures::executor::block_on(async { client.get("/posts/1").send() })
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::OK);
+}
