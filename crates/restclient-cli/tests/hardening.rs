@@ -255,7 +255,7 @@ fn usage_errors_exit_2_name_the_argument_and_send_nothing() {
         ),
         (
             vec!["--paginator".into(), r#"{"type":"offset"}"#.into()],
-            "--paginator: limit: is required",
+            r#"--paginator: an offset paginator needs "limit""#,
         ),
         (
             vec!["--paginator".into(), r#"{"type":"nope"}"#.into()],
