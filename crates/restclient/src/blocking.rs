@@ -74,14 +74,41 @@ impl Driver {
         F::Output: Send + 'static,
     {
         refuse_on_async_task()?;
+        self.run_checked(future)
+    }
+
+    /// [`run`](Self::run) for a caller that has made the check itself.
+    fn run_checked<F>(&self, future: F) -> Result<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         let task = self.handle.spawn(future);
-        wait(task).map_err(|e| {
+        // Unconstrained: waiting must never spend a cooperative budget it cannot get back
+        // (that was the 100 % CPU spin), whatever thread this is.
+        wait(tokio::task::coop::unconstrained(task)).map_err(|e| {
             Error::new(
                 ErrorKind::Other,
                 format!("the blocking client's request task failed: {e}"),
             )
             .with_source(e)
         })
+    }
+}
+
+/// A thread and the tokio runtime whose context it is in, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CallSite {
+    thread: std::thread::ThreadId,
+    runtime: Option<tokio::runtime::Id>,
+}
+
+impl CallSite {
+    fn current() -> CallSite {
+        CallSite {
+            thread: std::thread::current().id(),
+            runtime: tokio::runtime::Handle::try_current().ok().map(|h| h.id()),
+        }
     }
 }
 
@@ -369,6 +396,7 @@ impl Paginate {
             stream: Some(self.inner.pages()),
             rt: self.rt,
             done: false,
+            allowed_on: None,
         }
     }
 
@@ -378,6 +406,7 @@ impl Paginate {
             stream: Some(self.inner.records()),
             rt: self.rt,
             done: false,
+            allowed_on: None,
         }
     }
 
@@ -389,6 +418,7 @@ impl Paginate {
             stream: Some(self.inner.records_as()),
             rt: self.rt,
             done: false,
+            allowed_on: None,
         }
     }
 }
@@ -401,6 +431,11 @@ pub struct Iter<S> {
     stream: Option<S>,
     rt: Arc<Driver>,
     done: bool,
+    /// Where [`refuse_on_async_task`] last allowed a call: the check costs more than taking
+    /// a record from a page, so a loop on one thread, in one runtime context, makes it once.
+    /// (Moving between a worker's `block_in_place` and its async code, both on one thread and
+    /// one runtime, goes unseen; waiting stays unconstrained, so it cannot spin.)
+    allowed_on: Option<CallSite>,
 }
 
 /// An iterator over the pages of a walk.
@@ -443,8 +478,16 @@ where
         if self.done {
             return None;
         }
+        let here = CallSite::current();
+        if self.allowed_on != Some(here) {
+            if let Err(e) = refuse_on_async_task() {
+                self.done = true;
+                return Some(Err(e));
+            }
+            self.allowed_on = Some(here);
+        }
         let mut stream = self.stream.take()?;
-        let item = match self.rt.run(async move {
+        let item = match self.rt.run_checked(async move {
             let item = stream.next().await;
             (stream, item)
         }) {
