@@ -18,7 +18,7 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
     /// Log level: error, warn, info, debug, trace (also dlt's WARNING, CRITICAL). Default:
     /// RUNTIME__LOG_LEVEL, else warn (retries are shown at warn too, as curl shows them).
-    #[arg(long = "log-level", value_name = "LEVEL", global = true,
+    #[arg(long = "log-level", value_name = "LEVEL", global = true, display_order = 100,
           value_parser = typed("--log-level", args::log_level))]
     pub(crate) log_level: Option<tracing::Level>,
     /// `--progress` and `--no-progress` before the subcommand, as they were once global.
