@@ -40,6 +40,7 @@
 //! | `ANY /echo`, `ANY /echo/{*rest}` | `{"method", "path", "query", "headers", "json", "form", "body"}` |
 //! | `ANY /status/{code}` | that status with `{"status": code}` (`100..=599`, else 400; hyper turns 1xx other than 101 into 500) |
 //! | `GET /redirect?to=URL&status=302` | that 3xx status with `Location: URL` |
+//! | `GET /` | this list as JSON ([`ROUTES`]), each paginated route with the restclient `--paginator` and `--data-selector` that walk it |
 //!
 //! # Faults
 //!
@@ -143,5 +144,5 @@ pub use faults::{FAULTED_PATHS, Faults, HTML_PAGE, MALFORMED_JSON};
 pub use log::RecordedRequest;
 pub use pages::record;
 pub use ratelimit::{RateLimit, RateLimitLog, RateLimitStyle};
-pub use routes::TrackerConfig;
+pub use routes::{ROUTES, Route, TrackerConfig};
 pub use server::{BackgroundServer, DemoServer, DemoServerBuilder};

@@ -147,13 +147,42 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
     }))
 }
 
+/// The route list of `--help`: the table `GET /` serves too.
+fn routes_help() -> String {
+    const WIDTH: usize = 20;
+    let mut out = String::from(
+        "Routes (GET / lists them as JSON, with the restclient --paginator and --data-selector\n\
+         of each paginated route):\n",
+    );
+    for r in demo_api::ROUTES {
+        if r.path.len() <= WIDTH {
+            out.push_str(&format!(
+                "  {:<8} {:<WIDTH$}  {}\n",
+                r.method, r.path, r.about
+            ));
+        } else {
+            out.push_str(&format!(
+                "  {:<8} {}\n  {:<8} {:<WIDTH$}  {}\n",
+                r.method, r.path, "", "", r.about
+            ));
+        }
+    }
+    out.push_str(
+        "\nTry: demo-api --port 8080, then\n\
+         \x20 restclient inspect localhost:8080/page\n\
+         \x20 restclient paginate localhost:8080/offset -o offset.ndjson\n\
+         \x20 restclient run examples/run/tracker.yaml",
+    );
+    out
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(Some(args)) => args,
         Ok(None) => {
             // Ignore write errors (e.g. a closed pipe): there is nothing left to do.
-            let _ = writeln!(std::io::stdout(), "{USAGE}");
+            let _ = writeln!(std::io::stdout(), "{USAGE}\n\n{}", routes_help());
             return ExitCode::SUCCESS;
         }
         Err(message) => {

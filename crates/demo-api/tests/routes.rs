@@ -824,3 +824,65 @@ async fn lifecycle() -> TestResult {
     server.shutdown().await;
     Ok(())
 }
+
+/// `GET /` and `demo-api --help` list the same routes, and every listed path answers (with
+/// its `{name}` parameters filled in), so a newcomer's first request finds something.
+#[tokio::test]
+async fn the_index_and_the_help_list_every_route() -> TestResult {
+    let server = server(7, 3).await?;
+    let index = get_ok(&server.url()).await?;
+    assert_eq!(
+        (index["records"].as_u64(), index["page_size"].as_u64()),
+        (Some(7), Some(3))
+    );
+    let listed: Vec<&str> = index["routes"]
+        .as_array()
+        .ok_or("routes")?
+        .iter()
+        .filter_map(|r| r["path"].as_str())
+        .collect();
+    let table: Vec<&str> = demo_api::ROUTES.iter().map(|r| r.path).collect();
+    assert_eq!(listed, table);
+
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_demo-api"))
+        .arg("--help")
+        .output()?;
+    assert!(help.status.success());
+    let help = String::from_utf8(help.stdout)?;
+    for route in demo_api::ROUTES {
+        let line = help
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(route.path))
+            .ok_or_else(|| format!("{} not in --help:\n{help}", route.path))?;
+        assert!(line.trim_start().starts_with(route.method), "{line}");
+    }
+
+    for route in demo_api::ROUTES {
+        if route.path.contains(',') {
+            continue; // the auth prefixes, one line for six: tested in auth_routes.rs
+        }
+        let path = route
+            .path
+            .replace("{id}", "1")
+            .replace("{code}", "200")
+            .replace("{owner}/{repo}", "dlt-hub/dlt")
+            .replace("{kind}", "pokemon")
+            .replace("?to=URL", &format!("?to={}/", server.url()));
+        let method = if route.method == "POST" {
+            reqwest::Method::POST
+        } else {
+            reqwest::Method::GET
+        };
+        let response = client()
+            .request(method, format!("{}{path}", server.url()))
+            .json(&json!({"query": "x"}))
+            .send()
+            .await?;
+        let status = response.status();
+        assert!(
+            status.is_success() || status.is_redirection(),
+            "{path}: {status}"
+        );
+    }
+    Ok(())
+}

@@ -54,6 +54,90 @@ fn spec_error(e: &SpecError) -> String {
     e.to_string()
 }
 
+/// What kind of SPEC a flag takes, for messages: `an offset paginator needs "limit"`.
+#[derive(Clone, Copy)]
+enum SpecKind {
+    Paginator,
+    Auth,
+}
+
+impl SpecKind {
+    fn noun(self) -> &'static str {
+        match self {
+            SpecKind::Paginator => "paginator",
+            SpecKind::Auth => "auth",
+        }
+    }
+}
+
+/// A SPEC's type name as the user wrote it, when showing it can hold no secret: a name read
+/// from `${NAME}` is not shown, nor one that does not look like a type name — type names are
+/// short lowercase words (`kerberos`, `oauth2`, `aws_sigv4`), tokens are long or full of
+/// digits or capitals, and `--auth "$TOKEN"` is a common slip.
+fn type_name<'a>(value: &'a Value, secrets: &[String]) -> Option<&'a str> {
+    let name = match value {
+        Value::String(s) => s.as_str(),
+        Value::Object(map) => map.get("type")?.as_str()?,
+        _ => return None,
+    };
+    let looks_like_a_type = (1..=32).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-'))
+        && name.chars().filter(char::is_ascii_digit).count() <= 3;
+    (looks_like_a_type && !secrets.iter().any(|s| s.contains(name))).then_some(name)
+}
+
+/// A SPEC's error in the words of the command line: what is missing where (`an offset
+/// paginator needs "limit"`), the unknown type named (a type name is no secret; values never
+/// appear), and the option's key instead of the Rust type that refused it.
+fn spec_message(kind: SpecKind, value: &Value, secrets: &[String], e: &SpecError) -> String {
+    let name = type_name(value, secrets);
+    if e.message() == "is required" && !e.path().is_empty() {
+        let key = e.path();
+        return match name {
+            Some(t) if key != "type" => {
+                let article = if t.starts_with(['a', 'e', 'i', 'o', 'u']) || t.starts_with("http") {
+                    "an"
+                } else {
+                    "a"
+                };
+                format!("{article} {t} {} needs \"{key}\"", kind.noun())
+            }
+            _ => format!("the {} needs \"{key}\"", kind.noun()),
+        };
+    }
+    let unknown = format!("unknown {} type", kind.noun());
+    if e.path() == "type"
+        && let Some(rest) = e.message().strip_prefix(&unknown)
+        && !rest.starts_with(" `")
+        && let Some(t) = name
+    {
+        return format!("type: {unknown} `{t}`{rest}");
+    }
+    spec_error(e)
+}
+
+/// A library error about a setting, in the words of the command line: `invalid `limit` for
+/// OffsetPaginator: must be ...` names a Rust type; the flag already says which SPEC it is.
+fn setting_message(e: &restclient::Error) -> String {
+    let text = e.to_string();
+    match split_setting(&text) {
+        Some((key, reason)) => format!("{key}: {reason}"),
+        None => text,
+    }
+}
+
+/// The setting and the reason of a library message `invalid `{setting}` for {RustType}:
+/// {reason}`.
+pub(crate) fn split_setting(message: &str) -> Option<(&str, &str)> {
+    let rest = message.strip_prefix("invalid `")?;
+    let (key, rest) = rest.split_once("` for ")?;
+    let (_rust_type, reason) = rest.split_once(": ")?;
+    Some((key, reason))
+}
+
 /// `-H 'Name: value'`. A value with `${NAME}` in it is marked sensitive: masked in logs and
 /// errors, and not sent to another origin.
 #[derive(Clone)]
@@ -139,9 +223,10 @@ pub(crate) fn auth(text: &str) -> Result<AuthArg, String> {
     let mut env = EnvExpander::from_process();
     env.expand_value(&mut value, CREDENTIAL_KEYS)
         .map_err(|e| spec_error(&e))?;
-    let spec = AuthSpec::from_value(&value).map_err(|e| spec_error(&e))?;
-    let auth = spec.build().map_err(|e| e.to_string())?;
     let mut secrets: Vec<String> = env.into_secrets().into_iter().collect();
+    let spec = AuthSpec::from_value(&value)
+        .map_err(|e| spec_message(SpecKind::Auth, &value, &secrets, &e))?;
+    let auth = spec.build().map_err(|e| setting_message(&e))?;
     secrets.extend(spec.secrets());
     Ok(AuthArg { auth, secrets })
 }
@@ -158,12 +243,11 @@ pub(crate) fn paginator(text: &str) -> Result<PaginatorArg, String> {
     let mut env = EnvExpander::from_process();
     env.expand_value(&mut value, &[])
         .map_err(|e| spec_error(&e))?;
-    let spec = PaginatorSpec::from_value(&value).map_err(|e| spec_error(&e))?;
-    let paginator = spec.build().map_err(|e| e.to_string())?;
-    Ok(PaginatorArg {
-        paginator,
-        secrets: env.into_secrets().into_iter().collect(),
-    })
+    let secrets: Vec<String> = env.into_secrets().into_iter().collect();
+    let spec = PaginatorSpec::from_value(&value)
+        .map_err(|e| spec_message(SpecKind::Paginator, &value, &secrets, &e))?;
+    let paginator = spec.build().map_err(|e| setting_message(&e))?;
+    Ok(PaginatorArg { paginator, secrets })
 }
 
 /// `-X/--method`.
@@ -206,13 +290,44 @@ pub(crate) fn log_level(text: &str) -> Result<tracing::Level, String> {
     }
 }
 
-/// `<URL>`: an absolute http(s) URL. The message never shows it (it may carry a password).
+/// `<URL>`: an http(s) URL. Without a scheme, as xh and HTTPie read it: `http://` for
+/// localhost and loopback addresses, `https://` for any other host, and `:8080/x` is
+/// `http://localhost:8080/x`. The message never shows the URL (it may carry a password).
 pub(crate) fn url(text: &str) -> Result<String, String> {
-    match restclient::Url::parse(text) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(text.to_owned()),
+    let full = with_scheme(text);
+    match restclient::Url::parse(&full) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(full),
         Ok(_) => Err("expected an http or https URL".to_owned()),
-        Err(e) => Err(format!("not an absolute URL ({e})")),
+        Err(e) => Err(format!("not a URL ({e})")),
     }
+}
+
+/// `text` with a scheme: its own if it has one (`scheme://`), else the one xh would pick.
+fn with_scheme(text: &str) -> String {
+    let has_scheme = text.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    if has_scheme {
+        return text.to_owned();
+    }
+    if text.starts_with(':') {
+        return format!("http://localhost{text}");
+    }
+    let local = restclient::Url::parse(&format!("http://{text}"))
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .is_some_and(|host| {
+            let bare = host.trim_start_matches('[').trim_end_matches(']');
+            host == "localhost"
+                || host.ends_with(".localhost")
+                || bare
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        });
+    format!("{}://{text}", if local { "http" } else { "https" })
 }
 
 /// `--data-selector`: checked here so a bad JSONPath is a usage error.
@@ -225,6 +340,59 @@ pub(crate) fn selector(text: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_without_a_scheme_get_the_one_xh_would_pick() {
+        for (typed, full) in [
+            ("localhost:8080/x", "http://localhost:8080/x"),
+            ("LocalHost/x", "http://LocalHost/x"),
+            ("api.localhost:3000", "http://api.localhost:3000"),
+            ("127.0.0.1:8080/x?a=1", "http://127.0.0.1:8080/x?a=1"),
+            ("127.1.2.3", "http://127.1.2.3"),
+            ("[::1]:8080/x", "http://[::1]:8080/x"),
+            (":8080/x", "http://localhost:8080/x"),
+            (":/x", "http://localhost:/x"),
+            ("example.com/x", "https://example.com/x"),
+            ("localhost.example.com/x", "https://localhost.example.com/x"),
+            ("10.0.0.1/x", "https://10.0.0.1/x"),
+            ("user:pw@example.com/x", "https://user:pw@example.com/x"),
+            ("http://example.com/x", "http://example.com/x"),
+            ("HTTPS://example.com", "HTTPS://example.com"),
+        ] {
+            assert_eq!(with_scheme(typed), full, "{typed}");
+        }
+        assert_eq!(
+            url("localhost:8080/x").as_deref(),
+            Ok("http://localhost:8080/x")
+        );
+        assert!(url("ftp://example.com/x").is_err());
+        assert!(url("example.com:99999").is_err());
+        let e = url("user:s3cr3t@example.com:99999")
+            .err()
+            .unwrap_or_default();
+        assert!(!e.contains("s3cr3t"), "{e}");
+    }
+
+    #[test]
+    fn type_names_are_shown_tokens_are_not() {
+        let none: &[String] = &[];
+        for shown in ["kerberos", "oauth2", "aws_sigv4", "hmac-sha256"] {
+            assert_eq!(type_name(&Value::from(shown), none), Some(shown));
+            let object = serde_json::json!({ "type": shown });
+            assert_eq!(type_name(&object, none), Some(shown));
+        }
+        for hidden in [
+            "ghp_Zq8sS3cr3tT0ken0123456789abcdefABCD",
+            "d41d8cd98f00b204e9800998ecf8427e",
+            "Kerberos",
+            "a b",
+            "",
+        ] {
+            assert_eq!(type_name(&Value::from(hidden), none), None, "{hidden}");
+        }
+        let from_env = ["kerberos".to_owned()];
+        assert_eq!(type_name(&Value::from("kerberos"), &from_env), None);
+    }
 
     #[test]
     fn headers_and_params() {

@@ -6,10 +6,10 @@ use anyhow::Result;
 use futures::TryStreamExt;
 use restclient::config::RuntimeConfig;
 use restclient::header::HeaderMap;
-use restclient::{Paginate, RestClient};
+use restclient::{Method, Paginate, RestClient};
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::cli::{RequestArgs, WalkArgs};
+use crate::cli::{LimitArgs, RequestArgs, WalkArgs};
 use crate::output::{Masker, NdjsonWriter, Progress, cap, stderr_line, stdout_bytes, stdout_line};
 use crate::{Interrupted, Reported, Usage};
 
@@ -55,12 +55,22 @@ fn header_secrets(headers: &HeaderMap) -> Vec<String> {
     out
 }
 
+/// What `paginate` and `inspect` walk: the request, how its pages are read, and (`paginate`
+/// only) how far and how fast.
+pub(crate) struct WalkPlan<'a> {
+    pub(crate) method: Method,
+    pub(crate) request: &'a RequestArgs,
+    pub(crate) walk: &'a WalkArgs,
+    pub(crate) limits: Option<&'a LimitArgs>,
+}
+
 /// A client whose base URL is the URL itself, as dlt's `paginate()` shortcut does, and the
 /// masker for what the CLI prints.
 fn client(
     url: &str,
     request: &RequestArgs,
     walk: Option<&WalkArgs>,
+    rate: Option<f64>,
     config: RuntimeConfig,
 ) -> Result<(RestClient, Masker)> {
     let mut headers = HeaderMap::new();
@@ -89,16 +99,21 @@ fn client(
     if let Some(t) = request.timeout {
         builder = builder.timeout(t);
     }
-    if let Some(r) = request.rate {
+    if let Some(r) = rate {
         builder = builder.requests_per_second(r);
     }
     Ok((builder.build()?, Masker::new(all)))
 }
 
-pub(crate) async fn get(url: &str, request: &RequestArgs, config: RuntimeConfig) -> Result<()> {
+pub(crate) async fn get(
+    url: &str,
+    method: Method,
+    request: &RequestArgs,
+    config: RuntimeConfig,
+) -> Result<()> {
     let max_body = config.http_max_error_body_length;
-    let (client, masker) = client(url, request, None, config)?;
-    let mut call = client.request(request.method.clone(), "");
+    let (client, masker) = client(url, request, None, None, config)?;
+    let mut call = client.request(method, "");
     for p in &request.params {
         call = call.param(p.key.clone(), &p.value);
     }
@@ -126,21 +141,20 @@ pub(crate) async fn get(url: &str, request: &RequestArgs, config: RuntimeConfig)
     Err(Reported.into())
 }
 
-fn walk(
-    url: &str,
-    request: &RequestArgs,
-    walk: &WalkArgs,
-    config: RuntimeConfig,
-) -> Result<Paginate> {
-    if usize::from(walk.concurrency) > config.max_concurrency {
+fn walk(url: &str, plan: &WalkPlan<'_>, config: RuntimeConfig) -> Result<Paginate> {
+    let (request, walk) = (plan.request, plan.walk);
+    if let Some(limits) = plan.limits
+        && usize::from(limits.concurrency) > config.max_concurrency
+    {
         return Err(Usage(format!(
             "--concurrency: {} is above the maximum of {} (the runtime setting max_concurrency)",
-            walk.concurrency, config.max_concurrency
+            limits.concurrency, config.max_concurrency
         ))
         .into());
     }
-    let (client, _) = client(url, request, Some(walk), config)?;
-    let mut p = client.paginate("").method(request.method.clone());
+    let rate = plan.limits.and_then(|l| l.rate);
+    let (client, _) = client(url, request, Some(walk), rate, config)?;
+    let mut p = client.paginate("").method(plan.method.clone());
     for param in &request.params {
         p = p.param(param.key.clone(), &param.value);
     }
@@ -153,13 +167,16 @@ fn walk(
     if let Some(s) = &walk.data_selector {
         p = p.data_selector(s);
     }
-    if let Some(n) = walk.max_pages {
+    let Some(limits) = plan.limits else {
+        return Ok(p);
+    };
+    if let Some(n) = limits.max_pages {
         p = p.max_pages(n);
     }
-    if let Some(n) = walk.max_records {
+    if let Some(n) = limits.max_records {
         p = p.max_records(n);
     }
-    Ok(p.concurrency(usize::from(walk.concurrency)))
+    Ok(p.concurrency(usize::from(limits.concurrency)))
 }
 
 /// Walks every page to NDJSON. SIGINT or SIGTERM stops the walk between pages: the records of
@@ -171,14 +188,13 @@ fn walk(
 /// and a resume cuts the output back to the checkpoint's length before going on.
 pub(crate) async fn paginate(
     url: &str,
-    request: &RequestArgs,
-    walk_args: &WalkArgs,
+    plan: &WalkPlan<'_>,
     config: RuntimeConfig,
     output: Option<&Path>,
     checkpoint: Option<&Path>,
     show: bool,
 ) -> Result<()> {
-    let mut paginate = walk(url, request, walk_args, config)?;
+    let mut paginate = walk(url, plan, config)?;
     if let Some(file) = checkpoint {
         // The output file is part of the walk's identity: resuming into another file would
         // cut the wrong file.
@@ -272,7 +288,8 @@ pub(crate) async fn paginate(
         progress.records(),
         progress.elapsed()
     );
-    if progress.shown() {
+    // With -o FILE nothing else says how the walk went; on stdout the records speak for it.
+    if progress.shown() || output.is_some() {
         stderr_line(&summary);
     } else {
         tracing::info!("{summary}");
@@ -315,13 +332,8 @@ impl PauseAt {
     }
 }
 
-pub(crate) async fn inspect(
-    url: &str,
-    request: &RequestArgs,
-    walk_args: &WalkArgs,
-    config: RuntimeConfig,
-) -> Result<()> {
-    let mut pages = walk(url, request, walk_args, config)?.max_pages(1).pages();
+pub(crate) async fn inspect(url: &str, plan: &WalkPlan<'_>, config: RuntimeConfig) -> Result<()> {
+    let mut pages = walk(url, plan, config)?.max_pages(1).pages();
     let Some(page) = pages.try_next().await? else {
         anyhow::bail!("the first response was ignored by a hook; nothing to inspect");
     };
@@ -332,7 +344,7 @@ pub(crate) async fn inspect(
     });
     // Without a paginator given, say how sure detection is and what else it considered, so
     // that a user can copy the right SPEC.
-    if walk_args.paginator.is_none()
+    if plan.walk.paginator.is_none()
         && let Some(found) = restclient::detect::paginator_for(page.request(), page.response())
     {
         let alternatives: Vec<serde_json::Value> = found
@@ -341,7 +353,7 @@ pub(crate) async fn inspect(
             .map(|a| {
                 serde_json::json!({
                     "paginator": a.paginator,
-                    "confidence": a.confidence,
+                    "confidence": for_people(a.confidence),
                     "rule": a.rule,
                     "source": a.source,
                 })
@@ -349,10 +361,15 @@ pub(crate) async fn inspect(
             .collect();
         report["detection"] = serde_json::json!({
             "rule": found.rule,
-            "confidence": found.confidence,
+            "confidence": for_people(found.confidence),
             "source": found.source,
             "alternatives": alternatives,
         });
     }
     stdout_line(&report.to_string())
+}
+
+/// A confidence as people read it: two decimals (0.9, not the f32's 0.8999999761581421).
+fn for_people(confidence: f32) -> f64 {
+    (f64::from(confidence) * 100.0).round() / 100.0
 }

@@ -217,16 +217,21 @@ pub(crate) async fn run(
 /// events), run as `restclient run` runs it.
 const TRACKER_CONFIG: &str = include_str!("../../../examples/run/tracker.yaml");
 
-/// Writes the bundled config, pointed at this server, to `OUT/tracker.yaml` (so the user can run
-/// it again with `restclient run`), runs it into `OUT/tracker/` from a fresh state, then moves
-/// the tracker's data on by a day and runs it again: the second run delivers only the new and
-/// changed issues (and their comments), as an incremental extraction does.
+/// Writes the bundled config as it is to `OUT/tracker.yaml` (it runs against
+/// `demo-api --port 8080`, as its first lines say), runs a copy pointed at this server into
+/// `OUT/tracker/` from a fresh state, then moves the tracker's data on by a day and runs it
+/// again: the second run delivers only the new and changed issues (and their comments), as an
+/// incremental extraction does.
 async fn run_tracker(server: &DemoServer, out: &Path) -> Result<()> {
     let config = out.join("tracker.yaml");
+    std::fs::write(&config, TRACKER_CONFIG)
+        .with_context(|| format!("cannot write `{}`", config.display()))?;
+    // This server's port is random: the runs here read a copy that names it, removed after.
+    let this_server = out.join(".tracker.this-demo.yaml");
     let base = server.url();
     let text = TRACKER_CONFIG.replace("http://127.0.0.1:8080", base.trim_end_matches('/'));
-    std::fs::write(&config, text)
-        .with_context(|| format!("cannot write `{}`", config.display()))?;
+    std::fs::write(&this_server, text)
+        .with_context(|| format!("cannot write `{}`", this_server.display()))?;
     let dir = out.join("tracker");
     // The demo API's data is the same on every start: an old state would find nothing new.
     match std::fs::remove_dir_all(&dir) {
@@ -240,13 +245,23 @@ async fn run_tracker(server: &DemoServer, out: &Path) -> Result<()> {
         config.display(),
         dir.display()
     ))?;
-    run_once(&config, &dir).await?;
-    server.advance_tracker();
-    stdout_line(
-        "\na day of activity later (issues updated, new ones opened), the same command again: \
-         only the new and changed issues, and their comments",
-    )?;
-    run_once(&config, &dir).await
+    let runs = async {
+        run_once(&this_server, &dir).await?;
+        server.advance_tracker();
+        stdout_line(
+            "\na day of activity later (issues updated, new ones opened), the same command again: \
+             only the new and changed issues, and their comments",
+        )?;
+        run_once(&this_server, &dir).await
+    }
+    .await;
+    let _ = std::fs::remove_file(&this_server);
+    runs?;
+    stdout_line(&format!(
+        "\nto run it yourself: `demo-api --port 8080` (cargo run -p demo-api -- --port 8080), \
+         then `restclient run {} -o tracker-out`",
+        config.display()
+    ))
 }
 
 async fn run_once(config: &Path, dir: &Path) -> Result<()> {

@@ -17,8 +17,9 @@ use anyhow::Result;
 use clap::Parser;
 use restclient::config::RuntimeConfig;
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, RuntimeArgs};
 use output::{Closed, stderr_line};
+use restclient::Method;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -123,7 +124,10 @@ fn report(e: &anyhow::Error) {
 fn chain(e: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in e.chain() {
-        let text = cause.to_string();
+        let text = match cause.downcast_ref::<restclient::Error>() {
+            Some(err) => in_cli_words(err),
+            None => cause.to_string(),
+        };
         if out.contains(&text) {
             continue;
         }
@@ -135,6 +139,29 @@ fn chain(e: &anyhow::Error) -> String {
     out
 }
 
+/// The library names a setting as Rust code does (`invalid `concurrency` for Paginate: ...`);
+/// on the command line it is the flag that set it.
+fn in_cli_words(err: &restclient::Error) -> String {
+    const FLAGS: [(&str, &str); 5] = [
+        ("concurrency", "--concurrency"),
+        ("checkpoint", "--checkpoint"),
+        ("requests_per_second", "--rate"),
+        ("request_timeout", "--timeout"),
+        ("timeout", "--timeout"),
+    ];
+    let text = err.to_string();
+    if !err.is_builder() {
+        return text;
+    }
+    match args::split_setting(&text) {
+        Some((key, reason)) => match FLAGS.iter().find(|(k, _)| *k == key) {
+            Some((_, flag)) => format!("{flag}: {reason}"),
+            None => format!("{key}: {reason}"),
+        },
+        None => text,
+    }
+}
+
 fn one_line(text: &str) -> String {
     text.lines()
         .map(str::trim)
@@ -144,9 +171,14 @@ fn one_line(text: &str) -> String {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    let config = load_config(&cli)?;
+    let config = load_config(cli.command.runtime())?;
     init_logging(&cli, &config);
-    let show_progress = output::progress_enabled(cli.progress, cli.no_progress);
+    let show_progress = cli.command.progress().is_some_and(|p| {
+        output::progress_enabled(
+            p.progress || cli.progress.progress,
+            p.no_progress || cli.progress.no_progress,
+        )
+    });
     // One thread: a walk and its connection live on the same thread, so a serial walk pays no
     // cross-thread wake-up per request; concurrent pages still overlap (they wait on the
     // network, and finding records costs little).
@@ -156,17 +188,34 @@ fn run(cli: Cli) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async move {
         match cli.command {
-            Command::Get { url, request } => commands::get(&url, &request, config).await,
+            Command::Get {
+                url,
+                method,
+                request,
+                ..
+            } => commands::get(&url, method, &request, config).await,
+            Command::Post(m) => commands::get(&m.url, Method::POST, &m.request, config).await,
+            Command::Put(m) => commands::get(&m.url, Method::PUT, &m.request, config).await,
+            Command::Patch(m) => commands::get(&m.url, Method::PATCH, &m.request, config).await,
+            Command::Delete(m) => commands::get(&m.url, Method::DELETE, &m.request, config).await,
             Command::Paginate {
                 url,
+                method,
                 request,
                 walk,
+                limits,
                 output,
                 checkpoint,
+                ..
             } => {
+                let walk = commands::WalkPlan {
+                    method,
+                    request: &request,
+                    walk: &walk,
+                    limits: Some(&limits),
+                };
                 commands::paginate(
                     &url,
-                    &request,
                     &walk,
                     config,
                     output.as_deref(),
@@ -175,28 +224,46 @@ fn run(cli: Cli) -> Result<()> {
                 )
                 .await
             }
-            Command::Inspect { url, request, walk } => {
-                commands::inspect(&url, &request, &walk, config).await
+            Command::Inspect {
+                url,
+                method,
+                request,
+                walk,
+                ..
+            } => {
+                let walk = commands::WalkPlan {
+                    method,
+                    request: &request,
+                    walk: &walk,
+                    limits: None,
+                };
+                commands::inspect(&url, &walk, config).await
             }
-            Command::Run(args) => run_cmd::run(&args, config, show_progress).await,
+            Command::Run { args, .. } => run_cmd::run(&args, config, show_progress).await,
             #[cfg(feature = "demo")]
             Command::Demo {
-                out,
+                output,
                 records,
                 page_size,
-            } => demo::run(&out, records, page_size, show_progress).await,
+                ..
+            } => demo::run(&output, records, page_size, show_progress).await,
         }
     })
 }
 
 /// Defaults, then `--config FILE` (or RESTCLIENT_CONFIG, or .restclient/config.toml), then
-/// RUNTIME__* variables. A bad file or variable is a usage error naming the key.
-fn load_config(cli: &Cli) -> Result<RuntimeConfig> {
+/// RUNTIME__* variables, then `--retries`. A bad file or variable is a usage error naming the
+/// key.
+fn load_config(args: Option<&RuntimeArgs>) -> Result<RuntimeConfig> {
     let mut loader = RuntimeConfig::loader();
-    if let Some(file) = &cli.config {
+    if let Some(file) = args.and_then(|a| a.config.as_ref()) {
         loader = loader.file(file);
     }
-    Ok(loader.load()?)
+    let mut config = loader.load()?;
+    if let Some(retries) = args.and_then(|a| a.retries) {
+        config.request_max_attempts = retries.saturating_add(1);
+    }
+    Ok(config)
 }
 
 fn init_logging(cli: &Cli, config: &RuntimeConfig) {
@@ -204,7 +271,12 @@ fn init_logging(cli: &Cli, config: &RuntimeConfig) {
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
     let level = cli.log_level.unwrap_or(config.log_level);
-    let filter = level.as_str().to_ascii_lowercase();
+    let mut filter = level.as_str().to_ascii_lowercase();
+    if level == tracing::Level::WARN {
+        // A retry is news at the default level, as curl's `Warning: ... Will retry` is: a
+        // refused connection says so at once, not after the last attempt's backoff.
+        filter.push_str(",restclient::exec=info");
+    }
     let stderr = std::io::stderr;
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(stderr)

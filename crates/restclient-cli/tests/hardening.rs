@@ -331,7 +331,7 @@ fn usage_errors_exit_2_name_the_argument_and_send_nothing() {
         ),
         (
             vec!["--paginator".into(), r#"{"type":"offset"}"#.into()],
-            "--paginator: limit: is required",
+            r#"--paginator: an offset paginator needs "limit""#,
         ),
         (
             vec!["--paginator".into(), r#"{"type":"nope"}"#.into()],
@@ -527,7 +527,7 @@ fn interrupt_mid_walk(signal: &str, expected: i32, to_file: bool) {
         .collect();
     // The pages that arrived before the signal (at least the first), each whole and in order.
     assert!(
-        ids.len() >= 10 && ids.len() % 10 == 0 && ids.len() <= 20,
+        ids.len() >= 10 && ids.len().is_multiple_of(10) && ids.len() <= 20,
         "{}",
         ids.len()
     );

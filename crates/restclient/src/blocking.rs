@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -65,20 +66,109 @@ impl Driver {
         }))
     }
 
-    /// Runs `future` on the driver's thread and waits for its output.
+    /// Runs `future` on the driver's thread and waits for its output, or fails at once on an
+    /// async task (see [`refuse_on_async_task`]).
     fn run<F>(&self, future: F) -> Result<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        refuse_on_async_task()?;
+        self.run_checked(future)
+    }
+
+    /// [`run`](Self::run) for a caller that has made the check itself.
+    fn run_checked<F>(&self, future: F) -> Result<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         let task = self.handle.spawn(future);
-        futures::executor::block_on(task).map_err(|e| {
+        // Unconstrained: waiting must never spend a cooperative budget it cannot get back
+        // (that was the 100 % CPU spin), whatever thread this is.
+        wait(tokio::task::coop::unconstrained(task)).map_err(|e| {
             Error::new(
                 ErrorKind::Other,
                 "the blocking client's request task failed",
             )
             .with_source(e)
         })
+    }
+}
+
+/// A thread and the tokio runtime whose context it is in, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CallSite {
+    thread: std::thread::ThreadId,
+    runtime: Option<tokio::runtime::Id>,
+}
+
+impl CallSite {
+    fn current() -> CallSite {
+        CallSite {
+            thread: std::thread::current().id(),
+            runtime: tokio::runtime::Handle::try_current().ok().map(|h| h.id()),
+        }
+    }
+}
+
+/// Fails when the calling thread is running async code: a tokio task or `block_on`, on any
+/// runtime flavour, the blocking client's own runtime thread (a hook) included.
+///
+/// Blocking there would stall that runtime (on a current-thread runtime, forever if it also
+/// serves the API being called) and, waiting on the task's spent cooperative budget, spin at
+/// 100 % CPU without end. Tokio gives a thread that runs async code a budget; `spawn_blocking`,
+/// `block_in_place` and threads of one's own run without one, so the budget is the test: it
+/// runs out within 256 polls only where a scheduler set it. The probe puts it back as it was.
+fn refuse_on_async_task() -> Result<()> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Ok(()); // no runtime here at all
+    }
+    let mut cx = Context::from_waker(Waker::noop());
+    // Dropped without `made_progress`, `first` puts the budget back as it was before it.
+    let first = tokio::task::coop::poll_proceed(&mut cx);
+    let budgeted = match &first {
+        Poll::Pending => true,
+        Poll::Ready(_) => (0..=u8::MAX).any(|_| match tokio::task::coop::poll_proceed(&mut cx) {
+            Poll::Ready(more) => {
+                more.made_progress();
+                false
+            }
+            Poll::Pending => true,
+        }),
+    };
+    drop(first);
+    if budgeted {
+        return Err(Error::new(
+            ErrorKind::Builder,
+            "the blocking client was called on an async task, where waiting would stall the \
+             runtime: call it inside `tokio::task::spawn_blocking`, or use the async \
+             `restclient::RestClient` there",
+        ));
+    }
+    Ok(())
+}
+
+/// Waits for `future` on this thread, parking it between polls. Unlike
+/// `futures::executor::block_on` it may run inside another executor's `block_on`.
+fn wait<F: Future>(future: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        std::thread::park(); // a spurious wake-up only polls again
     }
 }
 
@@ -306,6 +396,7 @@ impl Paginate {
             stream: Some(self.inner.pages()),
             rt: self.rt,
             done: false,
+            allowed_on: None,
         }
     }
 
@@ -315,6 +406,7 @@ impl Paginate {
             stream: Some(self.inner.records()),
             rt: self.rt,
             done: false,
+            allowed_on: None,
         }
     }
 
@@ -326,6 +418,7 @@ impl Paginate {
             stream: Some(self.inner.records_as()),
             rt: self.rt,
             done: false,
+            allowed_on: None,
         }
     }
 }
@@ -338,6 +431,11 @@ pub struct Iter<S> {
     stream: Option<S>,
     rt: Arc<Driver>,
     done: bool,
+    /// Where [`refuse_on_async_task`] last allowed a call: the check costs more than taking
+    /// a record from a page, so a loop on one thread, in one runtime context, makes it once.
+    /// (Moving between a worker's `block_in_place` and its async code, both on one thread and
+    /// one runtime, goes unseen; waiting stays unconstrained, so it cannot spin.)
+    allowed_on: Option<CallSite>,
 }
 
 /// An iterator over the pages of a walk.
@@ -380,8 +478,16 @@ where
         if self.done {
             return None;
         }
+        let here = CallSite::current();
+        if self.allowed_on != Some(here) {
+            if let Err(e) = refuse_on_async_task() {
+                self.done = true;
+                return Some(Err(e));
+            }
+            self.allowed_on = Some(here);
+        }
         let mut stream = self.stream.take()?;
-        let item = match self.rt.run(async move {
+        let item = match self.rt.run_checked(async move {
             let item = stream.next().await;
             (stream, item)
         }) {

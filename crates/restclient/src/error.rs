@@ -53,7 +53,8 @@ struct Inner {
 #[non_exhaustive]
 pub enum ErrorKind {
     /// A setting is invalid (base URL, header, JSONPath, a parameter of a paginator, auth or
-    /// client): found when the client, the auth or the walk is built, before any request.
+    /// client): found when the client, the auth or the walk is built, before any request. Also
+    /// a call of the blocking API (`restclient::blocking`) made on an async task.
     Builder,
     /// A runtime setting from a config file or the environment is invalid (see
     /// [`RuntimeConfig`](crate::config::RuntimeConfig)); the message names the key and where it

@@ -2,6 +2,7 @@
 
 mod auth;
 mod cursor;
+mod index;
 mod link;
 mod misc;
 mod offset;
@@ -16,6 +17,7 @@ use axum::{
 };
 
 pub(crate) use auth::AuthState;
+pub use index::{ROUTES, Route};
 pub use tracker::TrackerConfig;
 pub(crate) use tracker::TrackerState;
 
@@ -28,6 +30,7 @@ use crate::{
 /// every route (including the 404 fallback).
 pub(crate) fn router(state: AppState) -> Router {
     Router::new()
+        .route("/", get(index::index))
         .route("/offset", get(offset::offset).post(offset::offset))
         .route("/offset/no-total", get(offset::no_total))
         .route("/offset/null-total", get(offset::null_total))

@@ -288,7 +288,8 @@ pub(crate) fn for_walk(
                 confidence = found.confidence,
                 alternatives = ?alternatives,
                 "guessed the paginator from {} in the first response from {url} (rule `{}`): {description}; \
-                 check the walk, or set a paginator with `.paginator(...)`",
+                 check the walk, or set a paginator (`--paginator SPEC` on the command line, \
+                 `paginator` in code or a config)",
                 found.source,
                 found.rule
             );
@@ -312,8 +313,8 @@ pub(crate) fn for_walk(
         let note = body.and_then(has_more_note).unwrap_or_default();
         tracing::warn!(
             "no pagination found in the first response from {url}: fetching a single page, so the \
-             walk may be incomplete{note}. Set a paginator with `.paginator(...)` \
-             if the API has more pages"
+             walk may be incomplete{note}. Set a paginator (`--paginator SPEC` on the command \
+             line, `paginator` in code or a config) if the API has more pages"
         );
     } else {
         tracing::info!(

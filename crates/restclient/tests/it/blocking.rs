@@ -1,5 +1,7 @@
 //! The blocking facade over real HTTP.
 
+use std::io::Write;
+
 use demo_api::DemoServer;
 use restclient::HookAction;
 use restclient::StopReason;
@@ -212,4 +214,220 @@ fn runtime_config_retry_conditions_params_and_headers_reach_the_async_client() {
             ),
         ]
     );
+}
+
+// --- Used on an async worker: the newcomer's mistake fails at once, never hangs (#25) ---
+
+/// A record of the demo's `/offset` route, typed.
+#[derive(Debug, serde::Deserialize)]
+struct Item {
+    id: u64,
+}
+
+/// Aborts the test binary if the returned guard is still alive after `bound`: a blocking call
+/// that spins or deadlocks would otherwise hang the whole suite. A bound, not synchronisation.
+fn watchdog(test: &'static str, bound: std::time::Duration) -> Watchdog {
+    let (alive, dropped) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = dropped.recv_timeout(bound) {
+            // Straight to stderr: the test harness's capture of `eprintln!` dies with the process.
+            let _ = writeln!(
+                std::io::stderr(),
+                "watchdog: `{test}` still running after {bound:?}: a blocking call hangs"
+            );
+            std::process::abort();
+        }
+    });
+    Watchdog { _alive: alive }
+}
+
+/// Dropping it (the test ended) stops its watchdog.
+#[must_use]
+struct Watchdog {
+    _alive: std::sync::mpsc::Sender<()>,
+}
+
+const BOUND: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Asserts that `e` is the error a blocking call made on an async task gives.
+fn assert_names_spawn_blocking(what: &str, e: &Error) {
+    assert!(e.is_builder(), "{what}: {e:?}");
+    let message = e.to_string();
+    assert!(
+        message.contains("async task") && message.contains("spawn_blocking"),
+        "{what}: {message}"
+    );
+}
+
+/// Calls `get`, `paginate` (pages and records) and `records_as` of a blocking client directly
+/// in an async block on a runtime of `flavor`, with the demo server running on that same
+/// runtime (as in a `#[tokio::test]`): each call fails at once and sends nothing.
+fn blocking_calls_on_an_async_worker_fail_at_once(flavor: &str) {
+    let rt = match flavor {
+        "current_thread" => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    }
+    .enable_all()
+    .build()
+    .unwrap();
+    rt.block_on(async {
+        let server = DemoServer::builder()
+            .records(300)
+            .page_size(1)
+            .start()
+            .await
+            .unwrap();
+        let client = RestClient::builder(server.url())
+            .paginator(OffsetPaginator::new(1))
+            .data_selector("items")
+            .build()
+            .unwrap(); // building is fine anywhere; no request is sent
+
+        let e = client.get("/posts/1").send().unwrap_err();
+        assert_names_spawn_blocking("get", &e);
+
+        let mut pages = client.paginate("/offset").pages();
+        let first = pages.next().expect("an error, not the end");
+        assert_names_spawn_blocking("pages", &first.unwrap_err());
+        assert!(pages.next().is_none(), "the iterator ends after its error");
+
+        let mut records = client.paginate("/offset").records();
+        assert_names_spawn_blocking("records", &records.next().unwrap().unwrap_err());
+
+        // A spawned task is an async worker too.
+        let c = client.clone();
+        let typed = tokio::spawn(async move {
+            c.paginate("/offset")
+                .records_as::<Item>()
+                .collect::<restclient::Result<Vec<_>>>()
+        })
+        .await
+        .unwrap();
+        assert_names_spawn_blocking("records_as", &typed.unwrap_err());
+
+        assert_eq!(server.requests().len(), 0, "nothing was sent");
+    });
+}
+
+#[test]
+fn on_a_current_thread_worker_blocking_calls_fail_at_once_naming_spawn_blocking() {
+    let _bound = watchdog("current_thread", BOUND);
+    blocking_calls_on_an_async_worker_fail_at_once("current_thread");
+}
+
+#[test]
+fn on_a_multi_thread_worker_blocking_calls_fail_at_once_naming_spawn_blocking() {
+    let _bound = watchdog("multi_thread", BOUND);
+    blocking_calls_on_an_async_worker_fail_at_once("multi_thread");
+}
+
+/// The report: a server elsewhere, a multi-thread `#[tokio::main]`, a walk of a few
+/// hundred one-record pages straight in `main`. It spun at 100 % CPU after about 120 records
+/// (the worker's cooperative budget ran out and was never given back); now it fails at once.
+#[test]
+fn a_long_walk_in_async_main_fails_at_once_instead_of_spinning() {
+    let _bound = watchdog("async main", BOUND);
+    let server = DemoServer::builder()
+        .records(300)
+        .page_size(1)
+        .spawn()
+        .unwrap();
+    let client = RestClient::builder(server.url())
+        .paginator(OffsetPaginator::new(1))
+        .data_selector("items")
+        .build()
+        .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let result = rt.block_on(async {
+        client
+            .paginate("/offset")
+            .records_as::<Item>()
+            .collect::<restclient::Result<Vec<_>>>()
+    });
+    assert_names_spawn_blocking("records_as in main", &result.unwrap_err());
+}
+
+/// Where async programs put blocking code, long walks complete on both flavours: in
+/// `spawn_blocking` and in `block_in_place`.
+#[test]
+fn long_walks_complete_in_spawn_blocking_and_block_in_place() {
+    let _bound = watchdog("spawn_blocking", BOUND);
+    let server = DemoServer::builder()
+        .records(300)
+        .page_size(1)
+        .spawn()
+        .unwrap();
+    let client = RestClient::builder(server.url())
+        .paginator(OffsetPaginator::new(1))
+        .data_selector("items")
+        .build()
+        .unwrap();
+    let walk = |c: &RestClient| {
+        c.paginate("/offset")
+            .records_as::<Item>()
+            .map(|r| r.map(|item| item.id))
+            .collect::<restclient::Result<Vec<_>>>()
+    };
+    let expected: Vec<u64> = (1..=300).collect();
+
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let c = client.clone();
+    let ids = current
+        .block_on(async move { tokio::task::spawn_blocking(move || walk(&c)).await })
+        .unwrap()
+        .unwrap();
+    assert_eq!(ids, expected);
+
+    let multi = tokio::runtime::Runtime::new().unwrap();
+    let c = client.clone();
+    let ids = multi
+        .block_on(async move {
+            tokio::spawn(async move { tokio::task::block_in_place(|| walk(&c)) }).await
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(ids, expected);
+}
+
+/// A hook runs on the blocking client's own runtime thread: a blocking call from it would wait
+/// for that very thread. It fails at once instead of deadlocking.
+#[test]
+fn a_blocking_call_from_a_hook_fails_instead_of_deadlocking() {
+    use std::sync::{Arc, Mutex};
+    let _bound = watchdog("hook", BOUND);
+    let server = DemoServer::builder().records(3).spawn().unwrap();
+    let client = RestClient::builder(server.url()).build().unwrap();
+    let inner = client.clone();
+    let seen = Arc::new(Mutex::new(None));
+    let in_hook = Arc::clone(&seen);
+    let pages = client
+        .paginate("/offset")
+        .data_selector("items")
+        .hook(move |_| {
+            let status = inner.get("/posts/1").send().map(|r| r.status());
+            *in_hook.lock().unwrap() = Some(status);
+            HookAction::Continue
+        })
+        .pages()
+        .collect::<restclient::Result<Vec<_>>>()
+        .unwrap();
+    assert!(!pages.is_empty());
+    let status = seen.lock().unwrap().take().expect("the hook ran");
+    assert_names_spawn_blocking("from a hook", &status.unwrap_err());
+}
+
+/// Another executor's `block_on` on a thread of one's own is not tokio's async task: the call
+/// waits there as on any thread (it used `futures::executor::block_on`, which panics nested).
+#[test]
+fn works_inside_another_executors_block_on() {
+    let _bound = watchdog("futures block_on", BOUND);
+    let server = DemoServer::builder().records(5).spawn().unwrap();
+    let client = RestClient::builder(server.url()).build().unwrap();
+    let status = futures::executor::block_on(async { client.get("/posts/1").send() })
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::OK);
 }
