@@ -324,7 +324,7 @@ impl RetryPolicy {
                     .trim_end()
                     .to_owned()
             }
-            Outcome::Error(e) => e.to_string(),
+            Outcome::Error(e) => format!("{e:#}"),
         };
         if !by_default {
             reason.push_str(" (a retry condition matched)");
