@@ -163,7 +163,7 @@ impl FaultState {
 
 /// Whether request `n` falls on period `every` (a period of 0 is off).
 fn hits(every: Option<u64>, n: u64) -> bool {
-    every.is_some_and(|k| k > 0 && n % k == 0)
+    every.is_some_and(|k| k > 0 && n.is_multiple_of(k))
 }
 
 /// Middleware: numbers the requests to the paginated routes and injects the faults due.

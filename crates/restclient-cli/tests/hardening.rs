@@ -449,7 +449,7 @@ fn interrupt_mid_walk(signal: &str, expected: i32, to_file: bool) {
         .collect();
     // The pages that arrived before the signal (at least the first), each whole and in order.
     assert!(
-        ids.len() >= 10 && ids.len() % 10 == 0 && ids.len() <= 20,
+        ids.len() >= 10 && ids.len().is_multiple_of(10) && ids.len() <= 20,
         "{}",
         ids.len()
     );

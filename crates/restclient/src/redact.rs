@@ -105,13 +105,13 @@ impl Redactor {
     pub(crate) fn header_secrets(headers: &HeaderMap) -> Vec<String> {
         let mut out = Vec::new();
         for (name, value) in headers {
-            if is_sensitive_header(name) || value.is_sensitive() {
-                if let Ok(v) = value.to_str() {
-                    out.push(v.to_owned());
-                    // `Bearer abc` leaks `abc` on its own too (e.g. in a echoed body).
-                    if let Some((_, rest)) = v.split_once(' ') {
-                        out.push(rest.trim().to_owned());
-                    }
+            if (is_sensitive_header(name) || value.is_sensitive())
+                && let Ok(v) = value.to_str()
+            {
+                out.push(v.to_owned());
+                // `Bearer abc` leaks `abc` on its own too (e.g. in a echoed body).
+                if let Some((_, rest)) = v.split_once(' ') {
+                    out.push(rest.trim().to_owned());
                 }
             }
         }

@@ -278,7 +278,7 @@ impl Issue {
     }
 
     fn closed(&self) -> bool {
-        mix(&[self.project, self.number, 1]) % 4 == 0
+        mix(&[self.project, self.number, 1]).is_multiple_of(4)
     }
 }
 
@@ -326,7 +326,7 @@ impl Data<'_> {
         // The latest generation after its birth that touched it, if any.
         let touched = (born + 1..=self.generation)
             .rev()
-            .find(|&g| mix(&[project, number, g, 7]) % 4 == 0);
+            .find(|&g| mix(&[project, number, g, 7]).is_multiple_of(4));
         let updated = match touched {
             Some(g) => Stamp::new(
                 Self::generation_time(g, mix(&[project, number, g])),
