@@ -77,12 +77,47 @@ fn config(dir: &Path, url: &str, extra: Value) -> std::path::PathBuf {
     file
 }
 
+/// Every record of a table over its loads (`DIR/<table>/<load_id>.ndjson`, oldest first).
+fn table_text(dir: &Path, table: &str) -> String {
+    let mut files: Vec<_> = std::fs::read_dir(dir.join(table))
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            assert!(
+                text.is_empty() || text.ends_with('\n'),
+                "a cut line in {}",
+                f.display()
+            );
+            text
+        })
+        .collect()
+}
+
+/// The records a resource staged in the interrupted load (`DIR/_pending/<load>/r/<name>/`):
+/// written, not committed.
+fn staged_text(dir: &Path, resource: &str) -> String {
+    let pending: Vec<_> = std::fs::read_dir(dir.join("_pending"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(pending.len(), 1, "one interrupted load: {pending:?}");
+    let r = pending[0].join("r").join(resource);
+    std::fs::read_to_string(r.join("data.ndjson")).unwrap_or_default()
+}
+
+fn staged_ids(dir: &Path, resource: &str) -> Vec<i64> {
+    id_list(&staged_text(dir, resource))
+}
+
 fn ids(dir: &Path, name: &str) -> Vec<i64> {
-    let text = std::fs::read_to_string(dir.join(format!("{name}.ndjson"))).unwrap_or_default();
-    assert!(
-        text.is_empty() || text.ends_with('\n'),
-        "a cut line in {name}"
-    );
+    id_list(&table_text(dir, name))
+}
+
+fn id_list(text: &str) -> Vec<i64> {
     text.lines()
         .map(|l| {
             serde_json::from_str::<Value>(l).unwrap()["id"]
@@ -221,7 +256,7 @@ fn resource_selects_and_walks_parents_without_writing_them() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert_eq!(ids(&out, "issues").len(), 9);
-    assert!(!out.join("projects.ndjson").exists() && !out.join("all.ndjson").exists());
+    assert!(!out.join("projects").exists() && !out.join("all").exists());
     assert!(
         !server
             .requests()
@@ -252,7 +287,13 @@ fn killed_and_resumed(signal: &str, expected: Option<i32>) {
         .arg(&file)
         .arg("-o")
         .arg(&out)
-        .args(["--concurrency", "1", "--no-progress"])
+        .args([
+            "--concurrency",
+            "1",
+            "--no-progress",
+            "--checkpoint-interval",
+            "0",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -277,9 +318,12 @@ fn killed_and_resumed(signal: &str, expected: Option<i32>) {
     );
     let status = child.wait().unwrap();
     assert_eq!(status.code(), expected);
-    // What is on disk now: whole lines, the two finished child walks, the first page of `all`
-    // at most.
-    assert_eq!(ids(&out, "issues"), [11, 12, 13, 21, 22, 23]);
+    // Nothing is committed (both subtrees wait for a walk); staged: whole lines, the two
+    // finished child walks, the first page of `all`.
+    assert_eq!(ids(&out, "issues"), Vec::<i64>::new());
+    assert_eq!(ids(&out, "all"), Vec::<i64>::new());
+    assert_eq!(staged_ids(&out, "issues"), [11, 12, 13, 21, 22, 23]);
+    assert_eq!(staged_ids(&out, "all"), [1, 2]);
     hang.store(false, Ordering::SeqCst);
     let before = server.requests().len();
     let o = bin()
@@ -308,8 +352,9 @@ fn killed_and_resumed(signal: &str, expected: Option<i32>) {
             || t == "/issues"),
         "completed work was requested again: {again:?}"
     );
-    let first_issue_lines = std::fs::read_to_string(out.join("issues.ndjson")).unwrap();
+    let first_issue_lines = table_text(&out, "issues");
     assert!(first_issue_lines.contains("\"_projects_name\":\"p1\""));
+    assert!(!out.join("_pending").exists(), "the load is complete");
 }
 
 #[test]
@@ -367,7 +412,11 @@ fn big_config(dir: &Path, url: &str, incremental: bool) -> std::path::PathBuf {
 
 fn run_to(file: &Path, out: &Path, resume: bool) {
     let mut cmd = bin();
-    cmd.arg("run").arg(file).arg("-o").arg(out);
+    cmd.arg("run")
+        .arg(file)
+        .arg("-o")
+        .arg(out)
+        .args(["--checkpoint-interval", "0"]);
     if resume {
         cmd.arg("--resume");
     }
@@ -409,7 +458,7 @@ fn top_level_killed_mid_walk_and_resumed(incremental: bool) {
         .arg(&file)
         .arg("-o")
         .arg(&out)
-        .arg("--no-progress")
+        .args(["--no-progress", "--checkpoint-interval", "0"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -417,9 +466,9 @@ fn top_level_killed_mid_walk_and_resumed(incremental: bool) {
     server.wait_for(|r| query(&r.target, "page") == Some("6"));
     child.kill().unwrap();
     child.wait().unwrap();
-    // Pages 1..=5 are on disk, whole, and the walk checkpoint says so.
-    assert_eq!(ids(&out, "big"), (11..=20).rev().collect::<Vec<_>>());
-    assert!(out.join(".checkpoints/big.walk.json").exists());
+    // Pages 1..=5 are staged, whole, and the checkpoint says so; nothing is committed.
+    assert_eq!(staged_ids(&out, "big"), (11..=20).rev().collect::<Vec<_>>());
+    assert!(ids(&out, "big").is_empty());
     hang.store(false, Ordering::SeqCst);
     let before = server.requests().len();
     run_to(&file, &out, true);
@@ -441,16 +490,16 @@ fn top_level_killed_mid_walk_and_resumed(incremental: bool) {
         "saved pages were requested again"
     );
     let read = |d: &Path, f: &str| std::fs::read_to_string(d.join(f)).unwrap();
-    assert_eq!(read(&out, "big.ndjson"), read(&whole, "big.ndjson"));
+    assert_eq!(table_text(&out, "big"), table_text(&whole, "big"));
     if incremental {
         let state = |d: &Path| serde_json::from_str::<Value>(&read(d, "state.json")).unwrap();
         assert_eq!(state(&out), state(&whole));
         assert_eq!(state(&out)["resources"]["big"]["cursor"]["last_value"], 20);
     } else {
-        assert_eq!(read(&out, "parts.ndjson"), read(&whole, "parts.ndjson"));
+        assert_eq!(table_text(&out, "parts"), table_text(&whole, "parts"));
         assert_eq!(ids(&out, "parts").len(), 20);
     }
-    assert!(!out.join(".checkpoints/big.walk.json").exists());
+    assert!(!out.join("_pending").exists(), "the load is complete");
     let summary: Value = serde_json::from_str(&read(&out, "summary.json")).unwrap();
     let big_summary = summary["resources"]
         .as_array()

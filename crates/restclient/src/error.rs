@@ -226,6 +226,29 @@ impl Error {
         self
     }
 
+    /// The same error without its `source()` (which cannot be copied): for a run that both
+    /// reports a resource's error in its summary and yields it on its records stream.
+    #[must_use]
+    pub(crate) fn shallow_copy(&self) -> Self {
+        Error {
+            inner: Box::new(Inner {
+                kind: self.inner.kind,
+                message: self.inner.message.clone(),
+                url: self.inner.url.clone(),
+                status: self.inner.status,
+                source: None,
+            }),
+        }
+    }
+
+    /// Puts `context` before the message (`context: message`), keeping the kind, URL, status
+    /// and source (a run names the resource and the parent record a walk failed for).
+    #[must_use]
+    pub(crate) fn context(mut self, context: impl fmt::Display) -> Self {
+        self.inner.message = format!("{context}: {}", self.inner.message);
+        self
+    }
+
     /// Adds to the message, e.g. how many attempts were made.
     #[must_use]
     pub(crate) fn with_note(mut self, note: &str) -> Self {
