@@ -61,7 +61,7 @@ pub(crate) struct RunArgs {
     /// requests_per_second, 0). Rate-limit headers of the API are obeyed either way.
     #[arg(long = "rate", value_name = "N", value_parser = crate::args::typed("--rate", crate::args::rate))]
     pub(crate) rate: Option<f64>,
-    /// How often a resource's checkpoint is saved at most, in seconds (default 0.2; 0 = after
+    /// How often a resource's checkpoint is saved at most, in seconds (default 0.05; 0 = after
     /// every page and child walk). A crash repeats at most this much work, never a record.
     #[arg(long = "checkpoint-interval", value_name = "SECONDS",
           value_parser = crate::args::typed("--checkpoint-interval", interval))]

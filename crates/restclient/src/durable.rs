@@ -15,7 +15,7 @@ use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::files;
+use crate::files::{self, Durability};
 use crate::testhooks;
 
 /// Where the lines go.
@@ -137,6 +137,7 @@ impl AppendFile {
 pub(crate) struct Ledger {
     file: AppendFile,
     checkpoint: PathBuf,
+    durability: Durability,
     /// At most one save per `interval` when the caller asks [`Ledger::due`] (a save is an
     /// fsync; a checkpoint per child walk would cost more than the walk).
     interval: Duration,
@@ -155,9 +156,9 @@ impl std::fmt::Debug for Ledger {
 }
 
 impl Ledger {
-    /// The output `target` and the checkpoint file at `checkpoint`. `resume`: the output length
-    /// the checkpoint found there records (the file is cut back to it); `None` for a fresh
-    /// walk.
+    /// The output `target` and the checkpoint file at `checkpoint`, saved with `durability`.
+    /// `resume`: the output length the checkpoint found there records (the file is cut back to
+    /// it); `None` for a fresh walk.
     ///
     /// # Errors
     /// As [`AppendFile::open`].
@@ -166,6 +167,7 @@ impl Ledger {
         checkpoint: PathBuf,
         resume: Option<u64>,
         interval: Duration,
+        durability: Durability,
     ) -> io::Result<Ledger> {
         let file = AppendFile::open(target, resume).map_err(|e| {
             io::Error::new(
@@ -176,6 +178,7 @@ impl Ledger {
         Ok(Ledger {
             file,
             checkpoint,
+            durability,
             interval,
             last_save: None,
             unsaved: false,
@@ -228,7 +231,7 @@ impl Ledger {
     /// The checkpoint could not be written (the old one stays).
     pub(crate) fn save(&mut self, content: impl FnOnce(u64) -> Vec<u8>) -> io::Result<()> {
         let bytes = content(self.file.len());
-        files::write_atomic_at(&self.checkpoint, &bytes, "checkpoint")?;
+        files::write_atomic_with(&self.checkpoint, &bytes, "checkpoint", self.durability)?;
         testhooks::point("saved");
         self.last_save = Some(Instant::now());
         self.unsaved = false;
@@ -280,8 +283,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out.ndjson");
         let cp = dir.path().join("cp.json");
-        let mut l =
-            Ledger::open(Target::File(out.clone()), cp.clone(), None, Duration::ZERO).unwrap();
+        let mut l = Ledger::open(
+            Target::File(out.clone()),
+            cp.clone(),
+            None,
+            Duration::ZERO,
+            Durability::Disk,
+        )
+        .unwrap();
         assert!(!out.exists(), "created by the first write only");
         l.append(b"{\"a\":1}\n").unwrap();
         l.save(|len| len.to_string().into_bytes()).unwrap();
@@ -293,13 +302,21 @@ mod tests {
             cp.clone(),
             Some(saved),
             Duration::ZERO,
+            Durability::Process,
         )
         .unwrap();
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "{\"a\":1}\n");
         l.append(b"{\"a\":3}\n").unwrap();
         assert_eq!(l.len(), 16);
         std::fs::write(&out, "x").unwrap();
-        let e = Ledger::open(Target::File(out), cp, Some(16), Duration::ZERO).unwrap_err();
+        let e = Ledger::open(
+            Target::File(out),
+            cp,
+            Some(16),
+            Duration::ZERO,
+            Durability::Disk,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("cp.json"), "{e}");
         assert!(e.to_string().contains("fewer than the 16"), "{e}");
     }
@@ -312,6 +329,7 @@ mod tests {
             dir.path().join("c"),
             None,
             Duration::from_secs(3600),
+            Durability::Process,
         )
         .unwrap();
         assert!(l.due() && l.deadline().is_none());

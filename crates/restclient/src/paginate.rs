@@ -256,6 +256,7 @@ impl Paginate {
             &format!("the checkpoint `{}`", checkpoint.display()),
             true,
         )?;
+        crate::files::remove_stale_temps(&checkpoint);
         // The output file is part of the walk's identity: resuming into another file would
         // cut the wrong file.
         let shown = output.map_or_else(
@@ -289,9 +290,14 @@ impl Paginate {
             Some(p) => crate::durable::Target::File(p.to_path_buf()),
             None => crate::durable::Target::Stream(Box::new(std::io::stdout())),
         };
-        let ledger =
-            crate::durable::Ledger::open(target, checkpoint, resumed, std::time::Duration::ZERO)
-                .map_err(|e| output_error(output, "resume the output", e))?;
+        let ledger = crate::durable::Ledger::open(
+            target,
+            checkpoint,
+            resumed,
+            std::time::Duration::ZERO,
+            crate::files::Durability::Disk,
+        )
+        .map_err(|e| output_error(output, "resume the output", e))?;
         Ok(NdjsonWalk {
             pages,
             ledger,

@@ -32,9 +32,11 @@ mod imp {
         PAGE.store(n, Ordering::SeqCst);
     }
 
-    /// Whether `point` of the current page is where the test wants the pause.
+    /// Whether `point` of the current page may be where the test wants the pause (in `step`
+    /// mode, every point may be).
     pub(crate) fn wants(point: &str) -> bool {
-        wanted().is_some_and(|(p, n)| p == point && *n == PAGE.load(Ordering::SeqCst))
+        wanted()
+            .is_some_and(|(p, n)| p == "step" || (p == point && *n == PAGE.load(Ordering::SeqCst)))
     }
 
     pub(crate) fn point(point: &str) {

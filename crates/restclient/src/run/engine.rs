@@ -17,7 +17,7 @@ use super::config::Plan;
 use super::feed::{End, Feed, Publisher};
 use super::layout::Layout;
 use super::load::Load;
-use super::resource::{Fail, Out, io_fail};
+use super::resource::{Fail, Out};
 use super::state::{CommitFile, CommitRecord, ResourceCheckpoint, ResourceState, StateFile};
 use super::summary::{ResourceStatus, ResourceSummary, Summary};
 use super::{Progress, ProgressFn, RunRecord, children, top};
@@ -329,8 +329,7 @@ impl Engine {
         let r = &self.plan.resources[m];
         let (mut out, journal) = match &self.sink {
             Sink::Dir(load) => {
-                let dir = load.resource_dir(&r.name);
-                crate::files::ensure_dir(&dir).map_err(|e| io_fail("create", &dir, e))?;
+                let dir = load.create_resource_dir(&r.name)?;
                 let checkpoint = dir.join("checkpoint.json");
                 let saved = if load.resumed {
                     ResourceCheckpoint::load(&checkpoint)?

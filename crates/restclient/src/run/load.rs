@@ -85,6 +85,10 @@ impl Load {
             false,
         )?;
         recover(&layout)?;
+        // Temporary files of a run killed while it replaced one (the lock says it is dead).
+        files::remove_stale_temps_in(dir, None);
+        files::remove_stale_temps_in(&layout.loads(), None);
+        files::remove_stale_temps(&identity.state);
         let found = pending_loads(&layout)?;
         let resume = match (found.last(), pending) {
             (None, _) => None,
@@ -123,7 +127,7 @@ impl Load {
             None => {
                 let id = new_load_id();
                 let pending = layout.pending(&id);
-                files::ensure_dir(&pending).map_err(|e| io("create", &pending, e))?;
+                files::ensure_dir_under(dir, &pending).map_err(|e| io("create", &pending, e))?;
                 let text = serde_json::to_vec_pretty(identity).unwrap_or_default();
                 let path = pending.join("run.json");
                 files::write_atomic(&path, &text).map_err(|e| io("write", &path, e))?;
@@ -143,6 +147,13 @@ impl Load {
         self.layout.resource_dir(&self.id, resource)
     }
 
+    /// Creates the resource's directory (every level a real directory).
+    pub(crate) fn create_resource_dir(&self, resource: &str) -> Result<PathBuf, Error> {
+        let dir = self.resource_dir(resource);
+        files::ensure_dir_under(&self.layout.root, &dir).map_err(|e| io("create", &dir, e))?;
+        Ok(dir)
+    }
+
     /// The commit record of the subtree of `root`, if it committed in this load already.
     pub(crate) fn committed(&self, root: &str) -> Option<CommitRecord> {
         let bytes = std::fs::read(self.layout.commit_record(&self.id, root)).ok()?;
@@ -157,7 +168,7 @@ impl Load {
     pub(crate) fn commit(&self, record: &CommitRecord) -> Result<(), Error> {
         let path = self.layout.commit_record(&self.id, &record.root);
         let dir = files::parent_dir(&path);
-        files::ensure_dir(&dir).map_err(|e| io("create", &dir, e))?;
+        files::ensure_dir_under(&self.layout.root, &dir).map_err(|e| io("create", &dir, e))?;
         let text = serde_json::to_vec(record).unwrap_or_default();
         files::write_atomic_at(&path, &text, "commit").map_err(|e| io("write", &path, e))?;
         apply(&self.layout, record)?;
@@ -177,12 +188,13 @@ impl Load {
     /// The summary could not be written.
     pub(crate) fn finish(&self, summary: &Value, complete: bool) -> Result<(), Error> {
         let text = serde_json::to_vec_pretty(summary).unwrap_or_default();
+        let latest = self.layout.summary();
+        files::write_atomic_at(&latest, &text, "summary").map_err(|e| io("write", &latest, e))?;
+        // The load's own summary last: once it says complete, a restart only tidies up.
         let loads = self.layout.loads();
         files::ensure_dir(&loads).map_err(|e| io("create", &loads, e))?;
         let own = self.layout.load_summary(&self.id);
         files::write_atomic_at(&own, &text, "summary").map_err(|e| io("write", &own, e))?;
-        let latest = self.layout.summary();
-        files::write_atomic_at(&latest, &text, "summary").map_err(|e| io("write", &latest, e))?;
         if complete {
             let pending = self.layout.pending(&self.id);
             std::fs::remove_dir_all(&pending).map_err(|e| io("remove", &pending, e))?;
@@ -223,6 +235,12 @@ fn read_identity(layout: &Layout, id: &str) -> Result<Option<LoadIdentity>, Erro
 /// directory of a load whose summary says it completed (a crash between the two).
 pub(crate) fn recover(layout: &Layout) -> Result<(), Error> {
     for id in pending_loads(layout)? {
+        if !layout.pending(&id).join("run.json").exists() {
+            // Killed while it was being created: it holds nothing yet.
+            let pending = layout.pending(&id);
+            std::fs::remove_dir_all(&pending).map_err(|e| io("remove", &pending, e))?;
+            continue;
+        }
         for record in records(layout, &id)? {
             apply(layout, &record)?;
         }

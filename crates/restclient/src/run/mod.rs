@@ -213,7 +213,7 @@ impl Run {
             runtime: RuntimeConfig::default(),
             state_file: None,
             pending: Pending::Refuse,
-            checkpoint_interval: Duration::from_millis(200),
+            checkpoint_interval: Duration::from_millis(50),
             progress: None,
             shutdown: None,
             fingerprint,
@@ -319,10 +319,11 @@ impl Run {
         self
     }
 
-    /// How often a resource's checkpoint is saved at most (default 200 ms): a save is an
-    /// fsync, so saving after every page or child walk would cost more than the walks of a fast
-    /// API. A crash repeats at most this much work (never a record twice); a stop (a signal, an
-    /// error, the end) always saves. `Duration::ZERO` saves after every page and child walk.
+    /// How often a resource's checkpoint is saved at most (default 50 ms): a parent's records
+    /// reach its children as its checkpoint counts them, and a fast API would spend more time
+    /// saving than walking if every page and child walk saved. A crash repeats at most this
+    /// much work (never a record twice); a stop (a signal, an error, the end) always saves.
+    /// `Duration::ZERO` saves after every page and child walk.
     pub fn checkpoint_interval(mut self, interval: Duration) -> Run {
         self.checkpoint_interval = interval;
         self

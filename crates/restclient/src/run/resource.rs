@@ -70,7 +70,14 @@ impl<'e> Out<'e> {
         interval: Duration,
         children: Option<Publisher>,
     ) -> Result<Out<'e>, Fail> {
-        let ledger = Ledger::open(Target::File(path.clone()), checkpoint, resume, interval)
+        // In-progress checkpoints need to survive the process only: the commit flushes.
+        let ledger = Ledger::open(
+            Target::File(path.clone()),
+            checkpoint,
+            resume,
+            interval,
+            crate::files::Durability::Process,
+        )
             .map_err(|e| {
                 Fail::Error(
                     Error::new(
