@@ -462,9 +462,6 @@ resources:
     assert_eq!(summary["failed"], 1);
     let missing = resource_summary(&summary, "missing");
     assert_eq!(missing["status"], "failed");
-    assert!(
-        missing["error"].as_str().is_some_and(|e| e.contains("404")),
-        "{missing}"
-    );
+    assert_eq!(missing["error_kind"], "status", "{missing}");
     assert_eq!(resource_summary(&summary, "users")["status"], "completed");
 }
