@@ -48,7 +48,7 @@ pub(crate) struct RunArgs {
     /// resources with their parents, paginators and incremental cursors; send no request.
     #[arg(long)]
     pub(crate) check: bool,
-    /// Resources walked at once.
+    /// Top-level resources walked at once, each with its descendants.
     #[arg(long = "parallel", value_name = "N", default_value_t = 4,
           value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) parallel: u16,

@@ -458,7 +458,12 @@ impl Engine {
         let record = CommitRecord {
             root: self.plan.resources[root].name.clone(),
             files,
-            state_path: self.state_path.clone().unwrap_or_default(),
+            // Absolute: a restart from another directory applies it to the same file.
+            state_path: self
+                .state_path
+                .as_ref()
+                .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
+                .unwrap_or_default(),
             states: self.states(outcomes),
             summaries: outcomes
                 .iter()

@@ -266,7 +266,9 @@ impl Run {
         Ok(self)
     }
 
-    /// How many resources walk at once (default 4; at least 1).
+    /// How many top-level resources walk at once, each with the descendants the run needs
+    /// (default 4; at least 1). A parent and its children always walk together: the children
+    /// take the parent's records as they are saved.
     pub fn parallel(mut self, n: usize) -> Run {
         self.parallel = n.max(1);
         self
@@ -274,7 +276,8 @@ impl Run {
 
     /// How many child walks (one per parent record) of one resource are in flight at once
     /// (default 4; at least 1, at most the runtime config's `max_concurrency`). Their output is
-    /// still written in parent order.
+    /// still written in parent order: the oldest walk writes its pages as they come, the others
+    /// hold at most two pages each and then wait.
     pub fn concurrency(mut self, n: usize) -> Run {
         self.concurrency = n.max(1);
         self

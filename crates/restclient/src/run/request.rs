@@ -123,9 +123,21 @@ pub(crate) fn paginate(
     if r.method == EndpointMethod::Post {
         p = p.method(Method::POST);
     }
+    let p = rendered_parts(p, r, &lookup, cursor, &render_error)?;
+    resource_settings(p, r, auth)
+}
+
+/// The params, body and headers of `r`, rendered.
+fn rendered_parts(
+    mut p: Paginate,
+    r: &ResourcePlan,
+    lookup: &dyn Fn(&Expr) -> Result<Value, String>,
+    cursor: Option<&Cursor<'_>>,
+    render_error: &dyn Fn(&str, String) -> Error,
+) -> Result<Paginate, Error> {
     for (k, v) in &r.params {
         for value in
-            param_values(v, &lookup).map_err(|e| render_error(&format!("param `{k}`"), e))?
+            param_values(v, lookup).map_err(|e| render_error(&format!("param `{k}`"), e))?
         {
             p = p.param(k.clone(), value);
         }
@@ -143,11 +155,11 @@ pub(crate) fn paginate(
         }
     }
     if let Some(j) = &r.json {
-        let body = template::render_json(j, &lookup).map_err(|e| render_error("`json`", e))?;
+        let body = template::render_json(j, lookup).map_err(|e| render_error("`json`", e))?;
         p = p.json(&body);
     }
     if let Some(d) = &r.data {
-        match template::render_json(d, &lookup).map_err(|e| render_error("`data`", e))? {
+        match template::render_json(d, lookup).map_err(|e| render_error("`data`", e))? {
             Value::Object(m) => {
                 let fields: Vec<(String, String)> = m
                     .into_iter()
@@ -165,12 +177,20 @@ pub(crate) fn paginate(
         }
     }
     for (k, v) in &r.headers {
-        let pieces = template::parse(v)
-            .map_err(|e| render_error(&format!("header `{k}`"), e.to_string()))?;
-        let value = template::render(&pieces, &lookup, false)
-            .map_err(|e| render_error(&format!("header `{k}`"), e))?;
+        let what = format!("header `{k}`");
+        let pieces = template::parse(v).map_err(|e| render_error(&what, e.to_string()))?;
+        let value = template::render(&pieces, lookup, false).map_err(|e| render_error(&what, e))?;
         p = p.header(k, &value);
     }
+    Ok(p)
+}
+
+/// The resource's own auth, paginator, data selector and `response_actions`.
+fn resource_settings(
+    mut p: Paginate,
+    r: &ResourcePlan,
+    auth: Option<&Arc<dyn crate::auth::Auth>>,
+) -> Result<Paginate, Error> {
     match (&r.auth, auth) {
         (Some(None), _) => p = p.without_auth(),
         (Some(Some(_)), Some(a)) => p = p.auth(Arc::clone(a)),
