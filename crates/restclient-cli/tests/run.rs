@@ -1130,3 +1130,68 @@ fn an_endless_child_walk_streams_in_bounded_memory_and_resumes_exactly_once() {
         "every record once"
     );
 }
+
+/// A parent of 100 MB of records feeds its children without holding them: they are read back
+/// from its output one at a time, so memory stays far below the parent's size.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_big_parent_feeds_its_children_without_holding_its_records() {
+    const PARENTS: u64 = 400;
+    let pad = Arc::new("y".repeat(250_000));
+    let p = Arc::clone(&pad);
+    let server = Server::start(move |r| {
+        if r.target.starts_with("/parents") {
+            // Pages of 10 records of 250 KB, linked by `next`.
+            let n: u64 = query(&r.target, "page")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1);
+            let items: Vec<String> = (0..10)
+                .map(|i| format!("{{\"id\":{},\"pad\":\"{p}\"}}", (n - 1) * 10 + i))
+                .collect();
+            let next = if n * 10 < PARENTS {
+                format!("\"/parents?page={}\"", n + 1)
+            } else {
+                "null".into()
+            };
+            return support::json(
+                200,
+                &format!("{{\"items\":[{}],\"next\":{next}}}", items.join(",")),
+            );
+        }
+        if r.target.starts_with(&format!("/kids/{}/", PARENTS - 1)) {
+            // The last child walk waits, so the test can read the peak memory of the run.
+            return Action::Hang;
+        }
+        support::json(200, r#"{"items":[{"k":1}],"next":null}"#)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big-parent.json");
+    let c = json!({
+        "client": {"base_url": format!("{}/", server.url), "paginator": {"type": "json_link", "next_url_path": "next"}},
+        "resource_defaults": {"endpoint": {"data_selector": "items"}},
+        "resources": [
+            {"name": "parents", "selected": false},
+            {"name": "kids", "endpoint": "kids/{resources.parents.id}/x", "include_from_parent": ["id"]},
+        ],
+    });
+    std::fs::write(&file, c.to_string()).unwrap();
+    let mut child = bin()
+        .arg("run")
+        .arg(&file)
+        .arg("-o")
+        .arg(dir.path().join("out"))
+        .arg("--no-progress")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    server.wait_for(|r| r.target.starts_with(&format!("/kids/{}/", PARENTS - 1)));
+    let peak = peak_rss(child.id());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        peak < 64 << 20,
+        "peak RSS {} MB with a parent of 100 MB",
+        peak >> 20
+    );
+}
