@@ -90,9 +90,19 @@ def count_records(path: Path) -> tuple[int, int]:
     return count, len(ids)
 
 
+def table_file(out: Path, name: str) -> Path:
+    """The records of `name`: `out/<name>.ndjson` (the dlt script), or the one load file of
+    `out/<name>/` (`restclient run` writes `DIR/<table>/<load_id>.ndjson`)."""
+    flat = out / f"{name}.ndjson"
+    if flat.exists() or not (out / name).is_dir():
+        return flat
+    loads = sorted((out / name).glob("*.ndjson"))
+    return loads[-1] if loads else flat
+
+
 def check_outputs(out: Path, expected: dict[str, int]) -> str | None:
     for name, want in expected.items():
-        path = out / f"{name}.ndjson"
+        path = table_file(out, name)
         if not path.exists():
             return f"{name}: no output file"
         got, distinct = count_records(path)
@@ -193,9 +203,9 @@ def main(argv: list[str] | None = None) -> int:
                         entry["resources"] = report["resources"]
                     except (ValueError, IndexError, KeyError):
                         entry["error"] = f"no report: {m.stdout[-200:]!r}"
-                if closed is None and m.code == 0 and (out / "issues.ndjson").exists() \
-                        and (out / "closed_issues.ndjson").exists():
-                    with open(out / "issues.ndjson", "rb") as f:
+                if closed is None and m.code == 0 and table_file(out, "issues").exists() \
+                        and table_file(out, "closed_issues").exists():
+                    with open(table_file(out, "issues"), "rb") as f:
                         closed = sum(1 for line in f if json.loads(line).get("state") == "closed")
                     expected["closed_issues"] = closed
                 if m.code != 0:

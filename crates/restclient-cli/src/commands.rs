@@ -180,12 +180,13 @@ fn walk(url: &str, plan: &WalkPlan<'_>, config: RuntimeConfig) -> Result<Paginat
 }
 
 /// Walks every page to NDJSON. SIGINT or SIGTERM stops the walk between pages: the records of
-/// the pages already received are written as whole lines and flushed, the checkpoint (if any)
-/// is saved, then the exit status is 130 / 143.
+/// the pages already received are written as whole lines and flushed, then the exit status is
+/// 130 / 143.
 ///
-/// With `--checkpoint`, each page is written, flushed, and only then the checkpoint saved with
-/// the output's length: a crash at any instant leaves a checkpoint no newer than the output,
-/// and a resume cuts the output back to the checkpoint's length before going on.
+/// With `--checkpoint`, the library's exactly-once writer does the writing
+/// ([`restclient::Paginate::ndjson_checkpointed`]): each page written and handed to the OS,
+/// then the checkpoint saved with the output's length; the same command started again cuts the
+/// output back to that length and goes on after the last saved page.
 pub(crate) async fn paginate(
     url: &str,
     plan: &WalkPlan<'_>,
@@ -194,94 +195,59 @@ pub(crate) async fn paginate(
     checkpoint: Option<&Path>,
     show: bool,
 ) -> Result<()> {
-    let mut paginate = walk(url, plan, config)?;
-    if let Some(file) = checkpoint {
-        // The output file is part of the walk's identity: resuming into another file would
-        // cut the wrong file.
-        let out = match output {
-            Some(p) => serde_json::Value::from(
-                std::path::absolute(p)
-                    .unwrap_or_else(|_| p.to_path_buf())
-                    .display()
-                    .to_string(),
-            ),
-            None => serde_json::Value::from("-"),
-        };
-        paginate = paginate.checkpoint_saved_by_caller(file, serde_json::json!({ "output": out }));
-    }
-    let pause = PauseAt::from_env();
+    let paginate = walk(url, plan, config)?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sigterm = signal(SignalKind::terminate())?;
-    // A checkpoint of another walk fails here, before any request and before the output is
-    // touched.
-    let mut pages = paginate.try_pages()?;
-    let mut writer = NdjsonWriter::new(output);
-    if let Some(len) = pages
-        .resumed_extra()
-        .and_then(|e| e.get("output_len"))
-        .and_then(serde_json::Value::as_u64)
-    {
-        writer.resume_at(len)?;
-    }
     let mut progress = Progress::new(show, "paginate");
-    let save = |pages: &restclient::Pages, writer: &NdjsonWriter, number: usize| {
-        let extra = match output {
-            Some(_) => serde_json::json!({ "output_len": writer.len() }),
-            None => serde_json::json!({}),
-        };
-        pages.save_checkpoint(extra, &mut |_| pause.at("checkpoint", number))
-    };
-    let outcome: Result<()> = loop {
-        let page = tokio::select! {
-            biased;
-            _ = sigint.recv() => break Err(Interrupted { signal: 2, name: "SIGINT" }.into()),
-            _ = sigterm.recv() => break Err(Interrupted { signal: 15, name: "SIGTERM" }.into()),
-            page = pages.try_next() => page,
-        };
-        match page {
-            Ok(Some(page)) => {
-                let number = page.number();
-                pause.at("page", number);
-                progress.page(page.len());
-                let midway = || pause.at("write", number);
-                if let Err(e) = writer.page(
-                    &page,
-                    pause.wants("write", number).then_some(&midway as &dyn Fn()),
-                ) {
-                    break Err(e);
+    let (outcome, reason) = match checkpoint {
+        Some(file) => {
+            // A checkpoint of another walk (or one in use) fails here, before any request and
+            // before the output is touched.
+            let mut walk = paginate.ndjson_checkpointed(file, output)?;
+            let outcome: Result<()> = loop {
+                let next = tokio::select! {
+                    biased;
+                    _ = sigint.recv() => break Err(Interrupted::new(2, "SIGINT", RESUME_WALK).into()),
+                    _ = sigterm.recv() => break Err(Interrupted::new(15, "SIGTERM", RESUME_WALK).into()),
+                    next = walk.next_page() => next,
+                };
+                match next {
+                    Ok(Some(records)) => progress.page(records),
+                    Ok(None) => break Ok(()),
+                    Err(e) => break Err(closed_or(e)),
                 }
-                if checkpoint.is_some() {
-                    // The page is in the output (flushed) before the checkpoint says so.
-                    if let Err(e) = writer.finish() {
-                        break Err(e);
+            };
+            (outcome, walk.stop_reason())
+        }
+        None => {
+            let mut pages = paginate.pages();
+            let mut writer = NdjsonWriter::new(output);
+            let outcome: Result<()> = loop {
+                let page = tokio::select! {
+                    biased;
+                    _ = sigint.recv() => break Err(Interrupted::new(2, "SIGINT", "").into()),
+                    _ = sigterm.recv() => break Err(Interrupted::new(15, "SIGTERM", "").into()),
+                    page = pages.try_next() => page,
+                };
+                match page {
+                    Ok(Some(page)) => {
+                        progress.page(page.len());
+                        if let Err(e) = writer.page(&page) {
+                            break Err(e);
+                        }
                     }
-                    if let Err(e) = save(&pages, &writer, number) {
-                        break Err(e.into());
-                    }
-                    pause.at("saved", number);
+                    Ok(None) => break Ok(()),
+                    Err(e) => break Err(e.into()),
                 }
-            }
-            Ok(None) => break Ok(()),
-            Err(e) => break Err(e.into()),
+            };
+            // Whatever ended the walk, what arrived is kept (a closed stdout has nothing to keep).
+            let flushed = writer.finish();
+            (outcome.and(flushed), pages.stop_reason())
         }
     };
     progress.finish();
-    // Whatever ended the walk, what arrived is kept (a closed stdout has nothing to keep).
-    let flushed = writer.finish();
-    let interrupted = matches!(&outcome, Err(e) if e.is::<Interrupted>());
-    if checkpoint.is_some() && flushed.is_ok() && interrupted {
-        // After a signal: the position after the last page written (saved after that page
-        // already; saved again so that a signal never leaves it behind). Not after a failed
-        // write: the position would then be past a page the output does not hold.
-        if let Err(e) = save(&pages, &writer, 0) {
-            stderr_line(&format!("error: {e:#}"));
-        }
-    }
     outcome?;
-    flushed?;
-    let reason = pages
-        .stop_reason()
-        .map_or_else(|| "unknown".to_owned(), |r| r.to_string());
+    let reason = reason.map_or_else(|| "unknown".to_owned(), |r| r.to_string());
     let summary = format!(
         "{} pages, {} records in {:.2?}; stopped: {reason}",
         progress.pages(),
@@ -297,38 +263,18 @@ pub(crate) async fn paginate(
     Ok(())
 }
 
-/// A test hook for the crash test (`tests/crash.rs`): `RESTCLIENT_TEST_PAUSE_AT=<point>:<page>`
-/// makes the binary print `RESTCLIENT_TEST_PAUSED <point>:<page>` on stderr and stop for good
-/// at that point, so that the test can `kill -9` it exactly there. Points: `page` (received,
-/// nothing written), `write` (half the page's lines in the output file), `checkpoint` (the new
-/// checkpoint on disk, not yet renamed into place), `saved` (checkpoint in place, before the
-/// next request). Not a user setting.
-struct PauseAt(Option<(String, usize)>);
+/// What to do after a signal stopped a checkpointed walk.
+const RESUME_WALK: &str = "run the same command again to continue after the last page written";
 
-impl PauseAt {
-    fn from_env() -> Self {
-        let parsed = std::env::var("RESTCLIENT_TEST_PAUSE_AT")
-            .ok()
-            .and_then(|v| {
-                let (point, n) = v.split_once(':')?;
-                Some((point.to_owned(), n.parse().ok()?))
-            });
-        PauseAt(parsed)
-    }
-
-    fn wants(&self, point: &str, page: usize) -> bool {
-        self.0
-            .as_ref()
-            .is_some_and(|(p, n)| p == point && *n == page)
-    }
-
-    fn at(&self, point: &str, page: usize) {
-        if self.wants(point, page) {
-            stderr_line(&format!("RESTCLIENT_TEST_PAUSED {point}:{page}"));
-            loop {
-                std::thread::park();
-            }
-        }
+/// A closed stdout ends the command quietly; anything else is an error.
+fn closed_or(e: restclient::Error) -> anyhow::Error {
+    let broken = std::error::Error::source(&e)
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe);
+    if broken {
+        crate::output::Closed.into()
+    } else {
+        e.into()
     }
 }
 

@@ -163,7 +163,7 @@ pub(crate) async fn run(
             .with_context(|| format!("style {}", style.name))?
         {
             progress.page(page.len());
-            writer.page(&page, None)?;
+            writer.page(&page)?;
             for record in &page {
                 let id = record["id"]
                     .as_u64()

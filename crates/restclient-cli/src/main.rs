@@ -56,6 +56,14 @@ impl std::error::Error for Usage {}
 pub(crate) struct Interrupted {
     pub(crate) signal: u8,
     pub(crate) name: &'static str,
+    /// How to continue, if there is a way.
+    pub(crate) next: &'static str,
+}
+
+impl Interrupted {
+    pub(crate) fn new(signal: u8, name: &'static str, next: &'static str) -> Self {
+        Interrupted { signal, name, next }
+    }
 }
 
 impl std::fmt::Display for Interrupted {
@@ -64,7 +72,11 @@ impl std::fmt::Display for Interrupted {
             f,
             "interrupted by {}; the records of the pages received were written",
             self.name
-        )
+        )?;
+        if !self.next.is_empty() {
+            write!(f, "; {}", self.next)?;
+        }
+        Ok(())
     }
 }
 

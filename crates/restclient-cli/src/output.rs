@@ -87,8 +87,6 @@ pub(crate) struct NdjsonWriter {
     target: Option<PathBuf>,
     out: Option<BufWriter<Box<dyn Write + Send>>>,
     page: Vec<u8>,
-    /// Bytes in the output: what a resumed walk kept plus what was written since.
-    len: u64,
 }
 
 impl NdjsonWriter {
@@ -98,44 +96,7 @@ impl NdjsonWriter {
             target: path.map(Path::to_path_buf),
             out: None,
             page: Vec::new(),
-            len: 0,
         }
-    }
-
-    /// Continues a checkpointed walk: the output file is cut back to `len` bytes (what the
-    /// checkpoint saw written and flushed) and written on from there. Nothing to do on stdout.
-    pub(crate) fn resume_at(&mut self, len: u64) -> anyhow::Result<()> {
-        let Some(path) = &self.target else {
-            return Ok(());
-        };
-        let cannot = |e: io::Error| {
-            anyhow::Error::new(e).context(format!("cannot resume `{}`", path.display()))
-        };
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(len == 0)
-            .truncate(false)
-            .open(path)
-            .map_err(cannot)?;
-        let have = file.metadata().map_err(cannot)?.len();
-        if have < len {
-            anyhow::bail!(
-                "cannot resume `{}`: it has {have} bytes, fewer than the {len} the checkpoint saw written; \
-                 it was changed since. Delete the checkpoint to start over",
-                path.display()
-            );
-        }
-        file.set_len(len).map_err(cannot)?;
-        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(len)).map_err(cannot)?;
-        let sink: Box<dyn Write + Send> = Box::new(file);
-        self.out = Some(BufWriter::with_capacity(64 * 1024, sink));
-        self.len = len;
-        Ok(())
-    }
-
-    /// Bytes in the output so far (written, not necessarily flushed).
-    pub(crate) fn len(&self) -> u64 {
-        self.len
     }
 
     fn sink(&mut self) -> anyhow::Result<&mut BufWriter<Box<dyn Write + Send>>> {
@@ -161,13 +122,7 @@ impl NdjsonWriter {
 
     /// Writes the records of one page as whole lines, each the API's own text (whitespace
     /// outside strings removed, nothing else changed).
-    ///
-    /// `midway` (the crash test's hook) runs with half of the page's bytes written and flushed.
-    pub(crate) fn page(
-        &mut self,
-        page: &restclient::Page,
-        midway: Option<&dyn Fn()>,
-    ) -> anyhow::Result<()> {
+    pub(crate) fn page(&mut self, page: &restclient::Page) -> anyhow::Result<()> {
         let mut buf = std::mem::take(&mut self.page);
         buf.clear();
         page.write_ndjson(&mut buf);
@@ -176,23 +131,10 @@ impl NdjsonWriter {
         // come, and a closed pipe is noticed at once instead of after a buffer (64 KiB) of requests.
         let to_stdout = self.target.is_none();
         let sink = self.sink()?;
-        let (first, rest) = buf.split_at(if midway.is_some() {
-            buf.len() / 2
-        } else {
-            buf.len()
-        });
         let result = sink
-            .write_all(first)
-            .and_then(|()| match midway {
-                Some(hook) => sink.flush().map(|()| hook()),
-                None => Ok(()),
-            })
-            .and_then(|()| sink.write_all(rest))
+            .write_all(&buf)
             .and_then(|()| if to_stdout { sink.flush() } else { Ok(()) })
             .map_err(|e| closed_is_stop(e, &what));
-        if result.is_ok() {
-            self.len = self.len.saturating_add(buf.len() as u64);
-        }
         self.page = buf;
         result
     }

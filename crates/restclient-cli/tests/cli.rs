@@ -417,7 +417,12 @@ fn demo_walks_every_style() {
         .find(|r| r["name"] == "comments")
         .expect("comments");
     assert!(walked["ignored_walks"].as_u64() > Some(0), "{walked}");
-    let comments = std::fs::read_to_string(run.join("comments.ndjson")).expect("comments");
+    // summary.json is the latest load's: it names the files that load committed.
+    let file = |name: &str| {
+        let r = resources.iter().find(|r| r["name"] == name).expect(name);
+        run.join(r["file"].as_str().expect("a committed file"))
+    };
+    let comments = std::fs::read_to_string(file("comments")).expect("comments");
     assert!(comments.lines().count() > 0);
     assert!(
         comments.lines().all(|l| l.contains("\"_issues_id\":")),
@@ -426,7 +431,7 @@ fn demo_walks_every_style() {
     // Two runs: the second, after the demo moved the data on, delivers only the new and
     // changed issues — some, not all 150 of the first.
     assert_eq!(stdout.matches(" 0 failed").count(), 2, "{stdout}");
-    let issues = std::fs::read_to_string(run.join("issues.ndjson")).expect("issues");
+    let issues = std::fs::read_to_string(file("issues")).expect("issues");
     let n = issues.lines().count();
     assert!(n > 0 && n < 150, "{n} issues in the second run");
 }

@@ -2,6 +2,12 @@
 //! resumed with the same command, ends with an output file byte-identical to an uninterrupted
 //! walk's, and no resumed run asks again for a page that was saved.
 //!
+//! `run` (at the end of the file): a three-level config (projects → issues → comments, the demo
+//! API's tracker) killed with SIGKILL, SIGINT or SIGTERM at seeded random requests, resumed
+//! with `--resume` (possibly killed again), ends with every table and the state equal to an
+//! uninterrupted run's; and killed at every pause point in turn (`step:<k>`: every write,
+//! checkpoint and commit step), the same.
+//!
 //! The kill points are exact, not timed: the binary's test hook
 //! `RESTCLIENT_TEST_PAUSE_AT=<point>:<page>` makes it print a marker on stderr and stop there,
 //! and the test kills it when it reads the marker. Points: `page` (a page received, nothing
@@ -646,4 +652,506 @@ fn json_link_walk(url: &str, out: &Path, ckpt: &Path) -> Vec<String> {
         "--checkpoint".into(),
         ckpt.display().to_string(),
     ]
+}
+
+// ---- run: a three-level config killed and resumed ----------------------------------------
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// A request forwarded to the demo API as it came, with the proxy's `Host` (so the tracker's
+/// `Link` headers point back at the proxy); the demo's answer, whole.
+fn forward(demo: std::net::SocketAddr, host: &str, req: &support::Req) -> support::Action {
+    let mut s = std::net::TcpStream::connect(demo).expect("connect to the demo API");
+    let mut head = format!(
+        "{} {} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        req.method,
+        req.target,
+        req.body.len()
+    );
+    for (n, v) in &req.headers {
+        let skip = ["host", "connection", "content-length", "accept-encoding"];
+        if !skip.contains(&n.to_ascii_lowercase().as_str()) {
+            head.push_str(&format!("{n}: {v}\r\n"));
+        }
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).expect("send");
+    s.write_all(&req.body).expect("send");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("answer");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut body = raw[split + 4..].to_vec();
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
+    let mut headers = Vec::new();
+    let mut chunked = false;
+    for line in lines {
+        let Some((n, v)) = line.split_once(':') else {
+            continue;
+        };
+        let (n, v) = (n.trim(), v.trim());
+        match n.to_ascii_lowercase().as_str() {
+            "transfer-encoding" => chunked = v.eq_ignore_ascii_case("chunked"),
+            "content-length" | "connection" => {}
+            _ => headers.push((n.to_owned(), v.to_owned())),
+        }
+    }
+    if chunked {
+        let mut out = Vec::new();
+        let mut rest = &body[..];
+        loop {
+            let end = rest
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .expect("chunk size");
+            let size = usize::from_str_radix(
+                String::from_utf8_lossy(&rest[..end])
+                    .split(';')
+                    .next()
+                    .unwrap_or("0")
+                    .trim(),
+                16,
+            )
+            .expect("hex chunk size");
+            rest = &rest[end + 2..];
+            if size == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[..size]);
+            rest = &rest[size + 2..];
+        }
+        body = out;
+    }
+    support::Action::Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// What happened to a run the test watches.
+enum Seen {
+    /// The request the test waits for came; the proxy holds it.
+    Held,
+    Exited(Output),
+}
+
+/// The demo API's tracker behind a proxy that holds the request numbered `hold_at` (counted
+/// over the proxy's life) and says so.
+struct Tracker {
+    proxy: support::Server,
+    _demo: BackgroundServer,
+    requests: Arc<AtomicUsize>,
+    hold_at: Arc<AtomicUsize>,
+    events: std::sync::mpsc::Receiver<Seen>,
+    events_tx: std::sync::mpsc::Sender<Seen>,
+}
+
+fn tracker(projects: u64, issues: u64) -> Tracker {
+    let demo = DemoServer::builder()
+        .tracker(demo_api::TrackerConfig {
+            projects,
+            issues_per_project: issues,
+            ..Default::default()
+        })
+        .spawn()
+        .expect("demo server");
+    let addr = demo.addr();
+    let requests = Arc::new(AtomicUsize::new(0));
+    let hold_at = Arc::new(AtomicUsize::new(0));
+    let (tx, events) = std::sync::mpsc::channel();
+    let held = Mutex::new(tx.clone());
+    let (n, h) = (Arc::clone(&requests), Arc::clone(&hold_at));
+    let proxy = support::Server::start(move |req| {
+        let k = n.fetch_add(1, Ordering::SeqCst) + 1;
+        if k == h.load(Ordering::SeqCst) {
+            let _ = held.lock().expect("lock").send(Seen::Held);
+            return support::Action::Hang;
+        }
+        let host = req.header("host").unwrap_or("127.0.0.1").to_owned();
+        forward(addr, &host, req)
+    });
+    Tracker {
+        proxy,
+        _demo: demo,
+        requests,
+        hold_at,
+        events,
+        events_tx: tx,
+    }
+}
+
+/// projects → issues (incremental, per project) → comments (a 404 ignored per issue), as
+/// `examples/run/tracker.yaml` has them.
+fn three_levels(dir: &Path, url: &str) -> std::path::PathBuf {
+    let config = format!(
+        r#"
+client:
+  base_url: "{url}/tracker/"
+resource_defaults:
+  primary_key: id
+resources:
+  - name: projects
+    endpoint:
+      path: projects
+      params: {{page_size: 2}}
+      data_selector: projects
+      paginator: {{type: page_number, base_page: 1, total_path: total_pages}}
+  - name: issues
+    endpoint:
+      path: "projects/{{resources.projects.id}}/issues"
+      params: {{per_page: 10, sort: updated, direction: asc, since: "{{incremental.start_value}}"}}
+      paginator: header_link
+      incremental: {{cursor_path: updated_at, initial_value: "2024-01-01T00:00:00Z"}}
+    include_from_parent: [key]
+  - name: comments
+    endpoint:
+      path: "projects/{{resources.issues.project_id}}/issues/{{resources.issues.number}}/comments"
+      data_selector: items
+      paginator: {{type: offset, limit: 3, total_path: total}}
+      response_actions: [{{status_code: 404, action: ignore}}]
+    include_from_parent: [id]
+"#
+    );
+    let path = dir.join("tracker.yaml");
+    std::fs::write(&path, config).expect("config");
+    path
+}
+
+/// Every table of a run directory (all its loads, oldest first) and the state file.
+fn snapshot(out: &Path) -> (BTreeMap<String, String>, Value) {
+    let mut tables = BTreeMap::new();
+    for entry in std::fs::read_dir(out).expect("output directory") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !entry.file_type().expect("type").is_dir() || name.starts_with('_') {
+            continue;
+        }
+        let mut files: Vec<_> = std::fs::read_dir(entry.path())
+            .expect("table")
+            .map(|e| e.expect("file").path())
+            .collect();
+        files.sort();
+        let text: String = files
+            .iter()
+            .map(|f| std::fs::read_to_string(f).expect("table file"))
+            .collect();
+        assert!(
+            text.is_empty() || text.ends_with('\n'),
+            "{name}: a cut line"
+        );
+        tables.insert(name, text);
+    }
+    let state = serde_json::from_slice(&std::fs::read(out.join("state.json")).expect("state"))
+        .expect("state JSON");
+    (tables, state)
+}
+
+fn run_args(config: &Path, out: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = vec![
+        "run".into(),
+        config.display().to_string(),
+        "-o".into(),
+        out.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    args
+}
+
+/// Asserts the run in `out` ended as the uninterrupted one: table by table, then the state,
+/// with nothing left pending and no temporary file anywhere.
+fn assert_same(out: &Path, reference: &(BTreeMap<String, String>, Value), what: &str) {
+    assert_same_data(out, reference, what);
+    assert_tidy(out, what);
+}
+
+/// Nothing left pending and no temporary file anywhere in `out`.
+fn assert_tidy(out: &Path, what: &str) {
+    assert!(
+        !out.join("_pending").exists(),
+        "{what}: a load left pending"
+    );
+    let mut stack = vec![out.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir") {
+            let p = e.expect("entry").path();
+            assert!(
+                !p.to_string_lossy().ends_with(".tmp"),
+                "{what}: a temporary file left: {}",
+                p.display()
+            );
+            if p.is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+}
+
+/// The tables and the state of `out` are those of the uninterrupted run.
+fn assert_same_data(out: &Path, reference: &(BTreeMap<String, String>, Value), what: &str) {
+    let (tables, state) = snapshot(out);
+    assert_eq!(
+        tables.keys().collect::<Vec<_>>(),
+        reference.0.keys().collect::<Vec<_>>(),
+        "{what}: tables"
+    );
+    for (name, text) in &reference.0 {
+        let got = &tables[name];
+        if got != text {
+            let ids = |t: &str| -> Vec<String> {
+                t.lines()
+                    .map(|l| serde_json::from_str::<Value>(l).expect("JSON")["id"].to_string())
+                    .collect()
+            };
+            panic!(
+                "{what}: table {name} differs from an uninterrupted run's\n got ids: {:?}\nwant ids: {:?}",
+                ids(got),
+                ids(text)
+            );
+        }
+    }
+    assert_eq!(state, reference.1, "{what}: state");
+    assert!(
+        !out.join("_pending").exists(),
+        "{what}: a load left pending"
+    );
+    let mut stack = vec![out.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir") {
+            let p = e.expect("entry").path();
+            assert!(
+                !p.to_string_lossy().ends_with(".tmp"),
+                "{what}: a temporary file left: {}",
+                p.display()
+            );
+            if p.is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+}
+
+/// Starts `restclient args` and reports its exit to the tracker's event channel.
+fn spawn_watched(args: &[String], events: std::sync::mpsc::Sender<Seen>) -> u32 {
+    let child = bin()
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn restclient");
+    let pid = child.id();
+    std::thread::spawn(move || {
+        let out = child.wait_with_output().expect("wait");
+        let _ = events.send(Seen::Exited(out));
+    });
+    pid
+}
+
+fn signal(pid: u32, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(ok.success());
+}
+
+#[test]
+fn a_three_level_run_killed_at_random_requests_and_resumed_is_an_uninterrupted_run() {
+    let t = tracker(6, 40);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = three_levels(dir.path(), &t.proxy.url);
+    let whole = dir.path().join("whole");
+    let (killed, done) = run_until(&run_args(&config, &whole, &[]), None);
+    assert!(!killed);
+    let done = done.expect("output");
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let reference = snapshot(&whole);
+    let total = t.requests.load(Ordering::SeqCst) as u64;
+    assert!(total > 200, "{total} requests");
+    assert!(reference.0["comments"].lines().count() > 200);
+
+    let seed = seed() ^ 0x3_1E7E;
+    eprintln!("run kill seed {seed} (set CRASH_SEED to replay)");
+    let mut rng = Rng(seed | 1);
+    for round in 0..2 {
+        for (sig, code) in [("-KILL", None), ("-INT", Some(130)), ("-TERM", Some(143))] {
+            let what = format!("round {round}, {sig}");
+            let out = dir.path().join(format!("out-{round}{sig}"));
+            let mut kills = 0;
+            loop {
+                let resume = kills > 0;
+                // Kill at a request still to come (at most three times), then let it finish.
+                let at = (kills < 1 + rng.below(3)).then(|| rng.below(total / 2 + 1) as usize + 1);
+                let base = t.requests.load(Ordering::SeqCst);
+                t.hold_at
+                    .store(at.map_or(0, |n| base + n), Ordering::SeqCst);
+                let extra: &[&str] = if resume { &["--resume"] } else { &[] };
+                let pid = spawn_watched(&run_args(&config, &out, extra), t.events_tx.clone());
+                match t.events.recv_timeout(std::time::Duration::from_secs(60)) {
+                    Ok(Seen::Held) => {
+                        signal(pid, sig);
+                        let Ok(Seen::Exited(o)) =
+                            t.events.recv_timeout(std::time::Duration::from_secs(60))
+                        else {
+                            panic!("{what}: the run did not end after {sig}");
+                        };
+                        let stderr = String::from_utf8_lossy(&o.stderr);
+                        assert_eq!(o.status.code(), code, "{what}: {stderr}");
+                        if code.is_some() {
+                            assert!(
+                                stderr.contains("--resume"),
+                                "{what}: says how to go on: {stderr}"
+                            );
+                        }
+                        kills += 1;
+                    }
+                    Ok(Seen::Exited(o)) => {
+                        assert!(
+                            o.status.success(),
+                            "{what}: {}",
+                            String::from_utf8_lossy(&o.stderr)
+                        );
+                        break;
+                    }
+                    Err(e) => panic!("{what}: {e}"),
+                }
+            }
+            assert_same(&out, &reference, &format!("{what}, {kills} kills"));
+        }
+    }
+}
+
+#[test]
+fn a_run_killed_at_every_step_and_resumed_is_an_uninterrupted_run() {
+    let demo = DemoServer::builder()
+        .tracker(demo_api::TrackerConfig {
+            projects: 2,
+            issues_per_project: 3,
+            ..Default::default()
+        })
+        .spawn()
+        .expect("demo server");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = three_levels(dir.path(), demo.url().trim_end_matches('/'));
+    let fast = ["--checkpoint-interval", "0"];
+    let whole = dir.path().join("whole");
+    let (_, done) = run_until(&run_args(&config, &whole, &fast), None);
+    let done = done.expect("output");
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let reference = snapshot(&whole);
+    let mut kinds = std::collections::BTreeSet::new();
+    for step in 1.. {
+        let out = dir.path().join(format!("out-{step}"));
+        let (killed, done) = run_until_marker(&run_args(&config, &out, &fast), step, &mut kinds);
+        if !killed {
+            let done = done.expect("output");
+            assert!(
+                done.status.success(),
+                "{}",
+                String::from_utf8_lossy(&done.stderr)
+            );
+            assert!(step > 20, "only {step} steps");
+            break;
+        }
+        let what = format!("killed at step {step}");
+        // A load whose own summary says complete (renamed into place: not a temporary file)
+        // committed everything.
+        let complete = std::fs::read_dir(out.join("_loads"))
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .any(|e| {
+                std::fs::read(e.path())
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+                    .is_some_and(|v| v["complete"] == true)
+            });
+        if complete {
+            assert_same_data(&out, &reference, &what);
+        }
+        // Resumed (when complete: a new run, which first tidies up what the kill left).
+        let o = bin()
+            .args(run_args(&config, &out, &["--resume"]))
+            .output()
+            .expect("resume");
+        assert!(
+            o.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        if complete {
+            assert_tidy(&out, &what);
+        } else {
+            assert_same(&out, &reference, &what);
+        }
+    }
+    for kind in [
+        "write",
+        "checkpoint",
+        "saved",
+        "commit",
+        "moved",
+        "state",
+        "summary",
+    ] {
+        assert!(
+            kinds.contains(kind),
+            "never killed at a `{kind}` step: {kinds:?}"
+        );
+    }
+}
+
+/// [`run_until`] paused at `step:<k>`, noting which kind of step it was.
+fn run_until_marker(
+    args: &[String],
+    step: u64,
+    kinds: &mut std::collections::BTreeSet<String>,
+) -> (bool, Option<Output>) {
+    let mut cmd = bin();
+    cmd.args(args)
+        .env("RESTCLIENT_TEST_PAUSE_AT", format!("step:{step}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn restclient");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = Vec::new();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.expect("stderr line");
+        if let Some(what) = line.strip_prefix("RESTCLIENT_TEST_PAUSED ") {
+            kinds.extend(what.split_whitespace().nth(1).map(str::to_owned));
+            child.kill().expect("SIGKILL");
+            child.wait().expect("wait");
+            return (true, None);
+        }
+        lines.push(line);
+    }
+    let status = child.wait().expect("wait");
+    (
+        false,
+        Some(Output {
+            status,
+            stdout: Vec::new(),
+            stderr: lines.join("\n").into_bytes(),
+        }),
+    )
 }

@@ -123,6 +123,8 @@ fn retries_sets_the_attempts_of_every_command() {
             "-o".as_ref(),
             out.as_os_str(),
             "--no-progress".as_ref(),
+            // The first failed run leaves its load to resume: the second continues it.
+            "--resume".as_ref(),
         ],
     ];
     for command in &commands {

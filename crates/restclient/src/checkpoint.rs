@@ -10,12 +10,11 @@
 //! state are replaced by numbered placeholders and put back from the resumed walk's own
 //! secrets, so the file holds none.
 //!
-//! Saving replaces the file atomically: the new content goes to a temporary file in the same
-//! directory, which is flushed to disk (`fsync`) and renamed over the old one. A reader (or a
-//! resumed walk after `kill -9`, or after a power loss) sees the old file or the new one,
-//! never a mix.
+//! Saving replaces the file atomically ([`files::write_atomic`](crate::files)): the new content
+//! goes to a temporary file of a unique name in the same directory, which is flushed to disk
+//! (`fsync`) and renamed over the old one. A reader (or a resumed walk after `kill -9`, or after
+//! a power loss) sees the old file or the new one, never a mix.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -30,12 +29,6 @@ use crate::stop::{SavedStop, StopReason};
 const FORMAT: &str = "restclient-checkpoint";
 /// The version of the file format this build reads and writes.
 const VERSION: u64 = 1;
-
-/// Whether each save is flushed to disk before the rename. Without it the rename is still
-/// atomic for the process (a `kill -9` leaves the old or the new file), but after a power loss
-/// the new name may point at an empty file. Measured (`docs/long-walks.md`): about 1 ms more
-/// per save on the development VM, small next to one HTTP round trip, so it stays on.
-const FSYNC: bool = true;
 
 /// The walk a checkpoint belongs to: a checkpoint of another walk is refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -281,19 +274,24 @@ pub(crate) struct Position {
 }
 
 /// The checkpoint of one walk, shared by the walk (which records positions) and the
-/// [`Pages`](crate::Pages) handle (through which the CLI saves after its own writes).
+/// [`Pages`](crate::Pages) handle.
+///
+/// Two ways to keep it: the walk saves its file itself when the caller asks for the next page
+/// (`Paginate::checkpoint`, the library's mode), or the walk hands each page's position to the
+/// caller ([`Page`](crate::Page) carries it, encoded), which saves it after writing the page
+/// (the CLI's `paginate --checkpoint` and runs, through [`Ledger`](crate::durable::Ledger)).
 #[derive(Debug)]
 pub(crate) struct Checkpoint {
-    pub(crate) path: PathBuf,
-    /// The walk saves when the caller asks for the next page (the library's mode); false:
-    /// the caller saves through `Pages::save_checkpoint` (the CLI, after its write + flush).
-    pub(crate) auto: bool,
+    /// The file the walk saves by itself; `None`: the caller saves what each page carries.
+    pub(crate) auto_path: Option<PathBuf>,
+    /// What names the checkpoint in messages (its file, or the run checkpoint holding it).
+    pub(crate) name: String,
     pub(crate) identity: Identity,
-    /// The file found when the walk started, if any (identity already checked).
+    /// The position found when the walk started, if any (identity already checked).
     pub(crate) resume: Option<Saved>,
     /// Set by the walk once the first request is known.
     pub(crate) secrets: Mutex<Secrets>,
-    /// The position after the last page handed out.
+    /// The position after the last page handed out (the library's mode).
     position: Mutex<Option<Position>>,
 }
 
@@ -306,20 +304,27 @@ fn io_error(path: &Path, what: &str, e: std::io::Error) -> Error {
 }
 
 impl Checkpoint {
-    /// Reads an existing file at `path` and checks that it belongs to `identity`.
+    /// Reads an existing file at `path` and checks that it belongs to `identity`. `auto`: the
+    /// walk saves the file itself; else the caller saves what each page carries.
     ///
     /// # Errors
     /// A [builder error](Error::is_builder) naming the file when it is unreadable, of another
     /// version, or of another walk (saying what differs).
-    pub(crate) fn open(path: PathBuf, auto: bool, identity: Identity) -> Result<Checkpoint> {
+    pub(crate) fn from_file(path: PathBuf, auto: bool, identity: Identity) -> Result<Checkpoint> {
+        let name = format!("`{}`", path.display());
         let resume = match std::fs::read(&path) {
-            Ok(bytes) => Some(Self::parse(&path, &bytes, &identity)?),
+            Ok(bytes) => {
+                let head: Value = serde_json::from_slice(&bytes).map_err(|e| {
+                    invalid(&name, format!("not JSON ({e}); delete it to start over"))
+                })?;
+                Some(Self::parse(&name, head, &identity)?)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(io_error(&path, "read", e)),
         };
         Ok(Checkpoint {
-            path,
-            auto,
+            auto_path: auto.then_some(path),
+            name,
             identity,
             resume,
             secrets: Mutex::new(Secrets::default()),
@@ -327,32 +332,51 @@ impl Checkpoint {
         })
     }
 
-    fn parse(path: &Path, bytes: &[u8], identity: &Identity) -> Result<Saved> {
-        let invalid = |why: String| {
-            Error::new(
-                ErrorKind::Builder,
-                format!("invalid checkpoint `{}`: {why}", path.display()),
-            )
+    /// A checkpoint the caller keeps inside its own file (a run's): `saved` is the position it
+    /// kept, if any, and `name` says where, for messages.
+    ///
+    /// # Errors
+    /// As [`from_file`](Self::from_file), for the saved position.
+    pub(crate) fn from_value(
+        name: String,
+        saved: Option<Value>,
+        identity: Identity,
+    ) -> Result<Checkpoint> {
+        let resume = match saved {
+            Some(v) => Some(Self::parse(&name, v, &identity)?),
+            None => None,
         };
-        let head: Value = serde_json::from_slice(bytes)
-            .map_err(|e| invalid(format!("not JSON ({e}); delete it to start over")))?;
+        Ok(Checkpoint {
+            auto_path: None,
+            name,
+            identity,
+            resume,
+            secrets: Mutex::new(Secrets::default()),
+            position: Mutex::new(None),
+        })
+    }
+
+    fn parse(name: &str, head: Value, identity: &Identity) -> Result<Saved> {
         if head.get("format").and_then(Value::as_str) != Some(FORMAT) {
-            return Err(invalid("not a restclient checkpoint".into()));
+            return Err(invalid(name, "not a restclient checkpoint".into()));
         }
         if head.get("version").and_then(Value::as_u64) != Some(VERSION) {
-            return Err(invalid(format!(
-                "version {} is not the version this restclient reads ({VERSION}); delete it to start over",
-                head.get("version").unwrap_or(&Value::Null)
-            )));
+            return Err(invalid(
+                name,
+                format!(
+                    "version {} is not the version this restclient reads ({VERSION}); delete it to start over",
+                    head.get("version").unwrap_or(&Value::Null)
+                ),
+            ));
         }
-        let saved: Saved = serde_json::from_value(head).map_err(|e| invalid(format!("{e}")))?;
+        let saved: Saved =
+            serde_json::from_value(head).map_err(|e| invalid(name, format!("{e}")))?;
         let diffs = identity.differences(&saved.walk);
         if !diffs.is_empty() {
             return Err(Error::new(
                 ErrorKind::Builder,
                 format!(
-                    "the checkpoint `{}` belongs to another walk: {}; use another checkpoint file, or delete this one to start over",
-                    path.display(),
+                    "the checkpoint {name} belongs to another walk: {}; use another checkpoint file, or delete this one to start over",
                     diffs.join(", ")
                 ),
             ));
@@ -360,17 +384,14 @@ impl Checkpoint {
         Ok(saved)
     }
 
-    /// Records where the walk stands after the page about to be handed out.
+    /// Records where the walk stands after the page about to be handed out (the library's
+    /// mode: saved when the caller asks for the next page).
     pub(crate) fn record(&self, position: Position) {
         *lock(&self.position) = Some(position);
     }
 
-    /// Writes the last recorded position with `extra` (nothing before the first page).
-    /// `before_rename` runs after the new content is on disk and before it replaces the old
-    /// file (a test hook of the CLI's crash test).
-    pub(crate) fn save(&self, extra: Value, before_rename: &mut dyn FnMut(&Path)) -> Result<()> {
-        let position = lock(&self.position).clone();
-        let Some(p) = position else { return Ok(()) };
+    /// The checkpoint of `p` as it is saved, secrets replaced by placeholders, with `extra`.
+    pub(crate) fn encode(&self, p: &Position, extra: Value) -> Value {
         let secrets = lock(&self.secrets).clone();
         let (json, form) = match p.next.body() {
             Some(Body::Json(v)) => (Some(secrets.hide_value(v)), None),
@@ -401,77 +422,52 @@ impl Checkpoint {
                 form,
             },
             paginator: SavedPaginator {
-                description: p.paginator.description,
+                description: p.paginator.description.clone(),
                 state: secrets.hide_value(&p.paginator.state),
             },
-            data_selector: p.data_selector,
+            data_selector: p.data_selector.clone(),
             pages: p.pages,
             records: p.records,
             finished: p.finished.as_ref().map(SavedStop::from),
             extra,
         };
-        let mut bytes = serde_json::to_vec_pretty(&saved).map_err(|e| {
+        serde_json::to_value(&saved).unwrap_or(Value::Null)
+    }
+
+    /// Writes the last recorded position (the library's mode; nothing before the first page).
+    pub(crate) fn save(&self) -> Result<()> {
+        let Some(path) = &self.auto_path else {
+            return Ok(());
+        };
+        let position = lock(&self.position).clone();
+        let Some(p) = position else { return Ok(()) };
+        let mut bytes = serde_json::to_vec_pretty(&self.encode(&p, Value::Null)).map_err(|e| {
             Error::new(
                 ErrorKind::Other,
                 format!("cannot encode the checkpoint: {e}"),
             )
         })?;
         bytes.push(b'\n');
-        self.write_atomically(&bytes, before_rename)
+        crate::files::write_atomic_at(path, &bytes, "checkpoint")
+            .map_err(|e| io_error(path, "write", e))
     }
 
-    fn write_atomically(&self, bytes: &[u8], before_rename: &mut dyn FnMut(&Path)) -> Result<()> {
-        let path = &self.path;
-        let (dir, tmp) = self.temp_path();
-        let result = (|| {
-            let mut file = std::fs::File::create(&tmp)?;
-            file.write_all(bytes)?;
-            if FSYNC {
-                file.sync_all()?;
-            }
-            Ok(())
-        })();
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(io_error(path, "write", e));
-        }
-        before_rename(&tmp);
-        if let Err(e) = std::fs::rename(&tmp, path) {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(io_error(path, "replace", e));
-        }
-        if FSYNC && let Ok(d) = std::fs::File::open(&dir) {
-            // The rename itself reaches the disk with the directory.
-            let _ = d.sync_all();
-        }
-        Ok(())
-    }
-
-    /// The directory of the checkpoint and the temporary file a save writes first. One fixed
-    /// name: a temporary file left by a process killed mid-save is overwritten and renamed by
-    /// the next save instead of piling up.
-    fn temp_path(&self) -> (PathBuf, PathBuf) {
-        let dir = match self.path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = self
-            .path
-            .file_name()
-            .map_or_else(|| "checkpoint".into(), |n| n.to_string_lossy().into_owned());
-        let tmp = dir.join(format!(".{name}.tmp"));
-        (dir, tmp)
-    }
-
-    /// The walk ended: the checkpoint has served its purpose.
+    /// The walk ended: the checkpoint has served its purpose (the library's mode).
     pub(crate) fn remove(&self) -> Result<()> {
-        let _ = std::fs::remove_file(self.temp_path().1);
-        match std::fs::remove_file(&self.path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(io_error(&self.path, "remove", e)),
+        match &self.auto_path {
+            Some(path) => {
+                crate::files::remove_if_exists(path).map_err(|e| io_error(path, "remove", e))
+            }
+            None => Ok(()),
         }
     }
+}
+
+fn invalid(name: &str, why: String) -> Error {
+    Error::new(
+        ErrorKind::Builder,
+        format!("invalid checkpoint {name}: {why}"),
+    )
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

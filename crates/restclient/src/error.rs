@@ -95,6 +95,36 @@ pub enum ErrorKind {
     Other,
 }
 
+impl ErrorKind {
+    /// The kind's stable name, in snake case: what `summary.json` and the Python package's
+    /// exceptions give (`"status"`, `"timeout"`, `"cross_origin"`, ...).
+    ///
+    /// ```
+    /// assert_eq!(restclient::ErrorKind::PaginationLoop.as_str(), "pagination_loop");
+    /// ```
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Builder => "builder",
+            ErrorKind::Config => "config",
+            ErrorKind::Request => "request",
+            ErrorKind::Connect => "connect",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Body => "body",
+            ErrorKind::BodyTooLarge => "body_too_large",
+            ErrorKind::Status => "status",
+            ErrorKind::Decode => "decode",
+            ErrorKind::PaginationLoop => "pagination_loop",
+            ErrorKind::Redirect => "redirect",
+            ErrorKind::CrossOrigin => "cross_origin",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Auth => "auth",
+            ErrorKind::Custom => "custom",
+            ErrorKind::Other => "other",
+        }
+    }
+}
+
 impl Error {
     /// Wraps an error of the user's own code (a paginator, an auth, a hook), as
     /// `std::io::Error::other` does: its `Display` is the wrapped error's, its
@@ -275,6 +305,29 @@ impl Error {
     #[must_use]
     pub(crate) fn masked(mut self, redactor: &crate::redact::Redactor) -> Self {
         self.inner.message = redactor.text(&self.inner.message);
+        self
+    }
+
+    /// The same error without its `source()` (which cannot be copied): for a run that both
+    /// reports a resource's error in its summary and yields it on its records stream.
+    #[must_use]
+    pub(crate) fn shallow_copy(&self) -> Self {
+        Error {
+            inner: Box::new(Inner {
+                kind: self.inner.kind,
+                message: self.inner.message.clone(),
+                url: self.inner.url.clone(),
+                status: self.inner.status,
+                source: None,
+            }),
+        }
+    }
+
+    /// Puts `context` before the message (`context: message`), keeping the kind, URL, status
+    /// and source (a run names the resource and the parent record a walk failed for).
+    #[must_use]
+    pub(crate) fn context(mut self, context: impl fmt::Display) -> Self {
+        self.inner.message = format!("{context}: {}", self.inner.message);
         self
     }
 

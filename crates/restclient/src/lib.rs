@@ -22,6 +22,7 @@ mod paginate;
 pub mod run;
 // walk
 mod checkpoint;
+mod durable;
 mod walk;
 // exec
 mod exec;
@@ -43,14 +44,16 @@ mod stop;
 // ground
 mod civil;
 mod error;
+mod files;
 mod redact;
+mod testhooks;
 
 pub use call::RequestBuilder;
 pub use client::{RestClient, RestClientBuilder};
 pub use error::{Error, ErrorKind, Result};
 pub use hooks::HookAction;
 pub use page::Page;
-pub use paginate::{Pages, Paginate, Records, RecordsAs};
+pub use paginate::{NdjsonWalk, Pages, Paginate, Records, RecordsAs};
 pub use request::{Body, Request};
 pub use response::Response;
 pub use stop::StopReason;

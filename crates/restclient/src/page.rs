@@ -46,6 +46,9 @@ pub struct Page {
     data_selector: Arc<Selector>,
     auth: Option<Arc<dyn Auth>>,
     number: usize,
+    /// Where the walk stands after this page, encoded, when the caller saves the checkpoint
+    /// (see `checkpoint::Checkpoint`).
+    checkpoint: Option<Value>,
 }
 
 impl std::fmt::Debug for Page {
@@ -106,7 +109,17 @@ impl Page {
             data_selector,
             auth,
             number,
+            checkpoint: None,
         }
+    }
+
+    /// The walk's checkpoint after this page, for a caller that saves it itself.
+    pub(crate) fn checkpoint(&self) -> Option<&Value> {
+        self.checkpoint.as_ref()
+    }
+
+    pub(crate) fn set_checkpoint(&mut self, checkpoint: Value) {
+        self.checkpoint = Some(checkpoint);
     }
 
     /// The auth that signed the request of this page (dlt's `page.auth`), if any.

@@ -54,12 +54,23 @@ pub struct Paginate {
     detect: bool,
 }
 
-/// How `Paginate::checkpoint` was asked for.
+/// How a checkpoint was asked for.
 #[derive(Debug)]
-struct CheckpointSetting {
-    path: PathBuf,
-    auto: bool,
-    identity_extra: Value,
+enum CheckpointSetting {
+    /// A file: saved by the walk itself (`auto`, `Paginate::checkpoint`) or by the caller
+    /// after each page it wrote (`paginate --checkpoint`).
+    File {
+        path: PathBuf,
+        auto: bool,
+        identity_extra: Value,
+    },
+    /// Kept inside the caller's own file (a run's checkpoint): `saved` is the position to
+    /// resume from, `name` says where it is kept.
+    Caller {
+        name: String,
+        identity_extra: Value,
+        saved: Option<Value>,
+    },
 }
 
 impl Paginate {
@@ -195,7 +206,7 @@ impl Paginate {
     /// What exactly-once means and when it holds, the file, and signals: the guide's
     /// [Checkpoints](Paginate#checkpoints) section.
     pub fn checkpoint(mut self, path: impl AsRef<Path>) -> Self {
-        self.checkpoint = Some(CheckpointSetting {
+        self.checkpoint = Some(CheckpointSetting::File {
             path: path.as_ref().to_path_buf(),
             auto: true,
             identity_extra: Value::Null,
@@ -203,17 +214,98 @@ impl Paginate {
         self
     }
 
-    /// For the CLI: a checkpoint that the caller saves itself with
-    /// [`Pages::save_checkpoint`] after it has written and flushed a page (exactly-once
-    /// output), with `identity` (e.g. the output file) added to what names the walk.
-    #[doc(hidden)]
-    pub fn checkpoint_saved_by_caller(mut self, path: impl AsRef<Path>, identity: Value) -> Self {
-        self.checkpoint = Some(CheckpointSetting {
-            path: path.as_ref().to_path_buf(),
-            auto: false,
-            identity_extra: identity,
+    /// A checkpoint kept by the caller inside its own file: each page carries the walk's
+    /// position, and `saved` (identity checked against this walk and `identity_extra`) is where
+    /// a resumed walk starts.
+    pub(crate) fn checkpoint_in_caller(
+        mut self,
+        name: String,
+        identity_extra: Value,
+        saved: Option<Value>,
+    ) -> Self {
+        self.checkpoint = Some(CheckpointSetting::Caller {
+            name,
+            identity_extra,
+            saved,
         });
         self
+    }
+
+    /// For the CLI's `paginate --checkpoint`: every page's records written to `output` (stdout
+    /// when `None`) as NDJSON, exactly once across crashes and resumes (see
+    /// [`NdjsonWalk`]). The checkpoint file is locked while the walk runs; a checkpoint of
+    /// another walk (the output file is part of what names it) fails here, before any
+    /// request, with a [builder error](Error::is_builder).
+    ///
+    /// # Errors
+    /// A builder error for a checkpoint of another walk or a lock held by another process; an
+    /// error of kind `Other` when the output cannot be opened or cut back.
+    #[doc(hidden)]
+    pub fn ndjson_checkpointed(
+        mut self,
+        checkpoint: impl AsRef<Path>,
+        output: Option<&Path>,
+    ) -> Result<NdjsonWalk> {
+        let checkpoint = checkpoint.as_ref().to_path_buf();
+        let lock_path = {
+            let mut name = checkpoint.file_name().unwrap_or_default().to_os_string();
+            name.push(".lock");
+            checkpoint.with_file_name(name)
+        };
+        let lock = crate::files::Lock::acquire(
+            &lock_path,
+            &format!("the checkpoint `{}`", checkpoint.display()),
+            true,
+        )?;
+        crate::files::remove_stale_temps(&checkpoint);
+        // The output file is part of the walk's identity: resuming into another file would
+        // cut the wrong file.
+        let shown = output.map_or_else(
+            || Value::from("-"),
+            |p| {
+                Value::from(
+                    std::path::absolute(p)
+                        .unwrap_or_else(|_| p.to_path_buf())
+                        .display()
+                        .to_string(),
+                )
+            },
+        );
+        self.checkpoint = Some(CheckpointSetting::File {
+            path: checkpoint.clone(),
+            auto: false,
+            identity_extra: serde_json::json!({ "output": shown }),
+        });
+        let pages = self.try_pages()?;
+        let resumed = pages
+            .checkpoint
+            .as_ref()
+            .and_then(|c| c.resume.as_ref())
+            .map(|s| {
+                s.extra
+                    .get("output_len")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0)
+            });
+        let target = match output {
+            Some(p) => crate::durable::Target::File(p.to_path_buf()),
+            None => crate::durable::Target::Stream(Box::new(std::io::stdout())),
+        };
+        let ledger = crate::durable::Ledger::open(
+            target,
+            checkpoint,
+            resumed,
+            std::time::Duration::ZERO,
+            crate::files::Durability::Disk,
+        )
+        .map_err(|e| output_error(output, "resume the output", e))?;
+        Ok(NdjsonWalk {
+            pages,
+            ledger,
+            to_file: output.is_some(),
+            buf: Vec::new(),
+            _lock: lock,
+        })
     }
 
     /// The pages, in order. The stream ends after the last page, or with the first error.
@@ -230,8 +322,7 @@ impl Paginate {
     }
 
     /// As [`pages`](Self::pages), with a setting error (a checkpoint of another walk) at once.
-    #[doc(hidden)]
-    pub fn try_pages(self) -> Result<Pages> {
+    pub(crate) fn try_pages(self) -> Result<Pages> {
         let stop = Arc::new(Mutex::new(None));
         let walk = self.plan()?;
         let checkpoint = walk.checkpoint.clone();
@@ -270,6 +361,10 @@ impl Paginate {
         let checkpoint = match self.checkpoint {
             None => None,
             Some(setting) => {
+                let identity_extra = match &setting {
+                    CheckpointSetting::File { identity_extra, .. }
+                    | CheckpointSetting::Caller { identity_extra, .. } => identity_extra.clone(),
+                };
                 let identity = Identity {
                     method: request.method().as_str().to_owned(),
                     url: ctx.redactor.url(&request.full_url()),
@@ -288,13 +383,16 @@ impl Paginate {
                             .to_string(),
                         })
                     }),
-                    extra: setting.identity_extra,
+                    extra: identity_extra,
                 };
-                Some(Arc::new(Checkpoint::open(
-                    setting.path,
-                    setting.auto,
-                    identity,
-                )?))
+                Some(Arc::new(match setting {
+                    CheckpointSetting::File { path, auto, .. } => {
+                        Checkpoint::from_file(path, auto, identity)?
+                    }
+                    CheckpointSetting::Caller { name, saved, .. } => {
+                        Checkpoint::from_value(name, saved, identity)?
+                    }
+                }))
             }
         };
         Ok(Walk {
@@ -376,29 +474,84 @@ impl Pages {
     }
 }
 
-impl Pages {
-    /// For the CLI: saves the position after the last page handed out, with `extra` (e.g. the
-    /// output length), once the caller has written and flushed that page. `before_rename` runs
-    /// with the new file written and not yet in place (a crash-test hook). Does nothing without
-    /// a checkpoint or before the first page.
-    #[doc(hidden)]
-    pub fn save_checkpoint(
-        &self,
-        extra: Value,
-        before_rename: &mut dyn FnMut(&Path),
-    ) -> Result<()> {
-        match &self.checkpoint {
-            Some(cp) => cp.save(extra, before_rename),
-            None => Ok(()),
+/// A walk written to an NDJSON file (or stdout) with a checkpoint, exactly once across crashes:
+/// after each page, its records are written as whole lines and handed to the OS, and only then
+/// is the checkpoint saved with the output's length. Started again after a crash, the walk
+/// cuts the file back to the saved length and continues after the last saved page. Made by
+/// [`Paginate::ndjson_checkpointed`] (the CLI's `paginate --checkpoint`).
+#[doc(hidden)]
+pub struct NdjsonWalk {
+    pages: Pages,
+    ledger: crate::durable::Ledger,
+    to_file: bool,
+    buf: Vec<u8>,
+    _lock: crate::files::Lock,
+}
+
+impl std::fmt::Debug for NdjsonWalk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NdjsonWalk")
+            .field("ledger", &self.ledger)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NdjsonWalk {
+    /// Receives the next page, writes its records and saves the checkpoint; the number of
+    /// records written, or `None` once the walk has ended (its checkpoint removed). Dropping
+    /// the future while it waits for the page (a signal) loses nothing: the writing and the
+    /// saving happen after the page arrived, without a pause.
+    ///
+    /// # Errors
+    /// The walk's error, or a write error of the output or the checkpoint (its `source()` is
+    /// the `std::io::Error`: a closed stdout is `BrokenPipe`).
+    pub async fn next_page(&mut self) -> Result<Option<usize>> {
+        use futures::StreamExt;
+        let Some(page) = self.pages.next().await else {
+            self.ledger
+                .remove_checkpoint()
+                .map_err(|e| output_error(None, "remove the checkpoint", e))?;
+            return Ok(None);
+        };
+        let page = page?;
+        crate::testhooks::set_page(page.number() as u64);
+        crate::testhooks::point("page");
+        self.buf.clear();
+        page.write_ndjson(&mut self.buf);
+        self.ledger
+            .append(&self.buf)
+            .map_err(|e| output_error(None, "write the output", e))?;
+        if let Some(saved) = page.checkpoint() {
+            let mut saved = saved.clone();
+            let to_file = self.to_file;
+            self.ledger
+                .save(|len| {
+                    saved["extra"] = if to_file {
+                        serde_json::json!({ "output_len": len })
+                    } else {
+                        serde_json::json!({})
+                    };
+                    let mut bytes = serde_json::to_vec_pretty(&saved).unwrap_or_default();
+                    bytes.push(b'\n');
+                    bytes
+                })
+                .map_err(|e| output_error(None, "save the checkpoint", e))?;
         }
+        Ok(Some(page.len()))
     }
 
-    /// For the CLI: the `extra` of the checkpoint this walk resumes from (identity checked).
-    #[doc(hidden)]
+    /// Why the walk ended, once it has ended without an error.
     #[must_use]
-    pub fn resumed_extra(&self) -> Option<&Value> {
-        self.checkpoint.as_ref()?.resume.as_ref().map(|s| &s.extra)
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        self.pages.stop_reason()
     }
+}
+
+fn output_error(output: Option<&Path>, what: &str, e: std::io::Error) -> Error {
+    let at = output
+        .map(|p| format!(" `{}`", p.display()))
+        .unwrap_or_default();
+    Error::new(crate::ErrorKind::Other, format!("cannot {what}{at}: {e}")).with_source(e)
 }
 
 impl Stream for Pages {

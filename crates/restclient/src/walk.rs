@@ -323,11 +323,11 @@ fn resume(cp: &Checkpoint, w: &mut Walker) -> Result<Option<StopReason>> {
     w.pages = saved.pages;
     w.records = saved.records;
     tracing::info!(
-        checkpoint = %cp.path.display(),
+        checkpoint = %cp.name,
         pages = saved.pages,
         records = saved.records,
-        "resuming from the checkpoint `{}` after {} pages and {} records",
-        cp.path.display(),
+        "resuming from the checkpoint {} after {} pages and {} records",
+        cp.name,
         saved.pages,
         saved.records
     );
@@ -468,8 +468,15 @@ pub(crate) fn walk(
                 break StopReason::IgnoredByHook;
             };
             run_pages += 1;
+            let mut page = page;
             if let Some(cp) = &checkpoint {
-                cp.record(w.position(stop.as_ref())?);
+                let position = w.position(stop.as_ref())?;
+                if cp.auto_path.is_some() {
+                    cp.record(position);
+                } else {
+                    // The caller saves it once it has written the page.
+                    page.set_checkpoint(cp.encode(&position, Value::Null));
+                }
             }
             if stop.is_none() && concurrency > 1 && w.paginator.is_computable() {
                 if speculator.is_none() && run_pages == 1 {
@@ -486,11 +493,10 @@ pub(crate) fn walk(
                 }
             }
             yield page;
-            if let Some(cp) = &checkpoint
-                && cp.auto
-            {
-                // The caller asked for the next page: it has handled this one.
-                cp.save(Value::Null, &mut |_| {})?;
+            if let Some(cp) = &checkpoint {
+                // The caller asked for the next page: it has handled this one (the library's
+                // mode; nothing to do when the caller saves).
+                cp.save()?;
             }
             if let Some(reason) = stop {
                 break 'walk reason;

@@ -61,6 +61,22 @@ impl ResourcePlan {
     pub(crate) fn primary_key(&self) -> Option<&Value> {
         self.hints.get("primary_key")
     }
+
+    /// The table the resource writes: `table_name`, else its name.
+    pub(crate) fn table_name(&self) -> &str {
+        self.hints
+            .get("table_name")
+            .and_then(Value::as_str)
+            .unwrap_or(&self.name)
+    }
+
+    /// `write_disposition` (checked by `layout::check`), `append` when not given.
+    pub(crate) fn write_disposition(&self) -> super::layout::WriteDisposition {
+        self.hints
+            .get("write_disposition")
+            .and_then(super::layout::WriteDisposition::from_value)
+            .unwrap_or_default()
+    }
 }
 
 /// A whole config, checked.

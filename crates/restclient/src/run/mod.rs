@@ -23,9 +23,11 @@
 //! assert!(err.to_string().contains("parent resource `issue` that does not exist"));
 //! ```
 //!
-//! Then [`Run::run_to_dir`] writes `DIR/<resource>.ndjson` per resource, `DIR/summary.json`
-//! and the state file, and returns the [`Summary`]; [`Run::records`] hands every record to a
-//! Rust program instead:
+//! Then [`Run::run_to_dir`] writes a *load* into the directory, as dlt's filesystem destination
+//! lays it out: `DIR/<table>/<load_id>.ndjson` per written resource, `DIR/summary.json`, and
+//! the state file; it returns the [`Summary`]. Runs accumulate: a second run adds its own files
+//! (or replaces a table's, for `write_disposition: replace`). [`Run::records`] hands every
+//! record to a Rust program instead:
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -41,39 +43,53 @@
 //!
 //! One [`RestClient`] serves the whole run (each resource's auth, headers
 //! and paginator are per-call settings), so every resource and child walk shares connections
-//! and pacing. Parents are walked once, however many children use them; a child resource makes
-//! one walk per parent record, `concurrency` at once, and writes each walk whole, in parent
-//! order. One failing resource does not stop the others. State is saved per resource as it
-//! completes, and a child keeps one incremental cursor per parent record.
+//! and pacing. Parents are walked once, however many children use them, and their records
+//! reach the children as they are saved; a child resource makes one walk per parent record,
+//! `concurrency` at once, written page by page in parent order, so memory is bounded by the
+//! pages in flight. One failing resource does not stop the others. A top-level resource and
+//! its descendants commit together (their files into place, their state) once all of them are
+//! written, and a child keeps one incremental cursor per parent record.
 //!
 #![doc = include_str!("../docs/run.md")]
 
+mod children;
 mod config;
+mod emit;
 mod engine;
+mod feed;
 mod incremental;
+mod layout;
+mod load;
+mod request;
+mod resource;
 mod state;
 mod summary;
 mod template;
+mod top;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures::Stream;
+use serde::Serialize;
 use serde_json::Value;
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 
 use crate::RestClient;
 use crate::config::RuntimeConfig;
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::spec::{EnvExpander, SpecError};
 
+pub use layout::WriteDisposition;
 pub use summary::{ResourceStatus, ResourceSummary, Summary};
 
 use config::Plan;
 use engine::{Engine, Sink};
+use load::{Load, LoadIdentity, Pending};
 use state::StateFile;
 
 /// A progress callback (see [`Run::on_progress`]).
@@ -125,7 +141,8 @@ pub struct Run {
     concurrency: usize,
     runtime: RuntimeConfig,
     state_file: Option<PathBuf>,
-    resume: bool,
+    pending: Pending,
+    checkpoint_interval: Duration,
     progress: Option<ProgressFn>,
     shutdown: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
     /// Identifies the config, so that checkpoints of another config are not resumed.
@@ -148,7 +165,7 @@ impl std::fmt::Debug for Run {
             .field("parallel", &self.parallel)
             .field("concurrency", &self.concurrency)
             .field("state_file", &self.state_file)
-            .field("resume", &self.resume)
+            .field("pending", &self.pending)
             .finish_non_exhaustive()
     }
 }
@@ -175,7 +192,9 @@ impl Run {
             config.to_string().hash(&mut h);
             format!("{:016x}", h.finish())
         };
+        let as_written = config.clone();
         let plan = config::plan(config, env)?;
+        layout::check(&plan, &as_written)?;
         // Build the client once now, so that a bad header or auth is a config error.
         build_client(&plan, &RuntimeConfig::default())
             .map_err(|e| SpecError::new("client", e.to_string()))?;
@@ -193,7 +212,8 @@ impl Run {
             concurrency: 4,
             runtime: RuntimeConfig::default(),
             state_file: None,
-            resume: false,
+            pending: Pending::Refuse,
+            checkpoint_interval: Duration::from_millis(50),
             progress: None,
             shutdown: None,
             fingerprint,
@@ -246,7 +266,9 @@ impl Run {
         Ok(self)
     }
 
-    /// How many resources walk at once (default 4; at least 1).
+    /// How many top-level resources walk at once, each with the descendants the run needs
+    /// (default 4; at least 1). A parent and its children always walk together: the children
+    /// take the parent's records as they are saved.
     pub fn parallel(mut self, n: usize) -> Run {
         self.parallel = n.max(1);
         self
@@ -254,7 +276,8 @@ impl Run {
 
     /// How many child walks (one per parent record) of one resource are in flight at once
     /// (default 4; at least 1, at most the runtime config's `max_concurrency`). Their output is
-    /// still written in parent order.
+    /// still written in parent order: the oldest walk writes its pages as they come, the others
+    /// hold at most two pages each and then wait.
     pub fn concurrency(mut self, n: usize) -> Run {
         self.concurrency = n.max(1);
         self
@@ -274,13 +297,38 @@ impl Run {
     }
 
     /// Continue an interrupted (or partly failed) [`run_to_dir`](Self::run_to_dir) from its
-    /// checkpoints: completed resources are skipped, a child resource skips the parent records
-    /// it finished, a written top-level resource continues its walk after the last page it
-    /// saved (`DIR/.checkpoints/<resource>.walk.json`, with its incremental cursor as it stood),
-    /// and every record ends up in the output exactly once. A run that succeeded
-    /// leaves no checkpoints, so resuming it starts afresh.
+    /// checkpoints, or start afresh when there is nothing to continue (so a scheduled job can
+    /// always ask for it). Committed subtrees are not walked again, a resource goes on after
+    /// the last page and parent record it saved, and every record ends up in the output
+    /// exactly once. Without `resume` (or [`restart`](Self::restart)), a directory holding an
+    /// interrupted run is refused, before any request.
     pub fn resume(mut self, resume: bool) -> Run {
-        self.resume = resume;
+        if resume {
+            self.pending = Pending::Resume;
+        } else if self.pending == Pending::Resume {
+            self.pending = Pending::Refuse;
+        }
+        self
+    }
+
+    /// Discard an interrupted run found in the directory (its checkpoints and the data it has
+    /// not committed, under `DIR/_pending/`) and start afresh. What it committed stays.
+    pub fn restart(mut self, restart: bool) -> Run {
+        if restart {
+            self.pending = Pending::Restart;
+        } else if self.pending == Pending::Restart {
+            self.pending = Pending::Refuse;
+        }
+        self
+    }
+
+    /// How often a resource's checkpoint is saved at most (default 50 ms): a parent's records
+    /// reach its children as its checkpoint counts them, and a fast API would spend more time
+    /// saving than walking if every page and child walk saved. A crash repeats at most this
+    /// much work (never a record twice); a stop (a signal, an error, the end) always saves.
+    /// `Duration::ZERO` saves after every page and child walk.
+    pub fn checkpoint_interval(mut self, interval: Duration) -> Run {
+        self.checkpoint_interval = interval;
         self
     }
 
@@ -309,16 +357,47 @@ impl Run {
         self
     }
 
+    /// What the run would do, resource by resource (parents before children), without a
+    /// request: what `restclient run --check` lists.
+    #[must_use]
+    pub fn describe(&self) -> Vec<ResourceInfo> {
+        let (written, needed) = self.written_and_needed();
+        let client_paginator = self.plan.client.paginator.as_ref().map(describe_paginator);
+        self.plan
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ResourceInfo {
+                name: r.name.clone(),
+                parent: r.parent.clone(),
+                written: written[i],
+                walked: needed[i],
+                table: r.table_name().to_owned(),
+                write_disposition: r.write_disposition(),
+                paginator: r
+                    .paginator
+                    .as_ref()
+                    .map(describe_paginator)
+                    .or_else(|| client_paginator.clone())
+                    .unwrap_or_else(|| Value::from("auto")),
+                data_selector: r.data_selector.clone(),
+                incremental: r.incremental.as_ref().map(|inc| {
+                    serde_json::json!({
+                        "cursor_path": inc.cursor_path,
+                        "initial_value": inc.initial_value,
+                        "end_value": inc.end_value,
+                    })
+                }),
+                primary_key: r.primary_key().cloned(),
+            })
+            .collect()
+    }
+
     fn engine(mut self, sink: Sink, state_path: Option<PathBuf>) -> Result<Engine, Error> {
         let client = build_client(&self.plan, &self.runtime)?;
         let (written, needed) = self.written_and_needed();
         let state = match &state_path {
-            Some(p) => StateFile::load(p).map_err(|e| {
-                Error::new(
-                    ErrorKind::Config,
-                    format!("cannot read the state file: {e}"),
-                )
-            })?,
+            Some(p) => StateFile::load(p)?,
             None => StateFile::default(),
         };
         let (stop, cancel) = watch::channel(false);
@@ -338,107 +417,114 @@ impl Run {
                 auths.insert(r.name.clone(), spec.build()?);
             }
         }
-        Ok(Engine {
-            plan: self.plan,
-            client,
-            sink,
-            written,
-            needed,
-            parallel: Arc::new(Semaphore::new(self.parallel)),
-            concurrency: self.concurrency.min(self.runtime.max_concurrency.max(1)),
-            state_path,
-            state: Mutex::new(state),
-            resume: self.resume,
-            cancel,
-            progress: self.progress,
-            auths,
-        })
-    }
-
-    /// The resources whose records are delivered, and those that must be walked.
-    fn written_and_needed(&self) -> (BTreeSet<String>, BTreeSet<String>) {
-        let written: BTreeSet<String> = self
+        let children = self
             .plan
             .resources
             .iter()
-            .filter(|r| match &self.selected {
-                Some(s) => s.contains(&r.name),
-                None => r.selected,
+            .map(|p| {
+                self.plan
+                    .resources
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, c)| needed[*i] && c.parent.as_deref() == Some(p.name.as_str()))
+                    .map(|(i, _)| i)
+                    .collect()
             })
-            .map(|r| r.name.clone())
+            .collect();
+        Ok(Engine {
+            plan: self.plan,
+            client,
+            auths,
+            written,
+            needed,
+            children,
+            parallel: self.parallel,
+            concurrency: self.concurrency.min(self.runtime.max_concurrency.max(1)),
+            checkpoint_interval: self.checkpoint_interval,
+            cancel,
+            progress: self.progress,
+            sink,
+            state,
+            state_path,
+            commit_lock: Mutex::new(()),
+        })
+    }
+
+    /// Per resource: whether its records are written, and whether it is walked (written, or a
+    /// parent of a walked resource).
+    fn written_and_needed(&self) -> (Vec<bool>, Vec<bool>) {
+        let written: Vec<bool> = self
+            .plan
+            .resources
+            .iter()
+            .map(|r| {
+                let chosen = match &self.selected {
+                    Some(s) => s.contains(&r.name),
+                    None => r.selected,
+                };
+                chosen && r.write_disposition() != WriteDisposition::Skip
+            })
             .collect();
         let mut needed = written.clone();
-        for r in self.plan.resources.iter().rev() {
-            if needed.contains(&r.name)
-                && let Some(p) = &r.parent
+        // Children come after their parents: one pass from the end reaches every ancestor.
+        for i in (0..self.plan.resources.len()).rev() {
+            if needed[i]
+                && let Some(p) = &self.plan.resources[i].parent
+                && let Some(j) = self.plan.resources.iter().position(|x| &x.name == p)
             {
-                needed.insert(p.clone());
+                needed[j] = true;
             }
         }
         (written, needed)
     }
 
-    /// Runs the config, writing `DIR/<resource>.ndjson` for each written resource,
-    /// `DIR/summary.json` and the state file (default `DIR/state.json`).
+    /// Runs the config as one load into `dir` (see the [module docs](self) and the guide):
+    /// `DIR/<table>/<load_id>.ndjson` for each written resource, `DIR/summary.json`, and the
+    /// state file (default `DIR/state.json`).
     ///
     /// A failing resource does not stop the others: it is marked in the summary (check
-    /// [`Summary::is_success`]).
+    /// [`Summary::is_success`]), and its subtree is left to [`resume`](Self::resume).
     ///
     /// # Errors
-    /// Only for what stops the whole run: the directory or the state file cannot be used, or
-    /// the client cannot be built.
+    /// Only for what stops the whole run, before any request: the directory cannot be used or
+    /// is locked by another run, it holds an interrupted run and neither `resume` nor
+    /// `restart` was asked for (a [builder error](Error::is_builder)), the state file cannot be
+    /// read or is of an unknown version, or the client cannot be built.
     pub async fn run_to_dir(self, dir: impl AsRef<Path>) -> Result<Summary, Error> {
         let dir = dir.as_ref().to_path_buf();
-        let io = |what: &str, e: std::io::Error| {
-            Error::new(
-                ErrorKind::Config,
-                format!("cannot {what} {}: {e}", dir.display()),
-            )
-        };
-        std::fs::create_dir_all(&dir).map_err(|e| io("create", e))?;
-        if !self.resume {
-            match std::fs::remove_dir_all(dir.join(".checkpoints")) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io("clear the checkpoints of", e)),
-            }
-            // Each written resource's output is emptied when it starts.
-        }
-        let marker = dir.join(".checkpoints").join("run.json");
-        let mark = serde_json::json!({"config": self.fingerprint}).to_string();
-        if self.resume
-            && let Ok(found) = std::fs::read_to_string(&marker)
-            && found != mark
-        {
-            return Err(Error::new(
-                ErrorKind::Builder,
-                format!(
-                    "the checkpoints in {} are from a different config; run without resume to start afresh",
-                    dir.display()
-                ),
-            ));
-        }
-        state::write_atomic(&marker, mark.as_bytes())
-            .map_err(|e| io("write the checkpoints of", e))?;
         let state_path = self
             .state_file
             .clone()
             .unwrap_or_else(|| dir.join("state.json"));
-        let engine = Arc::new(self.engine(Sink::Dir(dir.clone()), Some(state_path))?);
-        let summary = engine.run().await;
-        if summary.is_success() {
-            // Nothing to resume: a later `resume(true)` run starts afresh (its incremental state
-            // keeps it from fetching again what this one delivered).
-            let _ = std::fs::remove_dir_all(dir.join(".checkpoints"));
-        }
-        Ok(summary)
+        let (written, _) = self.written_and_needed();
+        let identity = LoadIdentity {
+            config: self.fingerprint.clone(),
+            written: self
+                .plan
+                .resources
+                .iter()
+                .zip(written)
+                .filter(|(_, w)| *w)
+                .map(|(r, _)| r.name.clone())
+                .collect(),
+            state: std::path::absolute(&state_path).unwrap_or_else(|_| state_path.clone()),
+        };
+        // The state file is checked before the directory is touched.
+        StateFile::load(&state_path)?;
+        let load = Load::open(&dir, &identity, self.pending)?;
+        let engine = self.engine(Sink::Dir(load), Some(state_path))?;
+        Ok(engine.run().await)
     }
 
-    /// Runs the config and yields every written resource's records as they arrive: each walk's
-    /// records in the API's order, but the records of child walks that run at once (see
-    /// [`concurrency`](Run::concurrency)) interleave, unlike in [`run_to_dir`](Run::run_to_dir)'s
-    /// files; each record names its resource, and `include_from_parent` names its parent. A
-    /// failing resource yields one error and the others go on.
+    /// Runs the config and yields every written resource's records as they arrive: a
+    /// resource's records in order (a child's in parent order), records of different resources
+    /// interleaved; each record names its resource, and `include_from_parent` names its parent.
+    /// A failing resource yields one error and the others go on. Memory stays bounded: a
+    /// parent waits for its slowest child, and the run for this stream's reader.
+    ///
+    /// Nothing is written but the state file, if one is set (committed per top-level resource
+    /// and its descendants, once all of them are through): exactly-once delivery across a
+    /// crash is the caller's to build (store the records, then the state).
     /// Needs a Tokio runtime (the run is spawned on it).
     pub fn records(self) -> RunRecords {
         let (tx, rx) = mpsc::channel(256);
@@ -448,7 +534,7 @@ impl Run {
             Ok(engine) => {
                 let slot = Arc::clone(&summary);
                 tokio::spawn(async move {
-                    let s = Arc::new(engine).run().await;
+                    let s = engine.run().await;
                     *slot
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(s);
@@ -460,6 +546,39 @@ impl Run {
             }
         }
         RunRecords { rx, summary }
+    }
+}
+
+/// One resource as [`Run::describe`] lists it.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ResourceInfo {
+    /// The resource's name.
+    pub name: String,
+    /// Its parent, for a child resource.
+    pub parent: Option<String>,
+    /// Its records are written (selected, and not `write_disposition: skip`).
+    pub written: bool,
+    /// It is walked: written, or a parent a written resource needs.
+    pub walked: bool,
+    /// The table it writes: `DIR/<table>/<load_id>.ndjson`.
+    pub table: String,
+    /// What a load does to the table's earlier files.
+    pub write_disposition: WriteDisposition,
+    /// The paginator, in dlt's `rest_api` form (`"auto"`: detected from the first response).
+    pub paginator: Value,
+    /// The data selector given (none: detected).
+    pub data_selector: Option<String>,
+    /// The incremental cursor: `cursor_path`, `initial_value`, `end_value`.
+    pub incremental: Option<Value>,
+    /// `primary_key`, as given.
+    pub primary_key: Option<Value>,
+}
+
+fn describe_paginator(spec: &crate::spec::PaginatorSpec) -> Value {
+    match spec.build() {
+        Ok(Some(p)) => p.describe(),
+        _ => Value::from(spec.type_name()),
     }
 }
 

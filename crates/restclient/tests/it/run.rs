@@ -117,12 +117,48 @@ fn run(config: Value) -> Run {
     Run::from_value_with_env(config, &mut no_env()).unwrap()
 }
 
-fn lines(dir: &std::path::Path, name: &str) -> Vec<Value> {
-    std::fs::read_to_string(dir.join(format!("{name}.ndjson")))
-        .unwrap_or_default()
-        .lines()
+/// The load files of a table (`DIR/<table>/<load_id>.ndjson`), oldest first.
+fn loads(dir: &std::path::Path, table: &str) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir.join(table))
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+fn parse(path: &std::path::Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.is_empty() || text.ends_with('\n'),
+        "a cut line in {}",
+        path.display()
+    );
+    text.lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
+}
+
+/// A resource's staged records in the interrupted load (`DIR/_pending/<load>/r/<name>/`).
+fn staged(dir: &std::path::Path, resource: &str) -> std::path::PathBuf {
+    let pending: Vec<_> = std::fs::read_dir(dir.join("_pending"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    pending[0].join("r").join(resource).join("data.ndjson")
+}
+
+/// Every record of a table, over every load.
+fn lines(dir: &std::path::Path, table: &str) -> Vec<Value> {
+    loads(dir, table).iter().flat_map(|p| parse(p)).collect()
+}
+
+/// The records of a table's latest load.
+fn latest(dir: &std::path::Path, table: &str) -> Vec<Value> {
+    loads(dir, table)
+        .last()
+        .map(|p| parse(p))
+        .unwrap_or_default()
 }
 
 fn ids(records: &[Value]) -> Vec<i64> {
@@ -210,7 +246,8 @@ async fn the_same_config_reads_from_json_toml_and_yaml() {
             .await
             .unwrap();
         assert!(summary.is_success(), "{ext}: {summary:?}");
-        outputs.push(std::fs::read_to_string(out.join("issues.ndjson")).unwrap());
+        let file = out.join(summary.resource("issues").unwrap().file.clone().unwrap());
+        outputs.push(std::fs::read_to_string(file).unwrap());
     }
     assert_eq!(outputs[0].lines().count(), 9);
     assert_eq!(outputs[0], outputs[1]);
@@ -326,7 +363,8 @@ async fn incremental_second_run_gets_only_new_and_changed_per_parent_cursor() {
     }
     let second = to_dir(run(config.clone()), dir.path()).await;
     assert!(second.is_success(), "{second:?}");
-    assert_eq!(ids(&lines(dir.path(), "issues")), [11, 34]);
+    assert_eq!(ids(&latest(dir.path(), "issues")), [11, 34]);
+    assert_eq!(loads(dir.path(), "issues").len(), 2, "runs accumulate");
     // Per-parent cursors: project 2 was asked from its own last value.
     let q: Vec<String> = server
         .requests()
@@ -406,7 +444,12 @@ async fn a_failing_resource_does_not_stop_the_others() {
     assert_eq!(summary.failed, 1);
     let p = summary.resource("projects").unwrap();
     assert_eq!(p.status, ResourceStatus::Failed);
-    assert!(p.error.as_deref().unwrap().contains("500"), "{:?}", p.error);
+    let failure = p.failure().unwrap();
+    assert!(failure.is_status(), "{failure:?}");
+    assert_eq!(
+        failure.status(),
+        Some(restclient::StatusCode::INTERNAL_SERVER_ERROR)
+    );
     assert_eq!(
         summary.resource("children").unwrap().status,
         ResourceStatus::Skipped
@@ -418,6 +461,7 @@ async fn a_failing_resource_does_not_stop_the_others() {
     assert_eq!(lines(dir.path(), "issues").len(), 9);
     let written = std::fs::read_to_string(dir.path().join("summary.json")).unwrap();
     assert!(written.contains("\"failed\": 1"), "{written}");
+    assert!(written.contains("\"error_kind\": \"status\""), "{written}");
 }
 
 #[tokio::test]
@@ -436,20 +480,28 @@ async fn a_child_404_is_ignored_per_parent_with_response_actions() {
             {"name": "strict", "endpoint": {"path": "projects/{resources.projects.id}/issues"}},
         ],
     });
-    let summary = to_dir(run(config), dir.path()).await;
+    let summary = to_dir(run(config.clone()), dir.path()).await;
     let issues = summary.resource("issues").unwrap();
     assert_eq!(
         (issues.status, issues.walks, issues.ignored_walks),
         (ResourceStatus::Completed, 4, 1)
     );
-    assert_eq!(lines(dir.path(), "issues").len(), 9);
     let strict = summary.resource("strict").unwrap();
     assert_eq!(strict.status, ResourceStatus::Failed);
-    assert!(
-        strict.error.as_deref().unwrap().contains("404"),
-        "{:?}",
-        strict.error
-    );
+    let failure = strict.failure().unwrap();
+    assert_eq!(failure.status(), Some(restclient::StatusCode::NOT_FOUND));
+    assert_eq!(strict.error_kind, Some(restclient::ErrorKind::Status));
+    // A subtree with a failed resource commits nothing: `issues` waits with it.
+    assert!(lines(dir.path(), "issues").is_empty());
+    assert!(!summary.complete);
+    // Without `strict`, after discarding the interrupted load, it commits.
+    let again = to_dir(
+        run(config).select(["issues"]).unwrap().restart(true),
+        dir.path(),
+    )
+    .await;
+    assert!(again.is_success() && again.complete, "{again:?}");
+    assert_eq!(lines(dir.path(), "issues").len(), 9);
 }
 
 #[tokio::test]
@@ -488,7 +540,9 @@ async fn a_parent_record_without_the_field_names_resource_and_record() {
         "resources": ["projects", {"name": "issues", "endpoint": "projects/{resources.projects.id}/issues"}],
     });
     let summary = to_dir(run(config), dir.path()).await;
-    let e = summary.resource("issues").unwrap().error.clone().unwrap();
+    let issues = summary.resource("issues").unwrap();
+    assert!(issues.failure().unwrap().is_decode(), "{issues:?}");
+    let e = issues.error.clone().unwrap();
     assert!(
         e.contains("`issues`") && e.contains("record 3 of `projects`") && e.contains("`id`"),
         "{e}"
@@ -504,15 +558,52 @@ async fn records_stream_for_rust_programs() {
         "resources": ["projects", {"name": "issues", "endpoint": "projects/{resources.projects.id}/issues"}],
     });
     let mut stream = run(config).records();
-    let mut by: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     while let Some(r) = stream.next().await {
-        *by.entry(r.unwrap().resource).or_default() += 1;
+        let r = r.unwrap();
+        by.entry(r.resource)
+            .or_default()
+            .push(r.record["id"].as_i64().unwrap());
     }
     assert_eq!(
         by,
-        BTreeMap::from([("issues".into(), 9), ("projects".into(), 3)])
+        BTreeMap::from([
+            ("issues".into(), vec![11, 12, 13, 21, 22, 23, 31, 32, 33]),
+            ("projects".into(), vec![1, 2, 3])
+        ]),
+        "a child's records in parent order"
     );
     assert!(stream.summary().unwrap().is_success());
+    // A failing resource: one error, typed, and the others go on.
+    let mut d = data();
+    d.broken.push("/issues".into());
+    let server = tracker(Arc::new(Mutex::new(d)));
+    let config = json!({
+        "client": base(&server),
+        "resource_defaults": {"endpoint": {"data_selector": "items"}},
+        "resources": ["projects", "issues"],
+    });
+    let mut once = restclient::config::RuntimeConfig::default();
+    once.request_max_attempts = 1;
+    let mut stream = run(config).runtime_config(once).records();
+    let (mut records, mut errors) = (0, Vec::new());
+    while let Some(r) = stream.next().await {
+        match r {
+            Ok(_) => records += 1,
+            Err(e) => errors.push(e),
+        }
+    }
+    assert_eq!(records, 3);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        errors[0].status(),
+        Some(restclient::StatusCode::INTERNAL_SERVER_ERROR)
+    );
+    assert!(
+        errors[0].to_string().starts_with("resource `issues`: "),
+        "{}",
+        errors[0]
+    );
 }
 
 #[tokio::test]
@@ -568,12 +659,15 @@ async fn a_stopped_run_resumes_with_every_record_exactly_once() {
         first.resource("issues").unwrap().status,
         ResourceStatus::Interrupted
     );
-    assert_eq!(ids(&lines(dir.path(), "issues")), [11, 12, 13, 21, 22, 23]);
+    // Nothing of the subtree is committed; its staged records are whole walks.
+    assert!(lines(dir.path(), "issues").is_empty());
+    assert!(lines(dir.path(), "projects").is_empty());
+    let path = staged(dir.path(), "issues");
+    assert_eq!(ids(&parse(&path)), [11, 12, 13, 21, 22, 23]);
     armed.store(false, std::sync::atomic::Ordering::SeqCst);
     hold.notify_waiters();
     // An output shorter than its checkpoint says (cut by hand, or lost to a power cut) is
     // refused, not padded with NULs.
-    let path = dir.path().join("issues.ndjson");
     let full = std::fs::read(&path).unwrap();
     std::fs::write(&path, &full[..full.len() / 2]).unwrap();
     let refused = to_dir(run(config.clone()).resume(true), dir.path()).await;
@@ -584,7 +678,7 @@ async fn a_stopped_run_resumes_with_every_record_exactly_once() {
             .error
             .as_deref()
             .unwrap_or_default()
-            .contains("shorter"),
+            .contains("fewer than"),
         "{issues:?}"
     );
     assert!(
@@ -809,6 +903,7 @@ async fn row_order_stops_paging_and_missing_cursors_follow_the_setting() {
     assert_eq!(summary.resource("all").unwrap().pages, 6);
     let raise = summary.resource("raise").unwrap();
     assert_eq!(raise.status, ResourceStatus::Failed);
+    assert!(raise.failure().unwrap().is_decode(), "{raise:?}");
     assert!(
         raise
             .error
@@ -875,7 +970,11 @@ async fn secrets_from_the_environment_are_sent_and_never_shown() {
         .unwrap();
     assert_eq!(lines(dir.path(), "ok").len(), 1);
     let leaky = summary.resource("leaky").unwrap();
-    assert!(leaky.error.as_deref().unwrap().contains("401"), "{leaky:?}");
+    assert_eq!(
+        leaky.failure().unwrap().status(),
+        Some(restclient::StatusCode::UNAUTHORIZED),
+        "{leaky:?}"
+    );
     let written = std::fs::read_to_string(dir.path().join("summary.json")).unwrap();
     assert!(!written.contains("s3cr3t"), "{written}");
     assert!(!format!("{summary:?}").contains("s3cr3t"));
@@ -998,7 +1097,7 @@ async fn a_state_file_that_cannot_be_saved_fails_the_resource_and_resume_commits
             .contains("state file"),
         "{issues:?}"
     );
-    assert!(dir.path().join(".checkpoints").exists(), "checkpoints kept");
+    assert!(dir.path().join("_pending").exists(), "checkpoints kept");
     let delivered = lines(dir.path(), "issues");
     assert!(!delivered.is_empty());
 
@@ -1049,4 +1148,375 @@ async fn an_endpoint_paginator_auto_detects_instead_of_the_clients() {
         2,
         "the client's single page"
     );
+}
+
+// ---- state commits with the data; loads accumulate ---------------------------------------
+
+fn state_of(dir: &std::path::Path) -> Value {
+    std::fs::read(dir.join("state.json"))
+        .map(|b| serde_json::from_slice(&b).unwrap())
+        .unwrap_or(Value::Null)
+}
+
+/// A run of `--resource child` walks the incremental parent without writing it: the parent's
+/// cursor stays where it was (it would skip, next time, parents whose records were never
+/// written). A parent whose child fails keeps its cursor too: the subtree did not commit.
+#[tokio::test]
+async fn a_cursor_moves_only_with_its_resource_and_everything_below_it_written() {
+    let mut d = data();
+    let server = tracker(Arc::new(Mutex::new(d.clone())));
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": base(&server),
+        "resources": [
+            {"name": "issues", "endpoint": {"data_selector": "items",
+                "incremental": {"cursor_path": "id", "initial_value": 0}}},
+            {"name": "echo", "endpoint": {"path": "echo", "data_selector": "$",
+                "params": {"issue": "{resources.issues.id}"}}},
+        ],
+    });
+    let only_child = to_dir(run(config.clone()).select(["echo"]).unwrap(), dir.path()).await;
+    assert!(only_child.is_success(), "{only_child:?}");
+    assert_eq!(lines(dir.path(), "echo").len(), 9);
+    assert!(
+        state_of(dir.path())["resources"].get("issues").is_none(),
+        "a parent walked, not written, keeps its cursor: {}",
+        state_of(dir.path())
+    );
+    let whole = to_dir(run(config.clone()), dir.path()).await;
+    assert!(whole.is_success(), "{whole:?}");
+    assert_eq!(
+        state_of(dir.path())["resources"]["issues"]["cursor"]["last_value"],
+        33
+    );
+
+    // New issues, and the child fails: the parent completes, but its cursor waits.
+    d.issues.push(json!({"id": 41, "project_id": 1}));
+    d.broken.push("/echo".into());
+    let server = tracker(Arc::new(Mutex::new(d)));
+    let mut config = config;
+    config["client"] = base(&server);
+    let mut once = restclient::config::RuntimeConfig::default();
+    once.request_max_attempts = 1;
+    let failed = to_dir(run(config).runtime_config(once), dir.path()).await;
+    assert_eq!(
+        failed.resource("issues").unwrap().status,
+        ResourceStatus::Completed
+    );
+    assert_eq!(
+        failed.resource("echo").unwrap().failure().unwrap().status(),
+        Some(restclient::StatusCode::INTERNAL_SERVER_ERROR)
+    );
+    assert_eq!(
+        state_of(dir.path())["resources"]["issues"]["cursor"]["last_value"],
+        33,
+        "the cursor did not move past records whose children were not written"
+    );
+    assert_eq!(loads(dir.path(), "issues").len(), 1, "nothing committed");
+}
+
+/// Two runs of one config: `append` and `merge` tables get a file per load, `replace` keeps
+/// the latest only; `summary.json` names the files of its load, and `_loads/` keeps each
+/// load's summary.
+#[tokio::test]
+async fn runs_accumulate_as_loads_by_write_disposition() {
+    let server = tracker(Arc::new(Mutex::new(data())));
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": base(&server),
+        "resource_defaults": {"endpoint": {"data_selector": "items"}},
+        "resources": [
+            {"name": "appended", "endpoint": "issues"},
+            {"name": "merged", "endpoint": "issues", "write_disposition": "merge", "primary_key": "id"},
+            {"name": "replaced", "endpoint": "issues", "write_disposition": {"disposition": "replace"}},
+            {"name": "renamed", "endpoint": "issues", "table_name": "issue_table"},
+        ],
+    });
+    let first = to_dir(run(config.clone()), dir.path()).await;
+    assert!(first.is_success(), "{first:?}");
+    let second = to_dir(run(config), dir.path()).await;
+    assert!(second.is_success(), "{second:?}");
+    let (a, b) = (
+        first.load_id.clone().unwrap(),
+        second.load_id.clone().unwrap(),
+    );
+    assert!(a < b, "load ids sort by time: {a} {b}");
+    for table in ["appended", "merged", "issue_table"] {
+        assert_eq!(loads(dir.path(), table).len(), 2, "{table}");
+        assert_eq!(lines(dir.path(), table).len(), 18, "{table}: both loads");
+    }
+    assert_eq!(
+        loads(dir.path(), "replaced"),
+        [dir.path().join("replaced").join(format!("{b}.ndjson"))],
+        "replace keeps the latest load only"
+    );
+    assert_eq!(lines(dir.path(), "replaced").len(), 9);
+    assert!(
+        !dir.path().join("renamed").exists(),
+        "table_name names the output"
+    );
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    assert_eq!(written["load_id"], b.as_str());
+    assert_eq!(written["complete"], true);
+    let renamed = written["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "renamed")
+        .unwrap();
+    assert_eq!(renamed["file"], format!("issue_table/{b}.ndjson"));
+    for id in [&a, &b] {
+        assert!(
+            dir.path()
+                .join("_loads")
+                .join(format!("{id}.json"))
+                .exists()
+        );
+    }
+}
+
+/// A directory holding an interrupted run refuses a plain run (before any request), resumes
+/// with `resume`, starts afresh with `restart`; `resume` with nothing to resume is a plain run.
+#[tokio::test]
+async fn an_interrupted_run_is_refused_resumed_or_restarted_but_never_run_over() {
+    let mut d = data();
+    d.broken.push("/projects/2/issues".into());
+    let shared = Arc::new(Mutex::new(d));
+    let server = tracker(Arc::clone(&shared));
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": base(&server),
+        "resource_defaults": {"endpoint": {"data_selector": "items"}},
+        "resources": ["projects", {"name": "issues", "endpoint": "projects/{resources.projects.id}/issues"}],
+    });
+    let mut once = restclient::config::RuntimeConfig::default();
+    once.request_max_attempts = 1;
+    let failed = to_dir(run(config.clone()).runtime_config(once.clone()), dir.path()).await;
+    assert_eq!(failed.failed, 1);
+    let sent = server.hits();
+    let e = run(config.clone())
+        .run_to_dir(dir.path())
+        .await
+        .unwrap_err();
+    assert!(e.is_builder(), "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("--resume") && msg.contains("--restart") && msg.contains("_pending"),
+        "{msg}"
+    );
+    assert_eq!(server.hits(), sent, "no request for a refused run");
+    // Resumed: only what failed is walked again.
+    shared.lock().unwrap().broken.clear();
+    let resumed = to_dir(run(config.clone()).resume(true), dir.path()).await;
+    assert!(resumed.is_success() && resumed.complete, "{resumed:?}");
+    assert_eq!(resumed.load_id, failed.load_id, "the same load, continued");
+    assert_eq!(
+        count(&server, "/projects"),
+        2,
+        "the projects were not walked again"
+    );
+    assert_eq!(
+        ids(&lines(dir.path(), "issues")),
+        [11, 12, 13, 21, 22, 23, 31, 32, 33]
+    );
+    // Nothing to resume: a plain run, a second load.
+    let again = to_dir(run(config.clone()).resume(true), dir.path()).await;
+    assert!(again.is_success());
+    assert_ne!(again.load_id, failed.load_id);
+    assert_eq!(loads(dir.path(), "issues").len(), 2);
+    // Restart: the interrupted load's staged records go, its committed ones stay.
+    shared
+        .lock()
+        .unwrap()
+        .broken
+        .push("/projects/3/issues".into());
+    let broken = to_dir(run(config.clone()).runtime_config(once), dir.path()).await;
+    assert_eq!(broken.failed, 1);
+    assert!(dir.path().join("_pending").exists());
+    shared.lock().unwrap().broken.clear();
+    let restarted = to_dir(run(config).restart(true), dir.path()).await;
+    assert!(restarted.is_success() && restarted.complete);
+    assert_ne!(restarted.load_id, broken.load_id);
+    assert!(!dir.path().join("_pending").exists());
+    assert_eq!(loads(dir.path(), "issues").len(), 3);
+    assert_eq!(lines(dir.path(), "issues").len(), 27);
+}
+
+/// A state file written by a restclient of another version is refused (it would be
+/// overwritten with less than it holds), naming the file, before any request.
+#[tokio::test]
+async fn a_state_file_of_an_unknown_version_is_refused() {
+    let server = tracker(Arc::new(Mutex::new(data())));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("state.json"),
+        r#"{"version": 7, "resources": {}}"#,
+    )
+    .unwrap();
+    let config = json!({"client": base(&server), "resources": [
+        {"name": "issues", "endpoint": {"data_selector": "items"}}]});
+    let e = run(config).run_to_dir(dir.path()).await.unwrap_err();
+    assert!(e.is_builder(), "{e}");
+    assert!(
+        e.to_string().contains("state.json") && e.to_string().contains("version 7"),
+        "{e}"
+    );
+    assert_eq!(server.hits(), 0);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("state.json")).unwrap(),
+        r#"{"version": 7, "resources": {}}"#
+    );
+}
+
+/// Resources named like restclient's own files cannot clash with them (each resource has a
+/// directory of its own in the pending load); a table may not start with `_`.
+#[tokio::test]
+async fn resource_names_cannot_collide_with_checkpoints_or_spools() {
+    let server = tracker(Arc::new(Mutex::new(data())));
+    let dir = tempfile::tempdir().unwrap();
+    let names = [
+        "checkpoint",
+        "data",
+        "spool",
+        "cursors",
+        "commits",
+        "run",
+        "state",
+        "summary",
+    ];
+    let mut resources = vec![json!({"name": "issues", "selected": false,
+        "endpoint": {"data_selector": "items"}})];
+    for n in names {
+        resources.push(
+            json!({"name": n, "endpoint": {"path": "echo", "data_selector": "$",
+            "params": {"issue": "{resources.issues.id}"}}}),
+        );
+    }
+    // `t`'s walk checkpoint and `t.walk`'s checkpoint were one file in the old layout.
+    for n in ["t", "t.walk", "t.records"] {
+        resources
+            .push(json!({"name": n, "endpoint": {"path": "issues", "data_selector": "items"}}));
+    }
+    let config = json!({"client": base(&server), "resources": resources});
+    let summary = to_dir(run(config.clone()).concurrency(2), dir.path()).await;
+    assert!(summary.is_success(), "{summary:?}");
+    for n in names.into_iter().chain(["t", "t.walk", "t.records"]) {
+        assert_eq!(lines(dir.path(), n).len(), 9, "{n}");
+    }
+    let mut bad = config;
+    bad["resources"][1]["name"] = json!("_pending");
+    let e = Run::from_value_with_env(bad, &mut no_env()).unwrap_err();
+    assert_eq!(e.path(), "resources[1].name");
+}
+
+/// A chain of 50 resources whose root fails: every descendant says it did not run, and the run
+/// ends at once.
+#[tokio::test]
+async fn a_long_chain_under_a_failed_root_reports_every_resource_not_run() {
+    let mut d = data();
+    d.broken.push("/issues".into());
+    let server = tracker(Arc::new(Mutex::new(d)));
+    let dir = tempfile::tempdir().unwrap();
+    let mut resources =
+        vec![json!({"name": "r0", "endpoint": {"path": "issues", "data_selector": "items"}})];
+    for i in 1..50 {
+        resources.push(json!({"name": format!("r{i}"), "endpoint": {
+            "path": "echo", "data_selector": "$",
+            "params": {"x": format!("{{resources.r{}.id}}", i - 1)}}}));
+    }
+    let config = json!({"client": base(&server), "resources": resources});
+    let mut once = restclient::config::RuntimeConfig::default();
+    once.request_max_attempts = 1;
+    let summary = to_dir(run(config).runtime_config(once), dir.path()).await;
+    assert_eq!(summary.resources.len(), 50);
+    assert_eq!(summary.failed, 1);
+    for r in &summary.resources[1..] {
+        assert_eq!(r.status, ResourceStatus::Skipped, "{}", r.name);
+        assert!(
+            r.error
+                .as_deref()
+                .unwrap()
+                .starts_with("not run: its parent"),
+            "{:?}",
+            r.error
+        );
+    }
+    assert_eq!(server.hits(), 1, "only the root's request");
+}
+
+/// Integers beyond 64 bits reach a child's URL and its `_<parent>_<field>` column as the
+/// parent's exact text.
+#[tokio::test]
+async fn big_integers_keep_their_text_in_child_urls_and_included_columns() {
+    let server = server::http(|req: RecordedRequest| async move {
+        if req.path == "/parents" {
+            return (
+                [("content-type", "application/json")],
+                r#"[{"id":12345678901234567890123,"n":1.50}]"#,
+            )
+                .into_response();
+        }
+        Json(json!([{"path": req.path}])).into_response()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": {"base_url": server.url(), "paginator": "single_page"},
+        "resources": [
+            {"name": "parents", "endpoint": {"data_selector": "$"}},
+            {"name": "kids", "endpoint": {"path": "kids/{resources.parents.id}/{resources.parents.n}",
+                "data_selector": "$"}, "include_from_parent": ["id", "n"]},
+        ],
+    });
+    let summary = to_dir(run(config), dir.path()).await;
+    assert!(summary.is_success(), "{summary:?}");
+    assert!(
+        server
+            .paths()
+            .contains(&"/kids/12345678901234567890123/1.50".to_owned()),
+        "{:?}",
+        server.paths()
+    );
+    let text = std::fs::read_to_string(&loads(dir.path(), "kids")[0]).unwrap();
+    assert_eq!(
+        text,
+        "{\"path\":\"/kids/12345678901234567890123/1.50\",\"_parents_id\":12345678901234567890123,\"_parents_n\":1.50}\n"
+    );
+}
+
+/// The summary counts records written apart from records walked, and says when a data
+/// selector matched nothing on any page (not an error, as in dlt).
+#[tokio::test]
+async fn the_summary_separates_written_from_walked_and_warns_of_a_selector_that_never_matched() {
+    let server = tracker(Arc::new(Mutex::new(data())));
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": base(&server),
+        "resources": [
+            {"name": "projects", "selected": false, "endpoint": {"data_selector": "items"}},
+            {"name": "issues", "endpoint": {"path": "projects/{resources.projects.id}/issues",
+                "data_selector": "items"}},
+            {"name": "typo", "endpoint": {"path": "issues", "data_selector": "itemz"}},
+        ],
+    });
+    let summary = to_dir(run(config), dir.path()).await;
+    assert!(summary.is_success(), "{summary:?}");
+    let projects = summary.resource("projects").unwrap();
+    assert_eq!(
+        (projects.written, projects.records, projects.walked),
+        (false, 0, 3)
+    );
+    let issues = summary.resource("issues").unwrap();
+    assert_eq!((issues.records, issues.walked), (9, 9));
+    assert_eq!(summary.records, 9, "records written");
+    let typo = summary.resource("typo").unwrap();
+    assert_eq!(typo.status, ResourceStatus::Completed);
+    assert!(
+        typo.warning
+            .as_deref()
+            .unwrap()
+            .contains("`itemz` matched nothing"),
+        "{typo:?}"
+    );
+    assert!(issues.warning.is_none());
 }
