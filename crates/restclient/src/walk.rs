@@ -191,7 +191,7 @@ impl Walker {
         }
         // Where the records lie in the body: a scan, no tree (a JSONPath with filters or
         // wildcards parses the body once to know where its matches are).
-        let spans = response.record_spans(&sel)?;
+        let (spans, compact) = response.record_spans(&sel)?;
         // A range API that ignores its page parameter answers the same page forever: the
         // same non-empty body twice is a loop, not data.
         if self.paginator.is_computable()
@@ -216,7 +216,7 @@ impl Walker {
         self.paginator.update_request(&mut self.request)?;
         self.pages += 1;
         let mut page = Page::new(
-            spans,
+            (spans, compact),
             values,
             sent,
             response,
