@@ -314,7 +314,7 @@ impl RestClientBuilder {
             config.rate_limit_max_wait,
         ));
         let http = match self.http {
-            Some(h) => h,
+            Some(h) => h.into(),
             None => crate::exec::default_http_client()?,
         };
         let error_body = config

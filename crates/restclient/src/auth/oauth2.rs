@@ -630,7 +630,7 @@ impl OAuth2ClientCredentialsBuilder {
             ));
         }
         let http = match self.http {
-            Some(h) => h,
+            Some(h) => h.into(),
             None => crate::exec::default_http_client()?,
         };
         Ok(OAuth2ClientCredentials {
