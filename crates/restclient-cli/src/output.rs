@@ -3,7 +3,7 @@
 //! "stop", and nothing here uses `println!`/`eprintln!`.
 
 use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -56,21 +56,29 @@ pub(crate) fn stderr_line(line: &str) {
 /// an existing one emptied) only when the first page arrives, so a walk that fails at its
 /// first request leaves an existing file alone. Pages are written whole, so the buffer reaches
 /// the file at line boundaries and the output never ends inside a line.
+///
+/// Each page's lines are made in the buffer itself and written from there with one `write`
+/// once it holds [`NdjsonWriter::BATCH`] bytes (no second copy through a `BufWriter`).
 pub(crate) struct NdjsonWriter {
     target: Option<PathBuf>,
-    out: Option<BufWriter<Box<dyn Write + Send>>>,
-    page: Vec<u8>,
+    out: Option<Box<dyn Write + Send>>,
+    /// Whole lines not yet written.
+    pending: Vec<u8>,
     /// Bytes in the output: what a resumed walk kept plus what was written since.
     len: u64,
 }
 
 impl NdjsonWriter {
+    /// Lines gathered before a write: fewer system calls for small pages; a larger page is
+    /// written as soon as it is made.
+    const BATCH: usize = 64 * 1024;
+
     /// To `path`, or to stdout when `None`. Nothing is opened yet.
     pub(crate) fn new(path: Option<&Path>) -> Self {
         NdjsonWriter {
             target: path.map(Path::to_path_buf),
             out: None,
-            page: Vec::new(),
+            pending: Vec::new(),
             len: 0,
         }
     }
@@ -100,8 +108,7 @@ impl NdjsonWriter {
         }
         file.set_len(len).map_err(cannot)?;
         std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(len)).map_err(cannot)?;
-        let sink: Box<dyn Write + Send> = Box::new(file);
-        self.out = Some(BufWriter::with_capacity(64 * 1024, sink));
+        self.out = Some(Box::new(file));
         self.len = len;
         Ok(())
     }
@@ -111,7 +118,7 @@ impl NdjsonWriter {
         self.len
     }
 
-    fn sink(&mut self) -> anyhow::Result<&mut BufWriter<Box<dyn Write + Send>>> {
+    fn sink(&mut self) -> anyhow::Result<&mut Box<dyn Write + Send>> {
         if self.out.is_none() {
             let sink: Box<dyn Write + Send> = match &self.target {
                 Some(p) => Box::new(File::create(p).map_err(|e| {
@@ -119,7 +126,7 @@ impl NdjsonWriter {
                 })?),
                 None => Box::new(io::stdout()),
             };
-            self.out = Some(BufWriter::with_capacity(64 * 1024, sink));
+            self.out = Some(sink);
         }
         self.out
             .as_mut()
@@ -141,19 +148,27 @@ impl NdjsonWriter {
         page: &restclient::Page,
         midway: Option<&dyn Fn()>,
     ) -> anyhow::Result<()> {
-        let mut buf = std::mem::take(&mut self.page);
-        buf.clear();
-        page.write_ndjson(&mut buf);
+        // The output is created when the first page arrives, even an empty one.
+        self.sink()?;
+        let before = self.pending.len();
+        page.write_ndjson(&mut self.pending);
+        let added = self.pending.len() - before;
         let what = self.what();
         // Stdout is flushed after every page: a reader (`| head`, `| jq`) sees records as they
-        // come, and a closed pipe is noticed at once instead of after a buffer (64 KiB) of requests.
-        let to_stdout = self.target.is_none();
-        let sink = self.sink()?;
-        let (first, rest) = buf.split_at(if midway.is_some() {
-            buf.len() / 2
+        // come, and a closed pipe is noticed at once instead of after a buffer of requests.
+        let now = self.target.is_none() || self.pending.len() >= Self::BATCH || midway.is_some();
+        if !now {
+            self.len = self.len.saturating_add(added as u64);
+            return Ok(());
+        }
+        let mut buf = std::mem::take(&mut self.pending);
+        let half = if midway.is_some() {
+            before + added / 2
         } else {
             buf.len()
-        });
+        };
+        let (first, rest) = buf.split_at(half);
+        let sink = self.sink()?;
         let result = sink
             .write_all(first)
             .and_then(|()| match midway {
@@ -161,22 +176,31 @@ impl NdjsonWriter {
                 None => Ok(()),
             })
             .and_then(|()| sink.write_all(rest))
-            .and_then(|()| if to_stdout { sink.flush() } else { Ok(()) })
+            .and_then(|()| sink.flush())
             .map_err(|e| closed_is_stop(e, &what));
         if result.is_ok() {
-            self.len = self.len.saturating_add(buf.len() as u64);
+            self.len = self.len.saturating_add(added as u64);
         }
-        self.page = buf;
+        buf.clear();
+        self.pending = buf;
         result
     }
 
-    /// Flushes what was written (nothing is opened when no page came).
+    /// Writes and flushes what was gathered (nothing is opened when no page came).
     pub(crate) fn finish(&mut self) -> anyhow::Result<()> {
         let what = self.what();
-        match self.out.as_mut() {
-            Some(out) => out.flush().map_err(|e| closed_is_stop(e, &what)),
-            None => Ok(()),
+        if self.pending.is_empty() && self.out.is_none() {
+            return Ok(());
         }
+        let pending = std::mem::take(&mut self.pending);
+        let sink = self.sink()?;
+        let result = sink
+            .write_all(&pending)
+            .and_then(|()| sink.flush())
+            .map_err(|e| closed_is_stop(e, &what));
+        self.pending = pending;
+        self.pending.clear();
+        result
     }
 }
 
