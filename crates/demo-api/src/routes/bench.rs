@@ -68,8 +68,11 @@ impl Shape {
 /// The pages of one `(records, limit, shape)`, rendered once.
 type Pages = Arc<Vec<Bytes>>;
 
+/// What a rendering is of: records, limit, shape.
+type Key = (u64, u64, Shape);
+
 /// Every rendering asked for so far. A benchmark asks for a handful.
-static RENDERED: Mutex<Vec<((u64, u64, Shape), Arc<OnceLock<Pages>>)>> = Mutex::new(Vec::new());
+static RENDERED: Mutex<Vec<(Key, Arc<OnceLock<Pages>>)>> = Mutex::new(Vec::new());
 
 fn render_page(window: &Window, shape: Shape) -> Bytes {
     let ids = window.items().ids();

@@ -1,14 +1,15 @@
 //! The walk's fast path: one validating pass over a body that finds the records at a plain
 //! path, the other top-level members, and whether the records hold any whitespace.
 //!
-//! serde_json's visitor-driven skip (`IgnoredAny`, `RawValue`) costs about 3,000 instructions
-//! for a 150-byte record; this scanner does the same validation with a byte loop that skips
-//! string bodies eight bytes at a time. It is at least as strict as serde_json: on anything it
-//! does not plainly accept (invalid JSON, nesting deeper than 128, an escaped key, a lone
-//! surrogate escape, ...) it answers `None` and the caller asks serde_json, whose answer (and
-//! error position) is then the answer. So it never accepts a body the serde_json scan would
-//! reject, and where it accepts, it finds the same ranges (the property tests and the `records`
-//! fuzz target compare the two).
+//! serde_json's visitor-driven skip (`IgnoredAny`, `RawValue`) costs about 2,850 instructions
+//! for a 158-byte record; this scanner does the same validation in about 1,250: one loop with
+//! the open containers on a bit stack (no call per value), string bodies skipped sixteen bytes
+//! at a time (SSE2 on x86_64, two SWAR words elsewhere). It is at least as strict as
+//! serde_json: on anything it does not plainly accept (invalid JSON, nesting deeper than 128,
+//! an escaped key on the path, a lone surrogate escape, a number on the path, ...) it answers
+//! `None` and the caller asks serde_json, whose answer (and error position) is then the answer.
+//! So it never accepts a body the serde_json scan would reject, and where it accepts, it finds
+//! the same ranges (the property tests in `records` and the `records` fuzz target check it).
 //!
 //! The caller has checked the body is UTF-8: string bodies are skipped, not decoded.
 
