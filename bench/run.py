@@ -44,6 +44,8 @@ VENV = BENCH / ".venv"
 REQUIREMENTS = BENCH / "requirements.txt"
 DLT_WALK = BENCH / "dlt_walk.py"
 TOOLS = ("restclient", "dlt", "floor-parse", "floor-raw")
+# `--before BIN`: another restclient build, run round-robin with the others (an A/B in one run).
+BEFORE = "restclient-before"
 FLOOR_MODES = {"floor-parse": "parse", "floor-raw": "raw"}
 
 
@@ -79,6 +81,7 @@ SERVER_SHARE_MAX = 0.10
 # harness adds the time it spends checking each output file.
 COST = {
     "restclient": (0.02, 0.0003, 3e-6),
+    BEFORE: (0.02, 0.0003, 3e-6),
     "dlt": (1.0, 0.0015, 15e-6),
     "floor-parse": (0.01, 0.0002, 2e-6),
     "floor-raw": (0.01, 0.0002, 0.2e-6),
@@ -411,6 +414,7 @@ class Runner:
                  shape: str | None) -> None:
         self.shape = shape  # None: the live routes; else the pre-rendered offset route's shape
         self.cli = bins / "restclient"
+        self.before: Path | None = None
         self.floor = bins / "bench-floor"
         self.launcher = bins / "bench-rusage"
         self.work = work
@@ -426,9 +430,10 @@ class Runner:
     def command(self, tool: str, sc: Scenario, base: str, output: Path) -> list:
         route, extra = self.route(sc)
         url = base + route.path
-        if tool == "restclient":
+        if tool in ("restclient", BEFORE):
             spec = route.restclient_spec(sc.kind, sc.page_size)
-            cmd = [self.cli, "paginate", url, "--paginator", spec,
+            cli = self.before if tool == BEFORE else self.cli
+            cmd = [cli, "paginate", url, "--paginator", spec,
                    "--data-selector", route.selector, "-o", output, "--no-progress"]
             if route.size_param:
                 cmd += ["-p", f"{route.size_param}={sc.page_size}"]
@@ -546,6 +551,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=csv_ints, default=[1, 8],
                         help="values above 1 apply to offset only")
     parser.add_argument("--tools", type=csv_names(TOOLS), default=list(TOOLS))
+    parser.add_argument("--before", type=Path, metavar="BIN",
+                        help="another restclient binary (e.g. the previous commit's), run as the "
+                             "tool restclient-before alongside restclient: an interleaved A/B")
     parser.add_argument("--memory", action="store_true",
                         help="add the memory scenario: offset, page size 1000, serial, "
                              "--records vs --memory-records, restclient only")
@@ -567,6 +575,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.reps is None:
         args.reps = 2 if args.quick else 5
+    if args.before:
+        args.tools.append(BEFORE)
     if args.latency_records is None:
         args.latency_records = 20_000 if args.quick or args.targets else args.records
     if args.reps < 1 or args.records < 1 or args.latency_records < 1:
@@ -590,7 +600,7 @@ def target_plan(args: argparse.Namespace) -> list[Scenario]:
         ("offset", 100, 20, n_latency, 8, concurrent),
     ]
     scenarios = [Scenario("matrix", *cell) for cell in cells if cell[-1]]
-    memory_tools = tuple(t for t in args.tools if t in ("restclient", "dlt"))
+    memory_tools = tuple(t for t in args.tools if t in ("restclient", "dlt", BEFORE))
     if "restclient" in memory_tools:
         for records in (args.records, args.memory_records):
             scenarios.append(Scenario("memory", "offset", 1000, 0, records, 1, memory_tools))
@@ -614,7 +624,7 @@ def plan(args: argparse.Namespace) -> list[Scenario]:
                         if tools:
                             scenarios.append(Scenario("matrix", kind, size, latency, records, c, tools))
     if (args.memory or args.memory_only) and "restclient" in args.tools:
-        memory_tools = tuple(t for t in args.tools if t in ("restclient", "dlt"))
+        memory_tools = tuple(t for t in args.tools if t in ("restclient", "dlt", BEFORE))
         for records in (args.records, args.memory_records):
             scenarios.append(Scenario("memory", "offset", 1000, 0, records, 1, memory_tools))
     return scenarios
@@ -712,6 +722,10 @@ def print_scenario(sc: Scenario, entry: dict) -> None:
     for note in entry["notes"]:
         print(f"  note: {note}")
     r = entry["ratios"]
+    before = entry["tools"].get(BEFORE, {}).get("records_per_s")
+    if before:
+        print(f"  restclient records/s over restclient-before: "
+              f"{fmt(ratio(entry['tools'].get('restclient', {}).get('records_per_s'), before), '.2f', 'x')}")
     dlt_note = " (dlt serial)" if r["dlt_is_serial_run"] else ""
     print(f"  restclient records/s over: dlt "
           f"{fmt(r['restclient_over_dlt_records_per_s'], '.2f', 'x')}{dlt_note}, floor-parse "
@@ -934,6 +948,7 @@ def main(argv: list[str] | None = None) -> int:
     failures: list[str] = []
     work = Path(tempfile.mkdtemp(prefix="restclient-bench-"))
     runner = Runner(bins, work, args.timeout, None if args.live_server else args.shape)
+    runner.before = args.before
     started = time.perf_counter()
     try:
         servers = sorted({(sc.latency_ms, sc.records) for sc in scenarios})
