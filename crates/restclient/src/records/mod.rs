@@ -209,8 +209,8 @@ pub(crate) fn find_all(body: &str, paths: &[Vec<Step>]) -> serde_json::Result<Ve
     Ok(slots.into_iter().flatten().collect())
 }
 
-/// Appends the records at `spans` of `body` to `out` as NDJSON lines, each [compact]
-/// (`write_compact`). With `compact` (see [`Spans::compact`]) the records and the single
+/// Appends the records at `spans` of `body` to `out` as NDJSON lines, each made compact by
+/// [`write_compact`]. With `compact` (see [`Spans::compact`]) the records and the single
 /// commas between them are copied at once and the commas made newlines.
 pub(crate) fn write_ndjson(body: &[u8], spans: &[Range<usize>], compact: bool, out: &mut Vec<u8>) {
     let (Some(first), Some(last)) = (spans.first(), spans.last()) else {
