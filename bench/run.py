@@ -810,16 +810,22 @@ def target_verdicts(results: dict[str, dict]) -> str:
             rss = entry["tools"].get("restclient", {}).get("maxrss_mib")
             if rss:
                 memory.append((sc["records"], rss))
+        # Issue #24's targets are stated on offset walks of the pre-rendered route.
+        offset = sc["kind"] == "offset"
+        if sc["group"] == "memory":
+            pass
         elif sc["latency_ms"] == 0 and sc["concurrency"] == 1 and sc["page_size"] == 100:
-            check(f"#24 restclient/floor-raw records/s, {where}",
-                  r["restclient_over_floor_raw_records_per_s"], 0.5, True)
+            if offset:
+                check(f"#24 restclient/floor-raw records/s, {where}",
+                      r["restclient_over_floor_raw_records_per_s"], 0.5, True)
             check(f"#13 restclient/dlt records/s, {where}", r["restclient_over_dlt_records_per_s"],
                   20, True)
             check(f"#13 restclient/floor-parse records/s, {where}",
                   r["restclient_over_floor_parse_records_per_s"], 1.5, True)
         elif sc["latency_ms"] == 0 and sc["concurrency"] == 1 and sc["page_size"] == 1000:
-            check(f"#24 restclient/floor-raw records/s, {where}",
-                  r["restclient_over_floor_raw_records_per_s"], 0.5, True)
+            if offset:
+                check(f"#24 restclient/floor-raw records/s, {where}",
+                      r["restclient_over_floor_raw_records_per_s"], 0.5, True)
             check(f"#13 restclient/dlt records/s, {where}", r["restclient_over_dlt_records_per_s"],
                   15, True)
         elif sc["latency_ms"] == 20 and sc["concurrency"] == 8:
@@ -827,7 +833,7 @@ def target_verdicts(results: dict[str, dict]) -> str:
                   r["restclient_over_floor_raw_records_per_s"], 0.9, True)
         if not r["dlt_is_serial_run"]:
             check(f"peak RSS restclient/dlt, {where}", r["restclient_over_dlt_rss"], 0.15, False)
-        if sc["latency_ms"] == 0 and sc["group"] != "memory":
+        if offset and sc["latency_ms"] == 0 and sc["group"] != "memory":
             share = entry["tools"].get("restclient", {}).get("server_share")
             check(f"#24 server CPU / restclient wall, {where}", share,
                   SERVER_SHARE_MAX, False)
