@@ -833,7 +833,7 @@ def target_verdicts(results: dict[str, dict]) -> str:
                   r["restclient_over_floor_raw_records_per_s"], 0.9, True)
         if not r["dlt_is_serial_run"]:
             check(f"peak RSS restclient/dlt, {where}", r["restclient_over_dlt_rss"], 0.15, False)
-        if offset and sc["latency_ms"] == 0 and sc["group"] != "memory":
+        if offset and sc["latency_ms"] == 0 and sc["concurrency"] == 1 and sc["group"] != "memory":
             share = entry["tools"].get("restclient", {}).get("server_share")
             check(f"#24 server CPU / restclient wall, {where}", share,
                   SERVER_SHARE_MAX, False)
