@@ -6,7 +6,7 @@ One command (see bench/README.md):
     python3 bench/run.py            # the full matrix (long: prints an estimate first)
     python3 bench/run.py --quick    # 20k records at 20 ms, 2 repetitions
     python3 bench/run.py --memory   # adds 1M vs 100k records, restclient and dlt
-    python3 bench/run.py --targets --reps 3   # only the scenarios of the issue #13 targets
+    python3 bench/run.py --targets --reps 7   # only the scenarios of the issue #24 targets
 
 It builds the release binaries, creates bench/.venv with the pinned dlt, starts the demo API
 (release build, 127.0.0.1 only) once per latency/record-count setting, runs every scenario with
@@ -33,6 +33,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
+import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -42,6 +44,8 @@ VENV = BENCH / ".venv"
 REQUIREMENTS = BENCH / "requirements.txt"
 DLT_WALK = BENCH / "dlt_walk.py"
 TOOLS = ("restclient", "dlt", "floor-parse", "floor-raw")
+# `--before BIN`: another restclient build, run round-robin with the others (an A/B in one run).
+BEFORE = "restclient-before"
 FLOOR_MODES = {"floor-parse": "parse", "floor-raw": "raw"}
 
 
@@ -65,6 +69,11 @@ ROUTES = {
     "header_link": Route("/header-link", "$", "page_size"),
     "cursor": Route("/cursor", "items", "limit"),
 }
+# Offset pages rendered once by the demo API and served from memory (issue #24: the bench must
+# measure the client, not the server); `--live-server` uses `/offset` instead.
+PRERENDERED = Route("/bench/offset", "items", None)
+# A server that uses more than this share of a walk's wall time is measured, not the client.
+SERVER_SHARE_MAX = 0.10
 
 
 # --- rough cost model, only for the run-time estimate printed before starting --------------------
@@ -72,6 +81,7 @@ ROUTES = {
 # harness adds the time it spends checking each output file.
 COST = {
     "restclient": (0.02, 0.0003, 3e-6),
+    BEFORE: (0.02, 0.0003, 3e-6),
     "dlt": (1.0, 0.0015, 15e-6),
     "floor-parse": (0.01, 0.0002, 2e-6),
     "floor-raw": (0.01, 0.0002, 0.2e-6),
@@ -400,32 +410,58 @@ def check_ndjson(path: Path, expected: int) -> tuple[int, str | None]:
 class Runner:
     """Builds each tool's command line for a scenario and checks what it delivered."""
 
-    def __init__(self, bins: Path, work: Path, timeout_s: float | None) -> None:
+    def __init__(self, bins: Path, work: Path, timeout_s: float | None,
+                 shape: str | None) -> None:
+        self.shape = shape  # None: the live routes; else the pre-rendered offset route's shape
         self.cli = bins / "restclient"
+        self.before: Path | None = None
         self.floor = bins / "bench-floor"
         self.launcher = bins / "bench-rusage"
         self.work = work
         self.timeout_s = timeout_s
         self.env = child_env()
 
+    def route(self, sc: Scenario) -> tuple[Route, list[tuple[str, str]]]:
+        """The route of `sc` and the extra query parameters every page URL carries."""
+        if sc.kind == "offset" and self.shape:
+            return PRERENDERED, [("shape", self.shape)]
+        return ROUTES[sc.kind], []
+
     def command(self, tool: str, sc: Scenario, base: str, output: Path) -> list:
-        route = ROUTES[sc.kind]
+        route, extra = self.route(sc)
         url = base + route.path
-        if tool == "restclient":
+        if tool in ("restclient", BEFORE):
             spec = route.restclient_spec(sc.kind, sc.page_size)
-            cmd = [self.cli, "paginate", url, "--paginator", spec,
+            cli = self.before if tool == BEFORE else self.cli
+            cmd = [cli, "paginate", url, "--paginator", spec,
                    "--data-selector", route.selector, "-o", output, "--no-progress"]
             if route.size_param:
                 cmd += ["-p", f"{route.size_param}={sc.page_size}"]
+            for key, value in extra:
+                cmd += ["-p", f"{key}={value}"]
             if sc.concurrency > 1:
                 cmd += ["--concurrency", str(sc.concurrency)]
             return cmd
         if tool == "dlt":
-            return [venv_python(), DLT_WALK, url, "--paginator", sc.kind, "--page-size",
+            query = "&".join(f"{key}={value}" for key, value in extra)
+            return [venv_python(), DLT_WALK, url + (f"?{query}" if query else ""),
+                    "--paginator", sc.kind, "--page-size",
                     str(sc.page_size), "--selector", route.selector, "--output", output]
-        return [self.floor, base, "--style", sc.kind, "--records", str(sc.records),
-                "--page-size", str(sc.page_size), "--concurrency", str(sc.concurrency),
-                "--mode", FLOOR_MODES[tool]]
+        cmd = [self.floor, base, "--style", sc.kind, "--records", str(sc.records),
+               "--page-size", str(sc.page_size), "--concurrency", str(sc.concurrency),
+               "--mode", FLOOR_MODES[tool], "--path", route.path]
+        for key, value in extra:
+            cmd += ["--param", f"{key}={value}"]
+        return cmd
+
+    def warm_up(self, sc: Scenario, base: str) -> None:
+        """Has the server render the pre-rendered route's pages before any clock starts."""
+        route, extra = self.route(sc)
+        if route is not PRERENDERED:
+            return
+        query = urllib.parse.urlencode([("offset", 0), ("limit", sc.page_size), *extra])
+        with urllib.request.urlopen(f"{base}{route.path}?{query}", timeout=600) as answer:
+            answer.read()
 
     def run(self, tool: str, sc: Scenario, rep: int, server: DemoApi) -> Run:
         output = self.work / f"{tool}.ndjson"
@@ -457,6 +493,8 @@ class Runner:
             summary = json.loads(m.stdout)
             extra["pages"] = summary["pages"]
             extra["bytes"] = summary["bytes"]
+            # In-process, first request to last byte: records/s are taken from this span.
+            extra["walk_s"] = summary["walk_s"]
             count = summary["records"]
             if count is None:  # floor-raw parses no records: its pages are what is checked
                 if summary["pages"] != sc.pages or not summary["bytes"]:
@@ -513,11 +551,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=csv_ints, default=[1, 8],
                         help="values above 1 apply to offset only")
     parser.add_argument("--tools", type=csv_names(TOOLS), default=list(TOOLS))
+    parser.add_argument("--before", type=Path, metavar="BIN",
+                        help="another restclient binary (e.g. the previous commit's), run as the "
+                             "tool restclient-before alongside restclient: an interleaved A/B")
     parser.add_argument("--memory", action="store_true",
                         help="add the memory scenario: offset, page size 1000, serial, "
                              "--records vs --memory-records, restclient only")
     parser.add_argument("--memory-only", action="store_true", help="run only the memory scenario")
     parser.add_argument("--memory-records", type=int, default=1_000_000)
+    parser.add_argument("--shape", choices=("wide", "small"), default="wide",
+                        help="record shape of the pre-rendered offset route: wide ~150 B, "
+                             "small ~40 B")
+    parser.add_argument("--live-server", action="store_true",
+                        help="offset walks use /offset (rendered per request) instead of the "
+                             "pre-rendered /bench/offset")
     parser.add_argument("--timeout", type=float,
                         help="seconds per run (default: 10x its estimate, at least 60)")
     parser.add_argument("--skip-build", action="store_true", help="use the binaries already built")
@@ -528,6 +575,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.reps is None:
         args.reps = 2 if args.quick else 5
+    if args.before:
+        args.tools.append(BEFORE)
     if args.latency_records is None:
         args.latency_records = 20_000 if args.quick or args.targets else args.records
     if args.reps < 1 or args.records < 1 or args.latency_records < 1:
@@ -540,19 +589,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def target_plan(args: argparse.Namespace) -> list[Scenario]:
-    """The scenarios the issue #13 targets are stated on, each with every tool asked for."""
+    """The scenarios the issue #24 targets are stated on, each with every tool asked for."""
     serial = tuple(args.tools)
     concurrent = tuple(t for t in args.tools if t != "dlt")  # dlt has no concurrency
     n, n_latency = args.records, args.latency_records
     cells = [
         ("offset", 100, 0, n, 1, serial),
-        ("json_link", 100, 0, n, 1, serial),
         ("offset", 1000, 0, n, 1, serial),
         ("offset", 100, 20, n_latency, 1, serial),  # dlt's serial twin for the c=8 row
         ("offset", 100, 20, n_latency, 8, concurrent),
     ]
     scenarios = [Scenario("matrix", *cell) for cell in cells if cell[-1]]
-    memory_tools = tuple(t for t in args.tools if t in ("restclient", "dlt"))
+    memory_tools = tuple(t for t in args.tools if t in ("restclient", "dlt", BEFORE))
     if "restclient" in memory_tools:
         for records in (args.records, args.memory_records):
             scenarios.append(Scenario("memory", "offset", 1000, 0, records, 1, memory_tools))
@@ -576,7 +624,7 @@ def plan(args: argparse.Namespace) -> list[Scenario]:
                         if tools:
                             scenarios.append(Scenario("matrix", kind, size, latency, records, c, tools))
     if (args.memory or args.memory_only) and "restclient" in args.tools:
-        memory_tools = tuple(t for t in args.tools if t in ("restclient", "dlt"))
+        memory_tools = tuple(t for t in args.tools if t in ("restclient", "dlt", BEFORE))
         for records in (args.records, args.memory_records):
             scenarios.append(Scenario("memory", "offset", 1000, 0, records, 1, memory_tools))
     return scenarios
@@ -608,8 +656,13 @@ def summarise(runs: list[Run]) -> dict:
         "errors": [f"rep {run.rep}: {run.error}" for run in runs if not run.ok],
     }
     if ok and "walk_s" in ok[0].extra:
-        summary["import_s"] = statistics.median(run.extra["import_s"] for run in ok)
         summary["walk_s"] = statistics.median(run.extra["walk_s"] for run in ok)
+    if ok and "import_s" in ok[0].extra:
+        summary["import_s"] = statistics.median(run.extra["import_s"] for run in ok)
+    # The server's CPU over the run's wall time: the share of the walk the server is busy.
+    shares = [run.server_cpu_s / run.wall_s for run in ok
+              if run.server_cpu_s is not None and run.wall_s > 0]
+    summary["server_share"] = statistics.median(shares) if shares else None
     return summary
 
 
@@ -645,23 +698,34 @@ def ratios(sc: Scenario, results: dict[str, dict]) -> dict:
 def print_scenario(sc: Scenario, entry: dict) -> None:
     print(f"\n--- {sc.title}  [{sc.pages} pages, {entry['reps']} reps, medians]")
     print(f"{'tool':<12}{'ok':>6}{'wall s':>9}{'records/s':>12}{'CPU s':>8}{'RSS MiB':>9}"
-          f"{'srv CPU s':>10}  note")
+          f"{'srv CPU s':>10}{'srv share':>10}  note")
     for tool, s in entry["tools"].items():
         note = ""
         if "import_s" in s:
             note = (f"records/s from the walk alone ({fmt(s.get('walk_s'), '.2f')} s); "
                     f"import {s['import_s']:.2f} s; whole process "
                     f"{fmt(s.get('wall_records_per_s'))} records/s")
+        if tool in FLOOR_MODES:
+            note = (f"records/s in-process, first request to last byte "
+                    f"({fmt(s.get('walk_s'), '.3f')} s)")
         if tool == "floor-raw":
-            note = "records not parsed: pages checked"
+            note += "; records not parsed: pages checked"
+        share = s.get("server_share")
+        if share is not None and share > SERVER_SHARE_MAX and tool != "dlt":
+            note += f"; SERVER SHARE OVER {SERVER_SHARE_MAX:.0%}: this run measures the server"
         if s["errors"]:
             note = "FAILED " + "; ".join(s["errors"])[:300]
         print(f"{tool:<12}{s['ok']:>3}/{s['runs']:<2}{fmt(s['wall_s'], '.2f'):>9}"
               f"{fmt(s['records_per_s']):>12}{fmt(s['cpu_s'], '.2f'):>8}"
-              f"{fmt(s['maxrss_mib'], '.1f'):>9}{fmt(s['server_cpu_s'], '.2f'):>10}  {note}")
+              f"{fmt(s['maxrss_mib'], '.1f'):>9}{fmt(s['server_cpu_s'], '.2f'):>10}"
+              f"{fmt(None if share is None else 100 * share, '.1f', '%'):>10}  {note}")
     for note in entry["notes"]:
         print(f"  note: {note}")
     r = entry["ratios"]
+    before = entry["tools"].get(BEFORE, {}).get("records_per_s")
+    if before:
+        print(f"  restclient records/s over restclient-before: "
+              f"{fmt(ratio(entry['tools'].get('restclient', {}).get('records_per_s'), before), '.2f', 'x')}")
     dlt_note = " (dlt serial)" if r["dlt_is_serial_run"] else ""
     print(f"  restclient records/s over: dlt "
           f"{fmt(r['restclient_over_dlt_records_per_s'], '.2f', 'x')}{dlt_note}, floor-parse "
@@ -719,7 +783,8 @@ def markdown(scenarios: list[Scenario], results: dict[str, dict]) -> str:
 
 
 def target_verdicts(results: dict[str, dict]) -> str:
-    """The issue #13 targets checked against this run's medians, as a Markdown table.
+    """The issue #24 targets (and #13's, kept for comparison) checked against this run's
+    medians, as a Markdown table.
 
     A target whose scenario did not run is left out. "Flat" memory means the largest walk's
     peak RSS is at most 10 % above the smallest one's.
@@ -745,19 +810,33 @@ def target_verdicts(results: dict[str, dict]) -> str:
             rss = entry["tools"].get("restclient", {}).get("maxrss_mib")
             if rss:
                 memory.append((sc["records"], rss))
+        # Issue #24's targets are stated on offset walks of the pre-rendered route.
+        offset = sc["kind"] == "offset"
+        if sc["group"] == "memory":
+            pass
         elif sc["latency_ms"] == 0 and sc["concurrency"] == 1 and sc["page_size"] == 100:
-            check(f"restclient/dlt records/s, {where}", r["restclient_over_dlt_records_per_s"],
+            if offset:
+                check(f"#24 restclient/floor-raw records/s, {where}",
+                      r["restclient_over_floor_raw_records_per_s"], 0.5, True)
+            check(f"#13 restclient/dlt records/s, {where}", r["restclient_over_dlt_records_per_s"],
                   20, True)
-            check(f"restclient/floor-parse records/s, {where}",
+            check(f"#13 restclient/floor-parse records/s, {where}",
                   r["restclient_over_floor_parse_records_per_s"], 1.5, True)
         elif sc["latency_ms"] == 0 and sc["concurrency"] == 1 and sc["page_size"] == 1000:
-            check(f"restclient/dlt records/s, {where}", r["restclient_over_dlt_records_per_s"],
+            if offset:
+                check(f"#24 restclient/floor-raw records/s, {where}",
+                      r["restclient_over_floor_raw_records_per_s"], 0.5, True)
+            check(f"#13 restclient/dlt records/s, {where}", r["restclient_over_dlt_records_per_s"],
                   15, True)
         elif sc["latency_ms"] == 20 and sc["concurrency"] == 8:
             check(f"restclient/floor-raw records/s, {where}",
                   r["restclient_over_floor_raw_records_per_s"], 0.9, True)
         if not r["dlt_is_serial_run"]:
             check(f"peak RSS restclient/dlt, {where}", r["restclient_over_dlt_rss"], 0.15, False)
+        if offset and sc["latency_ms"] == 0 and sc["concurrency"] == 1 and sc["group"] != "memory":
+            share = entry["tools"].get("restclient", {}).get("server_share")
+            check(f"#24 server CPU / restclient wall, {where}", share,
+                  SERVER_SHARE_MAX, False)
     if len(memory) > 1:
         memory.sort()
         (small, small_rss), (big, big_rss) = memory[0], memory[-1]
@@ -874,7 +953,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict] = {}
     failures: list[str] = []
     work = Path(tempfile.mkdtemp(prefix="restclient-bench-"))
-    runner = Runner(bins, work, args.timeout)
+    runner = Runner(bins, work, args.timeout, None if args.live_server else args.shape)
+    runner.before = args.before
     started = time.perf_counter()
     try:
         servers = sorted({(sc.latency_ms, sc.records) for sc in scenarios})
@@ -883,6 +963,7 @@ def main(argv: list[str] | None = None) -> int:
             with DemoApi(bins / "demo-api", records, latency) as server:
                 for sc in scenarios:
                     if (sc.latency_ms, sc.records) == (latency, records):
+                        runner.warm_up(sc, server.url)
                         results[sc.id] = run_scenario(runner, server, sc, args, has_concurrency,
                                                       failures)
                         # A c>1 scenario's serial twin has run already (plan order).

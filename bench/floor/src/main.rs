@@ -24,10 +24,20 @@
 //!   `next`, the `Link: <..>; rel="next"` header or the body's `cursors.next`, with the names
 //!   hard-coded. These are bounded: more than `records / page-size + 1` pages is an error.
 //!
-//! On success it prints `{"records": N | null, "pages": P, "bytes": B}` on stdout; on any error it prints one line
-//! on stderr and exits 1 (2 for a usage error). It only ever talks to the base URL it is given.
+//! `--path` fetches another route of the same style (the benchmark's pre-rendered
+//! `/bench/offset`), and each `--param key=value` is added to every page URL.
+//!
+//! The walk is timed in-process, from just before the first request to the last byte of the
+//! last body (the client is built before the clock starts): the best the transport can do.
+//! On success it prints `{"records": N | null, "pages": P, "bytes": B, "walk_s": S}` on stdout;
+//! on any error it prints one line on stderr and exits 1 (2 for a usage error). It only ever
+//! talks to the base URL it is given.
 
-use std::{collections::BTreeMap, process::ExitCode, time::Duration};
+use std::{
+    collections::BTreeMap,
+    process::ExitCode,
+    time::{Duration, Instant},
+};
 
 use futures::{StreamExt as _, TryStreamExt as _, stream};
 use reqwest::{Client, Url, header::LINK};
@@ -35,9 +45,10 @@ use serde_json::{Value, value::RawValue};
 
 const USAGE: &str = "\
 Usage: bench-floor BASE_URL --style STYLE --records N --page-size K [--concurrency C] [--mode M]
+                   [--path PATH] [--param KEY=VALUE]...
 
 Fetches the demo API's pages with no pagination logic and prints
-{\"records\": N, \"pages\": P, \"bytes\": B}. Writes no records. --mode parse parses each body
+{\"records\": N, \"pages\": P, \"bytes\": B, \"walk_s\": S}. Writes no records. --mode parse parses each body
 into a serde_json::Value and counts the records; --mode raw only reads each body (records: null),
 decoding nothing but the next link or cursor where the body holds it.
 
@@ -46,7 +57,9 @@ decoding nothing but the next link or cursor where the body holds it.
   --records N        records the server holds (offset: how many URLs to compute)
   --page-size K      records per page (limit / page_size)
   --concurrency C    requests in flight, offset style only (default 1)
-  --mode M           parse | raw (default parse)";
+  --mode M           parse | raw (default parse)
+  --path PATH        the route (default: the style's, e.g. /offset)
+  --param KEY=VALUE  a query parameter added to every page URL (repeatable)";
 
 /// Errors of the floor: all end the run with one line on stderr.
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -125,6 +138,23 @@ struct Args {
     page_size: u64,
     concurrency: usize,
     mode: Mode,
+    /// The route, when not the style's own.
+    path: Option<String>,
+    /// Extra query parameters of every page URL.
+    params: Vec<(String, String)>,
+}
+
+impl Args {
+    fn path(&self) -> &str {
+        self.path.as_deref().unwrap_or(self.style.path())
+    }
+
+    /// `base` + the route + `query` + `--param`s.
+    fn url(&self, query: &[(&str, &str)]) -> Result<Url, BoxError> {
+        let mut url = url(&self.base, self.path(), query)?;
+        url.query_pairs_mut().extend_pairs(&self.params);
+        Ok(url)
+    }
 }
 
 /// Parses the command line; `Ok(None)` means `--help` was asked for.
@@ -135,6 +165,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
     let mut page_size = None;
     let mut concurrency = 1_usize;
     let mut mode = Mode::Parse;
+    let mut path = None;
+    let mut params = Vec::new();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         if arg == "-h" || arg == "--help" {
@@ -155,6 +187,12 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
         match arg.as_str() {
             "--style" => style = Some(Style::parse(&value)?),
             "--mode" => mode = Mode::parse(&value)?,
+            "--path" if value.starts_with('/') => path = Some(value),
+            "--path" => return Err(format!("--path: `{value}` does not start with /")),
+            "--param" => match value.split_once('=') {
+                Some((k, v)) if !k.is_empty() => params.push((k.to_owned(), v.to_owned())),
+                _ => return Err(format!("--param: `{value}` is not KEY=VALUE")),
+            },
             "--records" => records = Some(positive(&value)?),
             "--page-size" => page_size = Some(positive(&value)?),
             "--concurrency" => {
@@ -171,6 +209,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
         page_size: page_size.ok_or("--page-size is required")?,
         concurrency,
         mode,
+        path,
+        params,
     };
     if args.concurrency > 1 && args.style != Style::Offset {
         return Err("--concurrency above 1 needs --style offset".into());
@@ -315,13 +355,7 @@ async fn walk_offsets(client: &Client, args: &Args) -> Result<Totals, BoxError> 
     let step = usize::try_from(args.page_size)?;
     let urls = (0..args.records)
         .step_by(step)
-        .map(|offset| {
-            url(
-                &args.base,
-                Style::Offset.path(),
-                &[("offset", &offset.to_string()), ("limit", &limit)],
-            )
-        })
+        .map(|offset| args.url(&[("offset", &offset.to_string()), ("limit", &limit)]))
         .collect::<Result<Vec<_>, _>>()?;
     stream::iter(urls)
         .map(|url| fetch(client, url, Style::Offset, args.mode))
@@ -341,7 +375,7 @@ async fn walk_links(client: &Client, args: &Args) -> Result<Totals, BoxError> {
         "page_size"
     };
     let max_pages = args.records.div_ceil(args.page_size) + 1;
-    let mut next = Some(url(&args.base, args.style.path(), &[(size_param, &size)])?);
+    let mut next = Some(args.url(&[(size_param, &size)])?);
     let mut totals = Totals::default();
     while let Some(current) = next.take() {
         if totals.pages >= max_pages {
@@ -352,26 +386,27 @@ async fn walk_links(client: &Client, args: &Args) -> Result<Totals, BoxError> {
         next = match (args.style, page.next) {
             (_, None) | (Style::Offset, _) => None,
             (Style::JsonLink | Style::HeaderLink, Some(link)) => Some(page.url.join(&link)?),
-            (Style::Cursor, Some(cursor)) => Some(url(
-                &args.base,
-                Style::Cursor.path(),
-                &[("cursor", &cursor), ("limit", &size)],
-            )?),
+            (Style::Cursor, Some(cursor)) => {
+                Some(args.url(&[("cursor", &cursor), ("limit", &size)])?)
+            }
         };
     }
     Ok(totals)
 }
 
-/// Runs the walk `args` describes.
-async fn run(args: &Args) -> Result<Totals, BoxError> {
+/// Runs the walk `args` describes; also returns how long the walk took, from just before
+/// the first request to the last byte (the client is built before).
+async fn run(args: &Args) -> Result<(Totals, Duration), BoxError> {
     let client = Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(60))
         .build()?;
-    match args.style {
+    let started = Instant::now();
+    let totals = match args.style {
         Style::Offset => walk_offsets(&client, args).await,
         Style::JsonLink | Style::HeaderLink | Style::Cursor => walk_links(&client, args).await,
-    }
+    }?;
+    Ok((totals, started.elapsed()))
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -388,13 +423,14 @@ async fn main() -> ExitCode {
         }
     };
     match run(&args).await {
-        Ok(totals) => {
+        Ok((totals, walk)) => {
             println!(
                 "{}",
                 serde_json::json!({
                     "records": totals.records,
                     "pages": totals.pages,
                     "bytes": totals.bytes,
+                    "walk_s": walk.as_secs_f64(),
                 })
             );
             ExitCode::SUCCESS
@@ -428,11 +464,21 @@ mod tests {
             "8",
             "--mode",
             "raw",
+            "--path",
+            "/bench/offset",
+            "--param",
+            "shape=wide",
         ])?
         .ok_or("unexpected help")?;
         assert_eq!(args.style, Style::Offset);
         assert_eq!((args.records, args.page_size, args.concurrency), (10, 3, 8));
         assert_eq!(args.mode, Mode::Raw);
+        assert_eq!(
+            args.url(&[("offset", "0")])
+                .map_err(|e| e.to_string())?
+                .as_str(),
+            "http://127.0.0.1:1/bench/offset?offset=0&shape=wide"
+        );
         assert!(parse(&["--help"])?.is_none());
         Ok(())
     }
@@ -447,6 +493,8 @@ mod tests {
             &["--style", "offset", "--bogus", "1"],
             &["--style", "offset", "--mode", "fast"],
             &["--style"],
+            &["--style", "offset", "--path", "bench"],
+            &["--style", "offset", "--param", "shape"],
         ] {
             let args: Vec<&str> = base.iter().chain(extra).copied().collect();
             assert!(parse(&args).is_err(), "{extra:?}");

@@ -23,6 +23,7 @@
 //! | `GET /offset/no-total` | `{"items"}` |
 //! | `GET /offset/null-total` | `{"items", "total": null}` |
 //! | `GET /offset/has-more` | `{"items", "has_more"}` |
+//! | `GET /bench/offset?offset=O&limit=L&shape=wide\|small` | as `/offset`, pages rendered once and served from memory (for the benchmark) |
 //! | `GET\|POST /page?page=P&page_size=S` (1-based) | `{"data", "page", "page_size", "total_pages", "total"}` |
 //! | `GET /page0?page=P&page_size=S` (0-based) | same as `/page` |
 //! | `GET /page/no-total` (1-based) | `{"data"}` |

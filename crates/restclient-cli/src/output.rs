@@ -3,7 +3,7 @@
 //! "stop", and nothing here uses `println!`/`eprintln!`.
 
 use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -83,23 +83,31 @@ pub(crate) fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
 /// an existing one emptied) only when the first page arrives, so a walk that fails at its
 /// first request leaves an existing file alone. Pages are written whole, so the buffer reaches
 /// the file at line boundaries and the output never ends inside a line.
+///
+/// Each page's lines are made in the buffer itself and written from there with one `write`
+/// once it holds [`NdjsonWriter::BATCH`] bytes (no second copy through a `BufWriter`).
 pub(crate) struct NdjsonWriter {
     target: Option<PathBuf>,
-    out: Option<BufWriter<Box<dyn Write + Send>>>,
-    page: Vec<u8>,
+    out: Option<Box<dyn Write + Send>>,
+    /// Whole lines not yet written.
+    pending: Vec<u8>,
 }
 
 impl NdjsonWriter {
+    /// Lines gathered before a write: fewer system calls for small pages; a larger page is
+    /// written as soon as it is made.
+    const BATCH: usize = 64 * 1024;
+
     /// To `path`, or to stdout when `None`. Nothing is opened yet.
     pub(crate) fn new(path: Option<&Path>) -> Self {
         NdjsonWriter {
             target: path.map(Path::to_path_buf),
             out: None,
-            page: Vec::new(),
+            pending: Vec::new(),
         }
     }
 
-    fn sink(&mut self) -> anyhow::Result<&mut BufWriter<Box<dyn Write + Send>>> {
+    fn sink(&mut self) -> anyhow::Result<&mut Box<dyn Write + Send>> {
         if self.out.is_none() {
             let sink: Box<dyn Write + Send> = match &self.target {
                 Some(p) => Box::new(File::create(p).map_err(|e| {
@@ -107,7 +115,7 @@ impl NdjsonWriter {
                 })?),
                 None => Box::new(io::stdout()),
             };
-            self.out = Some(BufWriter::with_capacity(64 * 1024, sink));
+            self.out = Some(sink);
         }
         self.out
             .as_mut()
@@ -123,29 +131,37 @@ impl NdjsonWriter {
     /// Writes the records of one page as whole lines, each the API's own text (whitespace
     /// outside strings removed, nothing else changed).
     pub(crate) fn page(&mut self, page: &restclient::Page) -> anyhow::Result<()> {
-        let mut buf = std::mem::take(&mut self.page);
-        buf.clear();
-        page.write_ndjson(&mut buf);
-        let what = self.what();
+        // The output is created when the first page arrives, even an empty one.
+        self.sink()?;
+        page.write_ndjson(&mut self.pending);
         // Stdout is flushed after every page: a reader (`| head`, `| jq`) sees records as they
-        // come, and a closed pipe is noticed at once instead of after a buffer (64 KiB) of requests.
-        let to_stdout = self.target.is_none();
+        // come, and a closed pipe is noticed at once instead of after a buffer of requests.
+        if self.target.is_some() && self.pending.len() < Self::BATCH {
+            return Ok(());
+        }
+        self.write_pending()
+    }
+
+    /// Writes and flushes the gathered lines.
+    fn write_pending(&mut self) -> anyhow::Result<()> {
+        let what = self.what();
+        let pending = std::mem::take(&mut self.pending);
         let sink = self.sink()?;
         let result = sink
-            .write_all(&buf)
-            .and_then(|()| if to_stdout { sink.flush() } else { Ok(()) })
+            .write_all(&pending)
+            .and_then(|()| sink.flush())
             .map_err(|e| closed_is_stop(e, &what));
-        self.page = buf;
+        self.pending = pending;
+        self.pending.clear();
         result
     }
 
-    /// Flushes what was written (nothing is opened when no page came).
+    /// Writes and flushes what was gathered (nothing is opened when no page came).
     pub(crate) fn finish(&mut self) -> anyhow::Result<()> {
-        let what = self.what();
-        match self.out.as_mut() {
-            Some(out) => out.flush().map_err(|e| closed_is_stop(e, &what)),
-            None => Ok(()),
+        if self.pending.is_empty() && self.out.is_none() {
+            return Ok(());
         }
+        self.write_pending()
     }
 }
 

@@ -9,7 +9,7 @@
 //! Logging: every attempt at DEBUG (method, redacted URL, status, time), every wait and every
 //! decision at INFO, giving up at WARN.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -32,7 +32,7 @@ const USER_AGENT: &str = concat!("restclient/", env!("CARGO_PKG_VERSION"));
 /// Sends requests. Cheap to clone: the connection pool is shared.
 #[derive(Clone, Debug)]
 pub(crate) struct Executor {
-    http: reqwest::Client,
+    http: HttpClient,
     /// The most bytes a response body may have after decompression.
     max_response_bytes: u64,
     /// `Some(max_chars)` when status errors carry the body (`http_show_error_body`).
@@ -55,23 +55,86 @@ pub(crate) struct CallContext {
     pub(crate) timeout: Duration,
 }
 
-/// The HTTP client: the user's builder (else one with restclient's user agent), never following
-/// redirects, whatever the builder says: the executor follows them itself, so that credentials
-/// stay on their origin.
-pub(crate) fn http_client(builder: Option<reqwest::ClientBuilder>) -> Result<reqwest::Client> {
+/// The HTTP client: the user's builder (else restclient's own, see [`default_http_client`]),
+/// never following redirects, whatever the builder says: the executor follows them itself, so
+/// that credentials stay on their origin.
+pub(crate) fn http_client(builder: Option<reqwest::ClientBuilder>) -> Result<HttpClient> {
+    let Some(builder) = builder else {
+        return default_http_client();
+    };
     builder
-        .unwrap_or_else(|| reqwest::Client::builder().user_agent(USER_AGENT))
         .redirect(reqwest::redirect::Policy::none())
         .build()
+        .map(HttpClient::Given)
         .map_err(|e| {
             Error::new(ErrorKind::Builder, "could not build the HTTP client")
                 .with_source(e.without_url())
         })
 }
 
+/// The HTTP client of an executor: the user's, or restclient's own.
+#[derive(Clone, Debug)]
+pub(crate) enum HttpClient {
+    /// The user's (`http_client(..)`): every request goes through it.
+    Given(reqwest::Client),
+    /// restclient's: plain `http` goes through a client that never loaded the platform's root
+    /// certificates (a fixed ~19 M instructions, a tenth of a local 100k-record walk), and the
+    /// first `https` request builds, once, the client that has them (so https still verifies).
+    Own {
+        plain: reqwest::Client,
+        tls: Arc<OnceLock<std::result::Result<reqwest::Client, String>>>,
+    },
+}
+
+impl HttpClient {
+    /// The client for a request to `url`.
+    fn for_url(&self, url: &Url) -> Result<&reqwest::Client> {
+        match self {
+            HttpClient::Given(client) => Ok(client),
+            HttpClient::Own { plain, .. } if url.scheme() != "https" => Ok(plain),
+            HttpClient::Own { tls, .. } => tls
+                .get_or_init(|| own_client(true).map_err(|e| e.to_string()))
+                .as_ref()
+                .map_err(|e| {
+                    Error::new(
+                        ErrorKind::Builder,
+                        format!("could not build the HTTP client: {e}"),
+                    )
+                }),
+        }
+    }
+}
+
+/// The HTTP client restclient builds when the user brings none: no redirects (the executor
+/// follows them itself, to keep credentials on their origin) and restclient's user agent. Its
+/// https side is built on first use (see [`HttpClient::Own`]).
+pub(crate) fn default_http_client() -> Result<HttpClient> {
+    let plain = own_client(false).map_err(|e| {
+        Error::new(ErrorKind::Builder, "could not build the HTTP client").with_source(e)
+    })?;
+    Ok(HttpClient::Own {
+        plain,
+        tls: Arc::new(OnceLock::new()),
+    })
+}
+
+/// restclient's own client; `roots`: with the platform's root certificates (for https).
+fn own_client(roots: bool) -> std::result::Result<reqwest::Client, reqwest::Error> {
+    let builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(USER_AGENT);
+    // No root at all: a plain-http client that is handed an https URL fails to verify it.
+    let builder = if roots {
+        builder
+    } else {
+        builder.tls_certs_only([])
+    };
+    builder.build().map_err(reqwest::Error::without_url)
+}
+
 impl Executor {
     pub(crate) fn new(
-        http: reqwest::Client,
+        http: HttpClient,
         max_response_bytes: u64,
         error_body: Option<usize>,
     ) -> Self {
@@ -322,6 +385,7 @@ impl Executor {
             }
             let mut wire = self
                 .http
+                .for_url(&wire_url)?
                 .request(method.clone(), wire_url)
                 .timeout(ctx.timeout)
                 .headers(headers);
@@ -407,13 +471,18 @@ impl Executor {
             .unwrap_or(0)
             .min(limit)
             .min(16 << 20);
-        let mut buf = BytesMut::with_capacity(usize::try_from(hint).unwrap_or(0));
+        let hint = usize::try_from(hint).unwrap_or(0);
+        // A body that arrives in one chunk is kept as it came (no copy); from the second
+        // chunk on, they are gathered in one buffer sized from Content-Length.
+        let mut first: Option<Bytes> = None;
+        let mut buf = BytesMut::new();
         while let Some(chunk) = response
             .chunk()
             .await
             .map_err(|e| transport_error(e, method, url, redactor))?
         {
-            if (buf.len() as u64).saturating_add(chunk.len() as u64) > limit {
+            let have = first.as_ref().map_or(0, Bytes::len) + buf.len();
+            if (have as u64).saturating_add(chunk.len() as u64) > limit {
                 let shown = redactor.url(url);
                 return Err(Error::new(
                     ErrorKind::BodyTooLarge,
@@ -424,9 +493,20 @@ impl Executor {
                 )
                 .with_url(&shown));
             }
+            if have == 0 && first.is_none() {
+                first = Some(chunk);
+                continue;
+            }
+            if let Some(head) = first.take() {
+                buf.reserve(hint.max(head.len() + chunk.len()));
+                buf.extend_from_slice(&head);
+            }
             buf.extend_from_slice(&chunk);
         }
-        Ok(buf.freeze())
+        Ok(match first {
+            Some(only) => only,
+            None => buf.freeze(),
+        })
     }
 }
 
@@ -572,4 +652,31 @@ fn cause_chain(e: &reqwest::Error) -> String {
         source = s.source();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn root_certificates_are_loaded_for_the_first_https_request_only() {
+        let http = default_http_client().unwrap();
+        let HttpClient::Own { tls, .. } = &http else {
+            panic!("restclient's own client")
+        };
+        http.for_url(&Url::parse("http://127.0.0.1/x").unwrap())
+            .unwrap();
+        assert!(tls.get().is_none(), "a plain-http request loaded them");
+        http.for_url(&Url::parse("https://127.0.0.1/x").unwrap())
+            .unwrap();
+        assert!(tls.get().is_some_and(Result::is_ok));
+        // A client of the user's is used for everything.
+        let given = HttpClient::Given(reqwest::Client::new());
+        assert!(
+            given
+                .for_url(&Url::parse("https://127.0.0.1/").unwrap())
+                .is_ok()
+        );
+    }
 }

@@ -38,6 +38,8 @@ use crate::selector::Selector;
 pub struct Page {
     /// Where each record lies in the response body.
     spans: Vec<Range<usize>>,
+    /// The records hold no whitespace and are one comma apart (`records::Spans::compact`).
+    compact: bool,
     /// The records as `Value`s, built on first use.
     values: OnceLock<Vec<Value>>,
     request: Request,
@@ -84,7 +86,7 @@ pub(crate) struct WalkInfo {
 
 impl Page {
     pub(crate) fn new(
-        spans: Vec<Range<usize>>,
+        (spans, compact): (Vec<Range<usize>>, bool),
         values: Option<Vec<Value>>,
         request: Request,
         response: Response,
@@ -102,6 +104,7 @@ impl Page {
         }
         Page {
             spans,
+            compact,
             values: built,
             request,
             response,
@@ -197,11 +200,7 @@ impl Page {
     /// # Ok(()) }
     /// ```
     pub fn write_ndjson(&self, out: &mut Vec<u8>) {
-        let body = self.response.bytes();
-        for r in &self.spans {
-            crate::records::write_compact(&body[r.clone()], out);
-            out.push(b'\n');
-        }
+        crate::records::write_ndjson(self.response.bytes(), &self.spans, self.compact, out);
     }
 
     /// The records deserialized straight from the body into `T` (no `Value` in between).
@@ -344,7 +343,7 @@ mod tests {
     fn debug_masks_a_custom_auths_secrets() {
         let url = "https://h/x".parse().unwrap();
         let page = Page::new(
-            vec![std::ops::Range { start: 0, end: 1 }],
+            (vec![std::ops::Range { start: 1, end: 2 }], true),
             None,
             Request::new(reqwest::Method::GET, url),
             Response::from_parts(200, vec![], "https://h/x", b"[1]".to_vec()).unwrap(),

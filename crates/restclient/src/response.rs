@@ -314,23 +314,28 @@ impl Response {
         }
     }
 
-    /// Where the records `selector` picks lie in [`bytes`](Self::bytes).
-    pub(crate) fn record_spans(&self, selector: &Selector) -> Result<Vec<Range<usize>>> {
+    /// Where the records `selector` picks lie in [`bytes`](Self::bytes), and whether they are
+    /// compact (see `records::Spans::compact`).
+    pub(crate) fn record_spans(&self, selector: &Selector) -> Result<(Vec<Range<usize>>, bool)> {
         let text = self.json_text()?;
         let parsed = match selector.key_steps() {
             Some(_) => None,
             None => Some(self.json()?),
         };
         let offset = self.json_offset();
-        let (mut spans, mut siblings) = crate::records::spans_and_siblings(text, selector, parsed)
+        let crate::records::Spans {
+            mut ranges,
+            mut siblings,
+            compact,
+        } = crate::records::spans_and_siblings(text, selector, parsed)
             .map_err(|_| self.parse_error())?;
         if offset > 0 {
-            for r in spans.iter_mut().chain(siblings.iter_mut().map(|(_, r)| r)) {
+            for r in ranges.iter_mut().chain(siblings.iter_mut().map(|(_, r)| r)) {
                 *r = r.start + offset..r.end + offset;
             }
         }
         let _ = self.siblings.set(siblings);
-        Ok(spans)
+        Ok((ranges, compact))
     }
 
     /// Drops the cached parse once the walk is done with it, so that a page does not hold a
@@ -464,7 +469,8 @@ mod tests {
                        "total": 3, "links": null}"#;
         let r = Response::from_parts(200, vec![], "https://h/x", body.as_bytes().to_vec()).unwrap();
         let parsed: Value = serde_json::from_str(body).unwrap();
-        let spans = r.record_spans(&Selector::new("data").unwrap()).unwrap();
+        let (spans, compact) = r.record_spans(&Selector::new("data").unwrap()).unwrap();
+        assert!(!compact, "a record holds a space");
         assert_eq!(spans.len(), 2);
         assert!(r.siblings.get().is_some_and(|s| s.len() == 4));
         for path in [

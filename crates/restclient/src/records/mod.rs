@@ -4,9 +4,12 @@
 //! A walk needs two things from a body: where the records are, and a few fields (a total, a
 //! next link, a cursor). Building a `serde_json::Value` for the whole body costs most of a
 //! walk's CPU (allocation-bound, A10 in `reference/rust-crates.md`); this module gets both from
-//! one validating pass each that allocates nothing per value it skips (serde_json with
-//! `IgnoredAny` and borrowed `RawValue`s). The body is still checked as JSON from end to end:
-//! an invalid body is an error, never a partial answer.
+//! one validating pass that allocates nothing per value it skips: [`scan`] for plain paths (a
+//! byte loop, the hot path), serde_json with `IgnoredAny` and borrowed `RawValue`s for
+//! everything else and for every body [`scan`] does not vouch for. The body is still checked
+//! as JSON from end to end: an invalid body is an error, never a partial answer.
+
+mod scan;
 
 use std::fmt;
 use std::ops::Range;
@@ -44,26 +47,53 @@ pub(crate) fn spans(
     selector: &Selector,
     parsed: Option<&Value>,
 ) -> serde_json::Result<Vec<Range<usize>>> {
-    spans_and_siblings(text, selector, parsed).map(|(spans, _)| spans)
+    spans_and_siblings(text, selector, parsed).map(|s| s.ranges)
+}
+
+/// The records a scan found in a body, and what it noticed on the way.
+#[derive(Debug, Default)]
+pub(crate) struct Spans {
+    /// Where each record lies.
+    pub(crate) ranges: Vec<Range<usize>>,
+    /// For a plain path, the other top-level members (see `Response::field`).
+    pub(crate) siblings: Siblings,
+    /// The records hold no whitespace, and one `,` separates each from the next: their NDJSON
+    /// is their text with those commas made newlines ([`write_ndjson`]).
+    pub(crate) compact: bool,
 }
 
 /// [`spans`], and for a plain path the other top-level members' ranges found on the way (see
-/// `Response::field`).
+/// `Response::field`) and whether the records are compact.
 pub(crate) fn spans_and_siblings(
     text: &str,
     selector: &Selector,
     parsed: Option<&Value>,
-) -> serde_json::Result<(Vec<Range<usize>>, Siblings)> {
+) -> serde_json::Result<Spans> {
     let ranges = |found: Found| match found {
         Found::Array(rs) => rs,
         Found::Value(r) => vec![r],
         Found::Null | Found::Missing => Vec::new(),
     };
     if let Some(steps) = selector.key_steps() {
-        if steps.is_empty() {
-            return find(text, &steps).map(|f| (ranges(f), Vec::new()));
+        if let Some(fast) = scan::scan(text.as_bytes(), &steps, !steps.is_empty()) {
+            let compact = fast.compact && matches!(fast.found, Found::Array(_));
+            return Ok(Spans {
+                ranges: ranges(fast.found),
+                siblings: fast.siblings,
+                compact,
+            });
         }
-        return records_and_siblings(text, &steps).map(|(f, s)| (ranges(f), s));
+        // Invalid, or something the fast scan leaves to serde_json: its answer is the answer.
+        let (found, siblings) = if steps.is_empty() {
+            (find(text, &steps)?, Vec::new())
+        } else {
+            records_and_siblings(text, &steps)?
+        };
+        return Ok(Spans {
+            ranges: ranges(found),
+            siblings,
+            compact: false,
+        });
     }
     let owned;
     let value = match parsed {
@@ -73,12 +103,15 @@ pub(crate) fn spans_and_siblings(
             &owned
         }
     };
-    let spans = match selector.plan(value) {
+    let ranges = match selector.plan(value) {
         Plan::Empty => Vec::new(),
         Plan::One(loc) => ranges(find(text, &loc)?),
         Plan::Many(locs) => find_all(text, &locs)?,
     };
-    Ok((spans, Vec::new()))
+    Ok(Spans {
+        ranges,
+        ..Spans::default()
+    })
 }
 
 /// The members of a top-level object a scan passed on its way to the records: name and range.
@@ -174,6 +207,41 @@ pub(crate) fn find_all(body: &str, paths: &[Vec<Step>]) -> serde_json::Result<Ve
     .deserialize(&mut de)?;
     de.end()?;
     Ok(slots.into_iter().flatten().collect())
+}
+
+/// Appends the records at `spans` of `body` to `out` as NDJSON lines, each made compact by
+/// [`write_compact`]. With `compact` (see [`Spans::compact`]) the records and the single
+/// commas between them are copied at once and the commas made newlines.
+pub(crate) fn write_ndjson(body: &[u8], spans: &[Range<usize>], compact: bool, out: &mut Vec<u8>) {
+    let (Some(first), Some(last)) = (spans.first(), spans.last()) else {
+        return;
+    };
+    if compact && let Some(text) = body.get(first.start..last.end) {
+        let base = out.len();
+        out.reserve(text.len() + 1);
+        out.extend_from_slice(text);
+        out.push(b'\n');
+        // Each record but the last ends just before its comma, and the next starts after it.
+        let ok = spans.windows(2).all(|pair| {
+            let at = pair[0].end.checked_sub(first.start).map(|at| base + at);
+            match at.and_then(|at| out.get_mut(at)) {
+                Some(comma @ b',') if pair[1].start == pair[0].end + 1 => {
+                    *comma = b'\n';
+                    true
+                }
+                _ => false,
+            }
+        });
+        if ok {
+            return;
+        }
+        // Not what the scan promised: never wrong output, only a slower path.
+        out.truncate(base);
+    }
+    for r in spans {
+        write_compact(&body[r.clone()], out);
+        out.push(b'\n');
+    }
 }
 
 /// Writes `json` (one valid JSON value) to `out` without the whitespace outside its strings,
@@ -771,6 +839,93 @@ mod properties {
             prop_assert_eq!(find(text, &[Step::Key("data".into())]).is_ok(), valid);
             let sel = Selector::new("data").unwrap();
             prop_assert_eq!(spans(text, &sel, None).is_ok(), valid);
+        }
+
+        /// Any body serde_json writes: the fast scan answers (it leaves no ordinary body to
+        /// serde_json), and finds exactly the ranges and members the serde_json scan finds;
+        /// the NDJSON made from its spans is the records' compact text, line by line.
+        #[test]
+        fn fast_scan_equals_the_serde_json_scan(
+            data in json_value(),
+            meta in json_value(),
+            pretty in any::<bool>(),
+            path in prop::sample::select(vec![vec!["data"], vec!["meta"], vec![], vec!["data", "a"], vec!["nope"]]),
+        ) {
+            let body = serde_json::json!({"meta": meta, "data": data, "total": 1});
+            let text = if pretty { serde_json::to_string_pretty(&body).unwrap() } else { body.to_string() };
+            let steps: Vec<Step> = path.iter().map(|k| Step::Key((*k).to_owned())).collect();
+            let fast = scan::scan(text.as_bytes(), &steps, !steps.is_empty());
+            // A number on the path is left to serde_json (it reads it as a number).
+            let mut node = Some(&body);
+            let mut number = false;
+            for k in &path {
+                match node {
+                    Some(v) if v.is_number() => number = true,
+                    Some(v) => node = v.get(*k),
+                    None => {}
+                }
+            }
+            number |= node.is_some_and(Value::is_number);
+            if fast.is_none() && number {
+                return Ok(());
+            }
+            prop_assert!(fast.is_some(), "the fast scan gave up on {}", text);
+            let fast = fast.unwrap();
+            let (found, siblings) = if steps.is_empty() {
+                (find(&text, &steps).unwrap(), Vec::new())
+            } else {
+                records_and_siblings(&text, &steps).unwrap()
+            };
+            prop_assert_eq!(&fast.found, &found);
+            prop_assert_eq!(&fast.siblings, &siblings);
+            if let Found::Array(spans) = &found {
+                let mut fast_lines = Vec::new();
+                write_ndjson(text.as_bytes(), spans, fast.compact, &mut fast_lines);
+                let mut slow_lines = Vec::new();
+                write_ndjson(text.as_bytes(), spans, false, &mut slow_lines);
+                prop_assert_eq!(fast_lines, slow_lines);
+                // serde_json's compact text has no whitespace; its pretty text puts each
+                // element on a line of its own.
+                prop_assert_eq!(fast.compact, !pretty || spans.is_empty());
+            }
+        }
+
+        /// Valid JSON with one byte changed, inserted or removed (mostly invalid, sometimes
+        /// still valid): where the fast scan answers, the serde_json scan gives the same answer,
+        /// so the fast scan never accepts what serde_json rejects.
+        #[test]
+        fn fast_scan_never_accepts_more(
+            v in json_value(),
+            pretty in any::<bool>(),
+            at in any::<prop::sample::Index>(),
+            byte in prop::sample::select(b"[]{}\",:.-+eE0159tfnul \\/\x01".to_vec()),
+            edit in 0..3u8,
+        ) {
+            let body = serde_json::json!({"a": v});
+            let text = if pretty { serde_json::to_string_pretty(&body).unwrap() } else { body.to_string() };
+            let mut bytes = text.into_bytes();
+            let at = at.index(bytes.len());
+            match edit {
+                0 => bytes[at] = byte,
+                1 => bytes.insert(at, byte),
+                _ => { bytes.remove(at); }
+            }
+            // Only ASCII was put in or taken out next to ASCII... or a UTF-8 sequence was cut:
+            // the scan sees UTF-8 only.
+            let Ok(text) = String::from_utf8(bytes) else { return Ok(()) };
+            let steps = vec![Step::Key("a".into())];
+            if let Some(fast) = scan::scan(text.as_bytes(), &steps, true) {
+                let slow = records_and_siblings(&text, &steps);
+                prop_assert!(slow.is_ok(), "the fast scan accepted {:?}", text);
+                let (found, siblings) = slow.unwrap();
+                prop_assert_eq!(fast.found, found);
+                prop_assert_eq!(fast.siblings, siblings);
+            }
+            if let Some(fast) = scan::scan(text.as_bytes(), &[], false) {
+                let slow = find(&text, &[]);
+                prop_assert!(slow.is_ok(), "the fast scan accepted {:?}", text);
+                prop_assert_eq!(fast.found, slow.unwrap());
+            }
         }
 
         /// Any value: compact text parses to the same value and has no whitespace outside

@@ -1,0 +1,612 @@
+//! The walk's fast path: one validating pass over a body that finds the records at a plain
+//! path, the other top-level members, and whether the records hold any whitespace.
+//!
+//! serde_json's visitor-driven skip (`IgnoredAny`, `RawValue`) costs about 2,850 instructions
+//! for a 158-byte record; this scanner does the same validation in about 1,250: one loop with
+//! the open containers on a bit stack (no call per value), string bodies skipped sixteen bytes
+//! at a time (SSE2 on x86_64, two SWAR words elsewhere). It is at least as strict as
+//! serde_json: on anything it does not plainly accept (invalid JSON, nesting deeper than 128,
+//! an escaped key on the path, a lone surrogate escape, a number on the path, ...) it answers
+//! `None` and the caller asks serde_json, whose answer (and error position) is then the answer.
+//! So it never accepts a body the serde_json scan would reject, and where it accepts, it finds
+//! the same ranges (the property tests in `records` and the `records` fuzz target check it).
+//!
+//! The caller has checked the body is UTF-8: string bodies are skipped, not decoded.
+
+use std::ops::Range;
+
+use super::{Found, Siblings, Step};
+
+/// Nesting deeper than this goes to serde_json (its own limit for trees is 128).
+const MAX_DEPTH: u32 = 128;
+
+/// What one scan found.
+#[derive(Debug)]
+pub(crate) struct Scanned {
+    pub(crate) found: Found,
+    /// The other members of the top-level object (when asked for): decoded name and range.
+    pub(crate) siblings: Siblings,
+    /// No whitespace between or inside the array's elements: their NDJSON lines are their text.
+    pub(crate) compact: bool,
+}
+
+/// Scans `body` (UTF-8) for the value at `path`, listing an array's elements; with `siblings`,
+/// also notes the other top-level members. `None`: not plainly valid, ask serde_json.
+pub(crate) fn scan(body: &[u8], path: &[Step], siblings: bool) -> Option<Scanned> {
+    let mut s = Scanner {
+        b: body,
+        i: 0,
+        depth: 0,
+        space: false,
+    };
+    let mut found = Found::Missing;
+    let mut members = Vec::new();
+    let mut compact = true;
+    s.ws();
+    s.seek(
+        path,
+        &mut found,
+        siblings.then_some(&mut members),
+        &mut compact,
+    )?;
+    s.ws();
+    (s.i == body.len()).then_some(Scanned {
+        found,
+        siblings: members,
+        compact,
+    })
+}
+
+struct Scanner<'a> {
+    b: &'a [u8],
+    /// The next byte to read.
+    i: usize,
+    depth: u32,
+    /// Whether whitespace was skipped since it was last cleared.
+    space: bool,
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `x` that ends or interrupts a string body: `"`, `\` or a
+/// control character. The lowest set bit is exact (a borrow only runs upward from a byte that
+/// is itself flagged), so `trailing_zeros() / 8` is the first such byte.
+#[inline(always)]
+fn string_stops(x: u64) -> u64 {
+    let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    zero(x ^ (LO * u64::from(b'"')))
+        | zero(x ^ (LO * u64::from(b'\\')))
+        | (x.wrapping_sub(LO * 0x20) & !x & HI)
+}
+
+/// One bit per byte of `chunk` (lowest first) that ends or interrupts a string body: `"`, `\`
+/// or a control character.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn stops16(chunk: &[u8; 16]) -> u32 {
+    #[target_feature(enable = "sse2")]
+    fn sse2(chunk: &[u8; 16]) -> u32 {
+        use std::arch::x86_64::{
+            _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x,
+            _mm_set1_epi8,
+        };
+        let (lo, hi) = chunk.split_at(8);
+        let word = |half: &[u8]| i64::from_le_bytes(half.try_into().unwrap_or_default());
+        let x = _mm_set_epi64x(word(hi), word(lo));
+        let quote = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'\\' as i8));
+        // x <= 0x1F, unsigned: min(x, 0x1F) == x.
+        let control = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x);
+        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) as u32
+    }
+    // SAFETY: calling a `#[target_feature(enable = "sse2")]` function is sound when the CPU
+    // has SSE2. This is compiled only where the target itself guarantees SSE2
+    // (`cfg(target_feature = "sse2")`, part of the x86_64 baseline), so every CPU that can run
+    // this binary has it. `sse2` takes its bytes by reference (no pointer is read) and is
+    // tested against the portable version below (`stops16_agrees_with_swar`).
+    #[allow(unsafe_code)]
+    unsafe {
+        sse2(chunk)
+    }
+}
+
+/// [`stops16`] without SIMD: two eight-byte words.
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+#[inline(always)]
+fn stops16_swar(chunk: &[u8; 16]) -> u32 {
+    // The high bit of each flagged byte, moved down to one bit per byte.
+    let bits = |stops: u64| ((stops >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32;
+    let (lo, hi) = chunk.split_at(8);
+    let word = |half: &[u8]| u64::from_le_bytes(half.try_into().unwrap_or_default());
+    let (lo, hi) = (string_stops(word(lo)), string_stops(word(hi)));
+    // Only the lowest flagged byte is exact: bits above it in the same word may be noise,
+    // which `trailing_zeros` never looks at.
+    if lo != 0 { bits(lo) } else { bits(hi) << 8 }
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline(always)]
+fn stops16(chunk: &[u8; 16]) -> u32 {
+    stops16_swar(chunk)
+}
+
+/// Four hex digits as a number.
+fn hex4(digits: &[u8]) -> Option<u32> {
+    let mut n = 0;
+    for &d in digits.get(..4)? {
+        n = n * 16 + char::from(d).to_digit(16)?;
+    }
+    Some(n)
+}
+
+impl Scanner<'_> {
+    #[inline(always)]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    #[inline(always)]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.i += 1;
+            self.space = true;
+        }
+    }
+
+    /// Consumes `c` if it is next.
+    #[inline(always)]
+    fn eat(&mut self, c: u8) -> bool {
+        let hit = self.peek() == Some(c);
+        if hit {
+            self.i += 1;
+        }
+        hit
+    }
+
+    #[inline(always)]
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        self.i += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    /// After a member or element: `,` (more follow) or the closing `close`.
+    #[inline(always)]
+    fn more(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        let c = self.peek()?;
+        self.i += 1;
+        if c == b',' {
+            self.ws();
+            Some(true)
+        } else if c == close {
+            self.depth -= 1;
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// Walks `path` from the value at `self.i`; at its end, records what is there in `out`.
+    fn seek(
+        &mut self,
+        path: &[Step],
+        out: &mut Found,
+        siblings: Option<&mut Siblings>,
+        compact: &mut bool,
+    ) -> Option<()> {
+        let Some((step, rest)) = path.split_first() else {
+            return self.leaf(out, compact);
+        };
+        match (self.peek()?, step) {
+            (b'{', Step::Key(want)) => self.seek_member(want, rest, out, siblings, compact),
+            (b'[', Step::Index(want)) => self.seek_element(*want, rest, out, compact),
+            // The serde_json scan reads a number on the path as a number (`1e400` fails):
+            // its call.
+            (b'-' | b'0'..=b'9', _) => None,
+            // A step into anything else finds nothing.
+            _ => self.value(),
+        }
+    }
+
+    fn seek_member(
+        &mut self,
+        want: &str,
+        rest: &[Step],
+        out: &mut Found,
+        mut siblings: Option<&mut Siblings>,
+        compact: &mut bool,
+    ) -> Option<()> {
+        self.enter()?;
+        self.ws();
+        if self.eat(b'}') {
+            self.depth -= 1;
+            return Some(());
+        }
+        loop {
+            if self.peek()? != b'"' {
+                return None;
+            }
+            let start = self.i;
+            let (end, plain) = string(self.b, start)?;
+            self.i = end;
+            // An escaped key is rare: serde_json decodes it.
+            let key = std::str::from_utf8(self.b.get(start + 1..self.i - 1)?)
+                .ok()
+                .filter(|_| plain)?;
+            self.ws();
+            if !self.eat(b':') {
+                return None;
+            }
+            self.ws();
+            if key == want {
+                // A duplicate key: the last one found wins, as in the serde_json scan.
+                self.seek(rest, out, None, compact)?;
+            } else if let Some(siblings) = siblings.as_deref_mut() {
+                let value = self.i;
+                self.value()?;
+                siblings.push((key.to_owned(), value..self.i));
+            } else {
+                self.value()?;
+            }
+            if !self.more(b'}')? {
+                return Some(());
+            }
+        }
+    }
+
+    fn seek_element(
+        &mut self,
+        want: usize,
+        rest: &[Step],
+        out: &mut Found,
+        compact: &mut bool,
+    ) -> Option<()> {
+        self.enter()?;
+        self.ws();
+        if self.eat(b']') {
+            self.depth -= 1;
+            return Some(());
+        }
+        let mut index = 0usize;
+        loop {
+            if index == want {
+                self.seek(rest, out, None, compact)?;
+            } else {
+                self.value()?;
+            }
+            index = index.saturating_add(1);
+            if !self.more(b']')? {
+                return Some(());
+            }
+        }
+    }
+
+    /// The value at the end of the path: an array's elements, `null`, or any other value's
+    /// range.
+    fn leaf(&mut self, out: &mut Found, compact: &mut bool) -> Option<()> {
+        match self.peek()? {
+            b'[' => {
+                self.space = false;
+                let spans = self.elements()?;
+                *compact = !self.space;
+                *out = Found::Array(spans);
+            }
+            b'n' => {
+                self.i = literal(self.b, self.i, b"null")?;
+                *out = Found::Null;
+            }
+            // As on the way (see `seek`).
+            b'-' | b'0'..=b'9' => return None,
+            _ => {
+                let start = self.i;
+                self.value()?;
+                *out = Found::Value(start..self.i);
+            }
+        }
+        Some(())
+    }
+
+    /// The ranges of an array's elements.
+    fn elements(&mut self) -> Option<Vec<Range<usize>>> {
+        self.enter()?;
+        let mut spans = Vec::new();
+        self.ws();
+        if self.eat(b']') {
+            self.depth -= 1;
+            return Some(spans);
+        }
+        loop {
+            let start = self.i;
+            self.value()?;
+            spans.push(start..self.i);
+            if !self.more(b']')? {
+                return Some(spans);
+            }
+        }
+    }
+
+    /// Skips one value, validating it: one loop over the bytes with the open containers on a
+    /// small stack (no call per value: a record of a dozen fields is a dozen turns of it).
+    fn value(&mut self) -> Option<()> {
+        let b = self.b;
+        let mut i = self.i;
+        let mut space = false;
+        // The open containers as bits, innermost lowest: 1 for an object.
+        let mut objects = 0u128;
+        let mut depth = 0u32;
+        'value: loop {
+            match *b.get(i)? {
+                b'"' => i = string(b, i)?.0,
+                b'{' => {
+                    i = ws(b, i + 1, &mut space);
+                    if b.get(i) == Some(&b'}') {
+                        i += 1;
+                    } else {
+                        depth += 1;
+                        if depth > MAX_DEPTH {
+                            return None;
+                        }
+                        objects = objects << 1 | 1;
+                        i = key(b, i, &mut space)?;
+                        continue 'value;
+                    }
+                }
+                b'[' => {
+                    i = ws(b, i + 1, &mut space);
+                    if b.get(i) == Some(&b']') {
+                        i += 1;
+                    } else {
+                        depth += 1;
+                        if depth > MAX_DEPTH {
+                            return None;
+                        }
+                        objects <<= 1;
+                        continue 'value;
+                    }
+                }
+                b't' => i = literal(b, i, b"true")?,
+                b'f' => i = literal(b, i, b"false")?,
+                b'n' => i = literal(b, i, b"null")?,
+                b'-' | b'0'..=b'9' => i = number(b, i)?,
+                _ => return None,
+            }
+            // After a value: a comma goes on in the innermost container, a closing bracket ends
+            // it (and the value it was).
+            loop {
+                if depth == 0 {
+                    self.i = i;
+                    self.space |= space;
+                    return Some(());
+                }
+                i = ws(b, i, &mut space);
+                let object = objects & 1 == 1;
+                match *b.get(i)? {
+                    b',' => {
+                        i = ws(b, i + 1, &mut space);
+                        if object {
+                            i = key(b, i, &mut space)?;
+                        }
+                        continue 'value;
+                    }
+                    b'}' if object => {}
+                    b']' if !object => {}
+                    _ => return None,
+                }
+                i += 1;
+                depth -= 1;
+                objects >>= 1;
+            }
+        }
+    }
+}
+
+/// Skips whitespace from `i`; notes whether there was any.
+#[inline(always)]
+fn ws(b: &[u8], mut i: usize, space: &mut bool) -> usize {
+    // Compact JSON has none: one comparison says so.
+    while let Some(&c) = b.get(i) {
+        if c > b' ' || !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+            break;
+        }
+        i += 1;
+        *space = true;
+    }
+    i
+}
+
+/// `"key" :` and the whitespace after it, from the key's opening quote.
+#[inline(always)]
+fn key(b: &[u8], i: usize, space: &mut bool) -> Option<usize> {
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    let i = ws(b, string(b, i)?.0, space);
+    (b.get(i) == Some(&b':')).then(|| ws(b, i + 1, space))
+}
+
+#[inline(always)]
+fn literal(b: &[u8], i: usize, word: &[u8]) -> Option<usize> {
+    let end = i + word.len();
+    (b.get(i..end)? == word).then_some(end)
+}
+
+/// The end of the number at `i`: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, as
+/// serde_json reads it.
+#[inline(always)]
+fn number(b: &[u8], mut i: usize) -> Option<usize> {
+    let digits = |mut i: usize| {
+        while let Some(b'0'..=b'9') = b.get(i) {
+            i += 1;
+        }
+        i
+    };
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match b.get(i)? {
+        b'0' => i += 1,
+        b'1'..=b'9' => i = digits(i + 1),
+        _ => return None,
+    }
+    if b.get(i) == Some(&b'.') {
+        let after = digits(i + 1);
+        if after == i + 1 {
+            return None;
+        }
+        i = after;
+    }
+    if let Some(b'e' | b'E') = b.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = b.get(i) {
+            i += 1;
+        }
+        let after = digits(i);
+        if after == i {
+            return None;
+        }
+        i = after;
+    }
+    Some(i)
+}
+
+/// The end of the string whose opening quote is at `i`, its escapes validated, and whether it
+/// holds none.
+#[inline(always)]
+fn string(b: &[u8], i: usize) -> Option<(usize, bool)> {
+    let mut i = i + 1;
+    let mut plain = true;
+    loop {
+        while let Some(chunk) = b.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+            let stops = stops16(chunk);
+            if stops != 0 {
+                i += stops.trailing_zeros() as usize;
+                break;
+            }
+            i += 16;
+        }
+        // Fewer than 16 bytes left, or a stop found: byte by byte to the stop.
+        match *b.get(i)? {
+            b'"' => return Some((i + 1, plain)),
+            b'\\' => {
+                plain = false;
+                i = escape(b, i)?;
+            }
+            0..=0x1F => return None,
+            _ => i += 1,
+        }
+    }
+}
+
+/// The end of the escape at `b[i] == b'\\'`. Stricter than serde_json's skip: a `\u` escape
+/// of a surrogate must be a whole pair.
+fn escape(b: &[u8], i: usize) -> Option<usize> {
+    match *b.get(i + 1)? {
+        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some(i + 2),
+        b'u' => {
+            let unit = hex4(b.get(i + 2..)?)?;
+            match unit {
+                0xD800..=0xDBFF => {
+                    if b.get(i + 6..i + 8)? != b"\\u" {
+                        return None;
+                    }
+                    matches!(hex4(b.get(i + 8..)?)?, 0xDC00..=0xDFFF).then_some(i + 12)
+                }
+                0xDC00..=0xDFFF => None,
+                _ => Some(i + 6),
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn keys(path: &[&str]) -> Vec<Step> {
+        path.iter().map(|k| Step::Key((*k).to_owned())).collect()
+    }
+
+    #[test]
+    fn string_stops_finds_the_first_quote_backslash_or_control() {
+        let first = |s: &[u8; 8]| {
+            let m = string_stops(u64::from_le_bytes(*s));
+            (m != 0).then(|| (m.trailing_zeros() / 8) as usize)
+        };
+        assert_eq!(first(b"abcdefgh"), None);
+        assert_eq!(first(b"ab\"de\\gh"), Some(2));
+        assert_eq!(first(b"\x00bcdefgh"), Some(0));
+        assert_eq!(first(b"abcdefg\x1f"), Some(7));
+        assert_eq!(first(b"\xc3\xa9\xff\x80 !#\\"), Some(7));
+        assert_eq!(first(b"\x7f~]\x20\x21\x5b\x5d\""), Some(7));
+    }
+
+    #[test]
+    fn stops16_agrees_with_swar() {
+        let first = |m: u32| (m != 0).then(|| m.trailing_zeros());
+        // Every byte value at every position, among bytes that stop nothing and bytes that do.
+        for fill in [b'a', 0xC3, b'"'] {
+            for at in 0..16 {
+                for byte in 0..=255u8 {
+                    let mut chunk = [fill; 16];
+                    chunk[at] = byte;
+                    assert_eq!(
+                        first(stops16(&chunk)),
+                        first(stops16_swar(&chunk)),
+                        "{chunk:?}"
+                    );
+                    let want = (0..16).find(|&k| matches!(chunk[k], b'"' | b'\\' | 0..=0x1F));
+                    assert_eq!(first(stops16(&chunk)), want.map(|k| k as u32));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn finds_records_siblings_and_compactness() {
+        let body = br#"{"total":3,"items":[{"a":"x\"y"},[1,-2.5e+3],null],"next":{"n":"\u00e9"}}"#;
+        let s = scan(body, &keys(&["items"]), true).unwrap();
+        let Found::Array(spans) = &s.found else {
+            panic!("{s:?}")
+        };
+        let texts: Vec<&[u8]> = spans.iter().map(|r| &body[r.clone()]).collect();
+        assert_eq!(texts, [&br#"{"a":"x\"y"}"#[..], b"[1,-2.5e+3]", b"null"]);
+        assert!(s.compact);
+        let names: Vec<&str> = s.siblings.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["total", "next"]);
+        let pretty = b"{ \"items\" : [ {\"a\": 1} ] }";
+        assert!(!scan(pretty, &keys(&["items"]), false).unwrap().compact);
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_vouch_for() {
+        for body in [
+            &br#"{"items":[1,]}"#[..],
+            br#"{"items":[01]}"#,
+            br#"{"items":[1.]}"#,
+            br#"{"items":[-]}"#,
+            br#"{"items":["\x"]}"#,
+            br#"{"items":["\ud800"]}"#,
+            br#"{"items":["\udc00\ud800"]}"#,
+            b"{\"items\":[\"a\x01\"]}",
+            br#"{"items":[tru]}"#,
+            br#"{"items":[1]} x"#,
+            br#"{"items":[1]"#,
+            br#"{"it\u0065ms":[1]}"#,
+            b"",
+        ] {
+            assert!(
+                scan(body, &keys(&["items"]), true).is_none(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(scan(deep.as_bytes(), &[], false).is_none());
+        let ok = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert!(scan(ok.as_bytes(), &[], false).is_some());
+    }
+}
