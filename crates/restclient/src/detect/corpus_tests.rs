@@ -7,8 +7,9 @@
 //! milliseconds. Two sets are scored apart:
 //!
 //! * the **tuning set** (the folder's top level), which rules are written against: every miss
-//!   is printed with its reason, with the score per family, and the test fails when the count
-//!   drops below [`RIGHT_AT_LEAST`] (a new rule may fix entries, never break one silently);
+//!   is printed with its reason, with the score per family (and, with `DETECT_CORPUS_RULES=1`,
+//!   the rule that decided each entry right), and the test fails when the count drops below
+//!   [`RIGHT_AT_LEAST`] (a new rule may fix entries, never break one silently);
 //! * the **held-out set** (`held-out/`), kept out of rule writing so that the score says how
 //!   detection does on APIs its rules were not tuned on: only its score is printed (nothing
 //!   about which entries miss, so that reading the output cannot tune rules to it) unless
@@ -127,8 +128,16 @@ fn load(path: &Path) -> Result<Entry, String> {
     })
 }
 
+/// The rule that decided `entry` (`-` for none), or why detection got it wrong.
+fn check(entry: &Entry) -> Result<&'static str, String> {
+    match why_wrong(entry) {
+        None => Ok(paginator_for(&entry.request, &entry.response).map_or("-", |d| d.rule)),
+        Some(why) => Err(why),
+    }
+}
+
 /// Why detection got `entry` wrong, or `None` when it got it right.
-fn check(entry: &Entry) -> Option<String> {
+fn why_wrong(entry: &Entry) -> Option<String> {
     let selector = records(&entry.body);
     let want_records = entry.expected["data_selector"].as_str().unwrap_or("$");
     if selector.as_str() != want_records {
@@ -197,6 +206,8 @@ struct Score {
     misses: Vec<String>,
     /// Per family: (right, total), by family name.
     families: std::collections::BTreeMap<String, (usize, usize)>,
+    /// `name: rule` of every entry right.
+    rules: Vec<String>,
 }
 
 fn score(paths: &[PathBuf]) -> Score {
@@ -205,6 +216,7 @@ fn score(paths: &[PathBuf]) -> Score {
         right: 0,
         misses: Vec::new(),
         families: std::collections::BTreeMap::new(),
+        rules: Vec::new(),
     };
     for path in paths {
         let name = path
@@ -220,11 +232,12 @@ fn score(paths: &[PathBuf]) -> Score {
         let family = s.families.entry(entry.family.clone()).or_default();
         family.1 += 1;
         match check(&entry) {
-            None => {
+            Ok(rule) => {
                 s.right += 1;
                 family.0 += 1;
+                s.rules.push(format!("  {}: {rule}", entry.name));
             }
-            Some(why) => s.misses.push(format!("  {}: {why}", entry.name)),
+            Err(why) => s.misses.push(format!("  {}: {why}", entry.name)),
         }
     }
     s
@@ -247,6 +260,13 @@ fn tuning_set() {
     }
     for m in &s.misses {
         println!("{m}");
+    }
+    // `DETECT_CORPUS_RULES=1` also says which rule got each entry right.
+    if std::env::var_os("DETECT_CORPUS_RULES").is_some_and(|v| v == "1") {
+        println!("right, by the rule that decided:");
+        for r in &s.rules {
+            println!("{r}");
+        }
     }
     assert!(
         !s.misses.iter().any(|m| m.contains(": does not load: ")),

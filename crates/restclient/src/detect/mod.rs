@@ -147,6 +147,7 @@ mod keys;
 mod records;
 mod rules;
 mod scan;
+mod sent;
 
 use serde_json::Value;
 
@@ -155,7 +156,7 @@ use crate::request::Request;
 use crate::response::Response;
 use crate::selector::Selector;
 
-use keys::{HAS_MORE_KEYS, members};
+use keys::{HAS_MORE_KEYS, key_is, members};
 use records::path_text;
 pub use records::records;
 use scan::Scan;
@@ -328,7 +329,7 @@ fn end_of_stream(body: &Value) -> Option<String> {
     members(body)
         .into_iter()
         .find(|m| {
-            keys::END_OF_STREAM_KEYS.contains(&m.key())
+            keys::key_is(m.key(), keys::END_OF_STREAM_KEYS)
                 && crate::paginators::parse_bool(m.value) == Some(true)
         })
         .map(|m| path_text(&m.path))
@@ -339,7 +340,7 @@ fn has_more_note(body: &Value) -> Option<String> {
     members(body)
         .into_iter()
         .find(|m| {
-            HAS_MORE_KEYS.contains(&m.key()) && crate::paginators::parse_bool(m.value) == Some(true)
+            key_is(m.key(), HAS_MORE_KEYS) && crate::paginators::parse_bool(m.value) == Some(true)
         })
         .map(|m| {
             format!(
@@ -368,27 +369,43 @@ const RULES: &[Rule] = &[
     rule("header_link", |s| s.header_link()),
     // 2. A next link in the body (`next`, `links.next`, `_links.next.href`, `@odata.nextLink`).
     rule("body_link", |s| s.body_link()),
-    // 3. A cursor under a known key, sent back under the name the API expects.
+    // 3. A token answering a parameter the request sent (`cursorMark=*` → `nextCursorMark`,
+    //    `continue=...` → `metadata.continue`, `from=...` → `end`); `search_after`.
+    rule("request_answer", |s| s.request_answer()),
+    rule("search_after", |s| s.search_after()),
+    // 4. A cursor under a known key, sent back under the name the API expects.
     rule("body_cursor", |s| s.body_cursor()),
-    // 4. A null next link among first/last/prev links: the only page of a link API.
+    // 5. A null next link among first/last/prev links: the only page of a link API.
     rule("empty_link", |s| s.empty_link()),
-    // 5. A current page with a page count.
+    // 6. No next link where first/last/prev links are (body or `Link` header), Bitbucket's
+    //    envelope without `next`: the last page of a link API.
+    rule("absent_link", |s| s.absent_link()),
+    // 7. A current page with a page count.
     rule("page_count", |s| s.page_number(true)),
-    // 6. An offset and a limit reported in one object.
+    // 8. The request's own window: a page number, or an offset and a size, it sent.
+    rule("request_page", |s| s.request_page()),
+    rule("request_offset", |s| s.request_offset()),
+    // 9. An offset and a limit reported in one object.
     rule("offset", |s| s.offset()),
-    // 7. An offset window the request opened (`rows=5`) with an item total in the body.
+    // 10. An offset window the request opened (`rows=5`) with an item total in the body.
     rule("request_window", |s| s.request_window()),
-    // 8. A current page with a page size, an item total or `has_more`; or a page count alone.
+    // 11. A search engine's response: its own window names and default size.
+    rule("search_engine", |s| s.search_engine()),
+    // 12. GraphQL arguments that page by offset or page number.
+    rule("graphql_window", |s| s.graphql_window()),
+    // 13. A current page with a page size, an item total or `has_more`; or a page count alone.
     rule("page_number", |s| s.page_number(false)),
-    // 9. Stripe's list object: the last record's id.
+    // 14. Stripe's list object: the last record's id.
     rule("stripe_list", |s| s.stripe_list()),
-    // 10. A cursor in a header (`X-Next-Cursor`, `x-ms-continuationtoken`, `X-Next-Page`).
+    // 15. A page window in headers (`X-Page` and `X-Total-Pages`, `X-WP-TotalPages`).
+    rule("header_pages", |s| s.header_pages()),
+    // 16. A cursor in a header (`X-Next-Cursor`, `x-ms-continuationtoken`, `X-Nomad-NextToken`).
     rule("header_cursor", |s| s.header_cursor()),
-    // 11. An offset window in headers (`Content-Range`, `X-Pagination-Offset`).
+    // 17. An offset window in headers (`Content-Range`, `X-Pagination-Offset`).
     rule("range_headers", |s| s.range_headers()),
-    // 12. Any other `next...` key holding a token (dlt's rule).
+    // 18. Any other `next...` key holding a token (dlt's rule).
     rule("any_next_token", |s| s.any_next_token()),
-    // 13. A known link or cursor key that is null or empty: that paginator, on its last page.
+    // 19. A known link or cursor key that is null or empty: that paginator, on its last page.
     rule("empty_next", |s| s.empty_next()),
 ];
 
