@@ -95,6 +95,7 @@ pub(super) const ITEM_TOTAL_KEYS: &[&str] = &[
     "object_count",
     "total_docs",
     "total_num",
+    "row_count",
     "@odata.count",
     "odata.count",
     "__count",

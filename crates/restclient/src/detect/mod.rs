@@ -380,32 +380,34 @@ const RULES: &[Rule] = &[
     // 6. No next link where first/last/prev links are (body or `Link` header), Bitbucket's
     //    envelope without `next`: the last page of a link API.
     rule("absent_link", |s| s.absent_link()),
-    // 7. A current page with a page count.
-    rule("page_count", |s| s.page_number(true)),
-    // 8. The request's own window: a page number, or an offset and a size, it sent.
-    rule("request_page", |s| s.request_page()),
+    // 7. An offset and a size the request sent (`from=0&size=20`): its own window, whatever
+    //    page counts the body also reports.
     rule("request_offset", |s| s.request_offset()),
-    // 9. An offset and a limit reported in one object.
+    // 8. A current page with a page count.
+    rule("page_count", |s| s.page_number(true)),
+    // 9. A page number the request sent.
+    rule("request_page", |s| s.request_page()),
+    // 10. An offset and a limit reported in one object.
     rule("offset", |s| s.offset()),
-    // 10. An offset window the request opened (`rows=5`) with an item total in the body.
+    // 11. An offset window the request opened (`rows=5`) with an item total in the body.
     rule("request_window", |s| s.request_window()),
-    // 11. A search engine's response: its own window names and default size.
+    // 12. A search engine's response: its own window names and default size.
     rule("search_engine", |s| s.search_engine()),
-    // 12. GraphQL arguments that page by offset or page number.
+    // 13. GraphQL arguments that page by offset or page number.
     rule("graphql_window", |s| s.graphql_window()),
-    // 13. A current page with a page size, an item total or `has_more`; or a page count alone.
+    // 14. A current page with a page size, an item total or `has_more`; or a page count alone.
     rule("page_number", |s| s.page_number(false)),
-    // 14. Stripe's list object: the last record's id.
+    // 15. Stripe's list object: the last record's id.
     rule("stripe_list", |s| s.stripe_list()),
-    // 15. A page window in headers (`X-Page` and `X-Total-Pages`, `X-WP-TotalPages`).
+    // 16. A page window in headers (`X-Page` and `X-Total-Pages`, `X-WP-TotalPages`).
     rule("header_pages", |s| s.header_pages()),
-    // 16. A cursor in a header (`X-Next-Cursor`, `x-ms-continuationtoken`, `X-Nomad-NextToken`).
+    // 17. A cursor in a header (`X-Next-Cursor`, `x-ms-continuationtoken`, `X-Nomad-NextToken`).
     rule("header_cursor", |s| s.header_cursor()),
-    // 17. An offset window in headers (`Content-Range`, `X-Pagination-Offset`).
+    // 18. An offset window in headers (`Content-Range`, `X-Pagination-Offset`).
     rule("range_headers", |s| s.range_headers()),
-    // 18. Any other `next...` key holding a token (dlt's rule).
+    // 19. Any other `next...` key holding a token (dlt's rule).
     rule("any_next_token", |s| s.any_next_token()),
-    // 19. A known link or cursor key that is null or empty: that paginator, on its last page.
+    // 20. A known link or cursor key that is null or empty: that paginator, on its last page.
     rule("empty_next", |s| s.empty_next()),
 ];
 

@@ -98,19 +98,16 @@ impl<'a> Scan<'a> {
                 let name = self.cursor_param(m).unwrap_or_else(|| "cursor".into());
                 self.styled(&name)
             });
-            if sent.is_none() {
-                guessed_name = Some(param.clone());
-            }
-            if self.in_body() {
-                Place::Body(param)
-            } else {
-                Place::Query(param)
+            match sent {
+                Some(name) if self.in_body() => Place::Body(name),
+                Some(name) => Place::Query(name),
+                None => {
+                    guessed_name = Some(param.clone());
+                    self.default_place(&param)
+                }
             }
         };
-        p = match place {
-            Place::Query(name) => p.cursor_param(name),
-            Place::Body(path) => p.cursor_body_path(path),
-        };
+        p = cursor_to(p, place);
         if let Some(flag) = self.has_more(m.parent_path()) {
             let flag_path = path_text(&flag.path);
             p = p.has_more_path(&flag_path);
@@ -541,11 +538,7 @@ impl<'a> Scan<'a> {
                 } else {
                     "page".to_owned()
                 };
-                if self.in_body() {
-                    Place::Body(name)
-                } else {
-                    Place::Query(name)
-                }
+                self.default_place(&name)
             });
         let mut p = PageNumberPaginator::new()
             .base_page(found.base)
@@ -684,11 +677,7 @@ impl<'a> Scan<'a> {
         let mut p = JsonResponseCursorPaginator::new()
             .cursor_path(&cursor_path)
             .has_more_path(&flag_path);
-        p = if self.in_body() {
-            p.cursor_body_path("starting_after")
-        } else {
-            p.cursor_param("starting_after")
-        };
+        p = cursor_to(p, self.default_place("starting_after"));
         Some(with_name_alternatives(
             Detection::new(
                 p,
@@ -763,12 +752,10 @@ impl<'a> Scan<'a> {
         let param = self
             .sent_cursor_param()
             .unwrap_or_else(|| without_next(m.key()));
-        let mut p = JsonResponseCursorPaginator::new().cursor_path(&path);
-        p = if self.in_body() {
-            p.cursor_body_path(param.clone())
-        } else {
-            p.cursor_param(param.clone())
-        };
+        let p = cursor_to(
+            JsonResponseCursorPaginator::new().cursor_path(&path),
+            self.default_place(&param),
+        );
         Some(Detection::new(
             p,
             0.4,
@@ -860,7 +847,8 @@ impl<'a> Scan<'a> {
 
     /// The item total the body reports, and the object it is in: a number, or Elasticsearch's
     /// `{"value": n}`; the one beside the records first (`hits.total` rather than
-    /// `_shards.total`). `count` is left out: it is as often the page's own count.
+    /// `_shards.total`). `count` only when it is more than the page holds: it is as often the
+    /// page's own count.
     pub(super) fn item_total(&self) -> Option<(Vec<&'a str>, &'a Map<String, Value>)> {
         let records_parent = self
             .body
@@ -882,8 +870,12 @@ impl<'a> Scan<'a> {
             })
             .collect();
         totals.sort_by_key(|m| path_text(m.parent_path()) != records_parent);
+        let records = self.record_count() as i64;
         totals.into_iter().find_map(|m| {
-            if !key_is(m.key(), ITEM_TOTAL_KEYS) || key_is(m.key(), &["count"]) {
+            // `count` is a total only where it is more than the page holds.
+            let page_count =
+                key_is(m.key(), &["count"]) && as_int(m.value).is_none_or(|n| n <= records);
+            if !key_is(m.key(), ITEM_TOTAL_KEYS) || page_count {
                 return None;
             }
             if as_int(m.value).is_some_and(|n| n >= 0) {
@@ -1020,8 +1012,11 @@ impl<'a> Scan<'a> {
             "x-pagination-page-count",
             "x-pagination-total-pages",
             "x-page-count",
+            "x-pages",
             "x-wp-totalpages",
             "total-pages",
+            "pagination-total-pages",
+            "pagination-page-count",
         ])?;
         let page = header(&[
             "x-current-page",
@@ -1029,6 +1024,8 @@ impl<'a> Scan<'a> {
             "x-pagination-current-page",
             "x-pagination-page",
             "current-page",
+            "pagination-current-page",
+            "pagination-page",
         ]);
         let sent = self.sent_role(Role::Page);
         let current = page
@@ -1109,16 +1106,27 @@ impl<'a> Scan<'a> {
     }
 
     /// A null next link beside its siblings (`links: {"first": ..., "next": null}`,
-    /// `next_page_url: null` beside `first_page_url`): the API pages by links, and this is its
-    /// only page. It wins over the page numbers that such bodies also carry (Laravel
+    /// `next_page_url: null` beside `first_page_url`, DRF's `next` and `previous` both null):
+    /// the API pages by links, and this is its only page. It wins over the page numbers that such bodies also carry (Laravel
     /// resources), because the links keep every query parameter.
     pub(super) fn empty_link(&self) -> Option<Detection> {
         let m = self.members.iter().find(|m| {
+            // DRF's `{"count": 2, "next": null, "previous": null, "results": [...]}`: a
+            // previous link, null too, says the same where no page number competes.
+            let previous_key = || {
+                m.parent.keys().any(|k| {
+                    let k = normalize(k);
+                    k.starts_with("prev")
+                        && (k.len() <= 8 || k.ends_with("url") || k.ends_with("link"))
+                }) && !m.parent.keys().any(|k| key_is(k, CURRENT_PAGE_KEYS))
+            };
             m.value.is_null()
                 && key_is(m.key(), LINK_KEYS)
-                && m.parent
+                && (m
+                    .parent
                     .iter()
                     .any(|(k, v)| k != m.key() && is_sibling_link(k, v).is_some())
+                    || previous_key())
         })?;
         let path = path_text(&m.path);
         Some(Detection::new(
@@ -1315,6 +1323,14 @@ const CURSOR_NAME_FAMILIES: &[&[&str]] = &[
     &["start_cursor", "cursor"],
     &["cursor", "after", "page_cursor"],
 ];
+
+/// `p` writing its cursor to `place`.
+fn cursor_to(p: JsonResponseCursorPaginator, place: Place) -> JsonResponseCursorPaginator {
+    match place {
+        Place::Query(name) => p.cursor_param(name),
+        Place::Body(path) => p.cursor_body_path(path),
+    }
+}
 
 /// `found` with the other usual names of an offset as alternatives (half as sure).
 fn with_offset_alternatives(mut found: Detection, name: &str) -> Detection {

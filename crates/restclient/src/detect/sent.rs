@@ -165,9 +165,17 @@ pub(super) fn role_of(name: &str) -> Option<Role> {
         }
     }
     let first = name.split(['[', '.']).next().unwrap_or(name);
-    (normalize(first).contains("page")
-        && in_names(last, &["number", "index", "no", "num", "current"]))
-    .then_some(Role::Page)
+    if normalize(first).contains("page")
+        && in_names(last, &["number", "index", "no", "num", "current"])
+    {
+        return Some(Role::Page);
+    }
+    // A vendor's prefix: ServiceNow's `sysparm_offset` and `sysparm_limit`.
+    match last.rsplit('_').next().map(normalize).as_deref() {
+        Some("offset") => Some(Role::Offset),
+        Some("limit") => Some(Role::Size),
+        _ => None,
+    }
 }
 
 /// A naming style of parameter names.
@@ -285,19 +293,64 @@ impl<'a> Scan<'a> {
     /// The first parameter the request sent in `role` (with a whole-number value for the page,
     /// offset and size roles).
     pub(super) fn sent_role(&self, role: Role) -> Option<Field> {
-        self.sent_fields().into_iter().find(|f| {
-            f.role() == Some(role) && (role == Role::Cursor || f.int().is_some_and(|n| n >= 0))
+        let fields = self.sent_fields();
+        let counted = |f: &Field| role == Role::Cursor || f.int().is_some_and(|n| n >= 0);
+        let sizes = fields
+            .iter()
+            .filter(|f| f.role() == Some(Role::Size) && f.int().is_some())
+            .count();
+        // `first` sizes a Relay-style page, except beside another size: Keycloak's
+        // `first=0&max=100` is an offset and a size.
+        let first_is_offset = |f: &Field| sizes > 1 && f.leaf() == "first";
+        fields.into_iter().find(|f| {
+            let r = if first_is_offset(f) {
+                Some(Role::Offset)
+            } else {
+                f.role()
+            };
+            r == Some(role) && counted(f)
         })
     }
 
     /// Where a parameter in `role` goes: where the request sent one (its name kept), else
-    /// `name` in the body or the query as the request's method and body say.
+    /// `name` where [`default_place`](Self::default_place) puts it.
     pub(super) fn place_for(&self, role: Role, name: String) -> Place {
-        match self.sent_role(role) {
-            Some(f) => f.place,
-            None if self.in_body() => Place::Body(name),
-            None => Place::Query(name),
-        }
+        self.sent_role(role)
+            .map_or_else(|| self.default_place(&name), |f| f.place)
+    }
+
+    /// Where a parameter the request did not send goes: the JSON body for a POST (or PUT,
+    /// PATCH) with one, else the query; beside the paging parameters the request did send when
+    /// it keeps them together (`page[size]=30` gives `page[cursor]`, `listOptions.limit` gives
+    /// `listOptions.continue`, a body's `options.$top` gives `options.$skipToken`).
+    pub(super) fn default_place(&self, name: &str) -> Place {
+        let body = self.in_body();
+        let grouped = self.sent_fields().into_iter().find_map(|f| {
+            f.role()?;
+            match (&f.place, body) {
+                (Place::Body(path), true) => path
+                    .rsplit_once('.')
+                    .map(|(parent, _)| Place::Body(format!("{parent}.{name}"))),
+                (Place::Query(q), false) => {
+                    if let Some((parent, rest)) = q.split_once('[') {
+                        (rest.ends_with(']') && !parent.is_empty())
+                            .then(|| Place::Query(format!("{parent}[{name}]")))
+                    } else {
+                        q.rsplit_once('.')
+                            .filter(|(parent, _)| !parent.is_empty())
+                            .map(|(parent, _)| Place::Query(format!("{parent}.{name}")))
+                    }
+                }
+                _ => None,
+            }
+        });
+        grouped.unwrap_or_else(|| {
+            if body {
+                Place::Body(name.to_owned())
+            } else {
+                Place::Query(name.to_owned())
+            }
+        })
     }
 
     /// The naming style most of the request's paging parameters share (`per_page`,
@@ -534,7 +587,10 @@ mod tests {
         assert_eq!(role_of("options.$top"), Some(Role::Size));
         assert_eq!(role_of("cursorMark"), Some(Role::Cursor));
         assert_eq!(role_of("Marker"), Some(Role::Cursor));
+        assert_eq!(role_of("sysparm_offset"), Some(Role::Offset));
+        assert_eq!(role_of("sysparm_limit"), Some(Role::Size));
         assert_eq!(role_of("status"), None);
+        assert_eq!(role_of("start_time"), None);
         assert_eq!(role_of("sort"), None);
     }
 
