@@ -1367,3 +1367,153 @@ async fn the_loop_guard_covers_the_first_request() {
     assert!(w.error().is_pagination_loop(), "{}", w.error());
     assert_eq!(server.requests().len(), 1);
 }
+
+// ======================================================================
+// The request decides: walks whose first request names the window.
+
+/// A search engine that counts no total (OpenSearch with `track_total_hits: false`): 45 hits,
+/// served `size` at a time from `from`, both read from the query or the JSON body.
+fn totalless_search_engine() -> server::Server {
+    server::http(|req| async move {
+        let body: Option<Value> = serde_json::from_slice(&req.body).ok();
+        let read = |name: &str| {
+            server::query_u64(&req, name).or_else(|| body.as_ref()?.get(name)?.as_u64())
+        };
+        let (from, size) = (read("from").unwrap_or(0), read("size").unwrap_or(10));
+        let hits: Vec<Value> = (from + 1..=(from + size).min(45))
+            .map(|id| json!({"id": id, "_index": "logs"}))
+            .collect();
+        server::ok(
+            json!({"took": 1, "timed_out": false, "hits": {"max_score": null, "hits": hits}}),
+        )
+    })
+}
+
+#[tokio::test]
+async fn an_offset_window_the_request_opened_is_walked_to_the_end() {
+    // The response alone says nothing of paging; the request's `from=0&size=20` does. Every
+    // way of giving it (the URL's query, `.param`, a JSON body) reaches detection.
+    let server = totalless_search_engine();
+    let client = support::client_at(&server.url());
+    let walks = [
+        client.paginate("/logs/_search?from=0&size=20"),
+        client
+            .paginate("/logs/_search")
+            .param("from", "0")
+            .param("size", "20"),
+        client
+            .paginate("/logs/_search")
+            .method(Method::POST)
+            .json(&json!({"query": {"match_all": {}}, "from": 0, "size": 20})),
+    ];
+    for (i, paginate) in walks.into_iter().enumerate() {
+        let before = server.requests().len();
+        let w = walk(paginate).await;
+        assert_eq!(w.ids(), (1..=45).collect::<Vec<_>>(), "walk {i}");
+        assert_eq!(w.pages[0].paginator()["type"], "offset", "walk {i}");
+        assert_eq!(w.pages[0].data_selector().as_str(), "hits.hits");
+        let froms: Vec<Option<u64>> = server.requests()[before..]
+            .iter()
+            .map(|r| {
+                server::query_u64(r, "from")
+                    .or_else(|| serde_json::from_slice::<Value>(&r.body).ok()?["from"].as_u64())
+            })
+            .collect();
+        assert_eq!(froms, [Some(0), Some(20), Some(40), Some(60)], "walk {i}");
+    }
+}
+
+#[tokio::test]
+async fn a_page_number_the_request_sent_is_walked_to_an_empty_page() {
+    // A bare list and `?page=1&per_page=2`: only the request says the API pages.
+    let server = server::http(|req| async move {
+        let page = server::query_u64(&req, "page").unwrap_or(1);
+        let per_page = server::query_u64(&req, "per_page").unwrap_or(2);
+        let ids: Vec<Value> = ((page - 1) * per_page + 1..=(page * per_page).min(5))
+            .map(|id| json!({"id": id}))
+            .collect();
+        server::ok(Value::Array(ids))
+    });
+    let w = walk(support::client_at(&server.url()).paginate("/items?page=1&per_page=2")).await;
+    assert_eq!(w.ids(), [1, 2, 3, 4, 5]);
+    let pages: Vec<(Option<u64>, Option<u64>)> = server
+        .requests()
+        .iter()
+        .map(|r| {
+            (
+                server::query_u64(r, "page"),
+                server::query_u64(r, "per_page"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            (Some(1), Some(2)),
+            (Some(2), Some(2)),
+            (Some(3), Some(2)),
+            (Some(4), Some(2))
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_token_answering_the_requests_parameter_goes_back_under_its_name() {
+    // Solr-style: the request starts with `cursorMark=*`; the body's `nextCursorMark` answers
+    // it and goes back as `cursorMark`, not as the offset window `rows` and `numFound` suggest.
+    let server = server::http(|req| async move {
+        let body = match server::query_param(&req, "cursorMark").as_deref() {
+            Some("*") => {
+                json!({"response": {"numFound": 3, "start": 0, "docs": [{"id": 1}, {"id": 2}]},
+                                "nextCursorMark": "AoE2"})
+            }
+            Some("AoE2") => json!({"response": {"numFound": 3, "start": 0, "docs": [{"id": 3}]},
+                                   "nextCursorMark": ""}),
+            _ => json!({"response": {"numFound": 3, "start": 0, "docs": []}}),
+        };
+        server::ok(body)
+    });
+    let w = walk(
+        support::client_at(&server.url())
+            .paginate("/solr/c/select")
+            .param("q", "*:*")
+            .param("rows", "2")
+            .param("cursorMark", "*"),
+    )
+    .await;
+    assert_eq!(w.ids(), [1, 2, 3]);
+    assert_eq!(
+        w.pages[0].paginator(),
+        &json!({"type": "cursor", "cursor_path": "nextCursorMark", "cursor_param": "cursorMark"})
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_run_endpoint_with_paginator_auto_detects_from_its_params() {
+    // `Paginate::detect_paginator` (a run's `paginator: auto`) sees the endpoint's params.
+    let server = totalless_search_engine();
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": {"base_url": format!("{}/", server.url())},
+        "resources": [{"name": "hits", "endpoint": {"path": "logs/_search",
+            "params": {"from": 0, "size": 20}, "paginator": "auto"}}],
+    });
+    let summary = restclient::run::Run::from_value(config)
+        .unwrap()
+        .run_to_dir(dir.path())
+        .await
+        .unwrap();
+    assert!(summary.is_success(), "{summary:?}");
+    let text = std::fs::read_to_string(dir.path().join("hits.ndjson")).unwrap();
+    let ids: Vec<u64> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ids, (1..=45).collect::<Vec<_>>());
+    assert_eq!(server.requests().len(), 4);
+}
