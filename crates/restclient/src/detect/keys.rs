@@ -225,13 +225,29 @@ pub(super) fn is_page_metadata(key: &str) -> bool {
     )
 }
 
-/// A string that reads as a URL or an absolute or query-relative path.
+/// A string that reads as a URL or an absolute or query-relative path, or a relative path with
+/// a query (`items?page=2`: no opaque token holds `?`, `=` and no space).
 pub(super) fn looks_like_url(s: &str) -> bool {
     let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
     lower.starts_with("http://")
         || lower.starts_with("https://")
         || s.starts_with('/')
         || s.starts_with('?')
+        || (s.contains('?') && s.contains('=') && !s.contains(char::is_whitespace))
+}
+
+/// A time or date under a `next...` key (`next_run_at`, `nextBillingDate: "2025-01-01"`): no
+/// page position.
+pub(super) fn is_time(key: &str, value: &Value) -> bool {
+    let k = normalize(key);
+    let named = ["at", "date", "time", "on", "run", "due"]
+        .iter()
+        .any(|end| k.ends_with(end));
+    let dated = value.as_str().is_some_and(|s| {
+        let b = s.as_bytes();
+        b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-'
+    });
+    named || dated
 }
 
 /// A key naming a next page: it starts with `next` once `@`, `_` and `odata.` are removed.

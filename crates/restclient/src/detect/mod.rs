@@ -442,6 +442,11 @@ mod tests {
                 json!({"tags": ["a"], "users": [{"n": 1}]}),
                 json!([{"n": 1}]),
             ),
+            // Record keys in any case (AWS's `Items`).
+            (
+                json!({"Tags": [{"k": "v"}], "Items": [{"n": 1}]}),
+                json!([{"n": 1}]),
+            ),
         ];
         for (body, want) in cases {
             let s = records(&body);
@@ -484,6 +489,23 @@ mod tests {
         let pages = detect_json("https://h/items", json!({"items": [1], "TotalPages": 3})).unwrap();
         assert_eq!(pages.describe()["type"], "page_number");
         assert_eq!(pages.describe()["total_path"], "TotalPages");
+    }
+
+    #[test]
+    fn next_keys_of_a_single_object_are_no_pages() {
+        // Times under `next...` keys, and links beside no list of records, page nothing.
+        let entity = json!({"id": 7, "next_run_at": "2025-01-01T00:00:00Z",
+                            "next_steps_url": "https://h/help", "nextBillingDate": "2025-02-01"});
+        assert!(detect_json("https://h/jobs/7", entity).is_none());
+        let list = json!({"jobs": [{"id": 7}], "next_run": "2025-01-01T00:00:00Z"});
+        assert!(detect_json("https://h/jobs", list).is_none());
+        // A relative link with a query is a link, not a token.
+        let relative = detect_json(
+            "https://h/api/items",
+            json!({"items": [{"id": 1}], "next": "items?page=2"}),
+        )
+        .unwrap();
+        assert_eq!(relative.describe()["type"], "json_link");
     }
 
     #[test]

@@ -53,7 +53,9 @@ pub fn records(body: &Value) -> Selector {
     let under_record_key = |path: &[&str], _: &[Value]| {
         let last = path.last().copied().unwrap_or("");
         let embedded = path.len() >= 2 && path[path.len() - 2] == "_embedded";
-        (RECORD_KEYS.contains(&last) || embedded).then_some(0)
+        // In any case: AWS's `Items`, Azure's `Value`.
+        let named = RECORD_KEYS.iter().any(|k| k.eq_ignore_ascii_case(last));
+        (named || embedded).then_some(0)
     };
     if let Some(s) = best(&under_record_key) {
         return s;

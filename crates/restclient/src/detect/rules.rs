@@ -41,8 +41,14 @@ impl<'a> Scan<'a> {
     }
 
     pub(super) fn body_link(&self) -> Option<Detection> {
+        let list = self.has_record_list();
         for m in &self.members {
             if let Some((path, confidence)) = link_at(m) {
+                // A URL under some other `next...` key of a single object (a `next_steps_url`)
+                // is no page link.
+                if confidence < 1.0 && !list {
+                    continue;
+                }
                 return Some(Detection::new(
                     JsonLinkPaginator::new().next_url_path(&path),
                     confidence,
@@ -695,6 +701,7 @@ impl<'a> Scan<'a> {
         // Oracle Cloud's `opc-next-page`).
         const HEADERS: &[(&str, &str)] = &[
             ("nextcursor", "cursor"),
+            ("paginationcursor", "cursor"),
             ("cursor", "cursor"),
             ("continuationtoken", "continuationToken"),
             ("continuation", "continuationToken"),
@@ -744,10 +751,16 @@ impl<'a> Scan<'a> {
     /// one the first request sent, else the key without `next` (`nextCursorMark` is sent as
     /// `cursorMark`, `next_offset` as `offset`), else `cursor`.
     pub(super) fn any_next_token(&self) -> Option<Detection> {
-        let m = self
-            .members
-            .iter()
-            .find(|m| is_next_key(m.key()) && m.value.is_string() && is_token(m.value))?;
+        // Only beside a list of records, and not a time (`next_run_at`, `next_billing_date`).
+        if !self.has_record_list() {
+            return None;
+        }
+        let m = self.members.iter().find(|m| {
+            is_next_key(m.key())
+                && m.value.is_string()
+                && is_token(m.value)
+                && !is_time(m.key(), m.value)
+        })?;
         let path = path_text(&m.path);
         let param = self
             .sent_cursor_param()
@@ -765,7 +778,8 @@ impl<'a> Scan<'a> {
 
     /// An offset window the first request opened: it sent a limit (`limit`, `rows`, `size`,
     /// `take`, `count`, `$top`, ...) and the body reports an item total (`total`, `numFound`,
-    /// `hits.total`, ...), and maybe where the window starts (`start`, `offset`, `from`). The
+    /// `hits.total`, ...) or a header does (`X-Total-Count`: the walk then ends on an empty
+    /// page), and maybe where the window starts (`start`, `offset`, `from`). The
     /// offset is sent under the name the body reports, else the usual partner of the limit
     /// (`rows`/`start`, `size`/`from`, `take`/`skip`, `limit`/`offset`).
     pub(super) fn request_window(&self) -> Option<Detection> {
@@ -797,9 +811,14 @@ impl<'a> Scan<'a> {
                 as_int(body.get(&limit_name)?)
             })
             .filter(|l| *l > 0)?;
-        let (total_path, total_parent) = self.item_total()?;
+        // The item total: in the body (it becomes `total_path`), else in a header (the walk then
+        // ends on an empty page).
+        let (total_path, total_parent, header) = match self.item_total() {
+            Some((path, parent)) => (Some(path), Some(parent), None),
+            None => (None, None, Some(self.header_item_total()?)),
+        };
         let reported_start = STARTS.iter().find_map(|k| {
-            total_parent
+            total_parent?
                 .get(*k)
                 .and_then(as_int)
                 .filter(|n| *n >= 0)
@@ -807,7 +826,9 @@ impl<'a> Scan<'a> {
         });
         let offset_name = match reported_start {
             // CouchDB's views report `offset` beside `total_rows`, and read `skip`.
-            Some(("offset", _)) if total_path.last() == Some(&"total_rows") => {
+            Some(("offset", _))
+                if total_path.as_ref().and_then(|p| p.last()) == Some(&"total_rows") =>
+            {
                 self.sent_name(&["skip"]).unwrap_or_else(|| "skip".into())
             }
             Some((k, _)) => self.sent_name(&[k]).unwrap_or_else(|| k.to_owned()),
@@ -820,10 +841,18 @@ impl<'a> Scan<'a> {
             }),
         };
         let offset = reported_start.map_or(0, |(_, n)| n);
-        let total_text = path_text(&total_path);
-        let mut p = OffsetPaginator::new(limit)
-            .offset(offset)
-            .total_path(&total_text);
+        let mut p = OffsetPaginator::new(limit).offset(offset);
+        let total_text = match (&total_path, header) {
+            (Some(path), _) => {
+                let t = path_text(path);
+                p = p.total_path(&t);
+                format!("`{t}`")
+            }
+            (None, h) => {
+                p = p.without_total();
+                format!("the `{}` header", h.unwrap_or_default())
+            }
+        };
         p = if self.in_body() {
             p.offset_body_path(offset_name.clone())
                 .limit_body_path(limit_name.clone())
@@ -835,7 +864,7 @@ impl<'a> Scan<'a> {
             p,
             0.7,
             format!(
-                "the request's `{limit_name}={limit}` and `{total_text}` (offset sent as `{offset_name}`)"
+                "the request's `{limit_name}={limit}` and {total_text} (offset sent as `{offset_name}`)"
             ),
         );
         // The offset's name is a convention unless the request sent it: offer the others.
@@ -887,6 +916,29 @@ impl<'a> Scan<'a> {
                 p.push("value");
                 (p, m.parent)
             })
+        })
+    }
+
+    /// The name of a header holding an item total (`X-Total-Count`, `X-Total`, WordPress's
+    /// `X-WP-Total`, Yii's `X-Pagination-Total-Count`, ...), if one does.
+    pub(super) fn header_item_total(&self) -> Option<&'static str> {
+        const TOTALS: &[&str] = &[
+            "x-total-count",
+            "x-total",
+            "total-count",
+            "x-total-results",
+            "x-total-items",
+            "x-pagination-total-count",
+            "x-pagination-total",
+            "x-result-count",
+            "x-records-total",
+            "x-wp-total",
+        ];
+        TOTALS.iter().copied().find(|h| {
+            self.response
+                .header(h)
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .is_some_and(|n| n >= 0)
         })
     }
 
@@ -1199,6 +1251,9 @@ impl<'a> Scan<'a> {
     }
 
     pub(super) fn empty_next(&self) -> Option<Detection> {
+        if !self.has_record_list() {
+            return None;
+        }
         let m = self.members.iter().find(|m| {
             is_empty_signal(m.value)
                 && !m.value.is_boolean()

@@ -698,6 +698,10 @@ fn family_cases() -> Vec<(Case, Request)> {
             .paginator(json!({"type": "page_number", "page_param": "PageNumber", "base_page": 1}))
             .records("Instances.Instance")
             .next("https://ecs.aliyuncs.com/?Action=DescribeInstances&PageNumber=2&PageSize=10")),
+        g(case("a limit the request sent, the item total in a header (X-Total-Count)", "https://api.example.com/orders?limit=2", json!([{"id": 1}, {"id": 2}]))
+            .header("X-Total-Count", "7")
+            .paginator(json!({"type": "offset", "limit": 2, "offset_param": "offset", "limit_param": "limit", "total_path": null}))
+            .next("https://api.example.com/orders?limit=2&offset=2")),
         g(case("a vendor's prefix on offset and limit (ServiceNow)", "https://inst.service-now.com/api/now/table/incident?sysparm_limit=1&sysparm_offset=0", json!({
             "result": [{"sys_id": "a"}]
         }))
