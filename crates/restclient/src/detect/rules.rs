@@ -307,6 +307,8 @@ impl<'a> Scan<'a> {
             "position" if m.value.is_string() && as_int(m.value).is_none() => "position",
             // Azure Resource Graph and OData's skip tokens.
             k @ ("$skipToken" | "skipToken" | "$skiptoken" | "skiptoken") => k,
+            // BigQuery's `pageToken` is the next page's, under the parameter's own name.
+            k @ ("pageToken" | "page_token") if m.value.is_string() => k,
             // Matrix: `next_batch` goes back as `since`.
             "next_batch" => "since",
             // A vector store's scroll (Qdrant) and others: the next offset as a token.
@@ -408,7 +410,9 @@ impl<'a> Scan<'a> {
                     place: None,
                 }
             }
-            (None, Some(t)) if !counted => {
+            // A page count alone says little: only beside a list of records (a book's `pages`
+            // is no page count).
+            (None, Some(t)) if !counted && self.has_record_list() => {
                 let sent = self.sent_role(Role::Page).and_then(|f| f.int());
                 let total = path_text(&t.path);
                 PageFound {
@@ -824,22 +828,8 @@ impl<'a> Scan<'a> {
                 .filter(|n| *n >= 0)
                 .map(|n| (*k, n))
         });
-        let offset_name = match reported_start {
-            // CouchDB's views report `offset` beside `total_rows`, and read `skip`.
-            Some(("offset", _))
-                if total_path.as_ref().and_then(|p| p.last()) == Some(&"total_rows") =>
-            {
-                self.sent_name(&["skip"]).unwrap_or_else(|| "skip".into())
-            }
-            Some((k, _)) => self.sent_name(&[k]).unwrap_or_else(|| k.to_owned()),
-            None => self.sent_name(&[partner]).unwrap_or_else(|| {
-                if limit_name.starts_with('$') {
-                    format!("${partner}")
-                } else {
-                    partner.to_owned()
-                }
-            }),
-        };
+        let total_key = total_path.as_ref().and_then(|p| p.last().copied());
+        let offset_name = self.window_offset_name(reported_start, total_key, &limit_name, partner);
         let offset = reported_start.map_or(0, |(_, n)| n);
         let mut p = OffsetPaginator::new(limit).offset(offset);
         let total_text = match (&total_path, header) {
@@ -872,6 +862,31 @@ impl<'a> Scan<'a> {
             return Some(with_offset_alternatives(found, &offset_name));
         }
         Some(found)
+    }
+
+    /// The name an offset window's offset is sent under: the key the body reports the start
+    /// under (CouchDB's `offset` beside `total_rows` is read as `skip`), else the usual partner
+    /// of the limit, `$`-prefixed when the limit is; the request's own spelling when it sent one.
+    fn window_offset_name(
+        &self,
+        reported: Option<(&str, i64)>,
+        total_key: Option<&str>,
+        limit_name: &str,
+        partner: &str,
+    ) -> String {
+        match reported {
+            Some(("offset", _)) if total_key == Some("total_rows") => {
+                self.sent_name(&["skip"]).unwrap_or_else(|| "skip".into())
+            }
+            Some((k, _)) => self.sent_name(&[k]).unwrap_or_else(|| k.to_owned()),
+            None => self.sent_name(&[partner]).unwrap_or_else(|| {
+                if limit_name.starts_with('$') {
+                    format!("${partner}")
+                } else {
+                    partner.to_owned()
+                }
+            }),
+        }
     }
 
     /// The item total the body reports, and the object it is in: a number, or Elasticsearch's
@@ -948,81 +963,30 @@ impl<'a> Scan<'a> {
     /// Quickwit `num_hits`, Vespa `root.fields.totalCount`/`root.children`, the npm registry's
     /// `objects`/`total`/`time`).
     pub(super) fn search_engine(&self) -> Option<Detection> {
-        // (total path, records, offset name, size name, default size, engine). Elasticsearch
-        // is detected only when the request names one end of its window (`from` or `size`):
-        // a bare `_search` is taken as the one page it asked for.
-        const ENGINES: &[(&[&str], &str, &str, &str, i64, &str)] = &[
-            (
-                &["hits", "total", "value"],
-                "hits.hits",
-                "from",
-                "size",
-                10,
-                "Elasticsearch",
-            ),
-            (
-                &["hits", "total"],
-                "hits.hits",
-                "from",
-                "size",
-                10,
-                "Elasticsearch",
-            ),
-            (
-                &["response", "numFound"],
-                "response.docs",
-                "start",
-                "rows",
-                10,
-                "Solr",
-            ),
-            (
-                &["num_hits"],
-                "hits",
-                "start_offset",
-                "max_hits",
-                20,
-                "Quickwit",
-            ),
-            (
-                &["root", "fields", "totalCount"],
-                "root.children",
-                "offset",
-                "hits",
-                10,
-                "Vespa",
-            ),
-            (
-                &["total"],
-                "objects",
-                "from",
-                "size",
-                20,
-                "the npm registry",
-            ),
-        ];
         let body = self.body?;
         let selector = records(body);
-        let (total, _, offset_name, size_name, default, engine) =
-            ENGINES.iter().find(|(total, records, ..)| {
-                selector.as_str() == *records
-                    && total
-                        .iter()
-                        .try_fold(body, |v, k| v.get(k))
-                        .and_then(as_int)
-                        .is_some_and(|n| n >= 0)
-                    && (*records != "objects" || body.get("time").is_some())
-            })?;
+        let engine = ENGINES.iter().find(|e| {
+            selector.as_str() == e.records
+                && e.total
+                    .iter()
+                    .try_fold(body, |v, k| v.get(k))
+                    .and_then(as_int)
+                    .is_some_and(|n| n >= 0)
+                && (e.records != "objects" || body.get("time").is_some())
+        })?;
+        let (total, offset_name, size_name, default) =
+            (engine.total, engine.offset, engine.size, engine.default);
         let sent_int = |name: &str| {
             self.sent_fields()
                 .into_iter()
                 .find(|f| f.place.name() == name)
                 .and_then(|f| f.int())
         };
-        if *engine == "Elasticsearch" && sent_int(size_name).or(sent_int(offset_name)).is_none() {
+        if engine.name == "Elasticsearch" && sent_int(size_name).or(sent_int(offset_name)).is_none()
+        {
             return None;
         }
-        let limit = sent_int(size_name).filter(|n| *n > 0).unwrap_or(*default);
+        let limit = sent_int(size_name).filter(|n| *n > 0).unwrap_or(default);
         let reported = total
             .first()
             .and_then(|k| body.get(k))
@@ -1034,17 +998,44 @@ impl<'a> Scan<'a> {
             .offset(offset)
             .total_path(&total_text);
         p = if self.in_body() {
-            p.offset_body_path(*offset_name).limit_body_path(*size_name)
+            p.offset_body_path(offset_name).limit_body_path(size_name)
         } else {
-            p.offset_param(*offset_name).limit_param(*size_name)
+            p.offset_param(offset_name).limit_param(size_name)
         };
         Some(Detection::new(
             p,
             0.6,
             format!(
-                "`{total_text}` and `{}` ({engine}'s response: `{offset_name}` and `{size_name}`, {default} a page unless the request says)",
-                selector.as_str()
+                "`{total_text}` and `{}` ({}'s response: `{offset_name}` and `{size_name}`, {default} a page unless the request says)",
+                selector.as_str(),
+                engine.name
             ),
+        ))
+    }
+
+    /// OData's server-driven paging on its last page: a v4 (`@odata.context`, `@odata.count`,
+    /// `@odata.deltaLink`) or v3 (`odata.metadata`) collection under `value` without its next
+    /// link. OData pages by that link (`@odata.nextLink`, `odata.nextLink`), unless the request
+    /// pages by `$skip` itself.
+    fn odata_last_page(&self) -> Option<Detection> {
+        let root = self.root()?;
+        if !root.get("value").is_some_and(Value::is_array) || self.sent_role(Role::Offset).is_some()
+        {
+            return None;
+        }
+        let v4 = ["@odata.context", "@odata.count", "@odata.deltaLink"];
+        let link = if v4.iter().any(|k| root.contains_key(*k)) {
+            "@odata.nextLink"
+        } else if root.contains_key("odata.metadata") {
+            "odata.nextLink"
+        } else {
+            return None;
+        };
+        let path = path_text(&[link]);
+        Some(Detection::new(
+            JsonLinkPaginator::new().next_url_path(&path),
+            0.7,
+            format!("an OData collection without `{link}` (no more pages)"),
         ))
     }
 
@@ -1191,8 +1182,8 @@ impl<'a> Scan<'a> {
     /// The last page of a link API that leaves its next link out: an object of links with
     /// `first`, `last` or `prev` (URLs, or `{"href": ...}`) and no `next` (DigitalOcean's
     /// `links.pages`, JSON:API and HAL on their last page); Bitbucket's page envelope
-    /// (`pagelen` and `values`, with `next` only while there are more); a `Link` header with
-    /// `first`, `last` or `prev` and no `next`.
+    /// (`pagelen` and `values`, with `next` only while there are more); an OData collection
+    /// without its next link; a `Link` header with `first`, `last` or `prev` and no `next`.
     pub(super) fn absent_link(&self) -> Option<Detection> {
         let root = self.root();
         if root.is_some_and(|r| {
@@ -1231,6 +1222,9 @@ impl<'a> Scan<'a> {
                 0.7,
                 format!("`{next}` (absent beside the first/last links: no more pages)"),
             ));
+        }
+        if let Some(found) = self.odata_last_page() {
+            return Some(found);
         }
         let has = |rel: &str| {
             crate::paginators::find_link(self.response, rel)
@@ -1378,6 +1372,80 @@ const CURSOR_NAME_FAMILIES: &[&[&str]] = &[
     &["start_cursor", "cursor"],
     &["cursor", "after", "page_cursor"],
 ];
+
+/// The search engines [`Scan::search_engine`] knows. Elasticsearch is detected only when the
+/// request names one end of its window (`from` or `size`): a bare `_search` is taken as the one
+/// page it asked for.
+const ENGINES: &[Engine] = &[
+    Engine::new(
+        &["hits", "total", "value"],
+        "hits.hits",
+        ("from", "size", 10),
+        "Elasticsearch",
+    ),
+    Engine::new(
+        &["hits", "total"],
+        "hits.hits",
+        ("from", "size", 10),
+        "Elasticsearch",
+    ),
+    Engine::new(
+        &["response", "numFound"],
+        "response.docs",
+        ("start", "rows", 10),
+        "Solr",
+    ),
+    Engine::new(
+        &["num_hits"],
+        "hits",
+        ("start_offset", "max_hits", 20),
+        "Quickwit",
+    ),
+    Engine::new(
+        &["root", "fields", "totalCount"],
+        "root.children",
+        ("offset", "hits", 10),
+        "Vespa",
+    ),
+    Engine::new(
+        &["total"],
+        "objects",
+        ("from", "size", 20),
+        "the npm registry",
+    ),
+];
+
+/// A search engine known by the shape of its response (see [`Scan::search_engine`]).
+struct Engine {
+    /// Where its item total is.
+    total: &'static [&'static str],
+    /// Where its records are.
+    records: &'static str,
+    /// Its offset and size parameters.
+    offset: &'static str,
+    size: &'static str,
+    /// Its page size when the request names none.
+    default: i64,
+    name: &'static str,
+}
+
+impl Engine {
+    const fn new(
+        total: &'static [&'static str],
+        records: &'static str,
+        (offset, size, default): (&'static str, &'static str, i64),
+        name: &'static str,
+    ) -> Engine {
+        Engine {
+            total,
+            records,
+            offset,
+            size,
+            default,
+            name,
+        }
+    }
+}
 
 /// `p` writing its cursor to `place`.
 fn cursor_to(p: JsonResponseCursorPaginator, place: Place) -> JsonResponseCursorPaginator {

@@ -319,11 +319,15 @@ impl<'a> Scan<'a> {
             .map_or_else(|| self.default_place(&name), |f| f.place)
     }
 
-    /// Where a parameter the request did not send goes: the JSON body for a POST (or PUT,
-    /// PATCH) with one, else the query; beside the paging parameters the request did send when
+    /// Where a parameter the request did not send goes: a GraphQL variable for a GraphQL call,
+    /// the JSON body for a POST (or PUT, PATCH) with one, else the query; beside the paging parameters the request did send when
     /// it keeps them together (`page[size]=30` gives `page[cursor]`, `listOptions.limit` gives
     /// `listOptions.continue`, a body's `options.$top` gives `options.$skipToken`).
     pub(super) fn default_place(&self, name: &str) -> Place {
+        // A GraphQL call takes its page parameters as variables.
+        if self.is_graphql() {
+            return Place::Body(format!("variables.{name}"));
+        }
         let body = self.in_body();
         let grouped = self.sent_fields().into_iter().find_map(|f| {
             f.role()?;

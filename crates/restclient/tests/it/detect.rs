@@ -807,11 +807,21 @@ fn family_cases() -> Vec<(Case, Request)> {
         g(case("Link header on the last page: prev and first, no next", "https://api.example.com/items?page=5", json!([{"id": 1}]))
             .header("Link", r#"<https://api.example.com/items?page=4>; rel="prev", <https://api.example.com/items?page=1>; rel="first""#)
             .paginator(json!({"type": "header_link"}))),
+        g(case("Facebook's last page: cursors, a previous link and no next", "https://graph.facebook.com/me/albums?limit=25&after=MTAx", json!({
+            "data": [{"id": "1"}], "paging": {"cursors": {"before": "NDMy", "after": "MTAx"}, "previous": "https://graph.facebook.com/me/albums?limit=25&before=NDMy"}
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "paging.next"}))
+            .records("data")),
         g(case("DRF on its only page: next and previous null", "https://api.example.org/accounts/?page=1", json!({
             "count": 2, "next": null, "previous": null, "results": [{"id": 1}, {"id": 2}]
         }))
             .paginator(json!({"type": "json_link", "next_url_path": "next"}))
             .records("results")),
+        g(case("OData v4 on its last page: no @odata.nextLink (Microsoft Graph)", "https://graph.microsoft.com/v1.0/users?$top=3", json!({
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users", "value": [{"id": "u1"}]
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "$['@odata.nextLink']"}))
+            .records("value")),
         g(case("OpenStack: servers_links (rel next) beside servers", "https://compute.example/v2.1/servers?limit=1", json!({
             "servers": [{"id": "s1"}], "servers_links": [{"href": "https://compute.example/v2.1/servers?limit=1&marker=s1", "rel": "next"}]
         }))
@@ -883,6 +893,19 @@ fn family_cases() -> Vec<(Case, Request)> {
             .records("data.users")
             .next("https://hasura.example/v1/graphql"),
             json!({"query": "query($limit: Int, $offset: Int) { users(limit: $limit, offset: $offset) { id } }", "variables": {"limit": 10, "offset": 0}})),
+        p(case("GraphQL literal window: the body's skip/limit go back as variables (Contentful)", "https://graphql.contentful.com/content/v1/spaces/s", json!({
+            "data": {"blogPostCollection": {"total": 3, "skip": 0, "limit": 1, "items": [{"title": "a"}]}}
+        }))
+            .paginator(json!({"type": "offset", "limit": 1, "offset_body_path": "variables.skip", "limit_body_path": "variables.limit", "total_path": "data.blogPostCollection.total"}))
+            .records("data.blogPostCollection.items")
+            .next("https://graphql.contentful.com/content/v1/spaces/s"),
+            json!({"query": "query($skip: Int, $limit: Int) { blogPostCollection(skip: $skip, limit: $limit) { total skip limit items { title } } }"})),
+        g(case("BigQuery: pageToken is the next page's token", "https://bigquery.googleapis.com/bigquery/v2/projects/p/queries/job?maxResults=1", json!({
+            "kind": "bigquery#getQueryResultsResponse", "schema": {"fields": [{"name": "n"}]}, "rows": [{"f": [{"v": "1"}]}], "pageToken": "BFE3", "totalRows": "3", "jobComplete": true
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "pageToken", "cursor_param": "pageToken"}))
+            .records("rows")
+            .next("https://bigquery.googleapis.com/bigquery/v2/projects/p/queries/job?maxResults=1&pageToken=BFE3")),
         // ------------------------------------------------------------ unpaginated
         g(case("Prometheus query: data.result, nothing to page", "http://localhost:9090/api/v1/query?query=up", json!({
             "status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "1"]}]}
