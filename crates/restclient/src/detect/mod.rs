@@ -124,7 +124,8 @@
 //! 12. **GraphQL arguments**: a query that pages by `offset: $o` and `limit: $l` (or `first`,
 //!     `take`) variables, or by `page: $p` → `offset` or `page_number` on those variables.
 //! 13. **Page number without a page count**: a current page next to a page size, an item total
-//!     or a `has_more` flag → `page_number` that ends on an empty page or a false `has_more`.
+//!     or a `has_more` flag, or with a page size the request sent → `page_number` that ends on
+//!     an empty page or a false `has_more`.
 //!     A page count without a current page is taken as a 1-based API (a guess, logged at WARN).
 //! 14. **Stripe lists**: `"object": "list"` with `has_more` → `cursor` reading the last record's
 //!     `id` (`data[-1].id`) into `starting_after`, with `has_more_path`. Other bodies whose only

@@ -78,20 +78,36 @@ pub fn records(body: &Value) -> Selector {
 }
 
 /// The records of a GraphQL connection at any depth (`data.repository.issues.nodes`): the
-/// `edges` or `nodes` list beside a `pageInfo`, the shallowest first.
+/// `edges` or `nodes` list beside a `pageInfo`, or, under GraphQL's `data`, the one list beside
+/// a next cursor (`nextCursor` of New Relic's `results`); the shallowest first.
 fn connection(root: &Map<String, Value>) -> Option<Vec<&str>> {
     const MAX_DEPTH: usize = 6;
+    let graphql = root.get("data").is_some_and(Value::is_object);
     let mut queue = std::collections::VecDeque::from([(Vec::new(), root)]);
     while let Some((path, map)) = queue.pop_front() {
-        if map.get("pageInfo").is_some_and(Value::is_object) {
-            let list = ["edges", "nodes"]
+        let list = if map.get("pageInfo").is_some_and(Value::is_object) {
+            ["edges", "nodes"]
                 .iter()
-                .find(|k| map.get(**k).is_some_and(Value::is_array));
-            if let Some(list) = list {
-                let mut p = path.clone();
-                p.push(*list);
-                return Some(p);
+                .copied()
+                .find(|k| map.get(*k).is_some_and(Value::is_array))
+        } else if graphql
+            && path.len() > 1
+            && map
+                .keys()
+                .any(|k| matches!(k.as_str(), "nextCursor" | "next_cursor" | "cursor"))
+        {
+            let mut lists = map.iter().filter(|(_, v)| v.is_array());
+            match (lists.next(), lists.next()) {
+                (Some((k, _)), None) => Some(k.as_str()),
+                _ => None,
             }
+        } else {
+            None
+        };
+        if let Some(list) = list {
+            let mut p = path.clone();
+            p.push(list);
+            return Some(p);
         }
         for (k, v) in map {
             if let Value::Object(child) = v

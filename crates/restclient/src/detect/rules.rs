@@ -396,9 +396,17 @@ impl<'a> Scan<'a> {
                 let n = current_value?;
                 let other = sibling(c.parent, PAGE_SIZE_KEYS)
                     .or_else(|| sibling(c.parent, ITEM_TOTAL_KEYS))
-                    .or_else(|| sibling(c.parent, HAS_MORE_KEYS))?;
-                let mut other_path = c.parent_path().to_vec();
-                other_path.push(other);
+                    .or_else(|| sibling(c.parent, HAS_MORE_KEYS))
+                    .map(|other| {
+                        let mut p = c.parent_path().to_vec();
+                        p.push(other);
+                        format!("`{}`", path_text(&p))
+                    })
+                    // A page size the request sent says as much (`?per_page=10`).
+                    .or_else(|| {
+                        let size = self.sent_role(Role::Size)?;
+                        Some(format!("the request's `{}`", size.place.name()))
+                    })?;
                 PageFound {
                     key: c.key(),
                     base: base_of(c, n),
@@ -406,7 +414,7 @@ impl<'a> Scan<'a> {
                     total_path: None,
                     parent: c.parent_path(),
                     confidence: 0.7,
-                    source: format!("`{}` and `{}`", path_text(&c.path), path_text(&other_path)),
+                    source: format!("`{}` and {other}", path_text(&c.path)),
                     place: None,
                 }
             }

@@ -518,16 +518,20 @@ impl<'a> Scan<'a> {
     }
 
     /// Where a GraphQL cursor goes: the variable the query passes as `after:` (`after: $page`
-    /// gives `variables.page`), else a cursor-like variable the request already has, else
-    /// `variables.after`.
+    /// gives `variables.page`) or `cursor:`, else a cursor-like variable the request already
+    /// has, else `variables.after`.
     pub(super) fn graphql_cursor_variable(&self) -> String {
         let Some((_, variables)) = self.graphql() else {
             return "variables.after".into();
         };
-        let from_query = match self.graphql_argument("after") {
-            Some(Argument::Variable(name)) => Some(name),
-            _ => None,
-        };
+        // `after: $page` (Relay), else `cursor: $c` (New Relic's NerdGraph and others).
+        let from_query =
+            ["after", "cursor"]
+                .iter()
+                .find_map(|arg| match self.graphql_argument(arg) {
+                    Some(Argument::Variable(name)) => Some(name),
+                    _ => None,
+                });
         let from_variables = || {
             variables.and_then(|v| {
                 ["after", "cursor", "endCursor", "after_cursor"]

@@ -723,6 +723,12 @@ fn family_cases() -> Vec<(Case, Request)> {
             .paginator(json!({"type": "offset", "limit": 1, "offset_param": "offset", "limit_param": "limit", "total_path": "metadata.total_elements"}))
             .records("data")
             .next("https://api.personio.de/v1/company/employees?limit=1&offset=1")),
+        g(case("a current page in the body, the page size in the request", "https://api.example.com/v2/events?per_page=2", json!({
+            "page": 1, "events": [{"id": 1}, {"id": 2}]
+        }))
+            .paginator(json!({"type": "page_number", "page_param": "page", "page": 1, "base_page": 1, "total_path": null}))
+            .records("events")
+            .next("https://api.example.com/v2/events?per_page=2&page=2")),
         g(case("p and ps (SonarQube)", "https://sonar.example/api/issues/search?p=1&ps=100", json!({
             "paging": {"pageIndex": 1, "pageSize": 100, "total": 250}, "issues": [{"key": "a"}]
         }))
@@ -886,6 +892,13 @@ fn family_cases() -> Vec<(Case, Request)> {
             .records("data.repository.issues.nodes")
             .next("https://api.github.com/graphql"),
             json!({"query": "query($owner: String!, $cursor: String) { repository(owner: $owner, name: \"r\") { issues(first: 1, after: $cursor) { totalCount pageInfo { endCursor hasNextPage } nodes { title } } } }", "variables": {"owner": "o"}})),
+        p(case("GraphQL cursor argument and a list beside nextCursor, five levels deep (New Relic)", "https://api.newrelic.com/graphql", json!({
+            "data": {"actor": {"entitySearch": {"results": {"entities": [{"guid": "g1"}], "nextCursor": "MjA="}}}}
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "data.actor.entitySearch.results.nextCursor", "cursor_body_path": "variables.c"}))
+            .records("data.actor.entitySearch.results.entities")
+            .next("https://api.newrelic.com/graphql"),
+            json!({"query": "query($c: String) { actor { entitySearch(query: \"type = 'HOST'\") { results(cursor: $c) { entities { guid } nextCursor } } } }"})),
         p(case("GraphQL offset arguments (Hasura-style)", "https://hasura.example/v1/graphql", json!({
             "data": {"users": [{"id": 1}]}
         }))
