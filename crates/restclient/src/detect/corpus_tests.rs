@@ -30,8 +30,9 @@ const RIGHT_AT_LEAST: usize = 117;
 /// The number of tuning-set entries (raise it with every entry added).
 const CORPUS_AT_LEAST: usize = 121;
 
-/// The count of held-out entries detection must get right: the score taken once, after tuning.
-const HELD_OUT_RIGHT_AT_LEAST: usize = 0;
+/// The count of held-out entries detection must get right: the honest score, taken once after
+/// tuning on the tuning set only (issue #25; 30 of 60 before that tuning).
+const HELD_OUT_RIGHT_AT_LEAST: usize = 40;
 
 /// The number of held-out entries.
 const HELD_OUT_AT_LEAST: usize = 60;
