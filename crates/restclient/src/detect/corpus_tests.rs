@@ -31,7 +31,9 @@ const RIGHT_AT_LEAST: usize = 117;
 const CORPUS_AT_LEAST: usize = 121;
 
 /// The count of held-out entries detection must get right: the honest score, taken once after
-/// tuning on the tuning set only (issue #25; 30 of 60 before that tuning).
+/// tuning on the tuning set only (issue #25; 30 of 60 before that tuning). After that score,
+/// the misses' reasons were read and four envelope conventions added (`envelope_cursor`, a
+/// point-in-time `search_after`): 45 of 60 since, a score no longer blind to the set.
 const HELD_OUT_RIGHT_AT_LEAST: usize = 40;
 
 /// The number of held-out entries.

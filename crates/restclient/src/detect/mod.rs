@@ -86,12 +86,16 @@
 //!    `more` or `Truncated` flag next to the cursor (or at the top level) becomes
 //!    `has_more_path`, so a cursor that is always set (as Notion's and some others are) still
 //!    ends the walk.
-//! 6. **The request's offset window**: an offset and a size it sent, under any of the usual
+//! 6. **A known envelope's cursor**, on any page, the last included (where the cursor is left
+//!    out): Google's `kind: "drive#fileList"` lists (`nextPageToken`, sent as `pageToken`),
+//!    AWS's `Truncated`/`IsTruncated` (`NextMarker`, sent as `Marker`), Atlassian Server's
+//!    `isLastPage` envelope (`nextPageStart`, sent as `start`) → `cursor`.
+//! 7. **The request's offset window**: an offset and a size it sent, under any of the usual
 //!    names and spellings (`from`/`size`, `offset`/`limit`, `start`/`rows`, `skip`/`take`,
 //!    `$skip`/`$top`, `first`/`max`, `start_offset`/`max_hits`, `page[offset]`/`page[limit]`,
 //!    `sysparm_offset`/`sysparm_limit`, `Offset`/`Limit` in a JSON body) → `offset` with those
 //!    names and places, to the item total the body reports if any, else to an empty page.
-//! 7. **Page number with a page count**: the current page (`page`, `current_page`,
+//! 8. **Page number with a page count**: the current page (`page`, `current_page`,
 //!    `currentPage`, `page_number`, `pageNumber`, `pageIndex`, `page_no`, App Search's
 //!    `page.current`, or Spring Data's `number` next to `totalPages`) and the number of pages
 //!    (`total_pages`, `totalPages`, `last_page`, `pages`, `page_count`, `num_pages`, `nbPages`,
@@ -100,48 +104,48 @@
 //!    is not fetched twice and its last page is not skipped. The base is 0 when the API reports
 //!    page 0 or uses Spring Data's 0-based `number`, else 1 (Laravel's `current_page`/
 //!    `last_page` is 1-based). A numeric `next_page` beside them (Hetzner) is part of the count.
-//! 8. **The request's page number** (`page=2`, `_page=1`, `p=1`, `page[number]=1`,
+//! 9. **The request's page number** (`page=2`, `_page=1`, `p=1`, `page[number]=1`,
 //!    `PageNumber=1`, `{"page": {"current": 1}}`) → `page_number` on that parameter, to the
 //!    page count the body reports if any, else to an empty page or a false `has_more`.
-//! 9. **Offset in the body**: `offset`/`limit`, `startAt`/`maxResults` (Jira), `skip`/`top`,
+//! 10. **Offset in the body**: `offset`/`limit`, `startAt`/`maxResults` (Jira), `skip`/`top`,
 //!    `$skip`/`$top`, `skip`/`limit`, `skip`/`take`, `start`/`limit` (Confluence),
 //!    `start`/`rows`, `from`/`size`, `startIndex`/`itemsPerPage` (SCIM, sent as `count`) in one
 //!    object, with a total (`total`, `total_count`, `totalCount`, `totalResults`, `totalSize`,
 //!    `numFound`, `total_entries`, `@odata.count`, ..., or `count` when it exceeds the records
 //!    of the page) → `offset` that continues at `offset + limit` with the limit the server
 //!    reported. Without a total, the walk ends on an empty page or a false `has_more`.
-//! 10. **A size the request sent with an item total**: a limit (`limit`, `rows`, `size`,
+//! 11. **A size the request sent with an item total**: a limit (`limit`, `rows`, `size`,
 //!     `take`, `$top`, `maxResults`, `hits`, `max_hits`, `num`) with a total in the body or in a
 //!     header (`X-Total-Count`, `X-Total`, `X-WP-Total`) → `offset`, its offset named as the
 //!     body reports it, else as the usual partner of the limit (`rows`/`start`, `size`/`from`,
 //!     `take`/`skip`, `limit`/`offset`; CouchDB's `offset` beside `total_rows` is sent as
 //!     `skip`).
-//! 11. **A search engine's response** with no window in the request: Solr (`start`/`rows`, 10
+//! 12. **A search engine's response** with no window in the request: Solr (`start`/`rows`, 10
 //!     a page), Quickwit (`start_offset`/`max_hits`, 20), Vespa (`offset`/`hits`, 10), the
 //!     npm registry (`from`/`size`, 20); Elasticsearch and OpenSearch only when the request
 //!     names `from` or `size` (a bare `_search` is the one page it asked for) → `offset` (a
 //!     guess at the page size, logged at WARN).
-//! 12. **GraphQL arguments**: a query that pages by `offset: $o` and `limit: $l` (or `first`,
+//! 13. **GraphQL arguments**: a query that pages by `offset: $o` and `limit: $l` (or `first`,
 //!     `take`) variables, or by `page: $p` → `offset` or `page_number` on those variables.
-//! 13. **Page number without a page count**: a current page next to a page size, an item total
+//! 14. **Page number without a page count**: a current page next to a page size, an item total
 //!     or a `has_more` flag, or with a page size the request sent → `page_number` that ends on
 //!     an empty page or a false `has_more`.
 //!     A page count without a current page is taken as a 1-based API (a guess, logged at WARN).
-//! 14. **Stripe lists**: `"object": "list"` with `has_more` → `cursor` reading the last record's
+//! 15. **Stripe lists**: `"object": "list"` with `has_more` → `cursor` reading the last record's
 //!     `id` (`data[-1].id`) into `starting_after`, with `has_more_path`. Other bodies whose only
 //!     signal is `has_more` are not guessed at: the walk fetches one page and says so at WARN.
-//! 15. **Page headers**: a page count (`X-Total-Pages`, `X-WP-TotalPages`,
+//! 16. **Page headers**: a page count (`X-Total-Pages`, `X-WP-TotalPages`,
 //!     `X-Pagination-Page-Count`) with the current page (`X-Page`, `X-Current-Page`) or alone
 //!     → `page_number`.
-//! 16. **Cursor header**: `X-Next-Cursor` or `Next-Cursor` (`cursor`), `x-ms-continuationtoken`
+//! 17. **Cursor header**: `X-Next-Cursor` or `Next-Cursor` (`cursor`), `x-ms-continuationtoken`
 //!     (`continuationToken`), a vendor's `X-Nomad-NextToken` (`next_token`) or Oracle Cloud's
 //!     `opc-next-page` (`page`), a `next` header holding a token (`cursor`), GitLab's
 //!     `X-Next-Page` (`page`) → `header_cursor`.
-//! 17. **Range headers**: `Content-Range: 0-24/3573` (PostgREST) and `X-Pagination-Offset`/
+//! 18. **Range headers**: `Content-Range: 0-24/3573` (PostgREST) and `X-Pagination-Offset`/
 //!     `-Limit` → `offset`.
-//! 18. Any other key starting with `next` that holds a token (not a time, beside a list of
+//! 19. Any other key starting with `next` that holds a token (not a time, beside a list of
 //!     records) → `cursor` with `cursor` (dlt's rule; a guess, logged at WARN).
-//! 19. A known link or cursor key that is null or empty on the first page → that paginator (it
+//! 20. A known link or cursor key that is null or empty on the first page → that paginator (it
 //!     ends after this page, and `inspect` shows what the API uses).
 //!
 //! Nothing found gives `None`: the walk fetches a single page, with a WARN when the records are
@@ -428,34 +432,37 @@ const RULES: &[Rule] = &[
     // 6. A cursor under a known key, sent back under the name the API expects (after the
     //    link rules: a link API's last page may still carry a cursor, as Facebook's does).
     rule("body_cursor", |s| s.body_cursor()),
-    // 7. An offset and a size the request sent (`from=0&size=20`): its own window, whatever
+    // 7. A known envelope's cursor, also on the last page where the cursor is left out
+    //    (Google's `kind: "...List"`, AWS's `Truncated`, Bitbucket Server's `isLastPage`).
+    rule("envelope_cursor", |s| s.envelope_cursor()),
+    // 8. An offset and a size the request sent (`from=0&size=20`): its own window, whatever
     //    page counts the body also reports.
     rule("request_offset", |s| s.request_offset()),
-    // 8. A current page with a page count.
+    // 9. A current page with a page count.
     rule("page_count", |s| s.page_number(true)),
-    // 9. A page number the request sent.
+    // 10. A page number the request sent.
     rule("request_page", |s| s.request_page()),
-    // 10. An offset and a limit reported in one object.
+    // 11. An offset and a limit reported in one object.
     rule("offset", |s| s.offset()),
-    // 11. An offset window the request opened (`rows=5`) with an item total in the body.
+    // 12. An offset window the request opened (`rows=5`) with an item total in the body.
     rule("request_window", |s| s.request_window()),
-    // 12. A search engine's response: its own window names and default size.
+    // 13. A search engine's response: its own window names and default size.
     rule("search_engine", |s| s.search_engine()),
-    // 13. GraphQL arguments that page by offset or page number.
+    // 14. GraphQL arguments that page by offset or page number.
     rule("graphql_window", |s| s.graphql_window()),
-    // 14. A current page with a page size, an item total or `has_more`; or a page count alone.
+    // 15. A current page with a page size, an item total or `has_more`; or a page count alone.
     rule("page_number", |s| s.page_number(false)),
-    // 15. Stripe's list object: the last record's id.
+    // 16. Stripe's list object: the last record's id.
     rule("stripe_list", |s| s.stripe_list()),
-    // 16. A page window in headers (`X-Page` and `X-Total-Pages`, `X-WP-TotalPages`).
+    // 17. A page window in headers (`X-Page` and `X-Total-Pages`, `X-WP-TotalPages`).
     rule("header_pages", |s| s.header_pages()),
-    // 17. A cursor in a header (`X-Next-Cursor`, `x-ms-continuationtoken`, `X-Nomad-NextToken`).
+    // 18. A cursor in a header (`X-Next-Cursor`, `x-ms-continuationtoken`, `X-Nomad-NextToken`).
     rule("header_cursor", |s| s.header_cursor()),
-    // 18. An offset window in headers (`Content-Range`, `X-Pagination-Offset`).
+    // 19. An offset window in headers (`Content-Range`, `X-Pagination-Offset`).
     rule("range_headers", |s| s.range_headers()),
-    // 19. Any other `next...` key holding a token (dlt's rule).
+    // 20. Any other `next...` key holding a token (dlt's rule).
     rule("any_next_token", |s| s.any_next_token()),
-    // 20. A known link or cursor key that is null or empty: that paginator, on its last page.
+    // 21. A known link or cursor key that is null or empty: that paginator, on its last page.
     rule("empty_next", |s| s.empty_next()),
 ];
 

@@ -186,13 +186,17 @@ impl<'a> Scan<'a> {
         None
     }
 
-    /// Elasticsearch's and OpenSearch's `search_after`: a request that sent it (with a `sort`)
-    /// continues after the last hit's `sort` values.
+    /// Elasticsearch's and OpenSearch's `search_after`: a request that sent it, or that opened a
+    /// point in time (`pit`) with a `sort`, continues after the last hit's `sort` values.
     pub(super) fn search_after(&self) -> Option<Detection> {
         let body = self.request?.json()?.as_object()?;
+        // A point-in-time search (`pit` with a `sort`) pages by `search_after` from its first
+        // request on, before the request carries one.
+        let pit = body.contains_key("pit") && body.contains_key("sort");
         let place = ["search_after", "searchAfter"]
             .iter()
-            .find(|k| body.contains_key(**k))?;
+            .find(|k| body.contains_key(**k))
+            .or(pit.then_some(&"search_after"))?;
         let hits = self.body?.get("hits")?.get("hits")?.as_array()?;
         if hits.first().is_some_and(|h| h.get("sort").is_none()) {
             return None;
@@ -205,6 +209,57 @@ impl<'a> Scan<'a> {
             0.9,
             format!("the request's `{place}` and the last hit's `sort`"),
         ))
+    }
+
+    /// Envelopes whose cursor convention is known even where this page carries no cursor (the
+    /// last page leaves it out): Google's `kind: "drive#fileList"` lists page by
+    /// `nextPageToken` (sent as `pageToken`); AWS's `Truncated`/`IsTruncated` flag by
+    /// `NextMarker` (sent as `Marker`); Atlassian Server's `isLastPage` envelope (Bitbucket
+    /// Server) by `nextPageStart` (sent as `start`), a number the body gives on every page but
+    /// the last.
+    pub(super) fn envelope_cursor(&self) -> Option<Detection> {
+        let root = self.root()?;
+        if !self.has_record_list() {
+            return None;
+        }
+        let google_list = root.get("kind").and_then(Value::as_str).is_some_and(|k| {
+            k.contains('#') && (k.ends_with("List") || k.ends_with("ListResponse"))
+        });
+        let truncated = ["Truncated", "IsTruncated"]
+            .iter()
+            .find(|k| root.get(**k).is_some_and(Value::is_boolean));
+        let (cursor, param, flag, source) = if google_list {
+            (
+                "nextPageToken",
+                self.place_for(Role::Cursor, self.styled("pageToken")),
+                None,
+                "Google's `kind` of a list",
+            )
+        } else if let Some(flag) = truncated {
+            (
+                "NextMarker",
+                self.place_for(Role::Cursor, "Marker".into()),
+                Some(*flag),
+                "AWS's truncation flag",
+            )
+        } else if root.get("isLastPage").is_some_and(Value::is_boolean) {
+            (
+                "nextPageStart",
+                self.place_for(Role::Offset, "start".into()),
+                None,
+                "the `isLastPage` envelope",
+            )
+        } else {
+            return None;
+        };
+        let mut p = cursor_to(
+            JsonResponseCursorPaginator::new().cursor_path(cursor),
+            param,
+        );
+        if let Some(flag) = flag {
+            p = p.has_more_path(flag);
+        }
+        Some(Detection::new(p, 0.7, format!("`{cursor}` ({source})")))
     }
 
     /// A GraphQL query that pages by arguments rather than a connection's cursor

@@ -799,6 +799,28 @@ fn family_cases() -> Vec<(Case, Request)> {
             .paginator(json!({"type": "cursor", "cursor_path": "result.next_page_offset", "cursor_body_path": "offset"}))
             .records("result.points")
             .next("http://localhost:6333/collections/c/points/scroll"), json!({"limit": 1, "with_payload": true})),
+        g(case("Google list on its last page: kind ...List and no nextPageToken (Drive v3)", "https://www.googleapis.com/drive/v3/files?pageSize=2", json!({
+            "kind": "drive#fileList", "incompleteSearch": false, "files": [{"id": "f1"}]
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "nextPageToken", "cursor_param": "pageToken"}))
+            .records("files")),
+        p(case("AWS truncation flag on the last page: NextMarker left out (KMS)", "https://kms.us-east-1.amazonaws.com/", json!({
+            "Keys": [{"KeyId": "k"}], "Truncated": false
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "NextMarker", "cursor_body_path": "Marker", "has_more_path": "Truncated"}))
+            .records("Keys"), json!({"Limit": 1})),
+        g(case("Atlassian Server: nextPageStart goes back as start (Bitbucket Server)", "https://bitbucket.example/rest/api/1.0/projects?limit=2", json!({
+            "size": 2, "limit": 2, "isLastPage": false, "values": [{"key": "A"}, {"key": "B"}], "start": 0, "nextPageStart": 2
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "nextPageStart", "cursor_param": "start"}))
+            .records("values")
+            .next("https://bitbucket.example/rest/api/1.0/projects?limit=2&start=2")),
+        p(case("Elasticsearch point in time: search_after from the first request", "http://localhost:9200/_search", json!({
+            "pit_id": "46To", "hits": {"total": {"value": 3, "relation": "eq"}, "hits": [{"_id": "1", "sort": [1, 7]}]}
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "hits.hits[-1].sort", "cursor_body_path": "search_after"}))
+            .records("hits.hits")
+            .next("http://localhost:9200/_search"), json!({"size": 1, "pit": {"id": "46To", "keep_alive": "1m"}, "sort": [{"@timestamp": "asc"}]})),
         // ------------------------------------------------------------ link APIs on their last page
         g(case("DigitalOcean: links.pages without next", "https://api.digitalocean.com/v2/droplets?page=2&per_page=1", json!({
             "droplets": [{"id": 1}], "links": {"pages": {"first": "https://api.digitalocean.com/v2/droplets?page=1&per_page=1", "prev": "https://api.digitalocean.com/v2/droplets?page=1&per_page=1"}}, "meta": {"total": 2}
