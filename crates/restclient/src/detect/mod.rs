@@ -108,12 +108,12 @@
 //!    `PageNumber=1`, `{"page": {"current": 1}}`) → `page_number` on that parameter, to the
 //!    page count the body reports if any, else to an empty page or a false `has_more`.
 //! 10. **Offset in the body**: `offset`/`limit`, `startAt`/`maxResults` (Jira), `skip`/`top`,
-//!    `$skip`/`$top`, `skip`/`limit`, `skip`/`take`, `start`/`limit` (Confluence),
-//!    `start`/`rows`, `from`/`size`, `startIndex`/`itemsPerPage` (SCIM, sent as `count`) in one
-//!    object, with a total (`total`, `total_count`, `totalCount`, `totalResults`, `totalSize`,
-//!    `numFound`, `total_entries`, `@odata.count`, ..., or `count` when it exceeds the records
-//!    of the page) → `offset` that continues at `offset + limit` with the limit the server
-//!    reported. Without a total, the walk ends on an empty page or a false `has_more`.
+//!     `$skip`/`$top`, `skip`/`limit`, `skip`/`take`, `start`/`limit` (Confluence),
+//!     `start`/`rows`, `from`/`size`, `startIndex`/`itemsPerPage` (SCIM, sent as `count`) in one
+//!     object, with a total (`total`, `total_count`, `totalCount`, `totalResults`, `totalSize`,
+//!     `numFound`, `total_entries`, `@odata.count`, ..., or `count` when it exceeds the records
+//!     of the page) → `offset` that continues at `offset + limit` with the limit the server
+//!     reported. Without a total, the walk ends on an empty page or a false `has_more`.
 //! 11. **A size the request sent with an item total**: a limit (`limit`, `rows`, `size`,
 //!     `take`, `$top`, `maxResults`, `hits`, `max_hits`, `num`) with a total in the body or in a
 //!     header (`X-Total-Count`, `X-Total`, `X-WP-Total`) → `offset`, its offset named as the
