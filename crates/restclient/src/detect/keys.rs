@@ -4,6 +4,8 @@ use std::collections::VecDeque;
 
 use serde_json::{Map, Value};
 
+use super::sent::normalize;
+
 pub(super) const HAS_MORE_KEYS: &[&str] = &[
     "has_more",
     "hasMore",
@@ -15,6 +17,13 @@ pub(super) const HAS_MORE_KEYS: &[&str] = &[
     "has_more_page",
     "more_records",
     "more_items_in_collection",
+    "has_more_results",
+    "more_results",
+    // PagerDuty's offset lists.
+    "more",
+    // AWS (KMS, IAM): `Truncated` / `IsTruncated` beside `NextMarker`.
+    "truncated",
+    "is_truncated",
 ];
 /// Flags that are true on the last page of an incremental export (Zendesk).
 pub(super) const END_OF_STREAM_KEYS: &[&str] = &["end_of_stream", "endOfStream"];
@@ -26,6 +35,10 @@ pub(super) const CURRENT_PAGE_KEYS: &[&str] = &[
     "pageNumber",
     "pageIndex",
     "page_index",
+    "page_no",
+    "page_num",
+    "cur_page",
+    "current_page_number",
     "number",
 ];
 pub(super) const PAGE_COUNT_KEYS: &[&str] = &[
@@ -39,6 +52,10 @@ pub(super) const PAGE_COUNT_KEYS: &[&str] = &[
     "num_pages",
     "numPages",
     "nbPages",
+    "total_page",
+    "page_total",
+    "pages_count",
+    "total_page_count",
 ];
 pub(super) const PAGE_SIZE_KEYS: &[&str] = &[
     "per_page",
@@ -50,6 +67,7 @@ pub(super) const PAGE_SIZE_KEYS: &[&str] = &[
     "hitsPerPage",
     "itemsPerPage",
     "pagelen",
+    "results_per_page",
 ];
 pub(super) const ITEM_TOTAL_KEYS: &[&str] = &[
     "total",
@@ -68,11 +86,29 @@ pub(super) const ITEM_TOTAL_KEYS: &[&str] = &[
     "nbHits",
     "totalHits",
     "found",
+    "total_entries",
+    "total_records",
+    "record_count",
+    "total_hits",
+    "num_hits",
+    "total_item_count",
+    "object_count",
+    "total_docs",
+    "total_num",
+    "row_count",
+    "@odata.count",
+    "odata.count",
+    "__count",
     "count",
 ];
-/// (offset key, limit key) pairs reported in one object.
+/// (offset key, limit key) pairs reported in one object (compared by `normalize`).
 pub(super) const OFFSET_PAIRS: &[(&str, &str)] = &[
     ("offset", "limit"),
+    ("start", "rows"),
+    ("from", "size"),
+    ("start_offset", "max_hits"),
+    // SCIM (RFC 7644 §3.4.2.4): sent back as `startIndex` and `count`.
+    ("startIndex", "itemsPerPage"),
     ("startAt", "maxResults"),
     ("start_at", "max_results"),
     ("skip", "top"),
@@ -97,7 +133,22 @@ pub(super) const LINK_KEYS: &[&str] = &[
     "next_page_uri",
     "nextPageUri",
     "next_href",
+    "next_page_link",
 ];
+
+/// Whether `key` is one of `names`, compared without case, `_`, `-` or a leading `$`/`@`
+/// (`TotalCount`, `total-count` and `total_count` are one name).
+pub(super) fn key_is(key: &str, names: &[&str]) -> bool {
+    let key = normalize(key);
+    names.iter().any(|n| normalize(n) == key)
+}
+
+/// The member of `map` named `name` in any spelling (see [`key_is`]).
+pub(super) fn get_key<'m>(map: &'m Map<String, Value>, name: &str) -> Option<(&'m str, &'m Value)> {
+    map.get_key_value(name)
+        .or_else(|| map.iter().find(|(k, _)| key_is(k, &[name])))
+        .map(|(k, v)| (k.as_str(), v))
+}
 
 /// One member of an object in the body: its key path and value.
 pub(super) struct Member<'a> {
@@ -124,9 +175,10 @@ impl Member<'_> {
 }
 
 /// Object members breadth first (shallow keys before nested ones, then in document order), to a
-/// depth of four keys. Lists are not entered: records never hold pagination.
+/// depth of six keys (a GraphQL connection's `data.repository.issues.pageInfo.endCursor` is
+/// five). Lists are not entered: records never hold pagination.
 pub(super) fn members(body: &Value) -> Vec<Member<'_>> {
-    const MAX_DEPTH: usize = 4;
+    const MAX_DEPTH: usize = 6;
     let mut out = Vec::new();
     let mut queue: VecDeque<(Vec<&str>, &Map<String, Value>)> = VecDeque::new();
     if let Value::Object(root) = body {
@@ -151,13 +203,51 @@ pub(super) fn members(body: &Value) -> Vec<Member<'_>> {
     out
 }
 
-/// A string that reads as a URL or an absolute or query-relative path.
+/// Whether an object under `key` holds a page's metadata (`pagination`, `meta`, `result_info`,
+/// ...), where a bare `cursor` is the next page's.
+pub(super) fn is_page_metadata(key: &str) -> bool {
+    key_is(
+        key,
+        &[
+            "pagination",
+            "paging",
+            "page",
+            "pages",
+            "meta",
+            "metadata",
+            "_meta",
+            "page_info",
+            "result_info",
+            "response_metadata",
+            "cursor",
+            "cursors",
+        ],
+    )
+}
+
+/// A string that reads as a URL or an absolute or query-relative path, or a relative path with
+/// a query (`items?page=2`: no opaque token holds `?`, `=` and no space).
 pub(super) fn looks_like_url(s: &str) -> bool {
     let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
     lower.starts_with("http://")
         || lower.starts_with("https://")
         || s.starts_with('/')
         || s.starts_with('?')
+        || (s.contains('?') && s.contains('=') && !s.contains(char::is_whitespace))
+}
+
+/// A time or date under a `next...` key (`next_run_at`, `nextBillingDate: "2025-01-01"`): no
+/// page position.
+pub(super) fn is_time(key: &str, value: &Value) -> bool {
+    let k = normalize(key);
+    let named = ["at", "date", "time", "on", "run", "due"]
+        .iter()
+        .any(|end| k.ends_with(end));
+    let dated = value.as_str().is_some_and(|s| {
+        let b = s.as_bytes();
+        b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-'
+    });
+    named || dated
 }
 
 /// A key naming a next page: it starts with `next` once `@`, `_` and `odata.` are removed.
@@ -195,14 +285,13 @@ pub(super) fn is_empty_signal(v: &Value) -> bool {
     }
 }
 
-/// The first of `keys` present in `map` with a scalar value.
-pub(super) fn sibling<'k>(map: &Map<String, Value>, keys: &[&'k str]) -> Option<&'k str> {
-    keys.iter()
-        .find(|k| {
-            map.get(**k)
-                .is_some_and(|v| !v.is_object() && !v.is_array() && !v.is_null())
-        })
-        .copied()
+/// The first of `keys` present in `map` (in any spelling) with a scalar value: its key in `map`.
+pub(super) fn sibling<'m>(map: &'m Map<String, Value>, keys: &[&str]) -> Option<&'m str> {
+    keys.iter().find_map(|k| {
+        get_key(map, k)
+            .filter(|(_, v)| !v.is_object() && !v.is_array() && !v.is_null())
+            .map(|(k, _)| k)
+    })
 }
 
 /// A non-empty object under a last-evaluated-key name: a key-value scan's position, sent back
@@ -214,17 +303,7 @@ pub(super) fn is_key_object(m: &Member<'_>) -> bool {
 /// Whether `key` names a page count, compared without case or `_` (`TotalPages`, `total_pages`,
 /// `totalPages`, `last_page`, `nbPages`, ...).
 pub(super) fn is_page_count_key(key: &str) -> bool {
-    let k: String = key
-        .chars()
-        .filter(|c| *c != '_')
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    PAGE_COUNT_KEYS.iter().any(|p| {
-        p.chars()
-            .filter(|c| *c != '_')
-            .map(|c| c.to_ascii_lowercase())
-            .eq(k.chars())
-    })
+    key_is(key, PAGE_COUNT_KEYS)
 }
 
 /// The request parameter a `next...` key names by convention: the key without `next`

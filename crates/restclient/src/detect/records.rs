@@ -14,7 +14,10 @@ use crate::selector::Selector;
 /// * A list under a usual record key wins, the shallowest first, then in document order:
 ///   dlt's keys `data`, `items`, `results`, `entries`, `records`, `rows`, `entities`, `payload`,
 ///   `content`, `objects`, `values`, plus `value` (OData), `hits` (Elasticsearch's `hits.hits`,
-///   Algolia), `elements`, `list`, and any list directly under HAL's `_embedded`.
+///   Algolia), `elements`, `list`, `result` (Cloudflare), and any list directly under HAL's
+///   `_embedded`.
+/// * A GraphQL connection's `edges` or `nodes` (beside its `pageInfo`), at any depth, before
+///   all of these.
 /// * Otherwise an object with an `id` is a single entity (`$`), not a list of its tags;
 ///   else the first list of objects, then the first empty list, then any list (shallowest first).
 /// * No list at all: `$` (one record, the body).
@@ -33,6 +36,9 @@ pub fn records(body: &Value) -> Selector {
     let Value::Object(root) = body else {
         return Selector::root();
     };
+    if let Some(path) = connection(root) {
+        return keys_selector(&path);
+    }
     let mut lists: Vec<(Vec<&str>, &Vec<Value>)> = Vec::new();
     collect_lists(root, &mut Vec::new(), &mut lists);
     // The best list by (rank, depth, document order); `None` ranks are not candidates.
@@ -47,7 +53,9 @@ pub fn records(body: &Value) -> Selector {
     let under_record_key = |path: &[&str], _: &[Value]| {
         let last = path.last().copied().unwrap_or("");
         let embedded = path.len() >= 2 && path[path.len() - 2] == "_embedded";
-        (RECORD_KEYS.contains(&last) || embedded).then_some(0)
+        // In any case: AWS's `Items`, Azure's `Value`.
+        let named = RECORD_KEYS.iter().any(|k| k.eq_ignore_ascii_case(last));
+        (named || embedded).then_some(0)
     };
     if let Some(s) = best(&under_record_key) {
         return s;
@@ -69,13 +77,58 @@ pub fn records(body: &Value) -> Selector {
     best(&by_shape).unwrap_or_else(Selector::root)
 }
 
+/// The records of a GraphQL connection at any depth (`data.repository.issues.nodes`): the
+/// `edges` or `nodes` list beside a `pageInfo`, or, under GraphQL's `data`, the one list beside
+/// a next cursor (`nextCursor` of New Relic's `results`); the shallowest first.
+fn connection(root: &Map<String, Value>) -> Option<Vec<&str>> {
+    const MAX_DEPTH: usize = 6;
+    let graphql = root.get("data").is_some_and(Value::is_object);
+    let mut queue = std::collections::VecDeque::from([(Vec::new(), root)]);
+    while let Some((path, map)) = queue.pop_front() {
+        let list = if map.get("pageInfo").is_some_and(Value::is_object) {
+            ["edges", "nodes"]
+                .iter()
+                .copied()
+                .find(|k| map.get(*k).is_some_and(Value::is_array))
+        } else if graphql
+            && path.len() > 1
+            && map
+                .keys()
+                .any(|k| matches!(k.as_str(), "nextCursor" | "next_cursor" | "cursor"))
+        {
+            let mut lists = map.iter().filter(|(_, v)| v.is_array());
+            match (lists.next(), lists.next()) {
+                (Some((k, _)), None) => Some(k.as_str()),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        if let Some(list) = list {
+            let mut p = path.clone();
+            p.push(list);
+            return Some(p);
+        }
+        for (k, v) in map {
+            if let Value::Object(child) = v
+                && path.len() < MAX_DEPTH
+            {
+                let mut p = path.clone();
+                p.push(k.as_str());
+                queue.push_back((p, child));
+            }
+        }
+    }
+    None
+}
+
 /// Ranks a candidate record list (lower is better); `None` if it is no candidate.
 pub(super) type Rank = dyn Fn(&[&str], &[Value]) -> Option<u8>;
 
 /// dlt's record keys and the usual others.
 pub(super) const RECORD_KEYS: &[&str] = &[
     "data", "items", "results", "entries", "records", "rows", "entities", "payload", "content",
-    "objects", "values", "value", "hits", "elements", "list",
+    "objects", "values", "value", "hits", "elements", "list", "result",
 ];
 
 /// Keys whose lists are metadata, never records (checked on every key of the path).
@@ -105,7 +158,8 @@ pub(super) fn collect_lists<'a>(
     out: &mut Vec<(Vec<&'a str>, &'a Vec<Value>)>,
 ) {
     for (k, v) in map {
-        if METADATA_KEYS.contains(&k.as_str()) {
+        // Metadata, and OpenStack's `<records>_links` beside the records.
+        if METADATA_KEYS.contains(&k.as_str()) || k.ends_with("_links") {
             continue;
         }
         path.push(k);

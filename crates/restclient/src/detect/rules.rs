@@ -4,7 +4,8 @@ use serde_json::{Map, Value};
 
 use super::keys::*;
 use super::records::{path_text, records};
-use super::scan::{Place, Scan, normalize};
+use super::scan::Scan;
+use super::sent::{Argument, Field, Place, Role, normalize};
 use super::{Alternative, Detection};
 use crate::paginators::{
     HeaderCursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, JsonResponseCursorPaginator,
@@ -22,6 +23,8 @@ pub(super) struct PageFound<'p> {
     pub(super) parent: &'p [&'p str],
     pub(super) confidence: f32,
     pub(super) source: String,
+    /// Where the page goes, when the rule knows (else the request's page place, else the key).
+    pub(super) place: Option<Place>,
 }
 
 impl<'a> Scan<'a> {
@@ -38,8 +41,14 @@ impl<'a> Scan<'a> {
     }
 
     pub(super) fn body_link(&self) -> Option<Detection> {
+        let list = self.has_record_list();
         for m in &self.members {
             if let Some((path, confidence)) = link_at(m) {
+                // A URL under some other `next...` key of a single object (a `next_steps_url`)
+                // is no page link.
+                if confidence < 1.0 && !list {
+                    continue;
+                }
                 return Some(Detection::new(
                     JsonLinkPaginator::new().next_url_path(&path),
                     confidence,
@@ -64,31 +73,47 @@ impl<'a> Scan<'a> {
         confidence: f32,
         note: &str,
     ) -> Detection {
+        self.cursor_at(m, None, confidence, note)
+    }
+
+    /// A cursor read from `m`, written to `place` (else where the request and conventions
+    /// say), with the `has_more` and end-of-stream flags beside it.
+    pub(super) fn cursor_at(
+        &self,
+        m: &Member<'a>,
+        place: Option<Place>,
+        confidence: f32,
+        note: &str,
+    ) -> Detection {
         let path = path_text(&m.path);
         let mut p = JsonResponseCursorPaginator::new().cursor_path(&path);
         let mut source = format!("`{path}`");
         let mut guessed_name = None;
-        if self.is_graphql() {
+        let place = if self.is_graphql() {
             // GraphQL takes the cursor as a query variable, whatever the response calls it.
             let variable = self.graphql_cursor_variable();
             source = format!("{source} into the GraphQL variable `{variable}`");
-            p = p.cursor_body_path(variable);
+            Place::Body(variable)
+        } else if let Some(place) = place {
+            place
         } else {
-            // A cursor parameter the first request already sent is the one to advance.
+            // A cursor parameter the first request already sent is the one to advance; else
+            // the name the key's convention gives, spelled as the request spells its names.
             let sent = self.sent_cursor_param();
-            let param = sent
-                .clone()
-                .or_else(|| self.cursor_param(m))
-                .unwrap_or_else(|| "cursor".into());
-            if sent.is_none() {
-                guessed_name = Some(param.clone());
+            let param = sent.clone().unwrap_or_else(|| {
+                let name = self.cursor_param(m).unwrap_or_else(|| "cursor".into());
+                self.styled(&name)
+            });
+            match sent {
+                Some(name) if self.in_body() => Place::Body(name),
+                Some(name) => Place::Query(name),
+                None => {
+                    guessed_name = Some(param.clone());
+                    self.default_place(&param)
+                }
             }
-            p = if self.in_body() {
-                p.cursor_body_path(param)
-            } else {
-                p.cursor_param(param)
-            };
-        }
+        };
+        p = cursor_to(p, place);
         if let Some(flag) = self.has_more(m.parent_path()) {
             let flag_path = path_text(&flag.path);
             p = p.has_more_path(&flag_path);
@@ -107,11 +132,196 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// A token in the body that answers a parameter the first request sent (the request
+    /// decides the name and the place): the same name for a cursor parameter (`cursor`,
+    /// `Marker`, `continue`, `bookmark`), or `next` and the parameter's name
+    /// (`nextCursorMark` answers `cursorMark`, `nextPageToken` answers `pageToken`,
+    /// `next_page_offset` answers `offset`); or the `end` of a `start`/`end` pair answering
+    /// the token the request started `from` (Matrix). Null or empty on a last page.
+    pub(super) fn request_answer(&self) -> Option<Detection> {
+        if self.is_graphql() {
+            return None;
+        }
+        let fields = self.sent_fields();
+        if fields.is_empty() {
+            return None;
+        }
+        for m in &self.members {
+            let opaque = m
+                .value
+                .as_str()
+                .is_some_and(|s| is_token(m.value) && as_int(m.value).is_none() && !s.is_empty());
+            let empty = is_empty_signal(m.value) && !m.value.is_boolean();
+            if !(opaque || empty || m.value.is_number()) {
+                continue;
+            }
+            let key = normalize(m.key());
+            let answered = fields.iter().find(|f| {
+                let leaf = f.leaf();
+                let role = f.role();
+                let cursor = role == Some(Role::Cursor);
+                if leaf.len() < 2 || !(cursor || opaque) {
+                    return false;
+                }
+                let same = cursor && key == leaf;
+                let next = key.strip_prefix("next").is_some_and(|rest| {
+                    rest == leaf || (role.is_some() && leaf.len() >= 5 && rest.ends_with(&leaf))
+                });
+                // Matrix: `start` is where the page began (the `from` sent), `end` where the
+                // next begins.
+                let window_end = key == "end"
+                    && m.parent.contains_key("start")
+                    && opaque
+                    && f.value
+                        .as_str()
+                        .is_some_and(|v| !v.is_empty() && as_int(&f.value).is_none())
+                    && (cursor || matches!(leaf.as_str(), "from" | "since"));
+                same || next || window_end
+            });
+            if let Some(f) = answered {
+                let note = format!(" (answering the request's `{}`)", f.place.name());
+                return Some(self.cursor_at(m, Some(f.place.clone()), 0.9, &note));
+            }
+        }
+        None
+    }
+
+    /// Elasticsearch's and OpenSearch's `search_after`: a request that sent it, or that opened a
+    /// point in time (`pit`) with a `sort`, continues after the last hit's `sort` values.
+    pub(super) fn search_after(&self) -> Option<Detection> {
+        let body = self.request?.json()?.as_object()?;
+        // A point-in-time search (`pit` with a `sort`) pages by `search_after` from its first
+        // request on, before the request carries one.
+        let pit = body.contains_key("pit") && body.contains_key("sort");
+        let place = ["search_after", "searchAfter"]
+            .iter()
+            .find(|k| body.contains_key(**k))
+            .or(pit.then_some(&"search_after"))?;
+        let hits = self.body?.get("hits")?.get("hits")?.as_array()?;
+        if hits.first().is_some_and(|h| h.get("sort").is_none()) {
+            return None;
+        }
+        let p = JsonResponseCursorPaginator::new()
+            .cursor_path("hits.hits[-1].sort")
+            .cursor_body_path(*place);
+        Some(Detection::new(
+            p,
+            0.9,
+            format!("the request's `{place}` and the last hit's `sort`"),
+        ))
+    }
+
+    /// Envelopes whose cursor convention is known even where this page carries no cursor (the
+    /// last page leaves it out): Google's `kind: "drive#fileList"` lists page by
+    /// `nextPageToken` (sent as `pageToken`); AWS's `Truncated`/`IsTruncated` flag by
+    /// `NextMarker` (sent as `Marker`); Atlassian Server's `isLastPage` envelope (Bitbucket
+    /// Server) by `nextPageStart` (sent as `start`), a number the body gives on every page but
+    /// the last.
+    pub(super) fn envelope_cursor(&self) -> Option<Detection> {
+        let root = self.root()?;
+        if !self.has_record_list() {
+            return None;
+        }
+        let google_list = root.get("kind").and_then(Value::as_str).is_some_and(|k| {
+            k.contains('#') && (k.ends_with("List") || k.ends_with("ListResponse"))
+        });
+        let truncated = ["Truncated", "IsTruncated"]
+            .iter()
+            .find(|k| root.get(**k).is_some_and(Value::is_boolean));
+        let (cursor, param, flag, source) = if google_list {
+            (
+                "nextPageToken",
+                self.place_for(Role::Cursor, self.styled("pageToken")),
+                None,
+                "Google's `kind` of a list",
+            )
+        } else if let Some(flag) = truncated {
+            (
+                "NextMarker",
+                self.place_for(Role::Cursor, "Marker".into()),
+                Some(*flag),
+                "AWS's truncation flag",
+            )
+        } else if root.get("isLastPage").is_some_and(Value::is_boolean) {
+            (
+                "nextPageStart",
+                self.place_for(Role::Offset, "start".into()),
+                None,
+                "the `isLastPage` envelope",
+            )
+        } else {
+            return None;
+        };
+        let mut p = cursor_to(
+            JsonResponseCursorPaginator::new().cursor_path(cursor),
+            param,
+        );
+        if let Some(flag) = flag {
+            p = p.has_more_path(flag);
+        }
+        Some(Detection::new(p, 0.7, format!("`{cursor}` ({source})")))
+    }
+
+    /// A GraphQL query that pages by arguments rather than a connection's cursor
+    /// (`users(limit: $limit, offset: $offset)`, `items(page: $page)`): the variables it
+    /// passes are advanced, to an empty page.
+    pub(super) fn graphql_window(&self) -> Option<Detection> {
+        if !self.is_graphql() || !self.has_record_list() {
+            return None;
+        }
+        let variable = |name: &str| match self.graphql_argument(name) {
+            Some(Argument::Variable(v)) => Some(v),
+            _ => None,
+        };
+        if let Some(v) = variable("page") {
+            let n = self.graphql_variable(&v).and_then(as_int).unwrap_or(1);
+            let p = PageNumberPaginator::new()
+                .base_page(i64::from(n != 0))
+                .page(n)
+                .without_total()
+                .page_body_path(format!("variables.{v}"));
+            return Some(Detection::new(
+                p,
+                0.7,
+                format!("the GraphQL argument `page: ${v}`"),
+            ));
+        }
+        let (offset_arg, offset_var) = ["offset", "skip"]
+            .iter()
+            .find_map(|a| variable(a).map(|v| (*a, v)))?;
+        // The limit must be a variable too: the walk writes it with the offset.
+        let (limit_arg, limit_var, limit) = ["limit", "first", "take", "size"]
+            .iter()
+            .find_map(|a| {
+                let v = variable(a)?;
+                let n = self.graphql_variable(&v).and_then(as_int)?;
+                Some((*a, v, n))
+            })
+            .filter(|(_, _, n)| *n > 0)?;
+        let offset = self
+            .graphql_variable(&offset_var)
+            .and_then(as_int)
+            .unwrap_or(0);
+        let p = OffsetPaginator::new(limit)
+            .offset(offset)
+            .without_total()
+            .offset_body_path(format!("variables.{offset_var}"))
+            .limit_body_path(format!("variables.{limit_var}"));
+        Some(Detection::new(
+            p,
+            0.7,
+            format!(
+                "the GraphQL arguments `{offset_arg}: ${offset_var}` and `{limit_arg}: ${limit_var}`"
+            ),
+        ))
+    }
+
     /// The request parameter a cursor under this key is sent back in (see the module docs).
     pub(super) fn cursor_param(&self, m: &Member<'_>) -> Option<String> {
         let root = self.root();
         let parent = m.parent_key();
-        let param = match m.key() {
+        let key = m.key();
+        let param = match key {
             "next_cursor" | "nextCursor" | "next_page_cursor" | "nextPageCursor" => {
                 if root.and_then(|r| r.get("object")) == Some(&Value::from("list")) {
                     "start_cursor"
@@ -126,12 +336,42 @@ impl<'a> Scan<'a> {
                     "pageToken"
                 }
             }
-            k @ ("next_page_token" | "nextToken" | "NextToken" | "next_token"
+            // AWS keeps its PascalCase names both ways (`NextToken`, `NextPageToken`).
+            k @ ("next_page_token" | "nextToken" | "NextToken" | "next_token" | "NextPageToken"
             | "continuationToken" | "continuation_token") => k,
-            "nextMarker" | "NextMarker" | "next_marker" => "marker",
+            // `NextMarker` goes back as `Marker` (AWS Lambda, KMS), `next_marker` as `marker`.
+            "NextMarker" => "Marker",
+            "nextMarker" | "next_marker" => "marker",
             // Eventbrite's `pagination.continuation`.
             "continuation" => "continuation",
+            // A page number with a current page or a page count beside it is the page rules'.
+            "next_page" | "nextPage"
+                if as_int(m.value).is_some()
+                    && m.parent
+                        .keys()
+                        .any(|k| key_is(k, CURRENT_PAGE_KEYS) || is_page_count_key(k)) =>
+            {
+                return None;
+            }
             "next_page" | "nextPage" => "page",
+            // Kubernetes (and the APIs built like it): `metadata.continue`.
+            "continue" if !m.value.is_number() => "continue",
+            // CouchDB's and Cloudant's queries, Pinterest: a `bookmark` goes back as it is.
+            "bookmark" => "bookmark",
+            // AWS API Gateway: `position`.
+            "position" if m.value.is_string() && as_int(m.value).is_none() => "position",
+            // Azure Resource Graph and OData's skip tokens.
+            k @ ("$skipToken" | "skipToken" | "$skiptoken" | "skiptoken") => k,
+            // BigQuery's `pageToken` is the next page's, under the parameter's own name.
+            k @ ("pageToken" | "page_token") if m.value.is_string() => k,
+            // Matrix: `next_batch` goes back as `since`.
+            "next_batch" => "since",
+            // A vector store's scroll (Qdrant) and others: the next offset as a token.
+            "next_page_offset" | "next_offset" | "nextOffset" | "nextPageOffset"
+                if !m.value.is_number() || m.path.len() > 1 =>
+            {
+                "offset"
+            }
             "endCursor" if parent == Some("pageInfo") => "after",
             "after"
                 if matches!(parent, Some("next" | "cursors"))
@@ -143,9 +383,7 @@ impl<'a> Scan<'a> {
             // A Reddit-style `after` in the object that holds the records.
             "after" if m.parent.values().any(Value::is_array) => "after",
             // OpenAI/Anthropic-style lists: `first_id`, `last_id` and `has_more`.
-            "last_id" | "lastId" if HAS_MORE_KEYS.iter().any(|k| m.parent.contains_key(*k)) => {
-                "after"
-            }
+            "last_id" | "lastId" if m.parent.keys().any(|k| key_is(k, HAS_MORE_KEYS)) => "after",
             // Incremental exports (Zendesk): `after_cursor` beside `after_url`.
             "after_cursor" | "afterCursor" => "cursor",
             // Key-value scans (DynamoDB): the last key read is the exclusive start of the next.
@@ -153,9 +391,10 @@ impl<'a> Scan<'a> {
             "lastEvaluatedKey" => "exclusiveStartKey",
             // A numeric id of the next record beside the records (dlt's detector test).
             "next_id" | "nextId" if m.value.is_number() => "cursor",
-            // Square's top-level `cursor`; a nested one (Twitch's `pagination.cursor`) goes back
-            // as `after` when the request sized the page Relay-style with `first`.
-            "cursor" if m.path.len() == 1 || m.parent_key() == Some("pagination") => {
+            // Square's top-level `cursor`; a nested one in the page's metadata (Twitch's
+            // `pagination.cursor`, Cloudflare's `result_info.cursor`) goes back as `after`
+            // when the request sized the page Relay-style with `first`.
+            "cursor" if m.path.len() == 1 || parent.is_some_and(is_page_metadata) => {
                 if self.sent_name(&["first"]).is_some() {
                     "after"
                 } else {
@@ -176,13 +415,7 @@ impl<'a> Scan<'a> {
     /// Page numbers. With `counted`, only a current page together with a page count; without,
     /// a current page next to another page signal, or a page count alone.
     pub(super) fn page_number(&self, counted: bool) -> Option<Detection> {
-        let current = self.members.iter().find(|m| {
-            CURRENT_PAGE_KEYS.contains(&m.key())
-                && as_int(m.value).is_some_and(|n| n >= 0)
-                && (m.key() != "number"
-                    || m.parent.contains_key("totalPages")
-                    || m.parent.contains_key("totalElements"))
-        });
+        let current = self.current_page();
         let counts = self
             .members
             .iter()
@@ -211,15 +444,24 @@ impl<'a> Scan<'a> {
                     parent: c.parent_path(),
                     confidence: 0.9,
                     source: format!("`{}` and `{}`", path_text(&c.path), path_text(&t.path)),
+                    place: None,
                 }
             }
             (Some(c), None) if !counted => {
                 let n = current_value?;
                 let other = sibling(c.parent, PAGE_SIZE_KEYS)
                     .or_else(|| sibling(c.parent, ITEM_TOTAL_KEYS))
-                    .or_else(|| sibling(c.parent, HAS_MORE_KEYS))?;
-                let mut other_path = c.parent_path().to_vec();
-                other_path.push(other);
+                    .or_else(|| sibling(c.parent, HAS_MORE_KEYS))
+                    .map(|other| {
+                        let mut p = c.parent_path().to_vec();
+                        p.push(other);
+                        format!("`{}`", path_text(&p))
+                    })
+                    // A page size the request sent says as much (`?per_page=10`).
+                    .or_else(|| {
+                        let size = self.sent_role(Role::Size)?;
+                        Some(format!("the request's `{}`", size.place.name()))
+                    })?;
                 PageFound {
                     key: c.key(),
                     base: base_of(c, n),
@@ -227,13 +469,14 @@ impl<'a> Scan<'a> {
                     total_path: None,
                     parent: c.parent_path(),
                     confidence: 0.7,
-                    source: format!("`{}` and `{}`", path_text(&c.path), path_text(&other_path)),
+                    source: format!("`{}` and {other}", path_text(&c.path)),
+                    place: None,
                 }
             }
-            (None, Some(t)) if !counted => {
-                let sent = ["page", "page_number", "pageNumber", "p"]
-                    .iter()
-                    .find_map(|name| self.sent_param(name).and_then(|v| v.parse::<i64>().ok()));
+            // A page count alone says little: only beside a list of records (a book's `pages`
+            // is no page count).
+            (None, Some(t)) if !counted && self.has_record_list() => {
+                let sent = self.sent_role(Role::Page).and_then(|f| f.int());
                 let total = path_text(&t.path);
                 PageFound {
                     key: "page",
@@ -243,6 +486,7 @@ impl<'a> Scan<'a> {
                     total_path: Some(total),
                     parent: t.parent_path(),
                     confidence: 0.5,
+                    place: None,
                 }
             }
             _ => return None,
@@ -250,21 +494,125 @@ impl<'a> Scan<'a> {
         Some(self.page_detection(found))
     }
 
+    /// The current page the body reports (`page`, `current_page`, `pageNumber`, App Search's
+    /// `page.current`, or Spring Data's `number` beside its page counts).
+    pub(super) fn current_page(&self) -> Option<&Member<'a>> {
+        self.members.iter().find(|m| {
+            let named = key_is(m.key(), CURRENT_PAGE_KEYS)
+                || (m.key() == "current" && m.parent_key().is_some_and(|p| key_is(p, &["page"])));
+            named
+                && as_int(m.value).is_some_and(|n| n >= 0)
+                && (m.key() != "number"
+                    || [
+                        "totalPages",
+                        "totalElements",
+                        "numberOfElements",
+                        "pageable",
+                    ]
+                    .iter()
+                    .any(|k| m.parent.contains_key(*k)))
+        })
+    }
+
+    /// A page number the first request sent (`page=2`, `_page=1`, `page[number]=1`, `{"page":
+    /// {"current": 1}}`): the API reads it, so the walk advances it, up to the page count the
+    /// body reports if any, else to an empty page or a false `has_more`. Counted from 0 when
+    /// the request or the body starts at page 0. Only for a list of records.
+    pub(super) fn request_page(&self) -> Option<Detection> {
+        let sent = self.sent_role(Role::Page)?;
+        let n = sent.int()?;
+        if !self.has_record_list() {
+            return None;
+        }
+        let reported = self.current_page();
+        let current = reported.and_then(|c| as_int(c.value)).unwrap_or(n);
+        let base =
+            i64::from(current != 0 && n != 0 && reported.is_none_or(|c| c.key() != "number"));
+        let count = self
+            .members
+            .iter()
+            .find(|m| is_page_count_key(m.key()) && as_int(m.value).is_some_and(|n| n >= 0));
+        let mut source = format!("the request's `{}={n}`", sent.place.name());
+        if let Some(t) = count {
+            source = format!("{source} and `{}`", path_text(&t.path));
+        }
+        let is_last_page = count.is_some_and(|t| matches!(t.key(), "last_page" | "lastPage"));
+        Some(
+            self.page_detection(PageFound {
+                key: "page",
+                base,
+                current,
+                total_path: count
+                    .filter(|_| base == 1 || !is_last_page)
+                    .map(|t| path_text(&t.path)),
+                parent: count.map_or(&[][..], |t| t.parent_path()),
+                confidence: 0.7,
+                source,
+                place: Some(sent.place),
+            }),
+        )
+    }
+
+    /// An offset window the first request opened with both ends (`from=0&size=20`,
+    /// `offset=0&limit=50`, `{"skip": 0, "take": 10}`): the walk moves the offset by the size,
+    /// up to the item total the body reports if any, else to an empty page or a false
+    /// `has_more`. Only for a list of records.
+    pub(super) fn request_offset(&self) -> Option<Detection> {
+        let offset = self.sent_role(Role::Offset)?;
+        let size = self.sent_role(Role::Size)?;
+        let (start, limit) = (offset.int()?, size.int().filter(|n| *n > 0)?);
+        if !self.has_record_list() {
+            return None;
+        }
+        let mut p = OffsetPaginator::new(limit).offset(start);
+        p = match &offset.place {
+            Place::Query(n) => p.offset_param(n.clone()),
+            Place::Body(b) => p.offset_body_path(b.clone()),
+        };
+        p = match &size.place {
+            Place::Query(n) => p.limit_param(n.clone()),
+            Place::Body(b) => p.limit_body_path(b.clone()),
+        };
+        let mut source = format!(
+            "the request's `{}={start}` and `{}={limit}`",
+            offset.place.name(),
+            size.place.name()
+        );
+        let total = self.item_total();
+        p = match &total {
+            Some((path, _)) => {
+                let t = path_text(path);
+                source = format!("{source} and `{t}`");
+                p.total_path(&t)
+            }
+            None => p.without_total(),
+        };
+        let parent = total
+            .as_ref()
+            .map_or(&[][..], |(path, _)| &path[..path.len() - 1]);
+        if let Some(flag) = self.has_more(parent) {
+            let flag_path = path_text(&flag.path);
+            p = p.has_more_path(&flag_path);
+            source = format!("{source} and `{flag_path}`");
+        }
+        Some(Detection::new(p, 0.7, source))
+    }
+
     pub(super) fn page_detection(&self, found: PageFound<'_>) -> Detection {
         let key = found.key;
         // The place the first request sent its page (bracketed or nested names included) is the
         // one to advance; else the key's own name where it names the parameter, else `page`.
-        let place = self.sent_page_place().unwrap_or_else(|| {
-            let name = match key {
-                "page_number" | "pageNumber" | "pageIndex" | "page_index" => key.to_owned(),
-                _ => "page".to_owned(),
-            };
-            if self.in_body() {
-                Place::Body(name)
-            } else {
-                Place::Query(name)
-            }
-        });
+        let place = found
+            .place
+            .or_else(|| self.sent_page_place())
+            .unwrap_or_else(|| {
+                let name = if key_is(key, &["page_number", "page_index", "page_no", "page_num"]) {
+                    key.to_owned()
+                } else {
+                    "page".to_owned()
+                };
+                self.default_place(&name)
+            });
         let mut p = PageNumberPaginator::new()
             .base_page(found.base)
             .page(found.current);
@@ -294,10 +642,12 @@ impl<'a> Scan<'a> {
         );
         for (path, obj) in containers {
             for (offset_key, limit_key) in OFFSET_PAIRS {
-                let (Some(offset), Some(limit)) = (
-                    obj.get(*offset_key).and_then(as_int),
-                    obj.get(*limit_key).and_then(as_int),
-                ) else {
+                let (Some((offset_key, offset)), Some((limit_key, limit))) =
+                    (get_key(obj, offset_key), get_key(obj, limit_key))
+                else {
+                    continue;
+                };
+                let (Some(offset), Some(limit)) = (as_int(offset), as_int(limit)) else {
                     continue;
                 };
                 if offset < 0 || limit <= 0 {
@@ -325,19 +675,33 @@ impl<'a> Scan<'a> {
             p.push(key);
             path_text(&p)
         };
-        let [offset_name, limit_name] = self.param_names([offset_key, limit_key]);
+        // SCIM reports `itemsPerPage` and reads `count`.
+        let limit_default =
+            if key_is(limit_key, &["itemsPerPage"]) && key_is(offset_key, &["startIndex"]) {
+                "count"
+            } else {
+                limit_key
+            };
+        let [offset_name, limit_name] = self.param_names([offset_key, limit_default]);
+        // A parameter the request sent in the same role keeps its name and place.
+        let offset_place = self.place_for(Role::Offset, offset_name);
+        let limit_place = self.place_for(Role::Size, limit_name);
         let mut p = OffsetPaginator::new(limit).offset(offset);
-        p = if self.in_body() {
-            p.offset_body_path(offset_name).limit_body_path(limit_name)
-        } else {
-            p.offset_param(offset_name).limit_param(limit_name)
+        p = match offset_place {
+            Place::Query(n) => p.offset_param(n),
+            Place::Body(b) => p.offset_body_path(b),
+        };
+        p = match limit_place {
+            Place::Query(n) => p.limit_param(n),
+            Place::Body(b) => p.limit_body_path(b),
         };
         let mut source = format!("`{}` and `{}`", at(offset_key), at(limit_key));
         let is_total = |k: &str, v: &Value| {
             k != limit_key
-                && ITEM_TOTAL_KEYS.contains(&k)
+                && key_is(k, ITEM_TOTAL_KEYS)
                 && as_int(v).is_some_and(|n| n >= 0)
-                && (k != "count" || as_int(v).is_some_and(|n| n > self.record_count() as i64))
+                && (!key_is(k, &["count"])
+                    || as_int(v).is_some_and(|n| n > self.record_count() as i64))
         };
         let root = self.root();
         let total = obj
@@ -386,11 +750,7 @@ impl<'a> Scan<'a> {
         let mut p = JsonResponseCursorPaginator::new()
             .cursor_path(&cursor_path)
             .has_more_path(&flag_path);
-        p = if self.in_body() {
-            p.cursor_body_path("starting_after")
-        } else {
-            p.cursor_param("starting_after")
-        };
+        p = cursor_to(p, self.default_place("starting_after"));
         Some(with_name_alternatives(
             Detection::new(
                 p,
@@ -403,14 +763,17 @@ impl<'a> Scan<'a> {
 
     pub(super) fn header_cursor(&self) -> Option<Detection> {
         // Header names compared without case, `-`, `_` and an `x-`/`x-ms-` prefix, and the
-        // parameter each is sent back in (unless the first request sent one already).
+        // parameter each is sent back in (unless the first request sent one already). The
+        // longer names match at the end of a vendor's prefixed name too (`X-Nomad-NextToken`,
+        // Oracle Cloud's `opc-next-page`).
         const HEADERS: &[(&str, &str)] = &[
             ("nextcursor", "cursor"),
+            ("paginationcursor", "cursor"),
             ("cursor", "cursor"),
             ("continuationtoken", "continuationToken"),
             ("continuation", "continuationToken"),
             ("nextpagetoken", "pageToken"),
-            ("nexttoken", "nextToken"),
+            ("nexttoken", "next_token"),
             ("nextpage", "page"),
             ("next", "cursor"),
         ];
@@ -422,22 +785,24 @@ impl<'a> Scan<'a> {
                     .strip_prefix("x-ms-")
                     .or_else(|| n.strip_prefix("x-"))
                     .unwrap_or(n);
-                (normalize(bare) == *want)
+                let bare = normalize(bare);
+                let suffix = want.len() >= 8 && bare.ends_with(want);
+                (bare == *want || suffix)
                     .then(|| value.to_str().ok().map(|v| (n, v.trim())))
                     .flatten()
             }) else {
                 continue;
             };
-            let usable = match *param {
-                "page" => value.parse::<i64>().is_ok(),
-                _ => !value.is_empty() && !looks_like_url(value),
-            };
-            if !usable {
+            if value.is_empty()
+                || looks_like_url(value)
+                || value.eq_ignore_ascii_case("true")
+                || value.eq_ignore_ascii_case("false")
+            {
                 continue;
             }
             let param = self
                 .sent_cursor_param()
-                .unwrap_or_else(|| (*param).to_owned());
+                .unwrap_or_else(|| self.styled(param));
             return Some(Detection::new(
                 HeaderCursorPaginator::new()
                     .cursor_key(name)
@@ -453,20 +818,24 @@ impl<'a> Scan<'a> {
     /// one the first request sent, else the key without `next` (`nextCursorMark` is sent as
     /// `cursorMark`, `next_offset` as `offset`), else `cursor`.
     pub(super) fn any_next_token(&self) -> Option<Detection> {
-        let m = self
-            .members
-            .iter()
-            .find(|m| is_next_key(m.key()) && m.value.is_string() && is_token(m.value))?;
+        // Only beside a list of records, and not a time (`next_run_at`, `next_billing_date`).
+        if !self.has_record_list() {
+            return None;
+        }
+        let m = self.members.iter().find(|m| {
+            is_next_key(m.key())
+                && m.value.is_string()
+                && is_token(m.value)
+                && !is_time(m.key(), m.value)
+        })?;
         let path = path_text(&m.path);
         let param = self
             .sent_cursor_param()
             .unwrap_or_else(|| without_next(m.key()));
-        let mut p = JsonResponseCursorPaginator::new().cursor_path(&path);
-        p = if self.in_body() {
-            p.cursor_body_path(param.clone())
-        } else {
-            p.cursor_param(param.clone())
-        };
+        let p = cursor_to(
+            JsonResponseCursorPaginator::new().cursor_path(&path),
+            self.default_place(&param),
+        );
         Some(Detection::new(
             p,
             0.4,
@@ -476,7 +845,8 @@ impl<'a> Scan<'a> {
 
     /// An offset window the first request opened: it sent a limit (`limit`, `rows`, `size`,
     /// `take`, `count`, `$top`, ...) and the body reports an item total (`total`, `numFound`,
-    /// `hits.total`, ...), and maybe where the window starts (`start`, `offset`, `from`). The
+    /// `hits.total`, ...) or a header does (`X-Total-Count`: the walk then ends on an empty
+    /// page), and maybe where the window starts (`start`, `offset`, `from`). The
     /// offset is sent under the name the body reports, else the usual partner of the limit
     /// (`rows`/`start`, `size`/`from`, `take`/`skip`, `limit`/`offset`).
     pub(super) fn request_window(&self) -> Option<Detection> {
@@ -489,6 +859,10 @@ impl<'a> Scan<'a> {
             ("count", "offset"),
             ("maxResults", "startAt"),
             ("max_results", "start_at"),
+            // Vespa, Quickwit, Google's Custom Search.
+            ("hits", "offset"),
+            ("max_hits", "start_offset"),
+            ("num", "start"),
         ];
         const STARTS: &[&str] = &["offset", "start", "from", "skip", "startAt", "start_at"];
         let (limit_name, partner) = LIMITS
@@ -504,8 +878,85 @@ impl<'a> Scan<'a> {
                 as_int(body.get(&limit_name)?)
             })
             .filter(|l| *l > 0)?;
-        // The item total: a number, or Elasticsearch's `{"value": n}`; the one beside the
-        // records first (`hits.total` rather than `_shards.total`).
+        // The item total: in the body (it becomes `total_path`), else in a header (the walk then
+        // ends on an empty page).
+        let (total_path, total_parent, header) = match self.item_total() {
+            Some((path, parent)) => (Some(path), Some(parent), None),
+            None => (None, None, Some(self.header_item_total()?)),
+        };
+        let reported_start = STARTS.iter().find_map(|k| {
+            total_parent?
+                .get(*k)
+                .and_then(as_int)
+                .filter(|n| *n >= 0)
+                .map(|n| (*k, n))
+        });
+        let total_key = total_path.as_ref().and_then(|p| p.last().copied());
+        let offset_name = self.window_offset_name(reported_start, total_key, &limit_name, partner);
+        let offset = reported_start.map_or(0, |(_, n)| n);
+        let mut p = OffsetPaginator::new(limit).offset(offset);
+        let total_text = match (&total_path, header) {
+            (Some(path), _) => {
+                let t = path_text(path);
+                p = p.total_path(&t);
+                format!("`{t}`")
+            }
+            (None, h) => {
+                p = p.without_total();
+                format!("the `{}` header", h.unwrap_or_default())
+            }
+        };
+        p = if self.in_body() {
+            p.offset_body_path(offset_name.clone())
+                .limit_body_path(limit_name.clone())
+        } else {
+            p.offset_param(offset_name.clone())
+                .limit_param(limit_name.clone())
+        };
+        let found = Detection::new(
+            p,
+            0.7,
+            format!(
+                "the request's `{limit_name}={limit}` and {total_text} (offset sent as `{offset_name}`)"
+            ),
+        );
+        // The offset's name is a convention unless the request sent it: offer the others.
+        if self.sent_name(&[offset_name.as_str()]).is_none() {
+            return Some(with_offset_alternatives(found, &offset_name));
+        }
+        Some(found)
+    }
+
+    /// The name an offset window's offset is sent under: the key the body reports the start
+    /// under (CouchDB's `offset` beside `total_rows` is read as `skip`), else the usual partner
+    /// of the limit, `$`-prefixed when the limit is; the request's own spelling when it sent one.
+    fn window_offset_name(
+        &self,
+        reported: Option<(&str, i64)>,
+        total_key: Option<&str>,
+        limit_name: &str,
+        partner: &str,
+    ) -> String {
+        match reported {
+            Some(("offset", _)) if total_key == Some("total_rows") => {
+                self.sent_name(&["skip"]).unwrap_or_else(|| "skip".into())
+            }
+            Some((k, _)) => self.sent_name(&[k]).unwrap_or_else(|| k.to_owned()),
+            None => self.sent_name(&[partner]).unwrap_or_else(|| {
+                if limit_name.starts_with('$') {
+                    format!("${partner}")
+                } else {
+                    partner.to_owned()
+                }
+            }),
+        }
+    }
+
+    /// The item total the body reports, and the object it is in: a number, or Elasticsearch's
+    /// `{"value": n}`; the one beside the records first (`hits.total` rather than
+    /// `_shards.total`). `count` only when it is more than the page holds: it is as often the
+    /// page's own count.
+    pub(super) fn item_total(&self) -> Option<(Vec<&'a str>, &'a Map<String, Value>)> {
         let records_parent = self
             .body
             .map(|b| {
@@ -519,11 +970,19 @@ impl<'a> Scan<'a> {
         let mut totals: Vec<_> = self
             .members
             .iter()
-            .filter(|m| !m.path.iter().any(|k| k.starts_with('_')))
+            .filter(|m| {
+                !m.path
+                    .iter()
+                    .any(|k| k.starts_with('_') && !k.starts_with("__"))
+            })
             .collect();
         totals.sort_by_key(|m| path_text(m.parent_path()) != records_parent);
-        let total = totals.into_iter().find_map(|m| {
-            if !ITEM_TOTAL_KEYS.contains(&m.key()) || m.key() == "count" {
+        let records = self.record_count() as i64;
+        totals.into_iter().find_map(|m| {
+            // `count` is a total only where it is more than the page holds.
+            let page_count =
+                key_is(m.key(), &["count"]) && as_int(m.value).is_none_or(|n| n <= records);
+            if !key_is(m.key(), ITEM_TOTAL_KEYS) || page_count {
                 return None;
             }
             if as_int(m.value).is_some_and(|n| n >= 0) {
@@ -535,67 +994,170 @@ impl<'a> Scan<'a> {
                 p.push("value");
                 (p, m.parent)
             })
+        })
+    }
+
+    /// The name of a header holding an item total (`X-Total-Count`, `X-Total`, WordPress's
+    /// `X-WP-Total`, Yii's `X-Pagination-Total-Count`, ...), if one does.
+    pub(super) fn header_item_total(&self) -> Option<&'static str> {
+        const TOTALS: &[&str] = &[
+            "x-total-count",
+            "x-total",
+            "total-count",
+            "x-total-results",
+            "x-total-items",
+            "x-pagination-total-count",
+            "x-pagination-total",
+            "x-result-count",
+            "x-records-total",
+            "x-wp-total",
+        ];
+        TOTALS.iter().copied().find(|h| {
+            self.response
+                .header(h)
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .is_some_and(|n| n >= 0)
+        })
+    }
+
+    /// Search engines' windows when the request names neither end: the engine's own
+    /// parameter names and default page size, known from the shape of its response
+    /// (Elasticsearch and OpenSearch `hits.total`/`hits.hits`, Solr `response.numFound`/`docs`,
+    /// Quickwit `num_hits`, Vespa `root.fields.totalCount`/`root.children`, the npm registry's
+    /// `objects`/`total`/`time`).
+    pub(super) fn search_engine(&self) -> Option<Detection> {
+        let body = self.body?;
+        let selector = records(body);
+        let engine = ENGINES.iter().find(|e| {
+            selector.as_str() == e.records
+                && e.total
+                    .iter()
+                    .try_fold(body, |v, k| v.get(k))
+                    .and_then(as_int)
+                    .is_some_and(|n| n >= 0)
+                && (e.records != "objects" || body.get("time").is_some())
         })?;
-        let (total_path, total_parent) = total;
-        let reported_start = STARTS.iter().find_map(|k| {
-            total_parent
-                .get(*k)
-                .and_then(as_int)
-                .filter(|n| *n >= 0)
-                .map(|n| (*k, n))
-        });
-        let offset_name = match reported_start {
-            Some((k, _)) => self.sent_name(&[k]).unwrap_or_else(|| k.to_owned()),
-            None => self.sent_name(&[partner]).unwrap_or_else(|| {
-                if limit_name.starts_with('$') {
-                    format!("${partner}")
-                } else {
-                    partner.to_owned()
-                }
-            }),
+        let (total, offset_name, size_name, default) =
+            (engine.total, engine.offset, engine.size, engine.default);
+        let sent_int = |name: &str| {
+            self.sent_fields()
+                .into_iter()
+                .find(|f| f.place.name() == name)
+                .and_then(|f| f.int())
         };
-        let offset = reported_start.map_or(0, |(_, n)| n);
-        let total_text = path_text(&total_path);
+        if engine.name == "Elasticsearch" && sent_int(size_name).or(sent_int(offset_name)).is_none()
+        {
+            return None;
+        }
+        let limit = sent_int(size_name).filter(|n| *n > 0).unwrap_or(default);
+        let reported = total
+            .first()
+            .and_then(|k| body.get(k))
+            .and_then(|v| v.get("start"))
+            .and_then(as_int);
+        let offset = sent_int(offset_name).or(reported).unwrap_or(0);
+        let total_text = path_text(total);
         let mut p = OffsetPaginator::new(limit)
             .offset(offset)
             .total_path(&total_text);
         p = if self.in_body() {
-            p.offset_body_path(offset_name.clone())
-                .limit_body_path(limit_name.clone())
+            p.offset_body_path(offset_name).limit_body_path(size_name)
         } else {
-            p.offset_param(offset_name.clone())
-                .limit_param(limit_name.clone())
+            p.offset_param(offset_name).limit_param(size_name)
         };
-        let mut found = Detection::new(
+        Some(Detection::new(
             p,
-            0.7,
+            0.6,
             format!(
-                "the request's `{limit_name}={limit}` and `{total_text}` (offset sent as `{offset_name}`)"
+                "`{total_text}` and `{}` ({}'s response: `{offset_name}` and `{size_name}`, {default} a page unless the request says)",
+                selector.as_str(),
+                engine.name
             ),
-        );
-        // The offset's name is a convention unless the request sent it: offer the others.
-        if self.sent_name(&[offset_name.as_str()]).is_none() {
-            let form = found.describe();
-            let key = if form.get("offset_param").is_some() {
-                "offset_param"
-            } else {
-                "offset_body_path"
-            };
-            for other in ["offset", "skip", "start", "from"] {
-                if other == offset_name {
-                    continue;
-                }
-                let mut paginator = form.clone();
-                paginator[key] = Value::from(other);
-                found.alternatives.push(Alternative {
-                    paginator,
-                    confidence: found.confidence / 2.0,
-                    source: format!("{} (if the API calls the offset `{other}`)", found.source),
-                    rule: "",
-                });
-            }
+        ))
+    }
+
+    /// OData's server-driven paging on its last page: a v4 (`@odata.context`, `@odata.count`,
+    /// `@odata.deltaLink`) or v3 (`odata.metadata`) collection under `value` without its next
+    /// link. OData pages by that link (`@odata.nextLink`, `odata.nextLink`), unless the request
+    /// pages by `$skip` itself.
+    fn odata_last_page(&self) -> Option<Detection> {
+        let root = self.root()?;
+        if !root.get("value").is_some_and(Value::is_array) || self.sent_role(Role::Offset).is_some()
+        {
+            return None;
         }
-        Some(found)
+        let v4 = ["@odata.context", "@odata.count", "@odata.deltaLink"];
+        let link = if v4.iter().any(|k| root.contains_key(*k)) {
+            "@odata.nextLink"
+        } else if root.contains_key("odata.metadata") {
+            "odata.nextLink"
+        } else {
+            return None;
+        };
+        let path = path_text(&[link]);
+        Some(Detection::new(
+            JsonLinkPaginator::new().next_url_path(&path),
+            0.7,
+            format!("an OData collection without `{link}` (no more pages)"),
+        ))
+    }
+
+    /// A page window in headers: the page count (`X-Total-Pages`, WordPress's
+    /// `X-WP-TotalPages`, Yii's `X-Pagination-Page-Count`) with the current page (`X-Page`,
+    /// `X-Current-Page`, `X-Pagination-Current-Page`), or alone (the page the request sent,
+    /// else 1).
+    pub(super) fn header_pages(&self) -> Option<Detection> {
+        let header = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|n| self.response.header(n))
+                .and_then(|v| v.trim().parse::<i64>().ok())
+        };
+        let pages = header(&[
+            "x-total-pages",
+            "x-pagination-page-count",
+            "x-pagination-total-pages",
+            "x-page-count",
+            "x-pages",
+            "x-wp-totalpages",
+            "total-pages",
+            "pagination-total-pages",
+            "pagination-page-count",
+        ])?;
+        let page = header(&[
+            "x-current-page",
+            "x-page",
+            "x-pagination-current-page",
+            "x-pagination-page",
+            "current-page",
+            "pagination-current-page",
+            "pagination-page",
+        ]);
+        let sent = self.sent_role(Role::Page);
+        let current = page
+            .or_else(|| sent.as_ref().and_then(Field::int))
+            .unwrap_or(1);
+        if pages < 0 || current < 0 {
+            return None;
+        }
+        let place = sent.map(|f| f.place).or_else(|| self.sent_page_place());
+        let p = PageNumberPaginator::new()
+            .base_page(i64::from(current != 0))
+            .page(current)
+            .without_total();
+        let p = match place {
+            Some(Place::Body(b)) => p.page_body_path(b),
+            Some(Place::Query(n)) => p.page_param(n),
+            None => p.page_param("page"),
+        };
+        let (confidence, source) = match page {
+            Some(_) => (0.7, "the current page and page count headers"),
+            None => (
+                0.5,
+                "the page count header (no current page: taken as 1-based)",
+            ),
+        };
+        Some(Detection::new(p, confidence, source.into()))
     }
 
     /// An offset window reported in headers: `Content-Range: 0-24/3573` (PostgREST and other
@@ -608,31 +1170,6 @@ impl<'a> Scan<'a> {
                 .find_map(|n| self.response.header(n))
                 .map(str::trim)
         };
-        // A page window: `X-Current-Page` (or `X-Page`) with `X-Total-Pages`.
-        if let (Some(page), Some(pages)) = (
-            header(&["x-current-page", "x-page", "x-pagination-current-page"])
-                .and_then(|v| v.parse::<i64>().ok()),
-            header(&["x-total-pages", "x-pagination-page-count", "x-page-count"])
-                .and_then(|v| v.parse::<i64>().ok()),
-        ) {
-            if page < 0 || pages < 0 {
-                return None;
-            }
-            let base = i64::from(page != 0);
-            let name = self
-                .sent_name(&["page", "page_number", "pageNumber"])
-                .unwrap_or_else(|| "page".into());
-            let p = PageNumberPaginator::new()
-                .base_page(base)
-                .page(page)
-                .without_total()
-                .page_param(name);
-            return Some(Detection::new(
-                p,
-                0.7,
-                "the `X-Current-Page` and `X-Total-Pages` headers".into(),
-            ));
-        }
         let (start, size, source) = if let Some(range) = header(&["content-range"]) {
             let spec = range.rsplit(' ').next().unwrap_or(range);
             let (window, _total) = spec.split_once('/')?;
@@ -674,18 +1211,28 @@ impl<'a> Scan<'a> {
         Some(Detection::new(p, 0.7, source.to_owned()))
     }
 
-    /// A known next-link or cursor key that is null or empty: the API's paginator, on its last
-    /// page.
-    /// A null next link beside its siblings (`links: {"first": ..., "next": null}`): the API
-    /// pages by links, and this is its only page. It wins over the page numbers that such
-    /// bodies also carry (Laravel resources), because the links keep every query parameter.
+    /// A null next link beside its siblings (`links: {"first": ..., "next": null}`,
+    /// `next_page_url: null` beside `first_page_url`, DRF's `next` and `previous` both null):
+    /// the API pages by links, and this is its only page. It wins over the page numbers that such bodies also carry (Laravel
+    /// resources), because the links keep every query parameter.
     pub(super) fn empty_link(&self) -> Option<Detection> {
         let m = self.members.iter().find(|m| {
+            // DRF's `{"count": 2, "next": null, "previous": null, "results": [...]}`: a
+            // previous link, null too, says the same where no page number competes.
+            let previous_key = || {
+                m.parent.keys().any(|k| {
+                    let k = normalize(k);
+                    k.starts_with("prev")
+                        && (k.len() <= 8 || k.ends_with("url") || k.ends_with("link"))
+                }) && !m.parent.keys().any(|k| key_is(k, CURRENT_PAGE_KEYS))
+            };
             m.value.is_null()
-                && LINK_KEYS.contains(&m.key())
-                && ["first", "last", "prev", "previous", "self"]
+                && key_is(m.key(), LINK_KEYS)
+                && (m
+                    .parent
                     .iter()
-                    .any(|k| m.parent.get(*k).is_some_and(Value::is_string))
+                    .any(|(k, v)| k != m.key() && is_sibling_link(k, v).is_some())
+                    || previous_key())
         })?;
         let path = path_text(&m.path);
         Some(Detection::new(
@@ -695,14 +1242,82 @@ impl<'a> Scan<'a> {
         ))
     }
 
+    /// The last page of a link API that leaves its next link out: an object of links with
+    /// `first`, `last` or `prev` (URLs, or `{"href": ...}`) and no `next` (DigitalOcean's
+    /// `links.pages`, JSON:API and HAL on their last page); Bitbucket's page envelope
+    /// (`pagelen` and `values`, with `next` only while there are more); an OData collection
+    /// without its next link; a `Link` header with `first`, `last` or `prev` and no `next`.
+    pub(super) fn absent_link(&self) -> Option<Detection> {
+        let root = self.root();
+        if root.is_some_and(|r| {
+            r.contains_key("pagelen")
+                && !r.contains_key("next")
+                && r.get("values").is_some_and(Value::is_array)
+        }) {
+            return Some(Detection::new(
+                JsonLinkPaginator::new().next_url_path("next"),
+                0.8,
+                "`pagelen` and `values` without `next` (Bitbucket's page envelope: no more pages)"
+                    .into(),
+            ));
+        }
+        let containers = root.into_iter().map(|r| (Vec::new(), r)).chain(
+            self.members
+                .iter()
+                .filter_map(|m| m.value.as_object().map(|o| (m.path.clone(), o))),
+        );
+        for (mut path, obj) in containers {
+            if obj.keys().any(|k| key_is(k, &["next"]) || is_next_key(k)) {
+                continue;
+            }
+            let sibling = ["first", "last", "prev", "previous"]
+                .iter()
+                .find_map(|want| obj.iter().find(|(k, _)| key_is(k, &[want])))
+                .and_then(|(k, v)| is_sibling_link(k, v));
+            let Some(href) = sibling else { continue };
+            path.push("next");
+            if let Some(href) = href {
+                path.push(href);
+            }
+            let next = path_text(&path);
+            return Some(Detection::new(
+                JsonLinkPaginator::new().next_url_path(&next),
+                0.7,
+                format!("`{next}` (absent beside the first/last links: no more pages)"),
+            ));
+        }
+        if let Some(found) = self.odata_last_page() {
+            return Some(found);
+        }
+        let has = |rel: &str| {
+            crate::paginators::find_link(self.response, rel)
+                .ok()
+                .flatten()
+                .is_some()
+        };
+        ["first", "last", "prev", "previous"]
+            .iter()
+            .any(|r| has(r))
+            .then(|| {
+                Detection::new(
+                    HeaderLinkPaginator::new(),
+                    0.8,
+                    "the `Link` header (first/last/prev links, no next: no more pages)".into(),
+                )
+            })
+    }
+
     pub(super) fn empty_next(&self) -> Option<Detection> {
+        if !self.has_record_list() {
+            return None;
+        }
         let m = self.members.iter().find(|m| {
             is_empty_signal(m.value)
                 && !m.value.is_boolean()
-                && (LINK_KEYS.contains(&m.key()) || self.cursor_param(m).is_some())
+                && (key_is(m.key(), LINK_KEYS) || self.cursor_param(m).is_some())
         })?;
         let note = " (empty on the first page: no more pages)";
-        if LINK_KEYS.contains(&m.key()) || m.key() == "next_page" || m.key() == "nextPage" {
+        if key_is(m.key(), LINK_KEYS) || m.key() == "next_page" || m.key() == "nextPage" {
             let path = path_text(&m.path);
             return Some(Detection::new(
                 JsonLinkPaginator::new().next_url_path(&path),
@@ -714,11 +1329,35 @@ impl<'a> Scan<'a> {
     }
 }
 
+/// Whether `key: value` is a link beside a next link (`first`, `last_page_url`, `prev`,
+/// `self`): `Some(None)` for a URL, `Some(Some(sub))` for an object holding one under `sub`
+/// (`{"href": ...}`).
+fn is_sibling_link<'v>(key: &str, value: &'v Value) -> Option<Option<&'v str>> {
+    let k = normalize(key);
+    if !["first", "last", "prev", "self"]
+        .iter()
+        .any(|p| k.starts_with(p))
+    {
+        return None;
+    }
+    match value {
+        Value::String(s) if looks_like_url(s.trim()) => Some(None),
+        Value::Object(o) => o
+            .iter()
+            .find(|(sub, v)| {
+                key_is(sub, &["href", "url", "uri", "link"])
+                    && v.as_str().is_some_and(|s| looks_like_url(s.trim()))
+            })
+            .map(|(sub, _)| Some(sub.as_str())),
+        _ => None,
+    }
+}
+
 /// A next link at this member: the path of the link and the confidence.
 pub(super) fn link_at(m: &Member<'_>) -> Option<(String, f32)> {
     let key = m.key();
     if is_next_key(key) {
-        let confidence = if LINK_KEYS.contains(&key)
+        let confidence = if key_is(key, LINK_KEYS)
             || matches!(key, "next_page" | "nextPage")
             || matches!(
                 m.parent_key(),
@@ -738,7 +1377,7 @@ pub(super) fn link_at(m: &Member<'_>) -> Option<(String, f32)> {
                 // `href`, `url`, `link`, `uri`, and as dlt any key starting with `href` or
                 // `url` in any case (`{"next": {"urlNext": ...}}`).
                 let sub = o.iter().find(|(k, v)| {
-                    let k = k.to_ascii_lowercase();
+                    let k = k.trim_start_matches(['@', '_']).to_ascii_lowercase();
                     (k.starts_with("href") || k.starts_with("url") || k == "link" || k == "uri")
                         && v.as_str().is_some_and(|s| looks_like_url(s.trim()))
                 });
@@ -751,7 +1390,8 @@ pub(super) fn link_at(m: &Member<'_>) -> Option<(String, f32)> {
             _ => {}
         }
     }
-    if matches!(key, "links" | "link")
+    // `links`, and OpenStack's `servers_links` beside `servers`.
+    if (matches!(key, "links" | "link") || key.ends_with("_links"))
         && let Value::Array(entries) = m.value
     {
         for entry in entries {
@@ -796,9 +1436,118 @@ const CURSOR_NAME_FAMILIES: &[&[&str]] = &[
     &["cursor", "after", "page_cursor"],
 ];
 
+/// The search engines [`Scan::search_engine`] knows. Elasticsearch is detected only when the
+/// request names one end of its window (`from` or `size`): a bare `_search` is taken as the one
+/// page it asked for.
+const ENGINES: &[Engine] = &[
+    Engine::new(
+        &["hits", "total", "value"],
+        "hits.hits",
+        ("from", "size", 10),
+        "Elasticsearch",
+    ),
+    Engine::new(
+        &["hits", "total"],
+        "hits.hits",
+        ("from", "size", 10),
+        "Elasticsearch",
+    ),
+    Engine::new(
+        &["response", "numFound"],
+        "response.docs",
+        ("start", "rows", 10),
+        "Solr",
+    ),
+    Engine::new(
+        &["num_hits"],
+        "hits",
+        ("start_offset", "max_hits", 20),
+        "Quickwit",
+    ),
+    Engine::new(
+        &["root", "fields", "totalCount"],
+        "root.children",
+        ("offset", "hits", 10),
+        "Vespa",
+    ),
+    Engine::new(
+        &["total"],
+        "objects",
+        ("from", "size", 20),
+        "the npm registry",
+    ),
+];
+
+/// A search engine known by the shape of its response (see [`Scan::search_engine`]).
+struct Engine {
+    /// Where its item total is.
+    total: &'static [&'static str],
+    /// Where its records are.
+    records: &'static str,
+    /// Its offset and size parameters.
+    offset: &'static str,
+    size: &'static str,
+    /// Its page size when the request names none.
+    default: i64,
+    name: &'static str,
+}
+
+impl Engine {
+    const fn new(
+        total: &'static [&'static str],
+        records: &'static str,
+        (offset, size, default): (&'static str, &'static str, i64),
+        name: &'static str,
+    ) -> Engine {
+        Engine {
+            total,
+            records,
+            offset,
+            size,
+            default,
+            name,
+        }
+    }
+}
+
+/// `p` writing its cursor to `place`.
+fn cursor_to(p: JsonResponseCursorPaginator, place: Place) -> JsonResponseCursorPaginator {
+    match place {
+        Place::Query(name) => p.cursor_param(name),
+        Place::Body(path) => p.cursor_body_path(path),
+    }
+}
+
+/// `found` with the other usual names of an offset as alternatives (half as sure).
+fn with_offset_alternatives(mut found: Detection, name: &str) -> Detection {
+    let form = found.describe();
+    let key = if form.get("offset_param").is_some() {
+        "offset_param"
+    } else {
+        "offset_body_path"
+    };
+    for other in ["offset", "skip", "start", "from"] {
+        if other == name {
+            continue;
+        }
+        let mut paginator = form.clone();
+        paginator[key] = Value::from(other);
+        found.alternatives.push(Alternative {
+            paginator,
+            confidence: found.confidence / 2.0,
+            source: format!("{} (if the API calls the offset `{other}`)", found.source),
+            rule: "",
+        });
+    }
+    found
+}
+
 /// `found` with the other names of `name`'s family as alternatives (half as sure).
 fn with_name_alternatives(mut found: Detection, name: &str) -> Detection {
-    let Some(family) = CURSOR_NAME_FAMILIES.iter().find(|f| f[0] == name) else {
+    let Some(family) = CURSOR_NAME_FAMILIES
+        .iter()
+        .find(|f| normalize(f[0]) == normalize(name))
+    else {
         return found;
     };
     let form = found.describe();

@@ -627,6 +627,335 @@ fn real_api_shapes() {
     }
 }
 
+/// A POST of `url` with a JSON body, as `.json(...)` would send it.
+fn post(url: &str, body: Value) -> Request {
+    let mut request = get(url);
+    request.set_method(Method::POST);
+    request.set_body(Some(Body::Json(body)));
+    request
+}
+
+/// Conventions shared by families of APIs, where the request (its query or body) decides what
+/// the response alone cannot: one case per convention, grouped by family.
+fn family_cases() -> Vec<(Case, Request)> {
+    let g = |c: Case| {
+        let r = get(c.url);
+        (c, r)
+    };
+    let p = |c: Case, body: Value| {
+        let r = post(c.url, body);
+        (c, r)
+    };
+    vec![
+        // ------------------------------------------------------------ the request's window
+        g(case("search engine, the request's from/size (Elasticsearch-shaped)", "http://localhost:9200/logs/_search?q=error&from=0&size=20", json!({
+            "took": 3, "timed_out": false, "hits": {"total": {"value": 45, "relation": "eq"}, "hits": [{"_id": "1"}]}
+        }))
+            .paginator(json!({"type": "offset", "limit": 20, "offset": 0, "offset_param": "from", "limit_param": "size", "total_path": "hits.total.value"}))
+            .records("hits.hits")
+            .next("http://localhost:9200/logs/_search?q=error&from=20&size=20")),
+        p(case("Elasticsearch, from/size in the body", "http://localhost:9200/logs/_search", json!({
+            "hits": {"total": {"value": 45, "relation": "eq"}, "hits": [{"_id": "1"}]}
+        }))
+            .paginator(json!({"type": "offset", "limit": 20, "offset_body_path": "from", "limit_body_path": "size", "total_path": "hits.total.value"}))
+            .records("hits.hits")
+            .next("http://localhost:9200/logs/_search"), json!({"query": {"match_all": {}}, "from": 0, "size": 20})),
+        p(case("Elasticsearch search_after", "http://localhost:9200/logs/_search", json!({
+            "hits": {"total": {"value": 45, "relation": "eq"}, "hits": [{"_id": "1", "sort": [1700000000, "a"]}]}
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "hits.hits[-1].sort", "cursor_body_path": "search_after"}))
+            .records("hits.hits")
+            .next("http://localhost:9200/logs/_search"), json!({"size": 1, "sort": [{"ts": "asc"}, "_id"], "search_after": [1699999999, "z"]})),
+        g(case("page number the request sent, a bare list (Grafana search)", "https://grafana.example/api/search?query=&limit=100&page=1", json!([{"id": 1, "title": "a"}]))
+            .paginator(json!({"type": "page_number", "page_param": "page", "page": 1, "base_page": 1, "total_path": null}))
+            .next("https://grafana.example/api/search?query=&limit=100&page=2")),
+        g(case("page number the request sent, 0-based (Auth0 users)", "https://tenant.auth0.com/api/v2/users?page=0&per_page=50&include_totals=true", json!({
+            "start": 0, "limit": 50, "length": 1, "total": 1, "users": [{"user_id": "auth0|1"}]
+        }))
+            .paginator(json!({"type": "page_number", "page_param": "page", "page": 0, "base_page": 0}))
+            .records("users")
+            .next("https://tenant.auth0.com/api/v2/users?page=1&per_page=50&include_totals=true")),
+        g(case("offset window in the query, header total (Airflow-style total_entries)", "https://airflow.example/api/v1/dags?limit=100&offset=0", json!({
+            "dags": [{"dag_id": "a"}], "total_entries": 1
+        }))
+            .paginator(json!({"type": "offset", "limit": 100, "offset_param": "offset", "limit_param": "limit", "total_path": "total_entries"}))
+            .records("dags")),
+        p(case("offset window in a PascalCase body (Tencent Cloud)", "https://cvm.tencentcloudapi.com/", json!({
+            "Response": {"TotalCount": 2, "InstanceSet": [{"InstanceId": "ins-1"}], "RequestId": "r"}
+        }))
+            .paginator(json!({"type": "offset", "limit": 1, "offset_body_path": "Offset", "limit_body_path": "Limit", "total_path": "Response.TotalCount"}))
+            .records("Response.InstanceSet")
+            .next("https://cvm.tencentcloudapi.com/"), json!({"Offset": 0, "Limit": 1})),
+        g(case("OData $skip/$top with @odata.count (Azure AI Search)", "https://svc.search.windows.net/indexes/hotels/docs?search=*&$top=10&$skip=0&$count=true", json!({
+            "@odata.count": 50, "value": [{"HotelId": "1"}]
+        }))
+            .paginator(json!({"type": "offset", "limit": 10, "offset_param": "$skip", "limit_param": "$top", "total_path": "$['@odata.count']"}))
+            .records("value")
+            .next("https://svc.search.windows.net/indexes/hotels/docs?search=*&%24top=10&%24skip=10&%24count=true")),
+        g(case("page number in PascalCase (Alibaba Cloud)", "https://ecs.aliyuncs.com/?Action=DescribeInstances&PageNumber=1&PageSize=10", json!({
+            "PageNumber": 1, "PageSize": 10, "TotalCount": 2, "Instances": {"Instance": [{"InstanceId": "i-1"}]}, "RequestId": "r"
+        }))
+            .paginator(json!({"type": "page_number", "page_param": "PageNumber", "base_page": 1}))
+            .records("Instances.Instance")
+            .next("https://ecs.aliyuncs.com/?Action=DescribeInstances&PageNumber=2&PageSize=10")),
+        g(case("a limit the request sent, the item total in a header (X-Total-Count)", "https://api.example.com/orders?limit=2", json!([{"id": 1}, {"id": 2}]))
+            .header("X-Total-Count", "7")
+            .paginator(json!({"type": "offset", "limit": 2, "offset_param": "offset", "limit_param": "limit", "total_path": null}))
+            .next("https://api.example.com/orders?limit=2&offset=2")),
+        g(case("a vendor's prefix on offset and limit (ServiceNow)", "https://inst.service-now.com/api/now/table/incident?sysparm_limit=1&sysparm_offset=0", json!({
+            "result": [{"sys_id": "a"}]
+        }))
+            .paginator(json!({"type": "offset", "limit": 1, "offset_param": "sysparm_offset", "limit_param": "sysparm_limit", "total_path": null}))
+            .records("result")
+            .next("https://inst.service-now.com/api/now/table/incident?sysparm_limit=1&sysparm_offset=1")),
+        g(case("first and max: an offset and a size (Keycloak)", "https://kc.example/admin/realms/r/users?first=0&max=2", json!([{"id": "u1"}, {"id": "u2"}]))
+            .paginator(json!({"type": "offset", "limit": 2, "offset_param": "first", "limit_param": "max"}))
+            .next("https://kc.example/admin/realms/r/users?first=2&max=2")),
+        g(case("a count above the page is the total (Etsy)", "https://openapi.etsy.com/v3/application/listings/active?limit=1&offset=0", json!({
+            "count": 120, "results": [{"listing_id": 1}]
+        }))
+            .paginator(json!({"type": "offset", "limit": 1, "offset_param": "offset", "limit_param": "limit", "total_path": "count"}))
+            .records("results")
+            .next("https://openapi.etsy.com/v3/application/listings/active?limit=1&offset=1")),
+        g(case("the request's offset window wins over page counts in the body (Personio)", "https://api.personio.de/v1/company/employees?limit=1&offset=0", json!({
+            "success": true, "metadata": {"total_elements": 2, "current_page": 0, "total_pages": 2}, "offset": 0, "limit": 1, "data": [{"id": 1}]
+        }))
+            .paginator(json!({"type": "offset", "limit": 1, "offset_param": "offset", "limit_param": "limit", "total_path": "metadata.total_elements"}))
+            .records("data")
+            .next("https://api.personio.de/v1/company/employees?limit=1&offset=1")),
+        g(case("a current page in the body, the page size in the request", "https://api.example.com/v2/events?per_page=2", json!({
+            "page": 1, "events": [{"id": 1}, {"id": 2}]
+        }))
+            .paginator(json!({"type": "page_number", "page_param": "page", "page": 1, "base_page": 1, "total_path": null}))
+            .records("events")
+            .next("https://api.example.com/v2/events?per_page=2&page=2")),
+        g(case("p and ps (SonarQube)", "https://sonar.example/api/issues/search?p=1&ps=100", json!({
+            "paging": {"pageIndex": 1, "pageSize": 100, "total": 250}, "issues": [{"key": "a"}]
+        }))
+            .paginator(json!({"type": "page_number", "page_param": "p", "page": 1, "base_page": 1}))
+            .records("issues")
+            .next("https://sonar.example/api/issues/search?p=2&ps=100")),
+        // ------------------------------------------------------------ tokens answering the request
+        g(case("next-cursor answers cursor=* (Crossref)", "https://api.crossref.org/works?rows=20&cursor=*", json!({
+            "status": "ok", "message": {"total-results": 300, "items": [{"DOI": "10.1/x"}], "items-per-page": 20, "next-cursor": "DnF1ZXJ5"}
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "$['message']['next-cursor']", "cursor_param": "cursor"}))
+            .records("message.items")
+            .next("https://api.crossref.org/works?rows=20&cursor=DnF1ZXJ5")),
+        g(case("Solr cursorMark: nextCursorMark answers cursorMark", "http://localhost:8983/solr/c/select?q=*:*&rows=10&sort=id+asc&cursorMark=*", json!({
+            "response": {"numFound": 32, "start": 0, "docs": [{"id": "1"}]}, "nextCursorMark": "AoEjR0JQ"
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "nextCursorMark", "cursor_param": "cursorMark"}))
+            .records("response.docs")
+            .next("http://localhost:8983/solr/c/select?q=*%3A*&rows=10&sort=id+asc&cursorMark=AoEjR0JQ")),
+        g(case("Kubernetes continue (first chunk)", "https://k8s.example/api/v1/pods?limit=500", json!({
+            "kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "10245", "continue": "ENCODED_CONTINUE_TOKEN", "remainingItemCount": 753}, "items": [{}]
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "metadata.continue", "cursor_param": "continue"}))
+            .records("items")
+            .next("https://k8s.example/api/v1/pods?limit=500&continue=ENCODED_CONTINUE_TOKEN")),
+        g(case("Argo-style grouped parameters: the cursor goes beside listOptions.limit", "https://argo.example/api/v1/workflows/ns?listOptions.limit=10", json!({
+            "metadata": {"continue": "abc", "resourceVersion": "1"}, "items": [{"metadata": {"name": "w"}}]
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "metadata.continue", "cursor_param": "listOptions.continue"}))
+            .records("items")
+            .next("https://argo.example/api/v1/workflows/ns?listOptions.limit=10&listOptions.continue=abc")),
+        p(case("AWS, a Marker the body sent answered by Marker (DMS)", "https://dms.us-east-1.amazonaws.com/", json!({
+            "Endpoints": [{"EndpointIdentifier": "e"}], "Marker": "m2"
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "Marker", "cursor_body_path": "Marker"}))
+            .records("Endpoints")
+            .next("https://dms.us-east-1.amazonaws.com/"), json!({"MaxRecords": 20, "Marker": ""})),
+        p(case("AWS KMS: NextMarker goes back as Marker, Truncated is has_more", "https://kms.us-east-1.amazonaws.com/", json!({
+            "Keys": [{"KeyId": "k"}], "NextMarker": "m2", "Truncated": true
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "NextMarker", "cursor_body_path": "Marker", "has_more_path": "Truncated"}))
+            .records("Keys")
+            .next("https://kms.us-east-1.amazonaws.com/"), json!({"Limit": 1})),
+        g(case("Nomad: NextToken goes back as next_token to a snake_case API", "https://nomad.example:4646/v1/volumes/external?plugin_id=p&per_page=2", json!({
+            "NextToken": "eyJ2Ijo", "Volumes": [{"ExternalID": "vol-1"}]
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "NextToken", "cursor_param": "next_token"}))
+            .records("Volumes")
+            .next("https://nomad.example:4646/v1/volumes/external?plugin_id=p&per_page=2&next_token=eyJ2Ijo")),
+        g(case("Nomad: the X-Nomad-NextToken header", "https://nomad.example:4646/v1/jobs?per_page=2", json!([{"ID": "a"}]))
+            .header("X-Nomad-NextToken", "job-b")
+            .header("X-Nomad-Index", "7")
+            .paginator(json!({"type": "header_cursor", "cursor_key": "x-nomad-nexttoken", "cursor_param": "next_token"}))
+            .next("https://nomad.example:4646/v1/jobs?per_page=2&next_token=job-b")),
+        g(case("Oracle Cloud: opc-next-page goes back as page", "https://iaas.us-ashburn-1.oraclecloud.com/20160918/instances?compartmentId=c&limit=10", json!([{"id": "ocid1"}]))
+            .header("opc-next-page", "AAAAAAAA")
+            .paginator(json!({"type": "header_cursor", "cursor_key": "opc-next-page", "cursor_param": "page"}))
+            .next("https://iaas.us-ashburn-1.oraclecloud.com/20160918/instances?compartmentId=c&limit=10&page=AAAAAAAA")),
+        p(case("Azure Resource Graph: $skipToken beside the body's options.$top", "https://management.azure.com/providers/Microsoft.ResourceGraph/resources?api-version=2021-03-01", json!({
+            "totalRecords": 200, "count": 1, "data": [{"id": "/subscriptions/x"}], "facets": [], "resultTruncated": "false", "$skipToken": "ew0KICAi"
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "$['$skipToken']", "cursor_body_path": "options.$skipToken"}))
+            .records("data")
+            .next("https://management.azure.com/providers/Microsoft.ResourceGraph/resources?api-version=2021-03-01"), json!({"query": "Resources | project id", "options": {"$top": 1}})),
+        p(case("vector store scroll: next_page_offset goes back as offset (Qdrant)", "http://localhost:6333/collections/c/points/scroll", json!({
+            "result": {"points": [{"id": 1}], "next_page_offset": 2}, "status": "ok", "time": 0.001
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "result.next_page_offset", "cursor_body_path": "offset"}))
+            .records("result.points")
+            .next("http://localhost:6333/collections/c/points/scroll"), json!({"limit": 1, "with_payload": true})),
+        g(case("Google list on its last page: kind ...List and no nextPageToken (Drive v3)", "https://www.googleapis.com/drive/v3/files?pageSize=2", json!({
+            "kind": "drive#fileList", "incompleteSearch": false, "files": [{"id": "f1"}]
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "nextPageToken", "cursor_param": "pageToken"}))
+            .records("files")),
+        p(case("AWS truncation flag on the last page: NextMarker left out (KMS)", "https://kms.us-east-1.amazonaws.com/", json!({
+            "Keys": [{"KeyId": "k"}], "Truncated": false
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "NextMarker", "cursor_body_path": "Marker", "has_more_path": "Truncated"}))
+            .records("Keys"), json!({"Limit": 1})),
+        g(case("Atlassian Server: nextPageStart goes back as start (Bitbucket Server)", "https://bitbucket.example/rest/api/1.0/projects?limit=2", json!({
+            "size": 2, "limit": 2, "isLastPage": false, "values": [{"key": "A"}, {"key": "B"}], "start": 0, "nextPageStart": 2
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "nextPageStart", "cursor_param": "start"}))
+            .records("values")
+            .next("https://bitbucket.example/rest/api/1.0/projects?limit=2&start=2")),
+        p(case("Elasticsearch point in time: search_after from the first request", "http://localhost:9200/_search", json!({
+            "pit_id": "46To", "hits": {"total": {"value": 3, "relation": "eq"}, "hits": [{"_id": "1", "sort": [1, 7]}]}
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "hits.hits[-1].sort", "cursor_body_path": "search_after"}))
+            .records("hits.hits")
+            .next("http://localhost:9200/_search"), json!({"size": 1, "pit": {"id": "46To", "keep_alive": "1m"}, "sort": [{"@timestamp": "asc"}]})),
+        // ------------------------------------------------------------ link APIs on their last page
+        g(case("DigitalOcean: links.pages without next", "https://api.digitalocean.com/v2/droplets?page=2&per_page=1", json!({
+            "droplets": [{"id": 1}], "links": {"pages": {"first": "https://api.digitalocean.com/v2/droplets?page=1&per_page=1", "prev": "https://api.digitalocean.com/v2/droplets?page=1&per_page=1"}}, "meta": {"total": 2}
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "links.pages.next"}))
+            .records("droplets")),
+        g(case("HAL last page: _links without next", "https://api.example.com/orders?page=3", json!({
+            "_embedded": {"orders": [{"id": 1}]}, "_links": {"self": {"href": "https://api.example.com/orders?page=3"}, "first": {"href": "https://api.example.com/orders?page=1"}, "prev": {"href": "https://api.example.com/orders?page=2"}}
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "_links.next.href"}))
+            .records("_embedded.orders")),
+        g(case("Link header on the last page: prev and first, no next", "https://api.example.com/items?page=5", json!([{"id": 1}]))
+            .header("Link", r#"<https://api.example.com/items?page=4>; rel="prev", <https://api.example.com/items?page=1>; rel="first""#)
+            .paginator(json!({"type": "header_link"}))),
+        g(case("Facebook's last page: cursors, a previous link and no next", "https://graph.facebook.com/me/albums?limit=25&after=MTAx", json!({
+            "data": [{"id": "1"}], "paging": {"cursors": {"before": "NDMy", "after": "MTAx"}, "previous": "https://graph.facebook.com/me/albums?limit=25&before=NDMy"}
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "paging.next"}))
+            .records("data")),
+        g(case("DRF on its only page: next and previous null", "https://api.example.org/accounts/?page=1", json!({
+            "count": 2, "next": null, "previous": null, "results": [{"id": 1}, {"id": 2}]
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "next"}))
+            .records("results")),
+        g(case("OData v4 on its last page: no @odata.nextLink (Microsoft Graph)", "https://graph.microsoft.com/v1.0/users?$top=3", json!({
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users", "value": [{"id": "u1"}]
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "$['@odata.nextLink']"}))
+            .records("value")),
+        g(case("OpenStack: servers_links (rel next) beside servers", "https://compute.example/v2.1/servers?limit=1", json!({
+            "servers": [{"id": "s1"}], "servers_links": [{"href": "https://compute.example/v2.1/servers?limit=1&marker=s1", "rel": "next"}]
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "servers_links[?(@.rel=='next')].href"}))
+            .records("servers")
+            .next("https://compute.example/v2.1/servers?limit=1&marker=s1")),
+        // ------------------------------------------------------------ pages
+        g(case("Hetzner: a numeric next_page beside page and last_page is a page count", "https://api.hetzner.cloud/v1/servers?page=1&per_page=25", json!({
+            "servers": [{"id": 1}], "meta": {"pagination": {"page": 1, "per_page": 25, "previous_page": null, "next_page": 2, "last_page": 4, "total_entries": 100}}
+        }))
+            .paginator(json!({"type": "page_number", "page_param": "page", "base_page": 1, "total_path": "meta.pagination.last_page"}))
+            .records("servers")
+            .next("https://api.hetzner.cloud/v1/servers?page=2&per_page=25")),
+        g(case("Cloudflare: result and result_info", "https://api.cloudflare.com/client/v4/zones?page=1&per_page=20", json!({
+            "success": true, "errors": [], "messages": [], "result": [{"id": "z"}], "result_info": {"page": 1, "per_page": 20, "count": 1, "total_count": 41, "total_pages": 3}
+        }))
+            .paginator(json!({"type": "page_number", "page_param": "page", "total_path": "result_info.total_pages"}))
+            .records("result")
+            .next("https://api.cloudflare.com/client/v4/zones?page=2&per_page=20")),
+        p(case("Elastic App Search: page.current in the body", "https://example.ent.io/api/as/v1/engines/e/search", json!({
+            "meta": {"page": {"current": 1, "total_pages": 3, "total_results": 25, "size": 10}}, "results": [{"id": {"raw": "1"}}]
+        }))
+            .paginator(json!({"type": "page_number", "page_body_path": "page.current", "base_page": 1, "total_path": "meta.page.total_pages"}))
+            .records("results")
+            .next("https://example.ent.io/api/as/v1/engines/e/search"), json!({"query": "park", "page": {"current": 1, "size": 10}})),
+        g(case("WordPress: X-WP-TotalPages without a current page header", "https://example.com/wp-json/wp/v2/posts?per_page=10&page=1", json!([{"id": 1}]))
+            .header("X-WP-Total", "25")
+            .header("X-WP-TotalPages", "3")
+            .paginator(json!({"type": "page_number", "page_param": "page", "base_page": 1}))
+            .next("https://example.com/wp-json/wp/v2/posts?per_page=10&page=2")),
+        g(case("GitLab headers without a Link: X-Page and X-Total-Pages", "https://gitlab.example/api/v4/projects?per_page=2", json!([{"id": 1}]))
+            .header("X-Page", "1")
+            .header("X-Next-Page", "2")
+            .header("X-Per-Page", "2")
+            .header("X-Total-Pages", "3")
+            .paginator(json!({"type": "page_number", "page_param": "page", "page": 1, "base_page": 1}))
+            .next("https://gitlab.example/api/v4/projects?per_page=2&page=2")),
+        // ------------------------------------------------------------ search engines' defaults
+        g(case("Quickwit: num_hits, 20 hits a page by default", "http://127.0.0.1:7280/api/v1/logs/search?query=error", json!({
+            "num_hits": 100, "hits": [{"body": "x"}], "elapsed_time_micros": 10
+        }))
+            .paginator(json!({"type": "offset", "limit": 20, "offset_param": "start_offset", "limit_param": "max_hits", "total_path": "num_hits"}))
+            .records("hits")
+            .next("http://127.0.0.1:7280/api/v1/logs/search?query=error&start_offset=20&max_hits=20")),
+        g(case("Vespa: root.fields.totalCount, the request's hits", "http://localhost:8080/search/?yql=select%20*%20from%20music%20where%20true&hits=5", json!({
+            "root": {"id": "toplevel", "relevance": 1.0, "fields": {"totalCount": 12}, "coverage": {"coverage": 100}, "children": [{"id": "a", "fields": {}}]}
+        }))
+            .paginator(json!({"type": "offset", "limit": 5, "offset_param": "offset", "limit_param": "hits", "total_path": "root.fields.totalCount"}))
+            .records("root.children")
+            .next("http://localhost:8080/search/?yql=select+*+from+music+where+true&hits=5&offset=5")),
+        g(case("npm registry search: objects, total, time", "https://registry.npmjs.org/-/v1/search?text=react", json!({
+            "objects": [{"package": {"name": "react"}}], "total": 4000, "time": "Wed Jan 01 2025"
+        }))
+            .paginator(json!({"type": "offset", "limit": 20, "offset_param": "from", "limit_param": "size", "total_path": "total"}))
+            .records("objects")
+            .next("https://registry.npmjs.org/-/v1/search?text=react&from=20&size=20")),
+        // ------------------------------------------------------------ GraphQL
+        p(case("GraphQL connection five levels deep (GitHub)", "https://api.github.com/graphql", json!({
+            "data": {"repository": {"issues": {"totalCount": 3, "pageInfo": {"endCursor": "Y3Vyc29y", "hasNextPage": true}, "nodes": [{"title": "a"}]}}}
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "data.repository.issues.pageInfo.endCursor", "cursor_body_path": "variables.cursor", "has_more_path": "data.repository.issues.pageInfo.hasNextPage"}))
+            .records("data.repository.issues.nodes")
+            .next("https://api.github.com/graphql"),
+            json!({"query": "query($owner: String!, $cursor: String) { repository(owner: $owner, name: \"r\") { issues(first: 1, after: $cursor) { totalCount pageInfo { endCursor hasNextPage } nodes { title } } } }", "variables": {"owner": "o"}})),
+        p(case("GraphQL cursor argument and a list beside nextCursor, five levels deep (New Relic)", "https://api.newrelic.com/graphql", json!({
+            "data": {"actor": {"entitySearch": {"results": {"entities": [{"guid": "g1"}], "nextCursor": "MjA="}}}}
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "data.actor.entitySearch.results.nextCursor", "cursor_body_path": "variables.c"}))
+            .records("data.actor.entitySearch.results.entities")
+            .next("https://api.newrelic.com/graphql"),
+            json!({"query": "query($c: String) { actor { entitySearch(query: \"type = 'HOST'\") { results(cursor: $c) { entities { guid } nextCursor } } } }"})),
+        p(case("GraphQL offset arguments (Hasura-style)", "https://hasura.example/v1/graphql", json!({
+            "data": {"users": [{"id": 1}]}
+        }))
+            .paginator(json!({"type": "offset", "limit": 10, "offset": 0, "offset_body_path": "variables.offset", "limit_body_path": "variables.limit"}))
+            .records("data.users")
+            .next("https://hasura.example/v1/graphql"),
+            json!({"query": "query($limit: Int, $offset: Int) { users(limit: $limit, offset: $offset) { id } }", "variables": {"limit": 10, "offset": 0}})),
+        p(case("GraphQL literal window: the body's skip/limit go back as variables (Contentful)", "https://graphql.contentful.com/content/v1/spaces/s", json!({
+            "data": {"blogPostCollection": {"total": 3, "skip": 0, "limit": 1, "items": [{"title": "a"}]}}
+        }))
+            .paginator(json!({"type": "offset", "limit": 1, "offset_body_path": "variables.skip", "limit_body_path": "variables.limit", "total_path": "data.blogPostCollection.total"}))
+            .records("data.blogPostCollection.items")
+            .next("https://graphql.contentful.com/content/v1/spaces/s"),
+            json!({"query": "query($skip: Int, $limit: Int) { blogPostCollection(skip: $skip, limit: $limit) { total skip limit items { title } } }"})),
+        g(case("BigQuery: pageToken is the next page's token", "https://bigquery.googleapis.com/bigquery/v2/projects/p/queries/job?maxResults=1", json!({
+            "kind": "bigquery#getQueryResultsResponse", "schema": {"fields": [{"name": "n"}]}, "rows": [{"f": [{"v": "1"}]}], "pageToken": "BFE3", "totalRows": "3", "jobComplete": true
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "pageToken", "cursor_param": "pageToken"}))
+            .records("rows")
+            .next("https://bigquery.googleapis.com/bigquery/v2/projects/p/queries/job?maxResults=1&pageToken=BFE3")),
+        // ------------------------------------------------------------ unpaginated
+        g(case("Prometheus query: data.result, nothing to page", "http://localhost:9090/api/v1/query?query=up", json!({
+            "status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "1"]}]}
+        }))
+            .records("data.result")),
+    ]
+}
+
+#[test]
+fn convention_families() {
+    for (c, request) in &family_cases() {
+        run(c, request);
+    }
+}
+
 #[test]
 fn post_searches_get_the_cursor_in_the_body() {
     // Notion's database query is a POST with a JSON body; the cursor goes back in the body.
@@ -1099,4 +1428,154 @@ async fn the_loop_guard_covers_the_first_request() {
     assert_eq!(w.pages.len(), 1);
     assert!(w.error().is_pagination_loop(), "{}", w.error());
     assert_eq!(server.requests().len(), 1);
+}
+
+// ======================================================================
+// The request decides: walks whose first request names the window.
+
+/// A search engine that counts no total (OpenSearch with `track_total_hits: false`): 45 hits,
+/// served `size` at a time from `from`, both read from the query or the JSON body.
+fn totalless_search_engine() -> server::Server {
+    server::http(|req| async move {
+        let body: Option<Value> = serde_json::from_slice(&req.body).ok();
+        let read = |name: &str| {
+            server::query_u64(&req, name).or_else(|| body.as_ref()?.get(name)?.as_u64())
+        };
+        let (from, size) = (read("from").unwrap_or(0), read("size").unwrap_or(10));
+        let hits: Vec<Value> = (from + 1..=(from + size).min(45))
+            .map(|id| json!({"id": id, "_index": "logs"}))
+            .collect();
+        server::ok(
+            json!({"took": 1, "timed_out": false, "hits": {"max_score": null, "hits": hits}}),
+        )
+    })
+}
+
+#[tokio::test]
+async fn an_offset_window_the_request_opened_is_walked_to_the_end() {
+    // The response alone says nothing of paging; the request's `from=0&size=20` does. Every
+    // way of giving it (the URL's query, `.param`, a JSON body) reaches detection.
+    let server = totalless_search_engine();
+    let client = support::client_at(&server.url());
+    let walks = [
+        client.paginate("/logs/_search?from=0&size=20"),
+        client
+            .paginate("/logs/_search")
+            .param("from", "0")
+            .param("size", "20"),
+        client
+            .paginate("/logs/_search")
+            .method(Method::POST)
+            .json(&json!({"query": {"match_all": {}}, "from": 0, "size": 20})),
+    ];
+    for (i, paginate) in walks.into_iter().enumerate() {
+        let before = server.requests().len();
+        let w = walk(paginate).await;
+        assert_eq!(w.ids(), (1..=45).collect::<Vec<_>>(), "walk {i}");
+        assert_eq!(w.pages[0].paginator()["type"], "offset", "walk {i}");
+        assert_eq!(w.pages[0].data_selector().as_str(), "hits.hits");
+        let froms: Vec<Option<u64>> = server.requests()[before..]
+            .iter()
+            .map(|r| {
+                server::query_u64(r, "from")
+                    .or_else(|| serde_json::from_slice::<Value>(&r.body).ok()?["from"].as_u64())
+            })
+            .collect();
+        assert_eq!(froms, [Some(0), Some(20), Some(40), Some(60)], "walk {i}");
+    }
+}
+
+#[tokio::test]
+async fn a_page_number_the_request_sent_is_walked_to_an_empty_page() {
+    // A bare list and `?page=1&per_page=2`: only the request says the API pages.
+    let server = server::http(|req| async move {
+        let page = server::query_u64(&req, "page").unwrap_or(1);
+        let per_page = server::query_u64(&req, "per_page").unwrap_or(2);
+        let ids: Vec<Value> = ((page - 1) * per_page + 1..=(page * per_page).min(5))
+            .map(|id| json!({"id": id}))
+            .collect();
+        server::ok(Value::Array(ids))
+    });
+    let w = walk(support::client_at(&server.url()).paginate("/items?page=1&per_page=2")).await;
+    assert_eq!(w.ids(), [1, 2, 3, 4, 5]);
+    let pages: Vec<(Option<u64>, Option<u64>)> = server
+        .requests()
+        .iter()
+        .map(|r| {
+            (
+                server::query_u64(r, "page"),
+                server::query_u64(r, "per_page"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            (Some(1), Some(2)),
+            (Some(2), Some(2)),
+            (Some(3), Some(2)),
+            (Some(4), Some(2))
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_token_answering_the_requests_parameter_goes_back_under_its_name() {
+    // Solr-style: the request starts with `cursorMark=*`; the body's `nextCursorMark` answers
+    // it and goes back as `cursorMark`, not as the offset window `rows` and `numFound` suggest.
+    let server = server::http(|req| async move {
+        let body = match server::query_param(&req, "cursorMark").as_deref() {
+            Some("*") => {
+                json!({"response": {"numFound": 3, "start": 0, "docs": [{"id": 1}, {"id": 2}]},
+                                "nextCursorMark": "AoE2"})
+            }
+            Some("AoE2") => json!({"response": {"numFound": 3, "start": 0, "docs": [{"id": 3}]},
+                                   "nextCursorMark": ""}),
+            _ => json!({"response": {"numFound": 3, "start": 0, "docs": []}}),
+        };
+        server::ok(body)
+    });
+    let w = walk(
+        support::client_at(&server.url())
+            .paginate("/solr/c/select")
+            .param("q", "*:*")
+            .param("rows", "2")
+            .param("cursorMark", "*"),
+    )
+    .await;
+    assert_eq!(w.ids(), [1, 2, 3]);
+    assert_eq!(
+        w.pages[0].paginator(),
+        &json!({"type": "cursor", "cursor_path": "nextCursorMark", "cursor_param": "cursorMark"})
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_run_endpoint_with_paginator_auto_detects_from_its_params() {
+    // `Paginate::detect_paginator` (a run's `paginator: auto`) sees the endpoint's params.
+    let server = totalless_search_engine();
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "client": {"base_url": format!("{}/", server.url())},
+        "resources": [{"name": "hits", "endpoint": {"path": "logs/_search",
+            "params": {"from": 0, "size": 20}, "paginator": "auto"}}],
+    });
+    let summary = restclient::run::Run::from_value(config)
+        .unwrap()
+        .run_to_dir(dir.path())
+        .await
+        .unwrap();
+    assert!(summary.is_success(), "{summary:?}");
+    let text = std::fs::read_to_string(dir.path().join("hits.ndjson")).unwrap();
+    let ids: Vec<u64> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ids, (1..=45).collect::<Vec<_>>());
+    assert_eq!(server.requests().len(), 4);
 }

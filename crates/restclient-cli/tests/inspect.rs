@@ -1,0 +1,100 @@
+//! `inspect` and `paginate` without a paginator: detection sees every parameter the command line
+//! gives the first request (the URL's query, `-p`, `--json`), against the real binary and a real
+//! server on 127.0.0.1.
+
+mod support;
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+
+use support::{Req, Server, json as reply};
+
+/// A search engine that counts no total (OpenSearch with `track_total_hits: false`): 45 hits,
+/// served `size` at a time from `from`, both read from the query or the JSON body. Its
+/// response alone says nothing of paging: only the request's window does.
+fn search_engine() -> Server {
+    Server::start(|req: &Req| {
+        let body: Option<Value> = serde_json::from_slice(&req.body).ok();
+        let read = |name: &str| {
+            support::query(&req.target, name)
+                .and_then(|v| v.parse::<u64>().ok())
+                .or_else(|| body.as_ref()?.get(name)?.as_u64())
+        };
+        let (from, size) = (read("from").unwrap_or(0), read("size").unwrap_or(10));
+        let hits: Vec<Value> = (from + 1..=(from + size).min(45))
+            .map(|id| json!({"id": id, "_index": "logs"}))
+            .collect();
+        let page =
+            json!({"took": 1, "timed_out": false, "hits": {"max_score": null, "hits": hits}});
+        reply(200, &page.to_string())
+    })
+}
+
+fn restclient() -> Command {
+    let mut cmd = Command::cargo_bin("restclient").expect("binary");
+    cmd.env_remove("RUNTIME__LOG_LEVEL");
+    cmd
+}
+
+fn inspect(args: &[&str]) -> Value {
+    let out = restclient().arg("inspect").args(args).assert().success();
+    serde_json::from_slice(&out.get_output().stdout).expect("one JSON object")
+}
+
+#[test]
+fn inspect_detects_the_window_the_request_opened() {
+    let server = search_engine();
+    let url = format!("{}/logs/_search", server.url);
+    let in_query = json!({"type": "offset", "limit": 20, "offset": 0, "offset_param": "from",
+                          "limit_param": "size", "total_path": null, "stop_after_empty_page": true});
+    // The URL's query.
+    let v = inspect(&[&format!("{url}?q=error&from=0&size=20")]);
+    assert_eq!(v["paginator"], in_query);
+    assert_eq!(v["data_selector"], "hits.hits");
+    assert_eq!(v["records"], 20);
+    assert_eq!(v["detection"]["rule"], "request_offset");
+    // `-p`.
+    let v = inspect(&[&url, "-p", "from=0", "-p", "size=20"]);
+    assert_eq!(v["paginator"], in_query);
+    // A JSON body.
+    let v = inspect(&[
+        &url,
+        "-X",
+        "POST",
+        "--json",
+        r#"{"query": {"match_all": {}}, "from": 0, "size": 20}"#,
+    ]);
+    assert_eq!(
+        v["paginator"],
+        json!({"type": "offset", "limit": 20, "offset": 0, "offset_body_path": "from",
+               "limit_body_path": "size", "total_path": null, "stop_after_empty_page": true})
+    );
+}
+
+#[test]
+fn paginate_walks_the_window_the_request_opened() {
+    let server = search_engine();
+    let out = restclient()
+        .args([
+            "paginate",
+            &format!("{}/logs/_search?from=0&size=20", server.url),
+        ])
+        .assert()
+        .success();
+    let ids: Vec<u64> = std::str::from_utf8(&out.get_output().stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("a JSON line")["id"]
+                .as_u64()
+                .expect("an id")
+        })
+        .collect();
+    assert_eq!(ids, (1..=45).collect::<Vec<_>>());
+    let requests = server.requests();
+    let froms: Vec<Option<&str>> = requests
+        .iter()
+        .map(|r| support::query(&r.target, "from"))
+        .collect();
+    assert_eq!(froms, [Some("0"), Some("20"), Some("40"), Some("60")]);
+}
