@@ -1567,14 +1567,9 @@ async fn a_run_endpoint_with_paginator_auto_detects_from_its_params() {
         .await
         .unwrap();
     assert!(summary.is_success(), "{summary:?}");
-    let text = std::fs::read_to_string(dir.path().join("hits.ndjson")).unwrap();
-    let ids: Vec<u64> = text
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["id"]
-                .as_u64()
-                .unwrap()
-        })
+    let ids: Vec<u64> = support::lines(dir.path(), "hits")
+        .iter()
+        .map(|r| r["id"].as_u64().unwrap())
         .collect();
     assert_eq!(ids, (1..=45).collect::<Vec<_>>());
     assert_eq!(server.requests().len(), 4);

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use crate::support::{latest, lines, loads, parse};
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -117,27 +118,6 @@ fn run(config: Value) -> Run {
     Run::from_value_with_env(config, &mut no_env()).unwrap()
 }
 
-/// The load files of a table (`DIR/<table>/<load_id>.ndjson`), oldest first.
-fn loads(dir: &std::path::Path, table: &str) -> Vec<std::path::PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(dir.join(table))
-        .map(|d| d.map(|e| e.unwrap().path()).collect())
-        .unwrap_or_default();
-    files.sort();
-    files
-}
-
-fn parse(path: &std::path::Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(
-        text.is_empty() || text.ends_with('\n'),
-        "a cut line in {}",
-        path.display()
-    );
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 /// A resource's staged records in the interrupted load (`DIR/_pending/<load>/r/<name>/`).
 fn staged(dir: &std::path::Path, resource: &str) -> std::path::PathBuf {
     let pending: Vec<_> = std::fs::read_dir(dir.join("_pending"))
@@ -146,19 +126,6 @@ fn staged(dir: &std::path::Path, resource: &str) -> std::path::PathBuf {
         .collect();
     assert_eq!(pending.len(), 1, "{pending:?}");
     pending[0].join("r").join(resource).join("data.ndjson")
-}
-
-/// Every record of a table, over every load.
-fn lines(dir: &std::path::Path, table: &str) -> Vec<Value> {
-    loads(dir, table).iter().flat_map(|p| parse(p)).collect()
-}
-
-/// The records of a table's latest load.
-fn latest(dir: &std::path::Path, table: &str) -> Vec<Value> {
-    loads(dir, table)
-        .last()
-        .map(|p| parse(p))
-        .unwrap_or_default()
 }
 
 fn ids(records: &[Value]) -> Vec<i64> {

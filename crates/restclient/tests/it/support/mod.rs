@@ -355,3 +355,39 @@ pub fn retrying_client(url: &str) -> RestClient {
         .build()
         .expect("the client builds")
 }
+
+// A run's output directory (`DIR/<table>/<load_id>.ndjson`, one file per load).
+
+/// The load files of a table (`DIR/<table>/<load_id>.ndjson`), oldest first.
+pub fn loads(dir: &std::path::Path, table: &str) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir.join(table))
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+pub fn parse(path: &std::path::Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.is_empty() || text.ends_with('\n'),
+        "a cut line in {}",
+        path.display()
+    );
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Every record of a table, over every load.
+pub fn lines(dir: &std::path::Path, table: &str) -> Vec<Value> {
+    loads(dir, table).iter().flat_map(|p| parse(p)).collect()
+}
+
+/// The records of a table's latest load.
+pub fn latest(dir: &std::path::Path, table: &str) -> Vec<Value> {
+    loads(dir, table)
+        .last()
+        .map(|p| parse(p))
+        .unwrap_or_default()
+}
