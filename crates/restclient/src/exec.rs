@@ -55,17 +55,34 @@ pub(crate) struct CallContext {
     pub(crate) timeout: Duration,
 }
 
-/// The HTTP client restclient builds when the user brings none: no redirects (the executor
-/// follows them itself, to keep credentials on their origin) and restclient's user agent.
-pub(crate) fn default_http_client() -> Result<reqwest::Client> {
+/// The builder of the HTTP client restclient uses when the user brings none: no redirects
+/// (restclient follows them itself, to keep credentials on their origin) and restclient's user
+/// agent. Start from it to add proxies or certificates, then give the client to
+/// [`RestClientBuilder::http_client`](crate::RestClientBuilder::http_client) (as the Python
+/// package does with a `requests.Session`'s `proxies` and `verify`).
+///
+/// ```
+/// let http = restclient::http_client_builder()
+///     .proxy(restclient::reqwest::Proxy::all("http://proxy.example:3128")?)
+///     .build()?;
+/// let client = restclient::RestClient::builder("https://api.example.com")
+///     .http_client(http)
+///     .build()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn http_client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(USER_AGENT)
-        .build()
-        .map_err(|e| {
-            Error::new(ErrorKind::Builder, "could not build the HTTP client")
-                .with_source(e.without_url())
-        })
+}
+
+/// The HTTP client restclient builds when the user brings none: no redirects (the executor
+/// follows them itself, to keep credentials on their origin) and restclient's user agent.
+pub(crate) fn default_http_client() -> Result<reqwest::Client> {
+    http_client_builder().build().map_err(|e| {
+        Error::new(ErrorKind::Builder, "could not build the HTTP client")
+            .with_source(e.without_url())
+    })
 }
 
 impl Executor {

@@ -46,6 +46,7 @@ mod redact;
 pub use call::RequestBuilder;
 pub use client::{RestClient, RestClientBuilder};
 pub use error::{Error, ErrorKind, Result};
+pub use exec::http_client_builder;
 pub use hooks::HookAction;
 pub use page::Page;
 pub use paginate::{Pages, Paginate, Records, RecordsAs};
