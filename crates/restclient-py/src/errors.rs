@@ -1,0 +1,109 @@
+//! Engine errors as Python exceptions.
+//!
+//! The exception classes live in `restclient/exceptions.py` (their bases depend on whether
+//! `requests` is importable); [`to_py_err`] asks its `_from_native` for the right one. An
+//! exception raised by the user's own Python code (a paginator, an auth, a hook) travels
+//! through the engine inside the error's `source()` chain and comes out as itself.
+
+use std::sync::{Arc, Mutex};
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use restclient::{Error, ErrorKind};
+
+use crate::response::NativeResponse;
+
+/// An exception from Python code the engine called, kept until the walk can raise it (for
+/// callbacks that have no error channel: `has_next_page`, hooks).
+#[derive(Clone, Default)]
+pub(crate) struct Raised(Arc<Mutex<Option<PyErr>>>);
+
+impl Raised {
+    /// Keeps `err` unless an earlier one is kept already (the first cause is the one to show).
+    pub(crate) fn keep(&self, err: PyErr) {
+        let mut slot = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        slot.get_or_insert(err);
+    }
+
+    /// The kept exception, once.
+    pub(crate) fn take(&self) -> Option<PyErr> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+}
+
+/// Wraps an exception of Python code so that it can cross the engine as an [`Error`].
+pub(crate) fn from_py(err: PyErr) -> Error {
+    Error::custom(err)
+}
+
+/// The name Python sees for an error kind (`RestClientError.kind`).
+fn kind_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Builder => "builder",
+        ErrorKind::Config => "config",
+        ErrorKind::Request => "request",
+        ErrorKind::Connect => "connect",
+        ErrorKind::Timeout => "timeout",
+        ErrorKind::Body => "body",
+        ErrorKind::BodyTooLarge => "body_too_large",
+        ErrorKind::Status => "status",
+        ErrorKind::Decode => "decode",
+        ErrorKind::PaginationLoop => "pagination_loop",
+        ErrorKind::Redirect => "redirect",
+        ErrorKind::RateLimited => "rate_limited",
+        ErrorKind::Auth => "auth",
+        ErrorKind::Custom => "custom",
+        _ => "other",
+    }
+}
+
+static FROM_NATIVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The Python exception for an engine error: the user's own exception if one caused it, else
+/// the `restclient.exceptions` class of its kind (an `HTTPError` carries `response`, the
+/// response that failed, when the caller kept it).
+pub(crate) fn to_py_err(py: Python<'_>, err: &Error, response: Option<NativeResponse>) -> PyErr {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cause {
+        if let Some(py_err) = e.downcast_ref::<PyErr>() {
+            return py_err.clone_ref(py);
+        }
+        cause = e.source();
+    }
+    // A timeout or a connection failure anywhere in the chain (a token fetch that timed out)
+    // is that kind for Python too, so that `except requests.Timeout` catches it.
+    let kind = if err.is_timeout() {
+        ErrorKind::Timeout
+    } else if err.is_connect() {
+        ErrorKind::Connect
+    } else {
+        err.kind()
+    };
+    let built = FROM_NATIVE
+        .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+            Ok(py
+                .import("restclient.exceptions")?
+                .getattr("_from_native")?
+                .unbind())
+        })
+        .and_then(|f| {
+            f.bind(py).call1((
+                kind_name(kind),
+                err.to_string(),
+                err.url().map(|u| u.as_str().to_owned()),
+                err.status().map(|s| s.as_u16()),
+                response,
+            ))
+        });
+    match built {
+        Ok(exc) => PyErr::from_value(exc),
+        // The exceptions module itself failed: still say what happened.
+        Err(e) => e,
+    }
+}

@@ -1,0 +1,159 @@
+//! [`NativePages`]: a walk as a Python iterator of `(records, page)` pairs, the records built
+//! straight from the response text.
+
+use std::sync::{Arc, Mutex};
+
+use futures::StreamExt;
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+use restclient::{Page, Pages};
+
+use crate::convert::request_to_py;
+use crate::errors::{Raised, to_py_err};
+use crate::records::{KeyCache, records_to_py};
+use crate::response::NativeResponse;
+
+/// The last response of a walk with an error status, for the `HTTPError` it ends with.
+#[derive(Clone, Default)]
+pub(crate) struct FailedResponse(Arc<Mutex<Option<NativeResponse>>>);
+
+impl FailedResponse {
+    pub(crate) fn set(&self, response: NativeResponse) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(response);
+    }
+
+    fn take(&self) -> Option<NativeResponse> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+}
+
+struct State {
+    pages: Pages,
+    keys: KeyCache,
+    done: bool,
+}
+
+/// The pages of one walk. Iterating yields `(records, page)`: the records as a list of
+/// Python objects and the page's [`NativePage`].
+#[pyclass(frozen, module = "restclient._restclient")]
+pub(crate) struct NativePages {
+    state: Mutex<State>,
+    raised: Raised,
+    failed: FailedResponse,
+}
+
+impl NativePages {
+    pub(crate) fn new(pages: Pages, raised: Raised, failed: FailedResponse) -> Self {
+        NativePages {
+            state: Mutex::new(State {
+                pages,
+                keys: KeyCache::default(),
+                done: false,
+            }),
+            raised,
+            failed,
+        }
+    }
+}
+
+#[pymethods]
+impl NativePages {
+    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<(Bound<'py, PyList>, NativePage)>> {
+        // Another thread iterating this walk holds the state while it waits on the network.
+        let Ok(mut state) = self.state.try_lock() else {
+            return Err(PyRuntimeError::new_err(
+                "this walk is already being iterated by another thread",
+            ));
+        };
+        if state.done {
+            return Ok(None);
+        }
+        match crate::runtime::wait(py, state.pages.next())? {
+            Some(Ok(page)) => {
+                if let Some(e) = self.raised.take() {
+                    state.done = true;
+                    return Err(e);
+                }
+                let State { keys, .. } = &mut *state;
+                let records =
+                    records_to_py(py, page.raw_records().map(|r| r.get().as_bytes()), keys)?;
+                Ok(Some((records, NativePage { page })))
+            }
+            Some(Err(e)) => {
+                state.done = true;
+                Err(match self.raised.take() {
+                    Some(raised) => raised,
+                    None => {
+                        let response = if e.is_status() {
+                            self.failed.take()
+                        } else {
+                            None
+                        };
+                        to_py_err(py, &e, response)
+                    }
+                })
+            }
+            None => {
+                state.done = true;
+                match self.raised.take() {
+                    Some(raised) => Err(raised),
+                    None => Ok(None),
+                }
+            }
+        }
+    }
+
+    /// Why the walk ended, once it has ended without an error (`"total reached (100)"`).
+    #[getter]
+    fn stop_reason(&self) -> Option<String> {
+        let state = self.state.try_lock().ok()?;
+        state.pages.stop_reason().map(|r| r.to_string())
+    }
+}
+
+/// One page of a walk: what Python's `PageData` reads lazily (`.request`, `.response`).
+#[pyclass(frozen, module = "restclient._restclient")]
+pub(crate) struct NativePage {
+    page: Page,
+}
+
+#[pymethods]
+impl NativePage {
+    /// The request that got this page, as a `restclient.Request`.
+    fn request<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        request_to_py(py, self.page.request())
+    }
+
+    /// The response, as a `NativeResponse`.
+    fn response(&self) -> NativeResponse {
+        NativeResponse::new(self.page.response())
+    }
+
+    /// The position of the page in its walk, from 1.
+    #[getter]
+    fn number(&self) -> usize {
+        self.page.number()
+    }
+
+    /// The data selector that picked the records (given or detected).
+    #[getter]
+    fn data_selector(&self) -> String {
+        self.page.data_selector().as_str().to_owned()
+    }
+
+    /// The paginator in dlt's `rest_api` form, as it was when the walk started or detected it.
+    fn paginator<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        crate::convert::value_to_py(py, self.page.paginator())
+    }
+}
