@@ -65,6 +65,35 @@ fn kind_name(kind: ErrorKind) -> &'static str {
 
 static FROM_NATIVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
+/// A `restclient.exceptions.DecodeError` about a response, for failures found in Python.
+pub(crate) fn decode_error(py: Python<'_>, message: String, url: &str) -> PyErr {
+    raise(py, "decode", message, Some(url.to_owned()), None, None)
+}
+
+/// The exception of `kind` made by `restclient.exceptions._from_native`.
+fn raise(
+    py: Python<'_>,
+    kind: &str,
+    message: String,
+    url: Option<String>,
+    status: Option<u16>,
+    response: Option<NativeResponse>,
+) -> PyErr {
+    let built = FROM_NATIVE
+        .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+            Ok(py
+                .import("restclient.exceptions")?
+                .getattr("_from_native")?
+                .unbind())
+        })
+        .and_then(|f| f.bind(py).call1((kind, message, url, status, response)));
+    match built {
+        Ok(exc) => PyErr::from_value(exc),
+        // The exceptions module itself failed: still say what happened.
+        Err(e) => e,
+    }
+}
+
 /// The Python exception for an engine error: the user's own exception if one caused it, else
 /// the `restclient.exceptions` class of its kind (an `HTTPError` carries `response`, the
 /// response that failed, when the caller kept it).
@@ -85,25 +114,12 @@ pub(crate) fn to_py_err(py: Python<'_>, err: &Error, response: Option<NativeResp
     } else {
         err.kind()
     };
-    let built = FROM_NATIVE
-        .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
-            Ok(py
-                .import("restclient.exceptions")?
-                .getattr("_from_native")?
-                .unbind())
-        })
-        .and_then(|f| {
-            f.bind(py).call1((
-                kind_name(kind),
-                err.to_string(),
-                err.url().map(|u| u.as_str().to_owned()),
-                err.status().map(|s| s.as_u16()),
-                response,
-            ))
-        });
-    match built {
-        Ok(exc) => PyErr::from_value(exc),
-        // The exceptions module itself failed: still say what happened.
-        Err(e) => e,
-    }
+    raise(
+        py,
+        kind_name(kind),
+        err.to_string(),
+        err.url().map(|u| u.as_str().to_owned()),
+        err.status().map(|s| s.as_u16()),
+        response,
+    )
 }

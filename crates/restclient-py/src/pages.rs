@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
-use pyo3::exceptions::PyRuntimeError;
+use pyo3::exceptions::{PyRecursionError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use restclient::{Page, Pages};
@@ -87,7 +87,8 @@ impl NativePages {
                 }
                 let State { keys, .. } = &mut *state;
                 let records =
-                    records_to_py(py, page.raw_records().map(|r| r.get().as_bytes()), keys)?;
+                    records_to_py(py, page.raw_records().map(|r| r.get().as_bytes()), keys)
+                        .map_err(|e| too_deep(py, e, &page))?;
                 Ok(Some((records, NativePage { page })))
             }
             Some(Err(e)) => {
@@ -120,6 +121,23 @@ impl NativePages {
         let state = self.state.try_lock().ok()?;
         state.pages.stop_reason().map(|r| r.to_string())
     }
+}
+
+/// A record nested deeper than Python can build (`json.loads` raised `RecursionError`) is a
+/// decode error about the page, as any other record that cannot be read.
+fn too_deep(py: Python<'_>, e: PyErr, page: &Page) -> PyErr {
+    if !e.is_instance_of::<PyRecursionError>(py) {
+        return e;
+    }
+    let url = page.response().redacted_url();
+    crate::errors::decode_error(
+        py,
+        format!(
+            "unexpected response from {url}: a record of page {} is nested too deeply to be a Python object",
+            page.number()
+        ),
+        &url,
+    )
 }
 
 /// One page of a walk: what Python's `PageData` reads lazily (`.request`, `.response`).
