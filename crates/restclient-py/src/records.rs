@@ -4,8 +4,8 @@
 //! `json.loads` would, with no tree in between. Dict keys come from a small cache, so that the
 //! keys every record repeats are one `str` object each (less allocation, and their hash is
 //! computed once). The results equal `json.loads`'s: where serde cannot give the exact value
-//! (an integer beyond 64 bits arrives as a float; a lone surrogate escape or `1e400` is an
-//! error to serde), the record is built by `json.loads` from its text instead.
+//! (an integer beyond 64 bits or `-0` arrives as a float; a lone surrogate escape or `1e400`
+//! is an error to serde), the record is built by `json.loads` from its text instead.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -106,9 +106,9 @@ impl<'de, 'py> Visitor<'de> for Build<'_, 'py> {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        // An integer literal beyond u64/i64 comes here rounded; so may a float literal with
-        // the same value. Let json.loads tell them apart.
-        if v.fract() == 0.0 && v.abs() >= 9.2e18 {
+        // An integer literal beyond u64/i64 comes here rounded, and `-0` as -0.0; so may a
+        // float literal with the same value. Let json.loads tell them apart.
+        if v.fract() == 0.0 && (v.abs() >= 9.2e18 || (v == 0.0 && v.is_sign_negative())) {
             *self.inexact = true;
         }
         Ok(PyFloat::new(self.py, v).into_any())
