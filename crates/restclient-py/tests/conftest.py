@@ -29,6 +29,8 @@ for _name in [n for n in os.environ if n.startswith("RUNTIME__")]:
     os.environ.pop(_name)
 # Retries wait 1, 2, 4 s by default; tests that want a retry say so.
 os.environ["RUNTIME__REQUEST_BACKOFF_FACTOR"] = "0.01"
+# dlt (imported by the tests of the guide's examples) must not phone home.
+os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
 
 
 def demo_api_binary() -> Path:
@@ -121,6 +123,11 @@ class TestServer:
     requests: List[Received] = field(default_factory=list)
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up (a timeout, an interrupted test) is no error here."""
+
+
 @pytest.fixture
 def serve() -> Iterator[Callable[[Callable[[Received], Reply]], TestServer]]:
     servers: List[http.server.ThreadingHTTPServer] = []
@@ -157,10 +164,10 @@ def serve() -> Iterator[Callable[[Callable[[Received], Reply]], TestServer]]:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
 
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        httpd = _QuietServer(("127.0.0.1", 0), Handler)
         httpd.daemon_threads = True
         servers.append(httpd)
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         record.url = f"http://127.0.0.1:{httpd.server_address[1]}"
         return record
 
@@ -198,7 +205,7 @@ def raw_server() -> Iterator[Callable[[Callable[[bytes], Optional[bytes]]], str]
         srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
         srv.daemon_threads = True
         servers.append(srv)
-        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         return f"http://127.0.0.1:{srv.server_address[1]}"
 
     yield start
