@@ -52,7 +52,7 @@ try:
 except ImportError:  # pragma: no cover
     _RequestsJSONDecodeError = None
 
-__all__ = ["Request", "Response", "CaseInsensitiveDict"]
+__all__ = ["Request", "Response"]
 
 # Header values never shown by ``repr``.
 _SENSITIVE_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key")
