@@ -81,14 +81,11 @@ impl NativePages {
         }
         match crate::runtime::wait(py, state.pages.next())? {
             Some(Ok(page)) => {
-                if let Some(e) = self.raised.take() {
-                    state.done = true;
-                    return Err(e);
-                }
+                // An exception of `has_next_page` (which ended the walk after this page) is
+                // raised by the next call, as a dlt generator would.
                 let State { keys, .. } = &mut *state;
-                let records =
-                    records_to_py(py, page.raw_records().map(|r| r.get().as_bytes()), keys)
-                        .map_err(|e| too_deep(py, e, &page))?;
+                let records = records_to_py(py, page.record_texts(), keys)
+                    .map_err(|e| too_deep(py, e, &page))?;
                 Ok(Some((records, NativePage { page })))
             }
             Some(Err(e)) => {

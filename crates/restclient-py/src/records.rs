@@ -45,22 +45,55 @@ impl Hasher for Fnv {
 }
 
 /// The `str` objects of the dict keys seen so far (one walk, or one body).
+///
+/// Records of one API have one shape: the i-th key met in a record is, almost always, the
+/// i-th key met in the record before. That is checked first (a short compare), and the map
+/// is asked only when the shape changes.
 #[derive(Default)]
-pub(crate) struct KeyCache(HashMap<Box<str>, Py<PyString>, BuildHasherDefault<Fnv>>);
+pub(crate) struct KeyCache {
+    map: HashMap<Box<str>, Py<PyString>, BuildHasherDefault<Fnv>>,
+    /// The keys of the last record, in the order they were met.
+    recent: Vec<(Box<str>, Py<PyString>)>,
+    /// How many keys of the current record have been met.
+    position: usize,
+}
+
+/// The most keys per record the positional check remembers.
+const MAX_RECENT_KEYS: usize = 256;
 
 impl KeyCache {
+    /// Starts a record: its keys are checked against the last record's, in order.
+    fn start_record(&mut self) {
+        self.position = 0;
+    }
+
     fn key<'py>(&mut self, py: Python<'py>, key: &str) -> Bound<'py, PyString> {
+        let position = self.position;
+        self.position += 1;
+        if let Some((k, s)) = self.recent.get(position)
+            && **k == *key
+        {
+            return s.bind(py).clone();
+        }
         if key.len() > MAX_CACHED_KEY {
             return PyString::new(py, key);
         }
-        if let Some(k) = self.0.get(key) {
-            return k.bind(py).clone();
+        let s = match self.map.get(key) {
+            Some(s) => s.bind(py).clone(),
+            None => {
+                let s = PyString::new(py, key);
+                if self.map.len() < MAX_CACHED_KEYS {
+                    self.map.insert(key.into(), s.clone().unbind());
+                }
+                s
+            }
+        };
+        if position < self.recent.len() {
+            self.recent[position] = (key.into(), s.clone().unbind());
+        } else if position == self.recent.len() && position < MAX_RECENT_KEYS {
+            self.recent.push((key.into(), s.clone().unbind()));
         }
-        let k = PyString::new(py, key);
-        if self.0.len() < MAX_CACHED_KEYS {
-            self.0.insert(key.into(), k.clone().unbind());
-        }
-        k
+        s
     }
 }
 
@@ -197,6 +230,7 @@ pub(crate) fn json_to_py<'py>(
     keys: &mut KeyCache,
 ) -> PyResult<Bound<'py, PyAny>> {
     let mut inexact = false;
+    keys.start_record();
     let mut de = serde_json::Deserializer::from_slice(text);
     let built = Build {
         py,
