@@ -205,6 +205,10 @@ impl NativeClient {
     ) -> PyResult<NativePages> {
         let method = parse_method(method)?;
         let raised = Raised::default();
+        // Whether any Python code runs in the walk (then it is driven by the caller's thread).
+        let python_free = hooks.is_empty()
+            && auth.is_none_or(|a| a.is_none() || a.cast::<NativeAuth>().is_ok())
+            && paginator.is_none_or(|p| p.is_none() || p.cast::<NativePaginator>().is_ok());
         let mut walk = self
             .client
             .paginate(path)
@@ -252,7 +256,7 @@ impl NativeClient {
             }
             restclient::HookAction::Continue
         });
-        Ok(NativePages::new(walk.pages(), raised, failed))
+        Ok(NativePages::new(walk.pages(), raised, failed, python_free))
     }
 
     fn __repr__(&self) -> String {

@@ -35,9 +35,44 @@ impl FailedResponse {
 }
 
 struct State {
-    pages: Pages,
+    /// The walk, until a driver task takes it (`ahead`).
+    pages: Option<Pages>,
+    /// The walk driven one page ahead by a task, once started.
+    ahead: Option<Ahead>,
+    /// Whether to drive the walk one page ahead (no Python code runs in it).
+    prefetch: bool,
     keys: KeyCache,
     done: bool,
+}
+
+/// A walk driven by a task on the runtime, one page ahead of the caller: the next page is
+/// fetched while Python handles this one, and the walk's requests and their connection stay
+/// on the runtime's threads (no hop to the caller's thread per request).
+struct Ahead {
+    pages: tokio::sync::mpsc::Receiver<restclient::Result<Page>>,
+    stop: Arc<Mutex<Option<String>>>,
+}
+
+impl Ahead {
+    fn start(mut walk: Pages) -> PyResult<Ahead> {
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        let stop = Arc::new(Mutex::new(None));
+        let stop_slot = Arc::clone(&stop);
+        crate::runtime::runtime()?.spawn(async move {
+            while let Some(item) = walk.next().await {
+                let failed = item.is_err();
+                // The caller dropped the walk: stop (dropping it aborts what is in flight).
+                if tx.send(item).await.is_err() || failed {
+                    return;
+                }
+            }
+            *stop_slot
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                walk.stop_reason().map(|r| r.to_string());
+        });
+        Ok(Ahead { pages: rx, stop })
+    }
 }
 
 /// The pages of one walk. Iterating yields `(records, page)`: the records as a list of
@@ -50,10 +85,20 @@ pub(crate) struct NativePages {
 }
 
 impl NativePages {
-    pub(crate) fn new(pages: Pages, raised: Raised, failed: FailedResponse) -> Self {
+    /// `prefetch`: drive the walk one page ahead on the runtime; only for walks that call no
+    /// Python code (a Python paginator, auth or hook would run off the caller's thread, and
+    /// see the walk one page ahead of the loop).
+    pub(crate) fn new(
+        pages: Pages,
+        raised: Raised,
+        failed: FailedResponse,
+        prefetch: bool,
+    ) -> Self {
         NativePages {
             state: Mutex::new(State {
-                pages,
+                pages: Some(pages),
+                ahead: None,
+                prefetch,
                 keys: KeyCache::default(),
                 done: false,
             }),
@@ -79,7 +124,25 @@ impl NativePages {
         if state.done {
             return Ok(None);
         }
-        match crate::runtime::wait(py, state.pages.next())? {
+        let next = if state.prefetch {
+            if state.ahead.is_none() {
+                // Started by the first `next`: nothing is sent before the first page is asked for.
+                let Some(walk) = state.pages.take() else {
+                    return Ok(None);
+                };
+                state.ahead = Some(Ahead::start(walk)?);
+            }
+            match state.ahead.as_mut() {
+                Some(ahead) => crate::runtime::wait(py, ahead.pages.recv())?,
+                None => None,
+            }
+        } else {
+            match state.pages.as_mut() {
+                Some(walk) => crate::runtime::wait(py, walk.next())?,
+                None => None,
+            }
+        };
+        match next {
             Some(Ok(page)) => {
                 // An exception of `has_next_page` (which ended the walk after this page) is
                 // raised by the next call, as a dlt generator would.
@@ -116,7 +179,19 @@ impl NativePages {
     #[getter]
     fn stop_reason(&self) -> Option<String> {
         let state = self.state.try_lock().ok()?;
-        state.pages.stop_reason().map(|r| r.to_string())
+        // Known once the caller has had the last page (a walk driven ahead ends earlier).
+        if !state.done {
+            return None;
+        }
+        match (&state.ahead, &state.pages) {
+            (Some(ahead), _) => ahead
+                .stop
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone(),
+            (None, Some(walk)) => walk.stop_reason().map(|r| r.to_string()),
+            (None, None) => None,
+        }
     }
 }
 

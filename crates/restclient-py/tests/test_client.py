@@ -149,3 +149,11 @@ def test_request_object_has_requests_attributes():
 
 def test_version_is_the_crates():
     assert restclient.__version__.count(".") == 2
+
+
+def test_nothing_is_sent_before_the_first_page_is_asked_for(serve):
+    server = serve(lambda r: (200, {}, {"data": [{"id": 1}], "next": None}))
+    walk = RESTClient(base_url=server.url).paginate("/x", paginator=JSONLinkPaginator())
+    assert server.requests == []
+    assert [len(p) for p in walk] == [1]
+    assert len(server.requests) == 1
