@@ -83,3 +83,28 @@ def test_ctrl_c_during_a_stalled_request_raises_keyboard_interrupt_within_a_seco
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_other_python_threads_run_while_a_request_waits(serve):
+    # The server (Python, in this process) and this test's thread both need the GIL while
+    # another thread waits in `get`: a wait that held it would deadlock here.
+    from restclient import RESTClient
+
+    arrived, release = threading.Event(), threading.Event()
+
+    def handler(request):
+        arrived.set()
+        release.wait(30)
+        return 200, {}, {"ok": True}
+
+    server = serve(handler)
+    result = {}
+    waiter = threading.Thread(target=lambda: result.update(RESTClient(base_url=server.url).get("/slow").json()))
+    waiter.start()
+    try:
+        assert arrived.wait(timeout=30), "the request never reached the server"
+        assert sum(range(100_000)) == 4_999_950_000  # Python runs here meanwhile
+    finally:
+        release.set()
+        waiter.join(timeout=30)
+    assert result == {"ok": True}

@@ -339,9 +339,11 @@ class BaseReferencePaginator(BasePaginator):
     ``BaseReferencePaginator``): set ``self._next_reference`` in ``update_state``; ``None``
     ends the walk."""
 
+    __next_reference: Optional[str] = None
+
     def __init__(self) -> None:
         super().__init__()
-        self.__next_reference: Optional[str] = None
+        self.__next_reference = None
 
     @property
     def _next_reference(self) -> Optional[str]:
