@@ -13,7 +13,7 @@ use restclient::auth::{
 use restclient::{Method, Request};
 
 use crate::convert::{parse_url, request_from_py, request_to_py, write_request_to_py};
-use crate::errors::{from_py, to_py_err};
+use crate::errors::{call_python, to_py_err};
 
 /// A built-in auth, for `restclient.auth`'s classes to hold.
 #[pyclass(frozen, module = "restclient._restclient")]
@@ -170,7 +170,7 @@ impl PyAuth {
 
 impl Auth for PyAuth {
     fn apply(&self, request: &mut Request) -> restclient::Result<()> {
-        Python::attach(|py| -> PyResult<()> {
+        call_python(|py| {
             let py_request = request_to_py(py, request)?;
             let returned = self.auth.bind(py).call1((&py_request,))?;
             let signed = if returned.is_none() {
@@ -201,7 +201,6 @@ impl Auth for PyAuth {
             self.learn(learned);
             Ok(())
         })
-        .map_err(from_py)
     }
 
     /// The values the auth has set so far, and the string attributes whose names say they
@@ -212,7 +211,7 @@ impl Auth for PyAuth {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
-        Python::attach(|py| {
+        Python::try_attach(|py| {
             let Ok(vars) = self.auth.bind(py).getattr("__dict__") else {
                 return;
             };

@@ -42,6 +42,18 @@ pub(crate) fn from_py(err: PyErr) -> Error {
     Error::custom(err)
 }
 
+/// Runs Python code the engine calls (a paginator's, an auth's, a hook's) with the GIL, from
+/// whatever thread the engine is on; an exception comes back as an [`Error`] holding it. While
+/// the interpreter shuts down nothing runs, and that is an error too (never a panic).
+pub(crate) fn call_python<R>(f: impl FnOnce(Python<'_>) -> PyResult<R>) -> restclient::Result<R> {
+    match Python::try_attach(f) {
+        Some(result) => result.map_err(from_py),
+        None => Err(Error::custom(
+            "the Python interpreter is shutting down: Python code cannot run",
+        )),
+    }
+}
+
 /// The name Python sees for an error kind (`RestClientError.kind`).
 fn kind_name(kind: ErrorKind) -> &'static str {
     match kind {

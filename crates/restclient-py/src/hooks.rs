@@ -35,7 +35,8 @@ pub(crate) fn python_hooks(
     raised: Raised,
 ) -> impl Fn(&Response, &Request) -> HookAction + Send + Sync + 'static {
     move |response, request| {
-        Python::attach(|py| match run(py, &hooks, response, request) {
+        // While the interpreter shuts down no hook can run: the walk ends.
+        Python::try_attach(|py| match run(py, &hooks, response, request) {
             Ok(action) => action,
             Err(e) => {
                 let ignored = ignore_class(py).is_ok_and(|c| e.is_instance(py, c));
@@ -45,6 +46,7 @@ pub(crate) fn python_hooks(
                 HookAction::Ignore
             }
         })
+        .unwrap_or(HookAction::Ignore)
     }
 }
 

@@ -16,6 +16,7 @@
 //! | `convert` | Python objects ↔ JSON values, parameters, headers, requests |
 //! | `errors` | engine errors → Python exceptions; Python exceptions through the engine |
 //! | `runtime` | the tokio runtime; waiting with the GIL released and signals checked |
+//! | `log` | the engine's log lines into Python's `logging` (logger `restclient`) |
 //!
 //! Python code the engine calls (a paginator, an auth, a hook) runs once per page or per
 //! signed request, never per record.
@@ -27,6 +28,7 @@ mod client;
 mod convert;
 mod errors;
 mod hooks;
+mod log;
 mod pages;
 mod paginator;
 mod records;
@@ -35,6 +37,7 @@ mod runtime;
 
 #[pymodule]
 fn _restclient(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    log::install();
     m.add_class::<client::NativeClient>()?;
     m.add_class::<pages::NativePages>()?;
     m.add_class::<pages::NativePage>()?;

@@ -11,7 +11,7 @@ use restclient::paginators::Paginator;
 use restclient::{Request, Response, StopReason, Value};
 
 use crate::convert::{py_to_value, request_from_py, request_to_py, response_to_py, value_to_py};
-use crate::errors::{Raised, from_py};
+use crate::errors::{Raised, call_python};
 use crate::response::NativeResponse;
 
 /// A built-in paginator shared by its Python object and the walk it drives, so that
@@ -272,7 +272,7 @@ impl PyPaginator {
 
     /// Calls `method(request)` and writes the request back.
     fn step(&self, method: &str, request: &mut Request, fresh: bool) -> restclient::Result<()> {
-        Python::attach(|py| {
+        call_python(|py| {
             if fresh {
                 *self.slot() = None;
             }
@@ -283,7 +283,6 @@ impl PyPaginator {
                 .call_method1(method, (&py_request,))?;
             request_from_py(&py_request, request)
         })
-        .map_err(from_py)
     }
 }
 
@@ -297,7 +296,7 @@ impl Paginator for PyPaginator {
         response: &Response,
         data: Option<&[Value]>,
     ) -> restclient::Result<()> {
-        Python::attach(|py| -> PyResult<()> {
+        call_python(|py| {
             let py_request = self.slot().as_ref().map(|r| r.bind(py).clone());
             let py_response = response_to_py(py, NativeResponse::new(response), py_request)?;
             let py_data = match data {
@@ -316,7 +315,6 @@ impl Paginator for PyPaginator {
                 .call_method1("update_state", (py_response, py_data))?;
             Ok(())
         })
-        .map_err(from_py)
     }
 
     fn update_request(&mut self, request: &mut Request) -> restclient::Result<()> {
@@ -324,7 +322,8 @@ impl Paginator for PyPaginator {
     }
 
     fn has_next_page(&self) -> bool {
-        Python::attach(|py| {
+        // While the interpreter shuts down, there is no next page.
+        Python::try_attach(|py| {
             match self
                 .0
                 .paginator
@@ -339,6 +338,7 @@ impl Paginator for PyPaginator {
                 }
             }
         })
+        .unwrap_or(false)
     }
 
     fn describe(&self) -> Value {
