@@ -31,11 +31,13 @@
 //! | `GET /json-link?page=P&page_size=S` | `{"data", "next": "/json-link?page=P+1[&page_size=S]" \| null}` |
 //! | `GET /json-link/absolute` | same, `next` is `http://{host}/json-link/absolute?...` |
 //! | `GET /json-link/nested` | `{"results": {"posts"}, "pagination": {"next", "total"}}` |
+//! | `GET /json-link/pagination` | `{"data", "pagination": {"next": absolute link \| null}}` |
 //! | `GET /header-link?page=P&page_size=S` | bare array; `Link: <..>; rel="next", <..>; rel="last"`, `X-Total-Count` |
 //! | `GET /cursor?cursor=C&limit=L` | `{"items", "cursors": {"next": C2 \| null}}` |
 //! | `GET /cursor/has-more` | `{"items", "next_cursor" (always set), "has_more"}` |
 //! | `GET /header-cursor?cursor=C&limit=L` | bare array; `next: C2` header except on the last page |
 //! | `POST /search` `{"query", "cursor", "limit"}` | `{"results", "next_page_cursor": C2 \| null}` |
+//! | `ANY /body-cursor` `{"cursor"}` (GET too) | `{"items", "next_page_cursor": C2}` on every page; `{}` past the last |
 //! | `GET /posts/{id}` | the record, or `404 {"error": "not found"}` |
 //! | `GET /single` | `{"data": [first page]}` |
 //! | `ANY /echo`, `ANY /echo/{*rest}` | `{"method", "path", "query", "headers", "json", "form", "body"}` |

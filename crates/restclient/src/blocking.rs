@@ -377,6 +377,8 @@ impl Paginate {
         fn data_selector(selector: &str);
         /// See [`crate::Paginate::hook`].
         fn hook(hook: impl Fn(&Response) -> HookAction + Send + Sync + 'static);
+        /// See [`crate::Paginate::hook_with_request`].
+        fn hook_with_request(hook: impl Fn(&Response, &crate::Request) -> HookAction + Send + Sync + 'static);
         /// See [`crate::Paginate::max_pages`].
         fn max_pages(n: usize);
         /// See [`crate::Paginate::max_records`].

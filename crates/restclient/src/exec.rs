@@ -55,6 +55,24 @@ pub(crate) struct CallContext {
     pub(crate) timeout: Duration,
 }
 
+/// The builder restclient starts from when the user brings none: restclient's `User-Agent`.
+/// Start from it to add proxies or certificates and give it to
+/// [`RestClientBuilder::http_client`](crate::RestClientBuilder::http_client) (as the Python
+/// package does with a `requests.Session`'s `proxies` and `verify`); redirects are turned off
+/// there whatever the builder says.
+///
+/// ```
+/// let http = restclient::http_client_builder()
+///     .proxy(restclient::reqwest::Proxy::all("http://proxy.example:3128")?);
+/// let client = restclient::RestClient::builder("https://api.example.com")
+///     .http_client(http)
+///     .build()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().user_agent(USER_AGENT)
+}
+
 /// The HTTP client: the user's builder (else restclient's own, see [`default_http_client`]),
 /// never following redirects, whatever the builder says: the executor follows them itself, so
 /// that credentials stay on their origin.
@@ -120,9 +138,7 @@ pub(crate) fn default_http_client() -> Result<HttpClient> {
 
 /// restclient's own client; `roots`: with the platform's root certificates (for https).
 fn own_client(roots: bool) -> std::result::Result<reqwest::Client, reqwest::Error> {
-    let builder = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(USER_AGENT);
+    let builder = http_client_builder().redirect(reqwest::redirect::Policy::none());
     // No root at all: a plain-http client that is handed an https URL fails to verify it.
     let builder = if roots {
         builder

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::request::Request;
 use crate::response::Response;
 
 /// What a response hook decides about a response.
@@ -20,17 +21,27 @@ pub enum HookAction {
 }
 
 /// A response hook: any `Fn(&Response) -> HookAction`, given to
-/// [`Paginate::hook`](crate::Paginate::hook).
+/// [`Paginate::hook`](crate::Paginate::hook), or one that also reads the request that got the
+/// response ([`Paginate::hook_with_request`](crate::Paginate::hook_with_request)).
 #[derive(Clone)]
-pub(crate) struct Hook(Arc<dyn Fn(&Response) -> HookAction + Send + Sync>);
+pub(crate) struct Hook(Arc<HookFn>);
+
+/// What every hook is, once wrapped.
+type HookFn = dyn Fn(&Response, &Request) -> HookAction + Send + Sync;
 
 impl Hook {
     pub(crate) fn new(f: impl Fn(&Response) -> HookAction + Send + Sync + 'static) -> Self {
+        Hook(Arc::new(move |response, _| f(response)))
+    }
+
+    pub(crate) fn with_request(
+        f: impl Fn(&Response, &Request) -> HookAction + Send + Sync + 'static,
+    ) -> Self {
         Hook(Arc::new(f))
     }
 
-    pub(crate) fn call(&self, response: &Response) -> HookAction {
-        (self.0)(response)
+    pub(crate) fn call(&self, response: &Response, request: &Request) -> HookAction {
+        (self.0)(response, request)
     }
 }
 

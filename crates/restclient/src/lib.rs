@@ -51,6 +51,7 @@ mod testhooks;
 pub use call::RequestBuilder;
 pub use client::{RestClient, RestClientBuilder};
 pub use error::{Error, ErrorKind, Result};
+pub use exec::http_client_builder;
 pub use hooks::HookAction;
 pub use page::Page;
 pub use paginate::{NdjsonWalk, Pages, Paginate, Records, RecordsAs};

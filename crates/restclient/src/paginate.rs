@@ -153,6 +153,28 @@ impl Paginate {
         self
     }
 
+    /// As [`hook`](Self::hook), for a hook that also reads the request that got the response
+    /// (as it was sent, before auth signed it): for bindings whose hooks see
+    /// `response.request`, as requests' do (the Python package).
+    ///
+    /// ```no_run
+    /// use restclient::HookAction;
+    /// # async fn run() -> restclient::Result<()> {
+    /// # let client = restclient::RestClient::builder("https://api.example.com").build()?;
+    /// let pages = client.paginate("/posts").hook_with_request(|response, request| {
+    ///     println!("{} {} -> {}", request.method(), request.full_url(), response.status());
+    ///     HookAction::Continue
+    /// });
+    /// # Ok(()) }
+    /// ```
+    pub fn hook_with_request(
+        mut self,
+        hook: impl Fn(&Response, &crate::Request) -> HookAction + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.push(Hook::with_request(hook));
+        self
+    }
+
     /// Stops after this many pages.
     pub fn max_pages(mut self, n: usize) -> Self {
         self.max_pages = Some(n);

@@ -180,7 +180,7 @@ impl Walker {
     fn process(&mut self, sent: Request, mut response: Response) -> Result<Step> {
         let mut accepted = false;
         for hook in &self.hooks {
-            match hook.call(&response) {
+            match hook.call(&response, &sent) {
                 HookAction::Continue => {}
                 HookAction::Accept => accepted = true,
                 HookAction::Ignore => return Ok(None),

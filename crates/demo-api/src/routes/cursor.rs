@@ -17,12 +17,12 @@ use crate::{
 const CURSOR_KEY: u64 = 0x5eed_c0de;
 
 /// The opaque cursor pointing at 0-based `offset`: `c<lower-hex(offset ^ key)>z`.
-fn encode_cursor(offset: u64) -> String {
+pub(super) fn encode_cursor(offset: u64) -> String {
     format!("c{:x}z", offset ^ CURSOR_KEY)
 }
 
 /// Decodes a cursor made by [`encode_cursor`]; `None` when it is not one.
-fn decode_cursor(cursor: &str) -> Option<u64> {
+pub(super) fn decode_cursor(cursor: &str) -> Option<u64> {
     let hex = cursor.strip_prefix('c')?.strip_suffix('z')?;
     let canonical = !hex.is_empty()
         && hex

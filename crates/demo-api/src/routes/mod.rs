@@ -3,6 +3,7 @@
 mod auth;
 mod bench;
 mod cursor;
+mod docs;
 mod index;
 mod link;
 mod misc;
@@ -46,11 +47,13 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/json-link", get(link::json_link))
         .route("/json-link/absolute", get(link::json_link_absolute))
         .route("/json-link/nested", get(link::json_link_nested))
+        .route("/json-link/pagination", get(docs::json_link_pagination))
         .route("/header-link", get(link::header_link))
         .route("/cursor", get(cursor::cursor))
         .route("/cursor/has-more", get(cursor::has_more))
         .route("/header-cursor", get(cursor::header_cursor))
         .route("/search", post(cursor::search))
+        .route("/body-cursor", any(docs::body_cursor))
         .route("/posts/{id}", get(misc::post_by_id))
         .route("/single", get(misc::single))
         .route("/echo", any(misc::echo))

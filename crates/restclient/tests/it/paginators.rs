@@ -1278,6 +1278,40 @@ async fn hooks_see_every_response_in_order() {
     assert_eq!(*seen.lock().unwrap(), expected);
 }
 
+#[tokio::test]
+async fn a_hook_with_request_sees_the_request_that_got_each_response() {
+    let server = demo(25, 10).await;
+    let seen: Arc<Mutex<Vec<(Value, Value)>>> = Arc::default();
+    let log = Arc::clone(&seen);
+    let w = walk(
+        client(&server)
+            .paginate("/offset")
+            .method(Method::POST)
+            .paginator(
+                OffsetPaginator::new(10)
+                    .offset_body_path("offset")
+                    .limit_body_path("limit"),
+            )
+            .hook_with_request(move |response: &Response, request: &Request| {
+                // Each response with the body of the request that got it.
+                let sent = request.json().map_or(Value::Null, |b| b["offset"].clone());
+                let answered = response.json().map_or(Value::Null, |b| b["offset"].clone());
+                log.lock().unwrap().push((sent, answered));
+                HookAction::Continue
+            }),
+    )
+    .await;
+    assert_records(&w.records(), 25);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            (json!(0), json!(0)),
+            (json!(10), json!(10)),
+            (json!(20), json!(20))
+        ]
+    );
+}
+
 // ---------------------------------------------------------------- laziness and odd bodies
 
 #[tokio::test]
