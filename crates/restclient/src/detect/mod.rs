@@ -194,8 +194,8 @@
 //!
 //! See [`records`].
 
+mod data_selector;
 mod keys;
-mod records;
 mod rules;
 mod scan;
 mod sent;
@@ -207,9 +207,9 @@ use crate::request::Request;
 use crate::response::Response;
 use crate::selector::Selector;
 
+use data_selector::path_text;
+pub use data_selector::records;
 use keys::{HAS_MORE_KEYS, key_is, members};
-use records::path_text;
-pub use records::records;
 use scan::Scan;
 
 /// A paginator detected from a first response.

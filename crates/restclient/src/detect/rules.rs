@@ -2,8 +2,8 @@
 
 use serde_json::{Map, Value};
 
+use super::data_selector::{path_text, records};
 use super::keys::*;
-use super::records::{path_text, records};
 use super::scan::Scan;
 use super::sent::{Argument, Field, Place, Role, normalize};
 use super::{Alternative, Detection};

@@ -2,8 +2,8 @@
 
 use serde_json::{Map, Value};
 
+use super::data_selector::records;
 use super::keys::{END_OF_STREAM_KEYS, HAS_MORE_KEYS, Member, key_is, members};
-use super::records::records;
 use super::{Alternative, Detection, RULES};
 use crate::request::Request;
 use crate::response::Response;

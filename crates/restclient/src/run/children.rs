@@ -25,11 +25,11 @@ use futures::{FutureExt, StreamExt};
 use serde_json::{Value, json};
 
 use super::Progress;
-use super::config::ResourcePlan;
 use super::emit::{self, Include};
 use super::engine::{Engine, cancelled};
 use super::feed::{End, Feed, Item, ParentLine};
 use super::incremental::{Cursor, CursorSnapshot, CursorState};
+use super::plan::ResourcePlan;
 use super::request::{self, Scope};
 use super::resource::{Fail, Out, io_fail};
 use super::state::{ResourceCheckpoint, ResourceState};

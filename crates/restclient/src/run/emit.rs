@@ -8,9 +8,9 @@
 
 use serde_json::Value;
 
-use super::config::ResourcePlan;
 use super::feed::ParentLine;
 use super::incremental::{Cursor, Verdict};
+use super::plan::ResourcePlan;
 use crate::Page;
 use crate::error::{Error, ErrorKind};
 

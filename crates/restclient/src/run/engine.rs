@@ -13,10 +13,10 @@ use futures::StreamExt;
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
-use super::config::Plan;
 use super::feed::{End, Feed, Publisher};
 use super::layout::Layout;
 use super::load::Load;
+use super::plan::Plan;
 use super::resource::{Fail, Out};
 use super::state::{CommitFile, CommitRecord, ResourceCheckpoint, ResourceState, StateFile};
 use super::summary::{ResourceStatus, ResourceSummary, Summary};
@@ -87,7 +87,7 @@ impl Engine {
 
     /// The resource's incremental state as the run started (none when it has none, or its
     /// `cursor_path` changed: a new cursor starts fresh, as in dlt).
-    pub(crate) fn prior_state(&self, r: &super::config::ResourcePlan) -> Option<&ResourceState> {
+    pub(crate) fn prior_state(&self, r: &super::plan::ResourcePlan) -> Option<&ResourceState> {
         let inc = r.incremental.as_ref()?;
         self.state
             .resources

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::config::Plan;
+use super::plan::Plan;
 use crate::spec::SpecError;
 
 /// What a load does to a table's earlier files: dlt's `write_disposition`.
@@ -193,7 +193,7 @@ mod tests {
     fn check_config(resources: Value) -> Result<(), SpecError> {
         let config = json!({"client": {"base_url": "http://x/"}, "resources": resources});
         // Names that are no file names are refused by the plan already (`ResourceName`).
-        let plan = super::super::config::plan(
+        let plan = super::super::plan::plan(
             config.clone(),
             &mut crate::spec::EnvExpander::new(|_: &str| None),
         )?;

@@ -53,13 +53,13 @@
 #![doc = include_str!("../docs/run.md")]
 
 mod children;
-mod config;
 mod emit;
 mod engine;
 mod feed;
 mod incremental;
 mod layout;
 mod load;
+mod plan;
 mod request;
 mod resource;
 mod state;
@@ -87,9 +87,9 @@ use crate::spec::{EnvExpander, SpecError};
 pub use layout::WriteDisposition;
 pub use summary::{ResourceStatus, ResourceSummary, Summary};
 
-use config::Plan;
 use engine::{Engine, Sink};
 use load::{Load, LoadIdentity, Pending};
+use plan::Plan;
 use state::StateFile;
 
 /// A progress callback (see [`Run::on_progress`]).
@@ -193,7 +193,7 @@ impl Run {
             format!("{:016x}", h.finish())
         };
         let as_written = config.clone();
-        let plan = config::plan(config, env)?;
+        let plan = plan::plan(config, env)?;
         layout::check(&plan, &as_written)?;
         // Build the client once now, so that a bad header or auth is a config error.
         build_client(&plan, &RuntimeConfig::default())
@@ -226,7 +226,7 @@ impl Run {
     /// As [`from_value`](Self::from_value); a file that cannot be read or parsed has an empty
     /// key path and says where it went wrong (never what the file says: it may hold secrets).
     pub fn from_file(path: impl AsRef<Path>) -> Result<Run, SpecError> {
-        Run::from_value(config::read_file(path.as_ref())?)
+        Run::from_value(plan::read_file(path.as_ref())?)
     }
 
     /// The names of the config's resources, parents before children.

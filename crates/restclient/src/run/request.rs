@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::config::ResourcePlan;
 use super::feed::ParentLine;
 use super::incremental::Cursor;
+use super::plan::ResourcePlan;
 use super::template::{self, Expr};
 use crate::error::{Error, ErrorKind};
 use crate::hooks::HookAction;

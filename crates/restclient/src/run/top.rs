@@ -9,11 +9,11 @@ use futures::StreamExt;
 use serde_json::json;
 
 use super::Progress;
-use super::config::ResourcePlan;
 use super::emit;
 use super::engine::{Engine, cancelled};
 use super::feed::End;
 use super::incremental::Cursor;
+use super::plan::ResourcePlan;
 use super::request::{self, Scope};
 use super::resource::{Fail, Out};
 use super::state::{ResourceCheckpoint, ResourceState};
