@@ -41,7 +41,7 @@ pub(crate) fn python_hooks(
             Err(e) => {
                 let ignored = ignore_class(py).is_ok_and(|c| e.is_instance(py, c));
                 if !ignored {
-                    raised.keep(e);
+                    raised.keep(py, e);
                 }
                 HookAction::Ignore
             }
