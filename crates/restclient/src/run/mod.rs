@@ -520,7 +520,8 @@ impl Run {
     /// resource's records in order (a child's in parent order), records of different resources
     /// interleaved; each record names its resource, and `include_from_parent` names its parent.
     /// A failing resource yields one error and the others go on. Memory stays bounded: a
-    /// parent waits for its slowest child, and the run for this stream's reader.
+    /// parent waits for its slowest child, and the run for this stream's reader. Dropping the
+    /// stream stops the run (as [`shutdown`](Self::shutdown) does).
     ///
     /// Nothing is written but the state file, if one is set: a top-level resource and its
     /// descendants commit their states once all of them are through *and* this stream's reader
@@ -529,8 +530,21 @@ impl Run {
     /// delivers those records again: at least once, never lost. Exactly once across a crash
     /// is the caller's to build (store the records before asking for more).
     /// Needs a Tokio runtime (the run is spawned on it).
-    pub fn records(self) -> RunRecords {
+    pub fn records(mut self) -> RunRecords {
         let (tx, rx) = mpsc::channel(256);
+        // A reader that drops the stream stops the run, as a shutdown signal does: a parent
+        // that only feeds children would otherwise walk on for nobody.
+        let gone = tx.clone();
+        let user = self.shutdown.take();
+        self.shutdown = Some(Box::pin(async move {
+            match user {
+                Some(signal) => tokio::select! {
+                    () = signal => {}
+                    () = gone.closed() => {}
+                },
+                None => gone.closed().await,
+            }
+        }));
         let summary = Arc::new(Mutex::new(None));
         let state_path = self.state_file.clone();
         match self.engine(Sink::Channel(tx.clone()), state_path.clone()) {

@@ -1549,3 +1549,47 @@ async fn a_dropped_records_stream_never_moves_the_cursor_past_what_it_read() {
         );
     }
 }
+
+/// A reader that drops the records stream stops the run: no walk goes on sending requests for
+/// nobody, a parent whose records only feed a child included.
+#[tokio::test]
+async fn dropping_the_records_stream_stops_every_walk() {
+    // An endless parent: every page links to the next.
+    let server = server::http(|req: RecordedRequest| async move {
+        let page: u64 = query(&req, "page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1);
+        if req.path == "/parents" {
+            let items: Vec<Value> = (0..2).map(|i| json!({"id": page * 10 + i})).collect();
+            Json(json!({"items": items, "next": format!("/parents?page={}", page + 1)}))
+                .into_response()
+        } else {
+            Json(json!({"items": [{"path": req.path}], "next": null})).into_response()
+        }
+    });
+    let config = json!({
+        "client": base(&server),
+        "resource_defaults": {"endpoint": {"data_selector": "items"}},
+        "resources": [
+            {"name": "parents", "selected": false},
+            {"name": "kids", "endpoint": "kids/{resources.parents.id}"},
+        ],
+    });
+    let mut stream = run(config).records();
+    stream.next().await.unwrap().unwrap();
+    drop(stream);
+    // The run notices within a few pages, then sends nothing more.
+    let watchdog = std::time::Instant::now();
+    loop {
+        let before = server.hits();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        if server.hits() == before {
+            break;
+        }
+        assert!(
+            watchdog.elapsed() < std::time::Duration::from_secs(10),
+            "the run went on after its reader left: {} requests",
+            server.hits()
+        );
+    }
+}
