@@ -62,6 +62,7 @@ mod load;
 mod plan;
 mod request;
 mod resource;
+mod resources;
 mod state;
 mod summary;
 mod template;
@@ -84,7 +85,9 @@ use crate::config::RuntimeConfig;
 use crate::error::Error;
 use crate::spec::{EnvExpander, SpecError};
 
+pub use incremental::CursorState;
 pub use layout::WriteDisposition;
+pub use resources::{ParentDone, Resource, ResourcePage, ResourceWalk, Resources, WalkItem};
 pub use summary::{ResourceStatus, ResourceSummary, Summary};
 
 use engine::{Engine, Sink};
