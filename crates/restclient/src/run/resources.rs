@@ -220,6 +220,19 @@ impl Resource {
             .is_some_and(|i| i.end_value.is_none())
     }
 
+    /// Whether its walks use the client's paginator: the config gives it none of its own
+    /// (a single-entity path has one: `single_page`).
+    #[must_use]
+    pub fn uses_client_paginator(&self) -> bool {
+        self.plan().paginator.is_none()
+    }
+
+    /// Whether its walks use the client's auth: its endpoint sets none (nor `auth: null`).
+    #[must_use]
+    pub fn uses_client_auth(&self) -> bool {
+        self.plan().auth.is_none()
+    }
+
     /// Walks with this paginator instead of the config's (a fresh copy per walk).
     #[must_use]
     pub fn with_paginator(mut self, paginator: impl Paginator) -> Resource {
