@@ -331,6 +331,29 @@ impl NativeWalk {
     }
 
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        self.next_item(py, true)
+    }
+
+    /// The next item if it is there, without waiting: `None` when the walk has nothing yet,
+    /// `("end",)` when it has ended (a dlt generator yields `None` meanwhile, and dlt's
+    /// extraction turns to its other resources instead of waiting on this one).
+    fn poll<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        match self.next_item(py, false)? {
+            Some(item) => Ok(Some(item)),
+            None if self.ended() => Ok(Some(PyTuple::new(py, ["end"])?)),
+            None => Ok(None),
+        }
+    }
+}
+
+impl NativeWalk {
+    fn ended(&self) -> bool {
+        self.rx.try_lock().is_ok_and(|slot| slot.is_none())
+    }
+
+    /// The next item, waiting for it (`wait`) or not; `None` at the end, or when not waiting
+    /// and nothing is there yet.
+    fn next_item<'py>(&self, py: Python<'py>, wait: bool) -> PyResult<Option<Bound<'py, PyTuple>>> {
         let Ok(mut slot) = self.rx.try_lock() else {
             return Err(PyRuntimeError::new_err(
                 "this walk is already being iterated by another thread",
@@ -339,7 +362,15 @@ impl NativeWalk {
         let Some(rx) = slot.as_mut() else {
             return Ok(None);
         };
-        let next = crate::runtime::wait(py, rx.recv())?;
+        let next = if wait {
+            crate::runtime::wait(py, rx.recv())?
+        } else {
+            match rx.try_recv() {
+                Ok(item) => Some(item),
+                Err(mpsc::error::TryRecvError::Empty) => return Ok(None),
+                Err(mpsc::error::TryRecvError::Disconnected) => None,
+            }
+        };
         match next {
             Some(Ok(WalkItem::Page(page))) => {
                 let mut keys = self

@@ -26,7 +26,7 @@ use std::task::{Context, Poll};
 use futures::future::BoxFuture;
 use futures::{FutureExt, Stream, StreamExt};
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::children::{self, ChildWalk, Event};
 use super::emit;
@@ -63,6 +63,9 @@ struct Shared {
     /// Each resource's own auth, built once (an OAuth2 token is fetched once per resource).
     auths: BTreeMap<String, Arc<dyn Auth>>,
     concurrency: usize,
+    /// Per resource: its child walks in flight, across every batch walked at once, at most
+    /// `concurrency` (a caller may walk many batches at once: a dlt transformer per page).
+    child_slots: Vec<Arc<Semaphore>>,
 }
 
 impl std::fmt::Debug for Resources {
@@ -106,12 +109,20 @@ impl Run {
                 auths.insert(r.name.clone(), spec.build()?);
             }
         }
+        let concurrency = self.concurrency.min(self.runtime.max_concurrency.max(1));
+        let child_slots = self
+            .plan
+            .resources
+            .iter()
+            .map(|_| Arc::new(Semaphore::new(concurrency)))
+            .collect();
         Ok(Resources {
             shared: Arc::new(Shared {
                 plan: self.plan,
                 client,
                 auths,
-                concurrency: self.concurrency.min(self.runtime.max_concurrency.max(1)),
+                concurrency,
+                child_slots,
             }),
         })
     }
@@ -296,7 +307,8 @@ impl Resource {
     }
 
     /// Walks a child resource for a batch of its parent's records (as the parent delivered
-    /// them): one walk per record, `concurrency` at once, pages delivered in parent order,
+    /// them): one walk per record, pages delivered in parent order; at most `concurrency`
+    /// walks of the resource in flight, whatever the number of batches walked at once,
     /// each parent's walk ending with a [`WalkItem::ParentDone`] that carries its new cursor.
     /// `prior` gives the cursor a parent record had (by [`ParentDone::key`]); it is asked for
     /// each record before this returns.
@@ -463,15 +475,27 @@ impl Resource {
             ));
         };
         let context = |key: &str, e: Error| e.context(format!("`{parent}` record {key}"));
-        let mut slots = slots.into_iter();
+        let mut slots = slots.into_iter().peekable();
         let mut window: VecDeque<ChildWalk<'_>> = VecDeque::new();
+        // One per walk of the window, in its order: the resource's slots this batch holds.
+        let mut held: VecDeque<OwnedSemaphorePermit> = VecDeque::new();
+        let free = &self.shared.child_slots[self.index];
         let mut never: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(std::future::pending());
         loop {
-            while window.len() < self.shared.concurrency {
+            while window.len() < self.shared.concurrency && slots.peek().is_some() {
+                // An empty window waits for a slot (its head must run); the others only take
+                // a free one, so that a batch never waits holding slots it does not use.
+                let permit = if window.is_empty() {
+                    Arc::clone(free).acquire_owned().await.ok()
+                } else {
+                    Arc::clone(free).try_acquire_owned().ok()
+                };
+                let Some(permit) = permit else { break };
                 let Some(slot) = slots.next() else { break };
                 let slot = slot?;
                 let key = slot.key.clone();
                 window.push_back(self.start_child(r, slot).map_err(|e| context(&key, e))?);
+                held.push_back(permit);
             }
             let Some(head) = window.front_mut() else {
                 return Ok(());
@@ -503,6 +527,7 @@ impl Resource {
                     let Some(done) = window.pop_front() else {
                         continue;
                     };
+                    held.pop_front();
                     let item = ParentDone {
                         parent: usize::try_from(done.index).unwrap_or(usize::MAX),
                         key: done.key,

@@ -319,3 +319,72 @@ async fn a_walk_of_the_wrong_kind_fails_naming_the_resource() {
     assert!(err.to_string().contains("needs the field `id`"), "{err}");
     assert!(resources.get("nope").is_none());
 }
+
+#[tokio::test]
+async fn batches_walked_at_once_share_the_resources_concurrency() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    // Each child request waits for a third one to be in flight (as a caller walking many
+    // batches without a shared cap would send), giving up once after a second.
+    #[derive(Default)]
+    struct Gauge {
+        now: AtomicUsize,
+        max: AtomicUsize,
+        gave_up: AtomicBool,
+        arrived: tokio::sync::Notify,
+    }
+    let gauge = Arc::new(Gauge::default());
+    let g = Arc::clone(&gauge);
+    let server = server::http(move |_req| {
+        let g = Arc::clone(&g);
+        async move {
+            let n = g.now.fetch_add(1, Ordering::SeqCst) + 1;
+            g.max.fetch_max(n, Ordering::SeqCst);
+            g.arrived.notify_waiters();
+            let third = async {
+                while g.max.load(Ordering::SeqCst) < 3 {
+                    let arrived = g.arrived.notified();
+                    if g.max.load(Ordering::SeqCst) >= 3 {
+                        break;
+                    }
+                    arrived.await;
+                }
+            };
+            if !g.gave_up.load(Ordering::SeqCst)
+                && tokio::time::timeout(std::time::Duration::from_secs(1), third)
+                    .await
+                    .is_err()
+            {
+                g.gave_up.store(true, Ordering::SeqCst);
+            }
+            g.now.fetch_sub(1, Ordering::SeqCst);
+            axum::Json(json!([{"n": 1}]))
+        }
+    });
+    let config = json!({
+        "client": {"base_url": server.url(), "paginator": "single_page"},
+        "resources": ["p", {"name": "c", "endpoint": "p/{resources.p.id}/c"}]
+    });
+    let resources = Run::from_value(config)
+        .unwrap()
+        .concurrency(2)
+        .resources()
+        .unwrap();
+    let child = resources.get("c").unwrap();
+    let batch = |ids: [i64; 3]| ids.iter().map(|i| json!({"id": i})).collect::<Vec<_>>();
+    let first = child.walk_parents(batch([1, 2, 3]), |_| None);
+    let second = child.walk_parents(batch([4, 5, 6]), |_| None);
+    let (a, b) = futures::future::join(
+        first.try_collect::<Vec<_>>(),
+        second.try_collect::<Vec<_>>(),
+    )
+    .await;
+    assert_eq!(a.unwrap().len() + b.unwrap().len(), 12, "6 pages, 6 ends");
+    assert_eq!(server.hits(), 6);
+    assert_eq!(
+        gauge.max.load(Ordering::SeqCst),
+        2,
+        "two at once, never more"
+    );
+}

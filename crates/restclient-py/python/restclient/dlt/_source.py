@@ -142,12 +142,31 @@ class _Walk:
         return ours.setdefault("parents", {})
 
 
-def _walk_top(walk: _Walk) -> Iterator[List[Any]]:
+def _items(native_walk: Any) -> Iterator[Any]:
+    """The items of a walk as they come, and ``None`` whenever it has nothing yet: dlt's
+    extraction then turns to its other resources (every walk runs on the engine meanwhile)
+    instead of waiting on this one, and sleeps only when none has anything."""
+    poll = native_walk.poll
+    while True:
+        item = poll()
+        if item is None:
+            yield None
+        elif item[0] == "end":
+            return
+        else:
+            yield item
+
+
+def _walk_top(walk: _Walk) -> Iterator[Optional[List[Any]]]:
     state = dlt.current.resource_state() if walk.keeps_state else None
     start = walk.top_state(state) if state is not None else None
     cursor = None
     try:
-        for _, records, after, _ in walk.resource.walk(start):
+        for item in _items(walk.resource.walk(start)):
+            if item is None:
+                yield None
+                continue
+            _, records, after, _ = item
             if after is not None:
                 cursor = after
             if records:
@@ -159,7 +178,7 @@ def _walk_top(walk: _Walk) -> Iterator[List[Any]]:
             walk.keep_top_state(state, cursor)
 
 
-def _walk_children(items: Any, walk: _Walk) -> Iterator[List[Any]]:
+def _walk_children(items: Any, walk: _Walk) -> Iterator[Optional[List[Any]]]:
     if not isinstance(items, list):
         items = [items]
     if not items:
@@ -167,8 +186,10 @@ def _walk_children(items: Any, walk: _Walk) -> Iterator[List[Any]]:
     cursors: Dict[str, Any] = {}
     if walk.keeps_state:
         cursors = walk.parents_state(dlt.current.resource_state())
-    for item in walk.resource.walk_parents(items, cursors):
-        if item[0] == "page":
+    for item in _items(walk.resource.walk_parents(items, cursors)):
+        if item is None:
+            yield None
+        elif item[0] == "page":
             if item[1]:
                 yield item[1]
         elif walk.keeps_state and item[3] is not None:
