@@ -143,14 +143,14 @@ impl NativeSource {
 /// values for the incremental filter.
 fn transform_fn(
     f: Py<PyAny>,
-) -> impl Fn(&restclient::Page) -> restclient::Result<Vec<Value>> + Send + Sync + 'static {
+) -> impl Fn(&[&[u8]]) -> restclient::Result<Vec<Value>> + Send + Sync + 'static {
     let keys = Mutex::new(KeyCache::default());
-    move |page| {
+    move |texts| {
         call_python(|py| {
             let mut keys = keys
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let records = records_to_py(py, page.record_texts(), &mut keys)?;
+            let records = records_to_py(py, texts.iter().copied(), &mut keys)?;
             let out = f.bind(py).call1((records,))?;
             out.try_iter()?
                 .map(|r| py_to_value(&r?, "a processing step's record"))

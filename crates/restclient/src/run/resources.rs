@@ -43,7 +43,7 @@ use crate::{HookAction, Page, Paginate, Request, Response, RestClient};
 /// A response hook of a caller (see [`Resource::with_hook`]).
 type HookFn = Arc<dyn Fn(&Response, &Request) -> HookAction + Send + Sync>;
 /// A page's records remade by a caller (see [`Resource::with_transform`]).
-type TransformFn = Arc<dyn Fn(&Page) -> Result<Vec<Value>, Error> + Send + Sync>;
+type TransformFn = Arc<dyn Fn(&[&[u8]]) -> Result<Vec<Value>, Error> + Send + Sync>;
 /// dlt's `incremental.convert` (see [`Resource::with_convert`]).
 type ConvertFn = Arc<dyn Fn(&Value) -> Result<Value, Error> + Send + Sync>;
 
@@ -270,12 +270,13 @@ impl Resource {
     }
 
     /// Remakes each page's records before the incremental filter (dlt's `processing_steps`:
-    /// maps and filters of a caller's): the filter, `include_from_parent` and the output see
-    /// the values `transform` returns for the page, in their order.
+    /// maps and filters of a caller's). `transform` gets each record's JSON text, with its
+    /// `include_from_parent` members (as dlt's steps see them); the filter and the output see
+    /// the values it returns, in their order.
     #[must_use]
     pub fn with_transform(
         mut self,
-        transform: impl Fn(&Page) -> Result<Vec<Value>, Error> + Send + Sync + 'static,
+        transform: impl Fn(&[&[u8]]) -> Result<Vec<Value>, Error> + Send + Sync + 'static,
     ) -> Resource {
         self.custom.transform = Some(Arc::new(transform));
         self
@@ -398,8 +399,19 @@ impl Resource {
         let emitted = match &self.custom.transform {
             None => emit::page_lines(r, page, cursor, include, out)?,
             Some(transform) => {
-                let values = transform(page)?;
-                emit::value_lines(r, page, &values, cursor, include, out)?
+                let values = if include.is_empty() {
+                    transform(&page.record_texts().collect::<Vec<_>>())?
+                } else {
+                    // Every record with its included members, unfiltered.
+                    let mut with = Vec::new();
+                    emit::page_lines(r, page, None, include, &mut with)?;
+                    let texts: Vec<&[u8]> = with
+                        .split(|b| *b == b'\n')
+                        .filter(|line| !line.is_empty())
+                        .collect();
+                    transform(&texts)?
+                };
+                emit::value_lines(r, page, &values, cursor, &[], out)?
             }
         };
         Ok(usize::try_from(emitted.kept).unwrap_or(usize::MAX))

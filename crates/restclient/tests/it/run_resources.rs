@@ -242,10 +242,10 @@ async fn a_transform_runs_before_the_filter_and_convert_changes_what_is_sent() {
         .get("items")
         .unwrap()
         // dlt's processing_steps: a filter, then a map that moves the cursor.
-        .with_transform(|page| {
-            Ok(page
-                .records()
+        .with_transform(|texts| {
+            Ok(texts
                 .iter()
+                .map(|t| serde_json::from_slice::<Value>(t).unwrap())
                 .filter(|r| r["id"] != 2)
                 .map(|r| json!({"id": r["id"], "t": r["t"].as_i64().unwrap() * 10}))
                 .collect())

@@ -72,8 +72,22 @@ class Split:
     dedup_keys: Dict[str, Any] = field(default_factory=dict)
 
 
-def _is_json_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, (str, int, float, bool))
+def _is_json(value: Any) -> bool:
+    """Whether ``value`` is JSON (dates count: they become text)."""
+    if value is None or isinstance(value, (str, int, float, bool, _dt.date)):
+        return True
+    if isinstance(value, Mapping):
+        return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_is_json(v) for v in value)
+    return False
+
+
+def _drop_python_hints(resource: Dict[str, Any]) -> None:
+    """Takes out of the engine's copy the dlt hints that are Python objects (a ``table_name``
+    function, ``columns`` as a pydantic model): they go to dlt only."""
+    for key in [k for k, v in resource.items() if k not in NOT_HINTS and k != "name" and not _is_json(v)]:
+        del resource[key]
 
 
 def jsonable(value: Any) -> Any:
@@ -224,6 +238,7 @@ def split(config: Any) -> Split:
         defaults = dict(defaults)
         defaults_parts = _take_resource_objects(defaults, "resource_defaults")
         defaults_hints = {k: v for k, v in defaults.items() if k not in NOT_HINTS}
+        _drop_python_hints(defaults)
         out["resource_defaults"] = defaults
     resources = out.get("resources")
     if isinstance(resources, list):
@@ -254,6 +269,7 @@ def split(config: Any) -> Split:
                 hints = {**defaults_hints, **{k: v for k, v in r.items() if k not in NOT_HINTS}}
                 result.hints[name] = hints
                 result.dedup_keys[name] = _dedup_key(hints, r, defaults)
+                _drop_python_hints(r)
         out["resources"] = listed
     # What is left must be JSON: dates become text; anything else the engine names.
     result.config = jsonable(out)
