@@ -50,6 +50,10 @@
 //! its descendants commit together (their files into place, their state) once all of them are
 //! written, and a child keeps one incremental cursor per parent record.
 //!
+//! [`Run::resources`] hands out the same config's resources to walk one at a time instead,
+//! for a caller that keeps the records and the state itself (the Python package's dlt source
+//! is built on it): see [`Resources`].
+//!
 #![doc = include_str!("../docs/run.md")]
 
 mod children;
