@@ -301,7 +301,6 @@ impl Resource {
     ///
     /// A child resource's walk yields one error: walk it with
     /// [`walk_parents`](Self::walk_parents).
-    #[must_use]
     pub fn walk(&self, state: Option<CursorState>) -> ResourceWalk {
         let this = self.clone();
         ResourceWalk::new(move |tx| async move { this.top(state, &tx).await })
@@ -315,7 +314,6 @@ impl Resource {
     /// each record before this returns.
     ///
     /// A top-level resource's walk yields one error.
-    #[must_use]
     pub fn walk_parents(
         &self,
         parents: Vec<Value>,
