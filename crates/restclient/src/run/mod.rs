@@ -50,6 +50,10 @@
 //! its descendants commit together (their files into place, their state) once all of them are
 //! written, and a child keeps one incremental cursor per parent record.
 //!
+//! [`Run::resources`] hands out the same config's resources to walk one at a time instead,
+//! for a caller that keeps the records and the state itself (the Python package's dlt source
+//! is built on it): see [`Resources`].
+//!
 #![doc = include_str!("../docs/run.md")]
 
 mod children;
@@ -62,6 +66,7 @@ mod load;
 mod plan;
 mod request;
 mod resource;
+mod resources;
 mod state;
 mod summary;
 mod template;
@@ -84,7 +89,9 @@ use crate::config::RuntimeConfig;
 use crate::error::Error;
 use crate::spec::{EnvExpander, SpecError};
 
+pub use incremental::CursorState;
 pub use layout::WriteDisposition;
+pub use resources::{ParentDone, Resource, ResourcePage, ResourceWalk, Resources, WalkItem};
 pub use summary::{ResourceStatus, ResourceSummary, Summary};
 
 use engine::{Delivery, Engine, Sink};
