@@ -13,8 +13,9 @@ const CLASS: &str = "JsonResponseCursorPaginator";
 /// `JSONResponseCursorPaginator`), as a query parameter or in a JSON body.
 ///
 /// The cursor is read at `cursor_path` (default `"cursors.next"`); a missing, null, empty, `0` or
-/// `false` cursor ends the walk, and so can `has_more_path`, `end_of_stream_path` and
-/// `stop_after_empty_page`. The
+/// `false` cursor ends the walk, and so does the cursor the request sent coming back unchanged
+/// (Solr's `cursorMark` and Elasticsearch's scroll end so; dlt would call it a loop), and so can
+/// `has_more_path`, `end_of_stream_path` and `stop_after_empty_page`. The
 /// original query parameters are kept. Unlike dlt, an `initial_cursor` can be sent with the first
 /// request, for APIs that need `cursor=*` to start (dlt#4428).
 ///
@@ -168,12 +169,18 @@ impl Paginator for JsonResponseCursorPaginator {
         let Some(path) = self.cursor_path.get() else {
             return Err(crate::Error::invalid(CLASS, "cursor_path", "is invalid"));
         };
+        let sent = self.cursor.take();
         self.cursor = response
             .field(path)?
             .filter(|v| truthy(v))
             .map(std::borrow::Cow::into_owned);
         if self.cursor.is_none() {
             self.finish(StopReason::NoCursor);
+        } else if sent.is_some() && self.cursor == sent {
+            // Solr's `nextCursorMark` and Elasticsearch's `_scroll_id` end this way: the last
+            // page answers with the cursor it was given. Sending it again would fetch the same
+            // page (the loop guard would call it a loop), so it is the end, not an error.
+            self.finish(StopReason::CursorRepeated);
         }
         if self.stop_after_empty_page && records == 0 {
             self.finish(StopReason::EmptyPage);
@@ -300,6 +307,34 @@ mod tests {
             assert!(!p.has_next_page());
             assert_eq!(p.stop_reason(), Some(StopReason::NoCursor));
         }
+    }
+
+    #[test]
+    fn the_cursor_sent_coming_back_ends_the_walk() {
+        let mut p = JsonResponseCursorPaginator::new()
+            .cursor_path("nextCursorMark")
+            .cursor_param("cursorMark")
+            .initial_cursor("*");
+        let mut req = Request::new(Method::GET, "https://h/".parse().unwrap());
+        p.init_request(&mut req).unwrap();
+        step(
+            &mut p,
+            &mut req,
+            json!({"nextCursorMark": "A"}),
+            &[json!(1)],
+        );
+        assert!(p.has_next_page());
+        step(
+            &mut p,
+            &mut req,
+            json!({"nextCursorMark": "B"}),
+            &[json!(1)],
+        );
+        assert!(p.has_next_page());
+        assert_eq!(req.param("cursorMark"), Some("B"));
+        step(&mut p, &mut req, json!({"nextCursorMark": "B"}), &[]);
+        assert!(!p.has_next_page());
+        assert_eq!(p.stop_reason(), Some(StopReason::CursorRepeated));
     }
 
     #[test]
