@@ -37,7 +37,8 @@
 //!    `link`, `uri`, `@href`), or in a `links`/`link`/`<name>_links` array entry whose `rel` (or
 //!    `relation`) is `next` (selector `links[?(@.rel=='next')].href`) → `json_link`. A token
 //!    that is not URL-like is a cursor, not a link; a URL under an unusual `next...` key counts
-//!    only beside a list of records.
+//!    only beside a list of records. HAL's `"templated": true` link is a URI template
+//!    (`?page=1{&sort}`, Spring Data REST), not a URL: the page rules decide there.
 //! 3. **A link API on its last page**: a null next link beside first/last/prev links (or, as
 //!    DRF sends it, beside a `previous` key where no page number competes); no next link at all
 //!    in an object of first/last/prev links (DigitalOcean's `links.pages`, JSON:API, HAL); a
@@ -45,7 +46,9 @@
 //!    `values`) without `next`; an OData collection (`@odata.context` and `value`) without
 //!    `@odata.nextLink`, unless the request pages by `$skip` → that link paginator, which ends
 //!    after this page. These come before cursors: a link API's last page may still carry
-//!    its cursors (Facebook's `paging.cursors` beside `paging.previous`).
+//!    its cursors (Facebook's `paging.cursors` beside `paging.previous`). Not where the
+//!    request sent a page number and the body counts the pages (`pagesTotal`): the page walk
+//!    is shown to work there, the link walk is not.
 //! 4. **A token answering the request** → `cursor`, sent back where the request sent it: the
 //!    same name as a cursor parameter the request sent (`cursor`, `Marker`, `continue`,
 //!    `bookmark`), or `next` and that name (`nextCursorMark` answers `cursorMark=*`,

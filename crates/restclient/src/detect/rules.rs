@@ -1248,6 +1248,17 @@ impl<'a> Scan<'a> {
     /// (`pagelen` and `values`, with `next` only while there are more); an OData collection
     /// without its next link; a `Link` header with `first`, `last` or `prev` and no `next`.
     pub(super) fn absent_link(&self) -> Option<Detection> {
+        // A page number the request sent, with a page count in the body, walks such an API as
+        // well and shows it can (Adyen's and Spring HATEOAS's `pageNumber`/`pagesTotal` beside
+        // HAL links), while an absent link shows nothing: the page rules decide.
+        if self.sent_role(Role::Page).is_some()
+            && self
+                .members
+                .iter()
+                .any(|m| is_page_count_key(m.key()) && as_int(m.value).is_some_and(|n| n >= 0))
+        {
+            return None;
+        }
         let root = self.root();
         if root.is_some_and(|r| {
             r.contains_key("pagelen")
@@ -1373,6 +1384,9 @@ pub(super) fn link_at(m: &Member<'_>) -> Option<(String, f32)> {
             }
             // HubSpot's `paging.next` has `after` and a `link` of `?after=...` only: the cursor
             // keeps the caller's other parameters, so it is left to the cursor rule.
+            // HAL's `"templated": true` marks the href as a URI template (`?page=1{&sort}`,
+            // Spring Data REST): not a URL to fetch, so the page parameters beside it decide.
+            Value::Object(o) if o.get("templated") == Some(&Value::Bool(true)) => {}
             Value::Object(o) if !o.contains_key("after") => {
                 // `href`, `url`, `link`, `uri`, and as dlt any key starting with `href` or
                 // `url` in any case (`{"next": {"urlNext": ...}}`).

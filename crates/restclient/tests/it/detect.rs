@@ -941,6 +941,21 @@ fn family_cases() -> Vec<(Case, Request)> {
             .paginator(json!({"type": "cursor", "cursor_path": "pageToken", "cursor_param": "pageToken"}))
             .records("rows")
             .next("https://bigquery.googleapis.com/bigquery/v2/projects/p/queries/job?maxResults=1&pageToken=BFE3")),
+        // ------------------------------------------------------------ HAL page APIs
+        g(case("HAL: a templated next href is a URI template, not a URL; the page numbers decide (Spring Data REST)", "http://localhost:8080/people?size=5", json!({
+            "_links": {"next": {"href": "http://localhost:8080/people?page=1&size=5{&sort}", "templated": true}},
+            "_embedded": {"people": [{}]}, "page": {"size": 5, "totalElements": 50, "totalPages": 10, "number": 0}
+        }))
+            .paginator(json!({"type": "page_number", "page_param": "page", "base_page": 0, "total_path": "page.totalPages"}))
+            .records("_embedded.people")
+            .next("http://localhost:8080/people?size=5&page=1")),
+        g(case("HAL last page without next, with the request's page and a page count: the page decides (pagesTotal)", "https://api.example.com/v1/companies?pageNumber=2&pageSize=10", json!({
+            "_links": {"first": {"href": "https://api.example.com/v1/companies?pageNumber=1&pageSize=10"},
+                       "prev": {"href": "https://api.example.com/v1/companies?pageNumber=1&pageSize=10"}},
+            "itemsTotal": 11, "pagesTotal": 2, "data": [{"id": "c"}]
+        }))
+            .paginator(json!({"type": "page_number", "page_param": "pageNumber", "base_page": 1, "total_path": "pagesTotal"}))
+            .records("data")),
         // ------------------------------------------------------------ unpaginated
         g(case("Prometheus query: data.result, nothing to page", "http://localhost:9090/api/v1/query?query=up", json!({
             "status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "1"]}]}
