@@ -956,6 +956,13 @@ fn family_cases() -> Vec<(Case, Request)> {
         }))
             .paginator(json!({"type": "page_number", "page_param": "pageNumber", "base_page": 1, "total_path": "pagesTotal"}))
             .records("data")),
+        p(case("SQL result set: rows of values beside their columns, the cursor back in the body (OpenSearch SQL)", "http://localhost:9200/_plugins/_sql", json!({
+            "schema": [{"name": "firstname", "type": "text"}], "cursor": "d:eyJh", "total": 956, "datarows": [["Cherry"], ["Lindsey"]], "size": 2, "status": 200
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "cursor", "cursor_body_path": "cursor"}))
+            .records("datarows")
+            .next("http://localhost:9200/_plugins/_sql"),
+            json!({"fetch_size": 2, "query": "SELECT firstname FROM accounts"})),
         // ------------------------------------------------------------ unpaginated
         g(case("Prometheus query: data.result, nothing to page", "http://localhost:9090/api/v1/query?query=up", json!({
             "status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "1"]}]}
