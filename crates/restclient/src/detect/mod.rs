@@ -155,8 +155,10 @@
 //! a list (the walk may be incomplete) and at INFO for a single object.
 //!
 //! When the first request is a POST (or PUT, PATCH) with a JSON object body, the page, offset,
-//! limit and cursor go into the body under the same names, as search endpoints expect. A
-//! parameter the caller already sent (e.g. `$top`) keeps its name and its place.
+//! limit and cursor go into the body under the same names, as search endpoints expect (inside
+//! the body's `options`, `pagination` or `paging` object if it has one, as mongoose-paginate's
+//! `{"query": {}, "options": {}}`). A parameter the caller already sent (e.g. `$top`) keeps its
+//! name and its place.
 //!
 //! # Conventions learnt from real first pages
 //!

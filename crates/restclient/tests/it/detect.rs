@@ -963,6 +963,14 @@ fn family_cases() -> Vec<(Case, Request)> {
             .records("datarows")
             .next("http://localhost:9200/_plugins/_sql"),
             json!({"fetch_size": 2, "query": "SELECT firstname FROM accounts"})),
+        p(case("a body's empty options object takes the page (mongoose-paginate's query endpoints)", "https://api.example.com/v4/capsules/query", json!({
+            "docs": [{"id": "c1"}], "totalDocs": 19, "offset": 0, "limit": 10, "totalPages": 2, "page": 1,
+            "pagingCounter": 1, "hasPrevPage": false, "hasNextPage": true, "prevPage": null, "nextPage": 2
+        }))
+            .paginator(json!({"type": "page_number", "page_body_path": "options.page", "base_page": 1, "total_path": "totalPages"}))
+            .records("docs")
+            .next("https://api.example.com/v4/capsules/query"),
+            json!({"query": {}, "options": {}})),
         // ------------------------------------------------------------ unpaginated
         g(case("Prometheus query: data.result, nothing to page", "http://localhost:9090/api/v1/query?query=up", json!({
             "status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "1"]}]}
