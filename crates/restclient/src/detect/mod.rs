@@ -38,7 +38,8 @@
 //!    `relation`) is `next` (selector `links[?(@.rel=='next')].href`) → `json_link`. A token
 //!    that is not URL-like is a cursor, not a link; a URL under an unusual `next...` key counts
 //!    only beside a list of records. HAL's `"templated": true` link is a URI template
-//!    (`?page=1{&sort}`, Spring Data REST), not a URL: the page rules decide there.
+//!    (`?page=1{&sort}`, Spring Data REST), not a URL: the page rules decide there. A
+//!    "load more" URL (`load_more_...`, `more_..._url`: Discourse) beside the records is one.
 //! 3. **A link API on its last page**: a null next link beside first/last/prev links (or, as
 //!    DRF sends it, beside a `previous` key where no page number competes); no next link at all
 //!    in an object of first/last/prev links (DigitalOcean's `links.pages`, JSON:API, HAL); a

@@ -1367,6 +1367,14 @@ fn is_sibling_link<'v>(key: &str, value: &'v Value) -> Option<Option<&'v str>> {
 /// A next link at this member: the path of the link and the confidence.
 pub(super) fn link_at(m: &Member<'_>) -> Option<(String, f32)> {
     let key = m.key();
+    // "Load more" links of infinite-scroll lists: Discourse's `load_more_directory_items` and
+    // `more_topics_url`, the same page with the next page's query.
+    let more = normalize(key);
+    if (more.starts_with("loadmore") || (more.starts_with("more") && more.ends_with("url")))
+        && m.value.as_str().is_some_and(|s| looks_like_url(s.trim()))
+    {
+        return Some((path_text(&m.path), 0.8));
+    }
     if is_next_key(key) {
         let confidence = if key_is(key, LINK_KEYS)
             || matches!(key, "next_page" | "nextPage")

@@ -971,6 +971,12 @@ fn family_cases() -> Vec<(Case, Request)> {
             .records("docs")
             .next("https://api.example.com/v4/capsules/query"),
             json!({"query": {}, "options": {}})),
+        g(case("a load-more link of an infinite-scroll list (Discourse)", "https://forum.example.com/directory_items.json?period=weekly", json!({
+            "directory_items": [{"id": 5}], "total_rows_directory_items": 5, "load_more_directory_items": "/directory_items?page=1&period=weekly"
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "load_more_directory_items"}))
+            .records("directory_items")
+            .next("https://forum.example.com/directory_items?page=1&period=weekly")),
         // ------------------------------------------------------------ unpaginated
         g(case("Prometheus query: data.result, nothing to page", "http://localhost:9090/api/v1/query?query=up", json!({
             "status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "1"]}]}
