@@ -146,7 +146,8 @@
 //!     `opc-next-page` (`page`), a `next` header holding a token (`cursor`), GitLab's
 //!     `X-Next-Page` (`page`) → `header_cursor`.
 //! 18. **Range headers**: `Content-Range: 0-24/3573` (PostgREST) and `X-Pagination-Offset`/
-//!     `-Limit` → `offset`.
+//!     `-Limit` → `offset`; not when the request sent its window as one value (`range=[0, 24]`
+//!     of react-admin's simple REST, a `Range` header), which no offset walk sends.
 //! 19. Any other key starting with `next` that holds a token (not a time, beside a list of
 //!     records) → `cursor` with `cursor` (dlt's rule; a guess, logged at WARN).
 //! 20. A known link or cursor key that is null or empty on the first page → that paginator (it

@@ -1170,6 +1170,14 @@ impl<'a> Scan<'a> {
                 .find_map(|n| self.response.header(n))
                 .map(str::trim)
         };
+        // The request asked for its window itself as one value (`range=[0, 24]`, the "simple
+        // REST" convention of react-admin's and json-server-like backends; a `Range` header):
+        // the API reads that, not an offset and a limit, and no dlt paginator sends it.
+        if self.request.is_some_and(|r| {
+            r.param("range").is_some() || r.headers().contains_key(reqwest::header::RANGE)
+        }) {
+            return None;
+        }
         let (start, size, source) = if let Some(range) = header(&["content-range"]) {
             let spec = range.rsplit(' ').next().unwrap_or(range);
             let (window, _total) = spec.split_once('/')?;

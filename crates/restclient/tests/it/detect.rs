@@ -977,6 +977,8 @@ fn family_cases() -> Vec<(Case, Request)> {
             .paginator(json!({"type": "json_link", "next_url_path": "load_more_directory_items"}))
             .records("directory_items")
             .next("https://forum.example.com/directory_items?page=1&period=weekly")),
+        g(case("the request's own range=[0, 24] with Content-Range: no offset walk sends it (react-admin's simple REST)", "http://localhost:3000/posts?sort=[\"title\",\"ASC\"]&range=[0, 24]", json!([{"id": 1}]))
+            .header("Content-Range", "posts 0-24/319")),
         // ------------------------------------------------------------ unpaginated
         g(case("Prometheus query: data.result, nothing to page", "http://localhost:9090/api/v1/query?query=up", json!({
             "status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "1"]}]}
