@@ -62,14 +62,15 @@
 //!    | response key | request parameter | API |
 //!    |---|---|---|
 //!    | `next_cursor`, `nextCursor`, `next_page_cursor`, `cursor.next`, `cursors.next`, `next` (a token) | `cursor` | Slack (`response_metadata.next_cursor`), many |
-//!    | `next_cursor` when the body has `"object": "list"` | `start_cursor` | Notion |
+//!    | `next_cursor` at the top of a body with `"object": "list"` | `start_cursor` | Notion |
 //!    | `cursor` (top level, or in the page's metadata: `pagination`, `meta`, `result_info`) | `cursor` (`after` when the request sized the page with `first`) | Square, Twitch, Cloudflare |
 //!    | `paging.next.after`, `cursors.after`, `after` next to `before` | `after` | HubSpot, Facebook, Reddit |
 //!    | `pages.next.starting_after` | `starting_after` | Intercom |
 //!    | `pageInfo.endCursor` | `after` | Relay-style |
 //!    | `nextPageToken` | `pageToken` | Google APIs |
 //!    | `nextPageToken` when the body has `isLast` | `nextPageToken` | Jira Cloud (`search/jql`) |
-//!    | `next_page_token` | `next_page_token` | Zoom |
+//!    | `next_page_token` | `page_token` (AIP-158) | Databricks, Alpaca |
+//!    | `next_page_token` beside a page count or current page | `next_page_token` | Zoom |
 //!    | `nextToken`, `NextToken`, `next_token`, `NextPageToken` | the same name | AWS, X (Twitter) search |
 //!    | `NextMarker`; `nextMarker`, `next_marker` | `Marker`; `marker` | AWS Lambda and KMS; OpenStack, Box |
 //!    | `metadata.continue` | `continue` | Kubernetes |

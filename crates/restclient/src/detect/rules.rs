@@ -323,7 +323,11 @@ impl<'a> Scan<'a> {
         let key = m.key();
         let param = match key {
             "next_cursor" | "nextCursor" | "next_page_cursor" | "nextPageCursor" => {
-                if root.and_then(|r| r.get("object")) == Some(&Value::from("list")) {
+                // Notion's list keeps its cursor at the top, beside `"object": "list"`; a list
+                // object with its cursor in `meta` (Gorgias) takes the usual `cursor`.
+                if m.path.len() == 1
+                    && root.and_then(|r| r.get("object")) == Some(&Value::from("list"))
+                {
                     "start_cursor"
                 } else {
                     "cursor"
@@ -335,6 +339,18 @@ impl<'a> Scan<'a> {
                 } else {
                     "pageToken"
                 }
+            }
+            // Google's API design guide (AIP-158), in snake case: `next_page_token` answers
+            // `page_token` (Databricks, Alpaca, Calendly, gRPC gateways). A page-number
+            // envelope that took on tokens keeps the response's name (Zoom's `page_count` and
+            // `page_size` beside it).
+            "next_page_token"
+                if !m
+                    .parent
+                    .keys()
+                    .any(|k| is_page_count_key(k) || key_is(k, CURRENT_PAGE_KEYS)) =>
+            {
+                "page_token"
             }
             // AWS keeps its PascalCase names both ways (`NextToken`, `NextPageToken`).
             k @ ("next_page_token" | "nextToken" | "NextToken" | "next_token" | "NextPageToken"
@@ -1460,6 +1476,7 @@ const CURSOR_NAME_FAMILIES: &[&[&str]] = &[
     &["after", "after_id", "starting_after"],
     &["starting_after", "after"],
     &["pageToken", "page_token", "paginationToken"],
+    &["page_token", "next_page_token", "pagination_token"],
     &["next_token", "pagination_token", "nextToken"],
     &["nextToken", "next_token"],
     &["start_cursor", "cursor"],
@@ -1576,7 +1593,12 @@ fn with_offset_alternatives(mut found: Detection, name: &str) -> Detection {
 fn with_name_alternatives(mut found: Detection, name: &str) -> Detection {
     let Some(family) = CURSOR_NAME_FAMILIES
         .iter()
-        .find(|f| normalize(f[0]) == normalize(name))
+        .find(|f| f[0] == name)
+        .or_else(|| {
+            CURSOR_NAME_FAMILIES
+                .iter()
+                .find(|f| normalize(f[0]) == normalize(name))
+        })
     else {
         return found;
     };

@@ -979,6 +979,18 @@ fn family_cases() -> Vec<(Case, Request)> {
             .next("https://forum.example.com/directory_items?page=1&period=weekly")),
         g(case("the request's own range=[0, 24] with Content-Range: no offset walk sends it (react-admin's simple REST)", "http://localhost:3000/posts?sort=[\"title\",\"ASC\"]&range=[0, 24]", json!([{"id": 1}]))
             .header("Content-Range", "posts 0-24/319")),
+        g(case("AIP-158 in snake case: next_page_token answers page_token (Databricks, Alpaca)", "https://dbc.example.com/api/2.1/jobs/list?limit=25", json!({
+            "jobs": [{"job_id": 1}], "has_more": true, "next_page_token": "CAEomPuc"
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "next_page_token", "cursor_param": "page_token", "has_more_path": "has_more"}))
+            .records("jobs")
+            .next("https://dbc.example.com/api/2.1/jobs/list?limit=25&page_token=CAEomPuc")),
+        g(case("a list object with its cursor in meta takes cursor, not Notion's start_cursor (Gorgias)", "https://shop.example.com/api/customers?limit=30", json!({
+            "data": [{"id": 1}], "meta": {"prev_cursor": null, "next_cursor": "WzE2NjI"}, "object": "list", "uri": "/api/customers?limit=30"
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "meta.next_cursor", "cursor_param": "cursor"}))
+            .records("data")
+            .next("https://shop.example.com/api/customers?limit=30&cursor=WzE2NjI")),
         // ------------------------------------------------------------ unpaginated
         g(case("Prometheus query: data.result, nothing to page", "http://localhost:9090/api/v1/query?query=up", json!({
             "status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "1"]}]}
