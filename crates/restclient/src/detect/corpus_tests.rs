@@ -38,8 +38,9 @@ const CORPUS_AT_LEAST: usize = 121;
 ///
 /// `held-out`: 40 of 60 was its honest score, taken once after tuning on the tuning set only
 /// (issue #25; 30 before that tuning). Its misses were read since, so it is tuned on now like
-/// the top level, and its floor is what detection reaches there.
-const HELD_OUT_FLOORS: &[(&str, usize, usize)] = &[("held-out", 40, 60)];
+/// the top level, and its floor is what detection reaches there: 56 (4 of them by an
+/// equivalent paginator).
+const HELD_OUT_FLOORS: &[(&str, usize, usize)] = &[("held-out", 56, 60)];
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/detect-corpus")
