@@ -145,7 +145,8 @@
 //! 17. **Cursor header**: `X-Next-Cursor` or `Next-Cursor` (`cursor`), `x-ms-continuationtoken`
 //!     (`continuationToken`), a vendor's `X-Nomad-NextToken` (`next_token`) or Oracle Cloud's
 //!     `opc-next-page` (`page`), a `next` header holding a token (`cursor`), GitLab's
-//!     `X-Next-Page` (`page`) → `header_cursor`.
+//!     `X-Next-Page` (`page`) → `header_cursor`. A header holding a token (not a number) is
+//!     tried before the request's windows (rule 7): `x-ms-continuationtoken` answering `$top`.
 //! 18. **Range headers**: `Content-Range: 0-24/3573` (PostgREST) and `X-Pagination-Offset`/
 //!     `-Limit` → `offset`; not when the request sent its window as one value (`range=[0, 24]`
 //!     of react-admin's simple REST, a `Range` header), which no offset walk sends.
@@ -444,6 +445,9 @@ const RULES: &[Rule] = &[
     // 7. A known envelope's cursor, also on the last page where the cursor is left out
     //    (Google's `kind: "...List"`, AWS's `Truncated`, Bitbucket Server's `isLastPage`).
     rule("envelope_cursor", |s| s.envelope_cursor()),
+    // 7b. A token in a cursor header (`x-ms-continuationtoken`), before the request's windows:
+    //     it is the API's own word on the next page. Numbers wait for the page rules.
+    rule("header_token", |s| s.header_cursor(true)),
     // 8. An offset and a size the request sent (`from=0&size=20`): its own window, whatever
     //    page counts the body also reports.
     rule("request_offset", |s| s.request_offset()),
@@ -466,7 +470,7 @@ const RULES: &[Rule] = &[
     // 17. A page window in headers (`X-Page` and `X-Total-Pages`, `X-WP-TotalPages`).
     rule("header_pages", |s| s.header_pages()),
     // 18. A cursor in a header (`X-Next-Cursor`, `x-ms-continuationtoken`, `X-Nomad-NextToken`).
-    rule("header_cursor", |s| s.header_cursor()),
+    rule("header_cursor", |s| s.header_cursor(false)),
     // 19. An offset window in headers (`Content-Range`, `X-Pagination-Offset`).
     rule("range_headers", |s| s.range_headers()),
     // 20. Any other `next...` key holding a token (dlt's rule).

@@ -777,7 +777,11 @@ impl<'a> Scan<'a> {
         ))
     }
 
-    pub(super) fn header_cursor(&self) -> Option<Detection> {
+    /// A cursor in a response header. With `tokens_only`, only a header holding a token, not
+    /// a number: a continuation token in a header is as sure a signal as one in the body, and
+    /// wins over the windows guessed from the request (Azure DevOps answers `$top=100` with
+    /// `x-ms-continuationtoken`), while a number (`X-Next-Page: 2`) is left to the page rules.
+    pub(super) fn header_cursor(&self, tokens_only: bool) -> Option<Detection> {
         // Header names compared without case, `-`, `_` and an `x-`/`x-ms-` prefix, and the
         // parameter each is sent back in (unless the first request sent one already). The
         // longer names match at the end of a vendor's prefixed name too (`X-Nomad-NextToken`,
@@ -811,6 +815,7 @@ impl<'a> Scan<'a> {
             };
             if value.is_empty()
                 || looks_like_url(value)
+                || (tokens_only && value.parse::<i64>().is_ok())
                 || value.eq_ignore_ascii_case("true")
                 || value.eq_ignore_ascii_case("false")
             {

@@ -991,6 +991,13 @@ fn family_cases() -> Vec<(Case, Request)> {
             .paginator(json!({"type": "cursor", "cursor_path": "meta.next_cursor", "cursor_param": "cursor"}))
             .records("data")
             .next("https://shop.example.com/api/customers?limit=30&cursor=WzE2NjI")),
+        g(case("a continuation token in a header wins over the request's $top (Azure DevOps)", "https://dev.azure.com/org/_apis/projects?$top=100", json!({
+            "count": 100, "value": [{"id": "p"}]
+        }))
+            .header("x-ms-continuationtoken", "abc")
+            .paginator(json!({"type": "header_cursor", "cursor_key": "x-ms-continuationtoken", "cursor_param": "continuationToken"}))
+            .records("value")
+            .next("https://dev.azure.com/org/_apis/projects?%24top=100&continuationToken=abc")),
         // ------------------------------------------------------------ unpaginated
         g(case("Prometheus query: data.result, nothing to page", "http://localhost:9090/api/v1/query?query=up", json!({
             "status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "1"]}]}
