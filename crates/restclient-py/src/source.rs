@@ -457,15 +457,16 @@ impl Clone for FreshPaginator {
     fn clone(&self) -> Self {
         let copied = Python::try_attach(|py| {
             let template = self.template.bind(py);
-            PyPaginator::new(&deepcopy(template)?, self.raised.clone())
+            deepcopy(template)
+                .and_then(|copy| PyPaginator::new(&copy, self.raised.clone()))
+                .map_err(|e| {
+                    // The walk ends with this exception at its first step.
+                    self.raised.keep(py, e);
+                })
         });
         let live = match copied {
             Some(Ok(p)) => p,
-            Some(Err(e)) => {
-                // The walk ends with this exception at its first step.
-                self.raised.keep(e);
-                self.live.clone()
-            }
+            Some(Err(())) => self.live.clone(),
             // The interpreter is shutting down: no Python paginator runs anyway.
             None => self.live.clone(),
         };
