@@ -44,9 +44,8 @@ pub fn records(body: &Value) -> Selector {
     }
     let mut lists: Vec<(Vec<&str>, &Vec<Value>)> = Vec::new();
     collect_lists(root, &mut Vec::new(), &mut lists);
-    // The best list by (rank, depth, document order), a rank saying how good a candidate list
-    // is (lower is better; `None` for no candidate).
-    let best = |rank: &dyn Fn(&[&str], &[Value]) -> Option<u8>| {
+    // The best list by (rank, depth, document order); `None` ranks are not candidates.
+    let best = |rank: &Rank<'_>| {
         lists
             .iter()
             .enumerate()
@@ -154,6 +153,9 @@ fn has_columns(root: &Map<String, Value>, path: &[&str]) -> bool {
         .iter()
         .any(|k| map.get(*k).is_some_and(Value::is_array))
 }
+
+/// Ranks a candidate record list (lower is better); `None` if it is no candidate.
+type Rank<'r> = dyn Fn(&[&str], &[Value]) -> Option<u8> + 'r;
 
 /// Keys of the list that names a result set's columns, beside its rows.
 const COLUMNS_KEYS: &[&str] = &["schema", "columns", "cols", "column_names", "columnNames"];
