@@ -174,22 +174,27 @@ impl Paginator for JsonResponseCursorPaginator {
             .field(path)?
             .filter(|v| truthy(v))
             .map(std::borrow::Cow::into_owned);
+        let repeated = self.cursor.is_some() && self.cursor == sent;
         if self.cursor.is_none() {
             self.finish(StopReason::NoCursor);
-        } else if sent.is_some() && self.cursor == sent {
-            // Solr's `nextCursorMark` and Elasticsearch's `_scroll_id` end this way: the last
-            // page answers with the cursor it was given. Sending it again would fetch the same
-            // page (the loop guard would call it a loop), so it is the end, not an error.
-            self.finish(StopReason::CursorRepeated);
         }
         if self.stop_after_empty_page && records == 0 {
             self.finish(StopReason::EmptyPage);
             return Ok(());
         }
-        if let Some(has_more) = self.has_more_path.get()
-            && !read_has_more(CLASS, has_more, response)?
-        {
+        let has_more = match self.has_more_path.get() {
+            Some(flag) => Some(read_has_more(CLASS, flag, response)?),
+            None => None,
+        };
+        if has_more == Some(false) {
             self.finish(StopReason::HasMoreFalse);
+        }
+        // Solr's `nextCursorMark` and Elasticsearch's `_scroll_id` end this way: the last page
+        // answers with the cursor it was given, and sending it again would fetch that page
+        // again. Unless the response says there is more: then the walk goes on, and the loop
+        // guard reports the repeated request instead of ending with records missing.
+        if repeated && has_more != Some(true) {
+            self.finish(StopReason::CursorRepeated);
         }
         if let Some(flag) = self.end_of_stream_path.get()
             && response.field(flag)?.as_deref().and_then(super::parse_bool) == Some(true)
@@ -335,6 +340,34 @@ mod tests {
         step(&mut p, &mut req, json!({"nextCursorMark": "B"}), &[]);
         assert!(!p.has_next_page());
         assert_eq!(p.stop_reason(), Some(StopReason::CursorRepeated));
+        // A response that repeats the cursor but says there is more is no end: the walk goes
+        // on, so that the loop guard reports it rather than the walk ending short.
+        let mut p = JsonResponseCursorPaginator::new()
+            .cursor_path("next")
+            .has_more_path("has_more");
+        let mut req = Request::new(Method::GET, "https://h/".parse().unwrap());
+        p.init_request(&mut req).unwrap();
+        step(
+            &mut p,
+            &mut req,
+            json!({"next": "A", "has_more": true}),
+            &[json!(1)],
+        );
+        step(
+            &mut p,
+            &mut req,
+            json!({"next": "A", "has_more": true}),
+            &[json!(1)],
+        );
+        assert!(p.has_next_page());
+        step(
+            &mut p,
+            &mut req,
+            json!({"next": "A", "has_more": false}),
+            &[json!(1)],
+        );
+        assert!(!p.has_next_page());
+        assert_eq!(p.stop_reason(), Some(StopReason::HasMoreFalse));
     }
 
     #[test]
