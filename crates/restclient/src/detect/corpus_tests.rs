@@ -40,7 +40,11 @@ const CORPUS_AT_LEAST: usize = 121;
 /// (issue #25; 30 before that tuning). Its misses were read since, so it is tuned on now like
 /// the top level, and its floor is what detection reaches there: 56 (4 of them by an
 /// equivalent paginator).
-const HELD_OUT_FLOORS: &[(&str, usize, usize)] = &[("held-out", 56, 60)];
+///
+/// `held-out-2`: 41 of 63 (2 of them by an equivalent paginator), its honest score, taken once
+/// on 2026-12-06 after the second tuning, by the lead; its writer never saw the rules and its
+/// tuner never saw it. Its misses have been printed since: the next honest score needs a new set.
+const HELD_OUT_FLOORS: &[(&str, usize, usize)] = &[("held-out", 56, 60), ("held-out-2", 41, 63)];
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/detect-corpus")
