@@ -380,3 +380,55 @@ def test_the_readme_pipeline_runs(tracker, tmp_path, monkeypatch):
     exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
     assert namespace["rows"] == [(151, "pokemon-99")]
     assert (tmp_path / "pokeapi.duckdb").exists()
+
+
+def test_an_incremental_with_dlts_settings_loads_what_dlts_source_loads(serve, tmp_path):
+    """Every setting of a `dlt.sources.incremental` given as a param, and `last_value_func`
+    given as dlt documents it (the builtin `min`), reaches the filter: dropping them loaded
+    other records than dlt's source."""
+    from dlt.sources.rest_api import rest_api_source as dlt_source
+
+    server = serve(lambda request: (200, {}, [{"id": i} for i in range(1, 11)]))
+
+    def endpoint(i: int) -> List[Dict[str, Any]]:
+        return [
+            {"path": "items", "params": {"since": dlt.sources.incremental("id", initial_value=5, last_value_func=min)}},
+            {"path": "items", "params": {"since": dlt.sources.incremental("id", initial_value=5, range_start="open")}},
+            {"path": "items", "incremental": {"cursor_path": "id", "initial_value": 5, "last_value_func": min,
+                                              "start_param": "since"}},
+        ][i]
+
+    for i in range(3):
+        loaded = {}
+        for name, make in (("ours", rest_api_source), ("theirs", dlt_source)):
+            config = {"client": {"base_url": server.url, "paginator": "single_page"},
+                      "resources": [{"name": "items", "endpoint": endpoint(i)}]}
+            p = pipeline(tmp_path, f"{name}_{i}")
+            p.run(make(config))
+            with p.sql_client() as c:
+                loaded[name] = [r[0] for r in c.execute_sql("select id from items order by id")]
+        assert loaded["ours"] == loaded["theirs"], (i, loaded)
+    assert loaded["ours"] == [1, 2, 3, 4, 5]
+
+
+def test_python_objects_the_engine_cannot_take_are_config_errors_naming_their_key_path(serve):
+    server = serve(lambda request: (200, {}, []))
+
+    def config(endpoint: Dict[str, Any]) -> Dict[str, Any]:
+        return {"client": {"base_url": server.url}, "resources": [{"name": "a", "endpoint": endpoint}]}
+
+    for endpoint, path in [
+        ({"path": "a", "incremental": {"cursor_path": "id", "last_value_func": lambda values: max(values)}},
+         "resources[0].endpoint.incremental.last_value_func"),
+        ({"path": "a", "params": {"since": dlt.sources.incremental("id", last_value_func=lambda v: max(v))}},
+         "resources[0].endpoint.params.since.last_value_func"),
+        # dlt refuses it too: `end_value` belongs in the endpoint's `incremental`.
+        ({"path": "a", "params": {"since": dlt.sources.incremental("id", initial_value=1, end_value=5)}},
+         "resources[0].endpoint.params.since"),
+        ({"path": "a", "params": {"x": object()}}, "resources[0].endpoint.params.x"),
+    ]:
+        with pytest.raises(ConfigurationError) as caught:
+            rest_api_source(config(endpoint))
+        assert caught.value.path == path, caught.value
+        assert str(caught.value).startswith(path + ": "), caught.value
+    assert server.requests == []
