@@ -432,3 +432,29 @@ def test_python_objects_the_engine_cannot_take_are_config_errors_naming_their_ke
         assert caught.value.path == path, caught.value
         assert str(caught.value).startswith(path + ": "), caught.value
     assert server.requests == []
+
+
+def test_hints_only_a_destination_uses_are_dlts_without_a_warning_that_they_are_ignored(serve):
+    """`restclient run` warns that it ignores `columns`, `merge_key`, ...: under dlt, which
+    applies them, that warning would be false."""
+    server = serve(lambda request: (200, {}, []))
+    code = textwrap.dedent(
+        """
+        import logging, sys
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s %(levelname)s %(message)s")
+        from restclient.dlt import rest_api_source
+        source = rest_api_source({
+            "client": {"base_url": sys.argv[1]},
+            "resource_defaults": {"max_table_nesting": 1, "schema_contract": {"columns": "freeze"}},
+            "resources": [{"name": "a", "endpoint": "a", "columns": {"id": {"data_type": "bigint"}},
+                           "merge_key": "k", "write_disposition": "merge", "file_format": "jsonl"}],
+        })
+        table = source.resources["a"].compute_table_schema()
+        print(table["columns"]["id"]["data_type"], table["columns"]["k"]["merge_key"], table["file_format"])
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code, server.url], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "RUNTIME__DLTHUB_TELEMETRY": "false"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["bigint", "True", "jsonl"]
+    assert "ignored" not in done.stderr, done.stderr

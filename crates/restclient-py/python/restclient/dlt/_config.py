@@ -86,10 +86,30 @@ def _is_json(value: Any) -> bool:
     return False
 
 
-def _drop_python_hints(resource: Dict[str, Any]) -> None:
+# Hints only a dlt destination uses: `restclient run` warns that it ignores them, which under
+# dlt (where they do apply) would be wrong; they go to dlt only.
+DESTINATION_HINTS = (
+    "max_table_nesting",
+    "columns",
+    "merge_key",
+    "schema_contract",
+    "table_format",
+    "file_format",
+    "references",
+    "nested_hints",
+    "parent_table_name",
+)
+
+
+def _drop_dlt_only_hints(resource: Dict[str, Any]) -> None:
     """Takes out of the engine's copy the dlt hints that are Python objects (a ``table_name``
-    function, ``columns`` as a pydantic model): they go to dlt only."""
-    for key in [k for k, v in resource.items() if k not in NOT_HINTS and k != "name" and not _is_json(v)]:
+    function, ``columns`` as a pydantic model) and those only a destination uses: they go to
+    dlt only."""
+    for key in [
+        k
+        for k, v in resource.items()
+        if k in DESTINATION_HINTS or (k not in NOT_HINTS and k != "name" and not _is_json(v))
+    ]:
         del resource[key]
 
 
@@ -302,7 +322,7 @@ def split(config: Any) -> Split:
         defaults = dict(defaults)
         defaults_parts = _take_resource_objects(defaults, "resource_defaults")
         defaults_hints = {k: v for k, v in defaults.items() if k not in NOT_HINTS}
-        _drop_python_hints(defaults)
+        _drop_dlt_only_hints(defaults)
         out["resource_defaults"] = defaults
     resources = out.get("resources")
     if isinstance(resources, list):
@@ -333,7 +353,7 @@ def split(config: Any) -> Split:
                 hints = {**defaults_hints, **{k: v for k, v in r.items() if k not in NOT_HINTS}}
                 result.hints[name] = hints
                 result.dedup_keys[name] = _dedup_key(hints, r, defaults)
-                _drop_python_hints(r)
+                _drop_dlt_only_hints(r)
         out["resources"] = listed
     # What is left must be JSON: dates become text; any other Python object is a mistake at its
     # key path (not a TypeError from the conversion, naming nothing).
