@@ -458,3 +458,35 @@ def test_hints_only_a_destination_uses_are_dlts_without_a_warning_that_they_are_
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["bigint", "True", "jsonl"]
     assert "ignored" not in done.stderr, done.stderr
+
+
+def test_a_response_action_that_rewrites_the_body_is_an_error_not_a_silent_no_op(serve, tmp_path):
+    """dlt's docs drop a field with a response action that sets `response._content`; the
+    engine reads the records from the body as received, so the field (an email) was loaded
+    anyway, without a word."""
+
+    def remove_email(response, *args, **kwargs):
+        payload = response.json()
+        for record in payload:
+            record.pop("email", None)
+        response._content = json.dumps(payload).encode("utf-8")
+        return response
+
+    def read_only(response, *args, **kwargs):
+        assert response.json()[0]["id"] == 1  # reading the body is fine
+
+    server = serve(lambda request: (200, {}, [{"id": 1, "email": "a@example.com"}]))
+    for name, actions in (("rewrites", [{"status_code": 200, "action": remove_email}]), ("reads", [read_only])):
+        config = {"client": {"base_url": server.url, "paginator": "single_page"},
+                  "resources": [{"name": "users", "endpoint": {"path": "users", "response_actions": actions}}]}
+        p = pipeline(tmp_path, name)
+        if name == "reads":
+            p.run(rest_api_source(config))
+            continue
+        from dlt.pipeline.exceptions import PipelineStepFailed
+
+        with pytest.raises(PipelineStepFailed) as caught:
+            p.run(rest_api_source(config))
+        assert isinstance(caught.value.__cause__.__cause__, NotImplementedError), repr(caught.value.__cause__)
+        assert "changed the body" in str(caught.value) and "processing_steps" in str(caught.value)
+        assert "users" not in p.state.get("sources", {}).get("rest_api", {}).get("resources", {})
