@@ -490,3 +490,18 @@ def test_a_response_action_that_rewrites_the_body_is_an_error_not_a_silent_no_op
         assert isinstance(caught.value.__cause__.__cause__, NotImplementedError), repr(caught.value.__cause__)
         assert "changed the body" in str(caught.value) and "processing_steps" in str(caught.value)
         assert "users" not in p.state.get("sources", {}).get("rest_api", {}).get("resources", {})
+
+
+def test_a_key_in_an_endpoints_query_stays_out_of_the_pipelines_trace(serve, tmp_path):
+    server = serve(lambda request: (200, {}, [{"id": 1}]))
+    config = {"client": {"base_url": server.url, "paginator": "single_page",
+                         "auth": {"type": "bearer", "token": "t0ken-s3cret"}},
+              "resources": [{"name": "items", "endpoint": {"path": "items?api_key=k3y-s3cret"}}]}
+    p = pipeline(tmp_path, "trace")
+    p.run(rest_api_source(config))
+    assert server.requests[0].path == "/items?api_key=k3y-s3cret"
+    trace = repr(p.last_trace.asdict())
+    assert "k3y-s3cret" not in trace and "t0ken-s3cret" not in trace
+    for f in (tmp_path / "pipelines").rglob("*"):
+        if f.is_file():
+            assert b"k3y-s3cret" not in f.read_bytes(), f

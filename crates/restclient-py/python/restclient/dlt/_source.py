@@ -297,6 +297,9 @@ def _record_endpoint(resource: DltResource, s: Split, name: str) -> None:
                 path = endpoint
             elif isinstance(endpoint, dict):
                 path = endpoint.get("path", name)
+    # Without its query: the trace keeps it (pickled in the pipeline's directory) and a query
+    # written in the path may hold a key (`items?api_key=...`).
+    path = str(path).split("?", 1)[0]
     try:
         record_endpoint_input(resource, SimpleNamespace(base_url=s.base_url), path)
     except Exception:  # noqa: BLE001 - lineage is a nicety
