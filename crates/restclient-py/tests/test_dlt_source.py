@@ -505,3 +505,44 @@ def test_a_key_in_an_endpoints_query_stays_out_of_the_pipelines_trace(serve, tmp
     for f in (tmp_path / "pipelines").rglob("*"):
         if f.is_file():
             assert b"k3y-s3cret" not in f.read_bytes(), f
+
+
+def test_parent_records_holding_python_objects_feed_their_children_as_in_dlts_source(serve, tmp_path):
+    """A parent's `add_map` that makes datetimes and Decimals (a common dlt step) failed every
+    child walk ("object of type DateTime is not JSON serializable"); dlt's source renders them
+    in the child's requests with `str` and includes them as they are."""
+    import decimal
+
+    import pendulum
+    from dlt.sources.rest_api import rest_api_source as dlt_source
+
+    from dlt_support import tables
+
+    def handler(request):
+        path = urlsplit(request.path).path
+        if path == "/orgs":
+            return 200, {}, [{"id": i, "at": f"2024-01-0{i}T10:00:00Z"} for i in (1, 2)]
+        return 200, {}, [{"rid": path, "since": query(request.path)["since"][0]}]
+
+    server = serve(handler)
+    for name, make in (("ours", rest_api_source), ("theirs", dlt_source)):
+        config = {
+            "client": {"base_url": server.url, "paginator": "single_page"},
+            "resources": [
+                {"name": "orgs", "endpoint": "orgs"},
+                {"name": "repos", "endpoint": {"path": "orgs/{resources.orgs.id}", "params": {"since": "{resources.orgs.at}"}},
+                 "include_from_parent": ["at", "amount", "id"]},
+            ],
+        }
+        source = make(config)
+        source.resources["orgs"].add_map(
+            lambda r: {**r, "at": pendulum.parse(r["at"]), "amount": decimal.Decimal("1.10")}
+        )
+        pipeline(tmp_path, name).run(source)
+    ours, theirs = tables(tmp_path / "ours.duckdb"), tables(tmp_path / "theirs.duckdb")
+    assert ours["repos"] == theirs["repos"]
+    assert [c for c in ours["repos"][0] if c[0] in ("_orgs_at", "_orgs_amount")] == [
+        ("_orgs_at", "TIMESTAMP WITH TIME ZONE"), ("_orgs_amount", "DECIMAL(38,9)")]
+    # The same requests as dlt's source sent, the datetime rendered as its `str`.
+    sent = [query(r.path)["since"][0] for r in server.requests if r.path.startswith("/orgs/")]
+    assert sorted(sent) == sorted(2 * ["2024-01-01 10:00:00+00:00", "2024-01-02 10:00:00+00:00"])

@@ -186,15 +186,58 @@ def _walk_children(items: Any, walk: _Walk) -> Iterator[Optional[List[Any]]]:
     cursors: Dict[str, Any] = {}
     if walk.keeps_state:
         cursors = walk.parents_state(dlt.current.resource_state())
-    for item in _items(walk.resource.walk_parents(items, cursors)):
+    overlays: Dict[int, Dict[str, Any]] = {}
+    try:
+        native_walk = walk.resource.walk_parents(items, cursors)
+    except TypeError:
+        # Parent records holding Python objects (a datetime or Decimal from the parent's
+        # `add_map`): the engine gets them as dlt renders them in a request (their `str`), and
+        # the included fields keep the objects themselves, as dlt's do.
+        plain = [_plain(p) for p in items]
+        overlays = _included_objects(items, plain, walk)
+        native_walk = walk.resource.walk_parents(plain, cursors)
+    for item in _items(native_walk):
         if item is None:
             yield None
         elif item[0] == "page":
             if item[1]:
+                overlay = overlays.get(item[3]) if overlays else None
+                if overlay:
+                    for record in item[1]:
+                        for key, value in overlay.items():
+                            if key in record:
+                                record[key] = value
                 yield item[1]
         elif walk.keeps_state and item[3] is not None:
             # Every page of this parent's walk reached dlt: its cursor moves.
             cursors[item[2]] = item[3]
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON, anything else as its ``str`` (how dlt renders it in a path or a
+    param)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def _included_objects(items: List[Any], plain: List[Any], walk: _Walk) -> Dict[int, Dict[str, Any]]:
+    """Per parent position: the included fields whose values ``_plain`` changed, by their
+    ``_<parent>_<field>`` name, with the parent's own objects."""
+    fields = walk.resource.include_from_parent
+    parent = walk.resource.parent
+    out: Dict[int, Dict[str, Any]] = {}
+    for i, (original, made) in enumerate(zip(items, plain)):
+        if not isinstance(original, Mapping) or not isinstance(made, Mapping):
+            continue
+        changed = {f"_{parent}_{f}": original[f] for f in fields if f in original and made.get(f) != original[f]}
+        if changed:
+            out[i] = changed
+    return out
 
 
 def _dlt_hashes(boundary: List[str], dedup_key: Any) -> List[str]:
