@@ -546,3 +546,30 @@ def test_parent_records_holding_python_objects_feed_their_children_as_in_dlts_so
     # The same requests as dlt's source sent, the datetime rendered as its `str`.
     sent = [query(r.path)["since"][0] for r in server.requests if r.path.startswith("/orgs/")]
     assert sorted(sent) == sorted(2 * ["2024-01-01 10:00:00+00:00", "2024-01-02 10:00:00+00:00"])
+
+
+def test_dlts_own_auth_instances_and_a_custom_auth_class_sign_the_requests(serve, tmp_path):
+    """dlt's auth classes are configspecs, which are mappings: they were read as auth dicts,
+    and every one but `BearerTokenAuth` failed with a bogus config error (`auth.name: unknown
+    key`), a custom `AuthConfigBase` subclass (dlt's way to write one) too."""
+    from dlt.sources.helpers.rest_client.auth import APIKeyAuth, AuthConfigBase, HttpBasicAuth
+
+    class SignedAuth(AuthConfigBase):
+        def __call__(self, request):
+            request.headers["X-Signature"] = "signed"
+            return request
+
+    server = serve(lambda request: (200, {}, [{"id": 1}]))
+    auths = [
+        (APIKeyAuth(name="key", api_key="k3y", location="query"), lambda r: query(r.path)["key"] == ["k3y"]),
+        (HttpBasicAuth("user", "pw"), lambda r: r.headers["authorization"] == "Basic dXNlcjpwdw=="),
+        (SignedAuth(), lambda r: r.headers["x-signature"] == "signed"),
+    ]
+    for i, (auth, signed) in enumerate(auths):
+        for where in ("client", "endpoint"):
+            config = {"client": {"base_url": server.url, "paginator": "single_page"},
+                      "resources": [{"name": "a", "endpoint": {"path": "a"}}]}
+            (config["client"] if where == "client" else config["resources"][0]["endpoint"])["auth"] = auth
+            server.requests.clear()
+            pipeline(tmp_path, f"auth_{i}_{where}").run(rest_api_source(config))
+            assert len(server.requests) == 1 and signed(server.requests[0]), (type(auth).__name__, where)

@@ -191,12 +191,12 @@ def _take_endpoint_objects(endpoint: Dict[str, Any], at: str, parts: PythonParts
     if "paginator" in endpoint:
         parts.present.add("paginator")
         p = endpoint["paginator"]
-        if not (p is None or isinstance(p, (str, Mapping))):
+        if _is_object(p):
             parts.paginator = endpoint.pop("paginator")
     if "auth" in endpoint:
         parts.present.add("auth")
         a = endpoint["auth"]
-        if not (a is None or isinstance(a, (str, Mapping))):
+        if _is_object(a):
             parts.auth = endpoint.pop("auth")
     if "response_actions" in endpoint:
         parts.present.add("response_actions")
@@ -245,6 +245,15 @@ def _take_endpoint_objects(endpoint: Dict[str, Any], at: str, parts: PythonParts
                         parts.present.add("convert")
                 params[name] = value
         endpoint["params"] = params
+
+
+def _is_object(value: Any) -> bool:
+    """Whether a paginator or auth setting is an instance for Python to hand over, not the
+    config's name or dict. dlt's auth classes are configspecs, which are mappings too: what
+    tells them from a dict is that they are callable (they sign a request)."""
+    if value is None or isinstance(value, str):
+        return False
+    return not isinstance(value, Mapping) or callable(value)
 
 
 def _is_incremental_object(value: Any) -> bool:
@@ -300,10 +309,10 @@ def split(config: Any) -> Split:
     if isinstance(client, Mapping):
         client = dict(client)
         p = client.get("paginator")
-        if not (p is None or isinstance(p, (str, Mapping))):
+        if _is_object(p):
             result.client_paginator = client.pop("paginator")
         a = client.get("auth")
-        if not (a is None or isinstance(a, (str, Mapping))):
+        if _is_object(a):
             result.client_auth = client.pop("auth")
         if "session" in client:
             client.pop("session")
