@@ -276,6 +276,9 @@ def test_a_config_mistake_is_a_value_error_naming_its_key_path_before_any_reques
         with pytest.raises(ConfigurationError) as caught:
             rest_api_resources(config)
         assert str(caught.value).startswith(path), caught.value
+    for concurrency in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match=r"^concurrency: expected an integer >= 1"):
+            rest_api_source({"client": {"base_url": server.url}, "resources": ["a"]}, concurrency=concurrency)
     assert server.requests == []
 
 

@@ -51,6 +51,9 @@ def rest_api_resources(config: Mapping[str, Any], *, concurrency: int = 4) -> Li
 
 def make_resources(config: Mapping[str, Any], *, concurrency: int = 4) -> Dict[str, DltResource]:
     """The resources by name, parents before children."""
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+        # As RESTClient.paginate says it (0 ran as 1, -1 was an OverflowError).
+        raise ValueError(f"concurrency: expected an integer >= 1, not {concurrency!r}")
     parts = split(config)
     native = _restclient.NativeSource(parts.config, concurrency=concurrency)
     made: Dict[str, DltResource] = {}
