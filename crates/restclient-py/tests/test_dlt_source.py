@@ -576,3 +576,43 @@ def test_dlts_own_auth_instances_and_a_custom_auth_class_sign_the_requests(serve
             server.requests.clear()
             pipeline(tmp_path, f"auth_{i}_{where}").run(rest_api_source(config))
             assert len(server.requests) == 1 and signed(server.requests[0]), (type(auth).__name__, where)
+
+
+def test_a_parent_waits_for_its_children_instead_of_being_read_to_its_end_into_memory(serve, tmp_path):
+    """The engine fetches a parent's pages far faster than its children walk them, and dlt
+    makes a child batch of every page: the whole parent was read ahead and held in memory
+    (100k parent records: RSS growing 5 MB/s) while the children crawled. Here the children
+    are stuck until the parent reaches its last page, or until 5 s pass: the parent must stay
+    within a bounded distance of them, so it is the 5 s that release them."""
+    pages = 60
+    release = threading.Event()
+    seen = {"parent": 0, "at_release": None}
+
+    def handler(request):
+        path = urlsplit(request.path).path
+        if path == "/orgs":
+            page = int(query(request.path)["page"][0])
+            seen["parent"] = max(seen["parent"], page)
+            if page == pages:
+                release.set()
+            return 200, {}, {"items": [{"id": page * 100 + i} for i in range(10)], "pages": pages}
+        release.wait(5)
+        if seen["at_release"] is None:
+            seen["at_release"] = seen["parent"]
+        release.set()  # the others go on at once
+        return 200, {}, [{"org": int(path.rsplit("/", 1)[1])}]
+
+    server = serve(handler)
+    config = {
+        "client": {"base_url": server.url},
+        "resources": [
+            {"name": "orgs", "endpoint": {"path": "orgs", "data_selector": "items",
+                                          "paginator": {"type": "page_number", "base_page": 1, "total_path": "pages"}}},
+            {"name": "repos", "endpoint": {"path": "orgs/{resources.orgs.id}", "paginator": "single_page"}},
+        ],
+    }
+    p = pipeline(tmp_path, "held_back")
+    p.run(rest_api_source(config))
+    assert seen["at_release"] < pages, "the parent was read to its end while its children were stuck"
+    with p.sql_client() as c:
+        assert c.execute_sql("select count(*), count(distinct org) from repos")[0] == (pages * 10, pages * 10)
