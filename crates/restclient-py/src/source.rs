@@ -179,6 +179,12 @@ impl NativeResource {
         self.resource.parent()
     }
 
+    /// The parent fields its records include (`include_from_parent`).
+    #[getter]
+    fn include_from_parent(&self) -> Vec<String> {
+        self.resource.include_from_parent().to_vec()
+    }
+
     #[getter]
     fn cursor_path(&self) -> Option<&str> {
         self.resource.cursor_path()

@@ -276,6 +276,9 @@ def test_a_config_mistake_is_a_value_error_naming_its_key_path_before_any_reques
         with pytest.raises(ConfigurationError) as caught:
             rest_api_resources(config)
         assert str(caught.value).startswith(path), caught.value
+    for concurrency in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match=r"^concurrency: expected an integer >= 1"):
+            rest_api_source({"client": {"base_url": server.url}, "resources": ["a"]}, concurrency=concurrency)
     assert server.requests == []
 
 
@@ -380,3 +383,236 @@ def test_the_readme_pipeline_runs(tracker, tmp_path, monkeypatch):
     exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
     assert namespace["rows"] == [(151, "pokemon-99")]
     assert (tmp_path / "pokeapi.duckdb").exists()
+
+
+def test_an_incremental_with_dlts_settings_loads_what_dlts_source_loads(serve, tmp_path):
+    """Every setting of a `dlt.sources.incremental` given as a param, and `last_value_func`
+    given as dlt documents it (the builtin `min`), reaches the filter: dropping them loaded
+    other records than dlt's source."""
+    from dlt.sources.rest_api import rest_api_source as dlt_source
+
+    server = serve(lambda request: (200, {}, [{"id": i} for i in range(1, 11)]))
+
+    def endpoint(i: int) -> List[Dict[str, Any]]:
+        return [
+            {"path": "items", "params": {"since": dlt.sources.incremental("id", initial_value=5, last_value_func=min)}},
+            {"path": "items", "params": {"since": dlt.sources.incremental("id", initial_value=5, range_start="open")}},
+            {"path": "items", "incremental": {"cursor_path": "id", "initial_value": 5, "last_value_func": min,
+                                              "start_param": "since"}},
+        ][i]
+
+    for i in range(3):
+        loaded = {}
+        for name, make in (("ours", rest_api_source), ("theirs", dlt_source)):
+            config = {"client": {"base_url": server.url, "paginator": "single_page"},
+                      "resources": [{"name": "items", "endpoint": endpoint(i)}]}
+            p = pipeline(tmp_path, f"{name}_{i}")
+            p.run(make(config))
+            with p.sql_client() as c:
+                loaded[name] = [r[0] for r in c.execute_sql("select id from items order by id")]
+        assert loaded["ours"] == loaded["theirs"], (i, loaded)
+    assert loaded["ours"] == [1, 2, 3, 4, 5]
+
+
+def test_python_objects_the_engine_cannot_take_are_config_errors_naming_their_key_path(serve):
+    server = serve(lambda request: (200, {}, []))
+
+    def config(endpoint: Dict[str, Any]) -> Dict[str, Any]:
+        return {"client": {"base_url": server.url}, "resources": [{"name": "a", "endpoint": endpoint}]}
+
+    for endpoint, path in [
+        ({"path": "a", "incremental": {"cursor_path": "id", "last_value_func": lambda values: max(values)}},
+         "resources[0].endpoint.incremental.last_value_func"),
+        ({"path": "a", "params": {"since": dlt.sources.incremental("id", last_value_func=lambda v: max(v))}},
+         "resources[0].endpoint.params.since.last_value_func"),
+        # dlt refuses it too: `end_value` belongs in the endpoint's `incremental`.
+        ({"path": "a", "params": {"since": dlt.sources.incremental("id", initial_value=1, end_value=5)}},
+         "resources[0].endpoint.params.since"),
+        ({"path": "a", "params": {"x": object()}}, "resources[0].endpoint.params.x"),
+    ]:
+        with pytest.raises(ConfigurationError) as caught:
+            rest_api_source(config(endpoint))
+        assert caught.value.path == path, caught.value
+        assert str(caught.value).startswith(path + ": "), caught.value
+    assert server.requests == []
+
+
+def test_hints_only_a_destination_uses_are_dlts_without_a_warning_that_they_are_ignored(serve):
+    """`restclient run` warns that it ignores `columns`, `merge_key`, ...: under dlt, which
+    applies them, that warning would be false."""
+    server = serve(lambda request: (200, {}, []))
+    code = textwrap.dedent(
+        """
+        import logging, sys
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s %(levelname)s %(message)s")
+        from restclient.dlt import rest_api_source
+        source = rest_api_source({
+            "client": {"base_url": sys.argv[1]},
+            "resource_defaults": {"max_table_nesting": 1, "schema_contract": {"columns": "freeze"}},
+            "resources": [{"name": "a", "endpoint": "a", "columns": {"id": {"data_type": "bigint"}},
+                           "merge_key": "k", "write_disposition": "merge", "file_format": "jsonl"}],
+        })
+        table = source.resources["a"].compute_table_schema()
+        print(table["columns"]["id"]["data_type"], table["columns"]["k"]["merge_key"], table["file_format"])
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code, server.url], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "RUNTIME__DLTHUB_TELEMETRY": "false"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["bigint", "True", "jsonl"]
+    assert "ignored" not in done.stderr, done.stderr
+
+
+def test_a_response_action_that_rewrites_the_body_is_an_error_not_a_silent_no_op(serve, tmp_path):
+    """dlt's docs drop a field with a response action that sets `response._content`; the
+    engine reads the records from the body as received, so the field (an email) was loaded
+    anyway, without a word."""
+
+    def remove_email(response, *args, **kwargs):
+        payload = response.json()
+        for record in payload:
+            record.pop("email", None)
+        response._content = json.dumps(payload).encode("utf-8")
+        return response
+
+    def read_only(response, *args, **kwargs):
+        assert response.json()[0]["id"] == 1  # reading the body is fine
+
+    server = serve(lambda request: (200, {}, [{"id": 1, "email": "a@example.com"}]))
+    for name, actions in (("rewrites", [{"status_code": 200, "action": remove_email}]), ("reads", [read_only])):
+        config = {"client": {"base_url": server.url, "paginator": "single_page"},
+                  "resources": [{"name": "users", "endpoint": {"path": "users", "response_actions": actions}}]}
+        p = pipeline(tmp_path, name)
+        if name == "reads":
+            p.run(rest_api_source(config))
+            continue
+        from dlt.pipeline.exceptions import PipelineStepFailed
+
+        with pytest.raises(PipelineStepFailed) as caught:
+            p.run(rest_api_source(config))
+        assert isinstance(caught.value.__cause__.__cause__, NotImplementedError), repr(caught.value.__cause__)
+        assert "changed the body" in str(caught.value) and "processing_steps" in str(caught.value)
+        assert "users" not in p.state.get("sources", {}).get("rest_api", {}).get("resources", {})
+
+
+def test_a_key_in_an_endpoints_query_stays_out_of_the_pipelines_trace(serve, tmp_path):
+    server = serve(lambda request: (200, {}, [{"id": 1}]))
+    config = {"client": {"base_url": server.url, "paginator": "single_page",
+                         "auth": {"type": "bearer", "token": "t0ken-s3cret"}},
+              "resources": [{"name": "items", "endpoint": {"path": "items?api_key=k3y-s3cret"}}]}
+    p = pipeline(tmp_path, "trace")
+    p.run(rest_api_source(config))
+    assert server.requests[0].path == "/items?api_key=k3y-s3cret"
+    trace = repr(p.last_trace.asdict())
+    assert "k3y-s3cret" not in trace and "t0ken-s3cret" not in trace
+    for f in (tmp_path / "pipelines").rglob("*"):
+        if f.is_file():
+            assert b"k3y-s3cret" not in f.read_bytes(), f
+
+
+def test_parent_records_holding_python_objects_feed_their_children_as_in_dlts_source(serve, tmp_path):
+    """A parent's `add_map` that makes datetimes and Decimals (a common dlt step) failed every
+    child walk ("object of type DateTime is not JSON serializable"); dlt's source renders them
+    in the child's requests with `str` and includes them as they are."""
+    import decimal
+
+    import pendulum
+    from dlt.sources.rest_api import rest_api_source as dlt_source
+
+    from dlt_support import tables
+
+    def handler(request):
+        path = urlsplit(request.path).path
+        if path == "/orgs":
+            return 200, {}, [{"id": i, "at": f"2024-01-0{i}T10:00:00Z"} for i in (1, 2)]
+        return 200, {}, [{"rid": path, "since": query(request.path)["since"][0]}]
+
+    server = serve(handler)
+    for name, make in (("ours", rest_api_source), ("theirs", dlt_source)):
+        config = {
+            "client": {"base_url": server.url, "paginator": "single_page"},
+            "resources": [
+                {"name": "orgs", "endpoint": "orgs"},
+                {"name": "repos", "endpoint": {"path": "orgs/{resources.orgs.id}", "params": {"since": "{resources.orgs.at}"}},
+                 "include_from_parent": ["at", "amount", "id"]},
+            ],
+        }
+        source = make(config)
+        source.resources["orgs"].add_map(
+            lambda r: {**r, "at": pendulum.parse(r["at"]), "amount": decimal.Decimal("1.10")}
+        )
+        pipeline(tmp_path, name).run(source)
+    ours, theirs = tables(tmp_path / "ours.duckdb"), tables(tmp_path / "theirs.duckdb")
+    assert ours["repos"] == theirs["repos"]
+    assert [c for c in ours["repos"][0] if c[0] in ("_orgs_at", "_orgs_amount")] == [
+        ("_orgs_at", "TIMESTAMP WITH TIME ZONE"), ("_orgs_amount", "DECIMAL(38,9)")]
+    # The same requests as dlt's source sent, the datetime rendered as its `str`.
+    sent = [query(r.path)["since"][0] for r in server.requests if r.path.startswith("/orgs/")]
+    assert sorted(sent) == sorted(2 * ["2024-01-01 10:00:00+00:00", "2024-01-02 10:00:00+00:00"])
+
+
+def test_dlts_own_auth_instances_and_a_custom_auth_class_sign_the_requests(serve, tmp_path):
+    """dlt's auth classes are configspecs, which are mappings: they were read as auth dicts,
+    and every one but `BearerTokenAuth` failed with a bogus config error (`auth.name: unknown
+    key`), a custom `AuthConfigBase` subclass (dlt's way to write one) too."""
+    from dlt.sources.helpers.rest_client.auth import APIKeyAuth, AuthConfigBase, HttpBasicAuth
+
+    class SignedAuth(AuthConfigBase):
+        def __call__(self, request):
+            request.headers["X-Signature"] = "signed"
+            return request
+
+    server = serve(lambda request: (200, {}, [{"id": 1}]))
+    auths = [
+        (APIKeyAuth(name="key", api_key="k3y", location="query"), lambda r: query(r.path)["key"] == ["k3y"]),
+        (HttpBasicAuth("user", "pw"), lambda r: r.headers["authorization"] == "Basic dXNlcjpwdw=="),
+        (SignedAuth(), lambda r: r.headers["x-signature"] == "signed"),
+    ]
+    for i, (auth, signed) in enumerate(auths):
+        for where in ("client", "endpoint"):
+            config = {"client": {"base_url": server.url, "paginator": "single_page"},
+                      "resources": [{"name": "a", "endpoint": {"path": "a"}}]}
+            (config["client"] if where == "client" else config["resources"][0]["endpoint"])["auth"] = auth
+            server.requests.clear()
+            pipeline(tmp_path, f"auth_{i}_{where}").run(rest_api_source(config))
+            assert len(server.requests) == 1 and signed(server.requests[0]), (type(auth).__name__, where)
+
+
+def test_a_parent_waits_for_its_children_instead_of_being_read_to_its_end_into_memory(serve, tmp_path):
+    """The engine fetches a parent's pages far faster than its children walk them, and dlt
+    makes a child batch of every page: the whole parent was read ahead and held in memory
+    (100k parent records: RSS growing 5 MB/s) while the children crawled. Here the children
+    are stuck until the parent reaches its last page, or until 5 s pass: the parent must stay
+    within a bounded distance of them, so it is the 5 s that release them."""
+    pages = 60
+    release = threading.Event()
+    seen = {"parent": 0, "at_release": None}
+
+    def handler(request):
+        path = urlsplit(request.path).path
+        if path == "/orgs":
+            page = int(query(request.path)["page"][0])
+            seen["parent"] = max(seen["parent"], page)
+            if page == pages:
+                release.set()
+            return 200, {}, {"items": [{"id": page * 100 + i} for i in range(10)], "pages": pages}
+        release.wait(5)
+        if seen["at_release"] is None:
+            seen["at_release"] = seen["parent"]
+        release.set()  # the others go on at once
+        return 200, {}, [{"org": int(path.rsplit("/", 1)[1])}]
+
+    server = serve(handler)
+    config = {
+        "client": {"base_url": server.url},
+        "resources": [
+            {"name": "orgs", "endpoint": {"path": "orgs", "data_selector": "items",
+                                          "paginator": {"type": "page_number", "base_page": 1, "total_path": "pages"}}},
+            {"name": "repos", "endpoint": {"path": "orgs/{resources.orgs.id}", "paginator": "single_page"}},
+        ],
+    }
+    p = pipeline(tmp_path, "held_back")
+    p.run(rest_api_source(config))
+    assert seen["at_release"] < pages, "the parent was read to its end while its children were stuck"
+    with p.sql_client() as c:
+        assert c.execute_sql("select count(*), count(distinct org) from repos")[0] == (pages * 10, pages * 10)

@@ -206,6 +206,13 @@ impl Resource {
         self.plan().parent.as_deref()
     }
 
+    /// The parent fields its records include (`include_from_parent`), each as
+    /// `_<parent>_<field>`.
+    #[must_use]
+    pub fn include_from_parent(&self) -> &[String] {
+        &self.plan().include_from_parent
+    }
+
     /// The `cursor_path` of its `incremental`, if it has one.
     #[must_use]
     pub fn cursor_path(&self) -> Option<&str> {

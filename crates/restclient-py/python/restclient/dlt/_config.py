@@ -6,8 +6,11 @@ Python objects a dlt config may hold, and where they go:
 * paginator and auth instances (client or endpoint): in place of the config's, per resource;
 * ``response_actions`` holding callables: the whole list becomes one Python response hook;
 * ``processing_steps``: one transform per page, run before the incremental filter;
-* ``incremental.convert`` (and the deprecated ``transform``), a ``dlt.sources.incremental``
-  given as a param: the convert function, and the incremental as its dict;
+* ``incremental.convert`` (and the deprecated ``transform``): the convert function;
+* a ``dlt.sources.incremental`` given as a param: the endpoint's ``incremental`` with every
+  setting of the object and the param as its ``start_param``;
+* ``last_value_func`` as dlt documents it (the builtin ``max`` or ``min``): its name (another
+  function is a config error: the filter runs in Rust);
 * dates and datetimes (``pendulum.today()`` as an ``initial_value``): ISO 8601 text.
 
 Which of the resource's and the defaults' values applies follows dlt's merge (a resource's key
@@ -83,10 +86,30 @@ def _is_json(value: Any) -> bool:
     return False
 
 
-def _drop_python_hints(resource: Dict[str, Any]) -> None:
+# Hints only a dlt destination uses: `restclient run` warns that it ignores them, which under
+# dlt (where they do apply) would be wrong; they go to dlt only.
+DESTINATION_HINTS = (
+    "max_table_nesting",
+    "columns",
+    "merge_key",
+    "schema_contract",
+    "table_format",
+    "file_format",
+    "references",
+    "nested_hints",
+    "parent_table_name",
+)
+
+
+def _drop_dlt_only_hints(resource: Dict[str, Any]) -> None:
     """Takes out of the engine's copy the dlt hints that are Python objects (a ``table_name``
-    function, ``columns`` as a pydantic model): they go to dlt only."""
-    for key in [k for k, v in resource.items() if k not in NOT_HINTS and k != "name" and not _is_json(v)]:
+    function, ``columns`` as a pydantic model) and those only a destination uses: they go to
+    dlt only."""
+    for key in [
+        k
+        for k, v in resource.items()
+        if k in DESTINATION_HINTS or (k not in NOT_HINTS and k != "name" and not _is_json(v))
+    ]:
         del resource[key]
 
 
@@ -104,13 +127,63 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _incremental_object_to_dict(obj: Any) -> Dict[str, Any]:
-    """A ``dlt.sources.incremental`` given as a param, as the param's dict form (which takes
-    ``cursor_path`` and ``initial_value`` only)."""
-    out: Dict[str, Any] = {"type": "incremental", "cursor_path": obj.cursor_path}
-    if getattr(obj, "initial_value", None) is not None:
-        out["initial_value"] = jsonable(obj.initial_value)
+# The settings of a ``dlt.sources.incremental`` the engine takes, with dlt's defaults (a setting
+# at its default is left out of the dict).
+_INCREMENTAL_SETTINGS: Tuple[Tuple[str, Any], ...] = (
+    ("initial_value", None),
+    ("primary_key", None),
+    ("row_order", None),
+    ("on_cursor_value_missing", "raise"),
+    ("lag", None),
+    ("range_start", "closed"),
+    ("range_end", "open"),
+)
+
+
+def _incremental_object_to_dict(obj: Any, at: str) -> Dict[str, Any]:
+    """A ``dlt.sources.incremental`` given as a param, as an ``incremental`` dict, every setting
+    dlt would use carried over (``last_value_func=min`` walks backwards, ``range_start="open"``
+    leaves out the records at the cursor: dropping one loads other records than dlt's)."""
+    if getattr(obj, "end_value", None) is not None:
+        # As dlt's rest_api refuses it.
+        raise config_error(
+            at,
+            "an incremental param takes `initial_value` only; set `end_value` in the "
+            "endpoint's `incremental`",
+        )
+    out: Dict[str, Any] = {"cursor_path": obj.cursor_path}
+    for name, default in _INCREMENTAL_SETTINGS:
+        value = getattr(obj, "_primary_key" if name == "primary_key" else name, default)
+        if value != default:
+            out[name] = jsonable(value)
+    func = getattr(obj, "last_value_func", max)
+    if func is not max:
+        out["last_value_func"] = _last_value_func(func, f"{at}.last_value_func")
     return out
+
+
+def _last_value_func(func: Any, at: str) -> Any:
+    """dlt's ``last_value_func`` (the builtin ``max`` or ``min``, or its name) as the engine's
+    ``"max"``/``"min"``; another function is refused by name (the filter runs in Rust)."""
+    if func is max or func is min:
+        return func.__name__
+    if isinstance(func, str) or func is None:
+        return func  # the engine checks the name
+    raise config_error(
+        at,
+        f"only `max` and `min` are supported, got {getattr(func, '__name__', type(func).__name__)!r} "
+        "(restclient's incremental filter runs in Rust); filter the records with "
+        "`processing_steps` instead",
+    )
+
+
+def _incremental_dict(value: Mapping[str, Any], at: str) -> Dict[str, Any]:
+    """An ``incremental`` dict (the endpoint's, or a param's dict form) with a
+    ``last_value_func`` function as its name."""
+    value = dict(value)
+    if "last_value_func" in value:
+        value["last_value_func"] = _last_value_func(value["last_value_func"], f"{at}.last_value_func")
+    return value
 
 
 def _take_endpoint_objects(endpoint: Dict[str, Any], at: str, parts: PythonParts) -> None:
@@ -118,12 +191,12 @@ def _take_endpoint_objects(endpoint: Dict[str, Any], at: str, parts: PythonParts
     if "paginator" in endpoint:
         parts.present.add("paginator")
         p = endpoint["paginator"]
-        if not (p is None or isinstance(p, (str, Mapping))):
+        if _is_object(p):
             parts.paginator = endpoint.pop("paginator")
     if "auth" in endpoint:
         parts.present.add("auth")
         a = endpoint["auth"]
-        if not (a is None or isinstance(a, (str, Mapping))):
+        if _is_object(a):
             parts.auth = endpoint.pop("auth")
     if "response_actions" in endpoint:
         parts.present.add("response_actions")
@@ -134,7 +207,7 @@ def _take_endpoint_objects(endpoint: Dict[str, Any], at: str, parts: PythonParts
     if "incremental" in endpoint:
         parts.present.add("convert")
     if isinstance(incremental, Mapping):
-        incremental = dict(incremental)
+        incremental = _incremental_dict(incremental, f"{at}.incremental")
         for key in ("convert", "transform"):
             if key in incremental:
                 if key == "transform":
@@ -149,18 +222,38 @@ def _take_endpoint_objects(endpoint: Dict[str, Any], at: str, parts: PythonParts
     params = endpoint.get("params")
     if isinstance(params, Mapping):
         params = dict(params)
-        for name, value in params.items():
+        for name, value in list(params.items()):
             if _is_incremental_object(value):
-                params[name] = _incremental_object_to_dict(value)
+                # As the endpoint's `incremental` with this `start_param`: the param's dict form
+                # takes `cursor_path` and `initial_value` only, the object every setting.
+                if "incremental" in endpoint:
+                    raise config_error(
+                        f"{at}.params.{name}",
+                        "an incremental param and the endpoint's `incremental` both set; keep one",
+                    )
+                endpoint["incremental"] = {
+                    **_incremental_object_to_dict(value, f"{at}.params.{name}"),
+                    "start_param": name,
+                }
+                del params[name]
                 parts.present.add("convert")
             elif isinstance(value, Mapping) and value.get("type") == "incremental":
-                value = dict(value)
+                value = _incremental_dict(value, f"{at}.params.{name}")
                 for key in ("convert", "transform"):
                     if key in value:
                         parts.convert = value.pop(key)
                         parts.present.add("convert")
                 params[name] = value
         endpoint["params"] = params
+
+
+def _is_object(value: Any) -> bool:
+    """Whether a paginator or auth setting is an instance for Python to hand over, not the
+    config's name or dict. dlt's auth classes are configspecs, which are mappings too: what
+    tells them from a dict is that they are callable (they sign a request)."""
+    if value is None or isinstance(value, str):
+        return False
+    return not isinstance(value, Mapping) or callable(value)
 
 
 def _is_incremental_object(value: Any) -> bool:
@@ -216,10 +309,10 @@ def split(config: Any) -> Split:
     if isinstance(client, Mapping):
         client = dict(client)
         p = client.get("paginator")
-        if not (p is None or isinstance(p, (str, Mapping))):
+        if _is_object(p):
             result.client_paginator = client.pop("paginator")
         a = client.get("auth")
-        if not (a is None or isinstance(a, (str, Mapping))):
+        if _is_object(a):
             result.client_auth = client.pop("auth")
         if "session" in client:
             client.pop("session")
@@ -238,7 +331,7 @@ def split(config: Any) -> Split:
         defaults = dict(defaults)
         defaults_parts = _take_resource_objects(defaults, "resource_defaults")
         defaults_hints = {k: v for k, v in defaults.items() if k not in NOT_HINTS}
-        _drop_python_hints(defaults)
+        _drop_dlt_only_hints(defaults)
         out["resource_defaults"] = defaults
     resources = out.get("resources")
     if isinstance(resources, list):
@@ -269,11 +362,42 @@ def split(config: Any) -> Split:
                 hints = {**defaults_hints, **{k: v for k, v in r.items() if k not in NOT_HINTS}}
                 result.hints[name] = hints
                 result.dedup_keys[name] = _dedup_key(hints, r, defaults)
-                _drop_python_hints(r)
+                _drop_dlt_only_hints(r)
         out["resources"] = listed
-    # What is left must be JSON: dates become text; anything else the engine names.
+    # What is left must be JSON: dates become text; any other Python object is a mistake at its
+    # key path (not a TypeError from the conversion, naming nothing).
     result.config = jsonable(out)
+    bad = _not_json(result.config, "")
+    if bad is not None:
+        at, value = bad
+        raise config_error(
+            at,
+            f"a Python {type(value).__name__} is not supported here (restclient.dlt takes "
+            "objects for a paginator, an auth, `response_actions`, `processing_steps` and "
+            "`incremental.convert`; elsewhere the config must be JSON)",
+        )
     return result
+
+
+def _not_json(value: Any, at: str) -> Optional[Tuple[str, Any]]:
+    """The key path and value of the first thing in ``value`` that is not JSON."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return None
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                return at, k
+            bad = _not_json(v, f"{at}.{k}" if at else k)
+            if bad is not None:
+                return bad
+        return None
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            bad = _not_json(v, f"{at}[{i}]")
+            if bad is not None:
+                return bad
+        return None
+    return at, value
 
 
 def _dedup_key(hints: Mapping[str, Any], resource: Optional[Mapping[str, Any]], defaults: Any) -> Any:

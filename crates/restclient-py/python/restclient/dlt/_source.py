@@ -38,6 +38,10 @@ from ._config import PythonParts, Split, jsonable, split
 
 __all__ = ["rest_api_resources", "make_resources"]
 
+# Parent records a child resource's batches may hold (at least; 8 per walk at once) before its
+# parent takes no more pages.
+_PENDING_PARENTS = 256
+
 
 def rest_api_resources(config: Mapping[str, Any], *, concurrency: int = 4) -> List[DltResource]:
     """The dlt resources of ``config`` (dlt's ``rest_api`` dict), walked by the engine.
@@ -51,15 +55,21 @@ def rest_api_resources(config: Mapping[str, Any], *, concurrency: int = 4) -> Li
 
 def make_resources(config: Mapping[str, Any], *, concurrency: int = 4) -> Dict[str, DltResource]:
     """The resources by name, parents before children."""
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+        # As RESTClient.paginate says it (0 ran as 1, -1 was an OverflowError).
+        raise ValueError(f"concurrency: expected an integer >= 1, not {concurrency!r}")
     parts = split(config)
     native = _restclient.NativeSource(parts.config, concurrency=concurrency)
     made: Dict[str, DltResource] = {}
+    walks: Dict[str, _Walk] = {}
     for name in native.names():
-        made[name] = _make(native, name, parts, made)
+        made[name] = _make(native, name, parts, made, walks, concurrency)
     return made
 
 
-def _make(native: Any, name: str, s: Split, made: Dict[str, DltResource]) -> DltResource:
+def _make(
+    native: Any, name: str, s: Split, made: Dict[str, DltResource], walks: Dict[str, "_Walk"], concurrency: int
+) -> DltResource:
     parts = s.parts.get(name, PythonParts())
     plain = native.resource(name)
     paginator = parts.paginator
@@ -77,7 +87,9 @@ def _make(native: Any, name: str, s: Split, made: Dict[str, DltResource]) -> Dlt
         convert=parts.convert,
     )
     hints = dict(s.hints.get(name) or {"name": name})
-    walk = _Walk(resource, s.dedup_keys.get(name))
+    walk = walks[name] = _Walk(resource, s.dedup_keys.get(name), concurrency)
+    if resource.parent is not None:
+        walks[resource.parent].children.append(walk)
     if resource.parent is None:
         made_resource = dlt.resource(_walk_top, **hints)(walk)
     else:
@@ -91,11 +103,26 @@ def _make(native: Any, name: str, s: Split, made: Dict[str, DltResource]) -> Dlt
 class _Walk:
     """What a resource's generator needs: the engine's resource and how to keep its state."""
 
-    def __init__(self, resource: Any, dedup_key: Any) -> None:
+    def __init__(self, resource: Any, dedup_key: Any, concurrency: int) -> None:
         self.resource = resource
         self.cursor_path: Optional[str] = resource.cursor_path
         self.keeps_state: bool = resource.keeps_state
         self.dedup_key = dedup_key
+        # A child's: the parent records of its batches not yet walked through, and how many
+        # may wait before its parent holds back (a batch of records is a page of the parent).
+        self.pending = 0
+        self.most_pending = max(_PENDING_PARENTS, 8 * concurrency)
+        self.children: List[_Walk] = []
+
+    def held_back(self) -> bool:
+        """Whether a child has enough parent records waiting: the parent takes no page then.
+        The engine fetches a parent's pages far faster than its children walk them, and dlt
+        makes a child batch of every page it is handed, so without this a parent was read to
+        its end with every record held in memory until its children got to it."""
+        for child in self.children:
+            if child.pending >= child.most_pending:
+                return True
+        return False
 
     def __repr__(self) -> str:
         return f"<walk of {self.resource.name}>"
@@ -142,12 +169,16 @@ class _Walk:
         return ours.setdefault("parents", {})
 
 
-def _items(native_walk: Any) -> Iterator[Any]:
-    """The items of a walk as they come, and ``None`` whenever it has nothing yet: dlt's
-    extraction then turns to its other resources (every walk runs on the engine meanwhile)
-    instead of waiting on this one, and sleeps only when none has anything."""
+def _items(native_walk: Any, walk: _Walk) -> Iterator[Any]:
+    """The items of a walk as they come, and ``None`` whenever it has nothing yet (or its
+    children have enough to do): dlt's extraction then turns to its other resources (every
+    walk runs on the engine meanwhile) instead of waiting on this one, and sleeps only when
+    none has anything."""
     poll = native_walk.poll
     while True:
+        if walk.children and walk.held_back():
+            yield None
+            continue
         item = poll()
         if item is None:
             yield None
@@ -162,7 +193,7 @@ def _walk_top(walk: _Walk) -> Iterator[Optional[List[Any]]]:
     start = walk.top_state(state) if state is not None else None
     cursor = None
     try:
-        for item in _items(walk.resource.walk(start)):
+        for item in _items(walk.resource.walk(start), walk):
             if item is None:
                 yield None
                 continue
@@ -186,15 +217,67 @@ def _walk_children(items: Any, walk: _Walk) -> Iterator[Optional[List[Any]]]:
     cursors: Dict[str, Any] = {}
     if walk.keeps_state:
         cursors = walk.parents_state(dlt.current.resource_state())
-    for item in _items(walk.resource.walk_parents(items, cursors)):
-        if item is None:
-            yield None
-        elif item[0] == "page":
-            if item[1]:
-                yield item[1]
-        elif walk.keeps_state and item[3] is not None:
-            # Every page of this parent's walk reached dlt: its cursor moves.
-            cursors[item[2]] = item[3]
+    overlays: Dict[int, Dict[str, Any]] = {}
+    try:
+        native_walk = walk.resource.walk_parents(items, cursors)
+    except TypeError:
+        # Parent records holding Python objects (a datetime or Decimal from the parent's
+        # `add_map`): the engine gets them as dlt renders them in a request (their `str`), and
+        # the included fields keep the objects themselves, as dlt's do.
+        plain = [_plain(p) for p in items]
+        overlays = _included_objects(items, plain, walk)
+        native_walk = walk.resource.walk_parents(plain, cursors)
+    waiting = len(items)
+    walk.pending += waiting
+    try:
+        for item in _items(native_walk, walk):
+            if item is None:
+                yield None
+            elif item[0] == "page":
+                if item[1]:
+                    overlay = overlays.get(item[3]) if overlays else None
+                    if overlay:
+                        for record in item[1]:
+                            for key, value in overlay.items():
+                                if key in record:
+                                    record[key] = value
+                    yield item[1]
+            else:
+                walk.pending -= 1
+                waiting -= 1
+                if walk.keeps_state and item[3] is not None:
+                    # Every page of this parent's walk reached dlt: its cursor moves.
+                    cursors[item[2]] = item[3]
+    finally:
+        # Ended, failed or closed by dlt: its parent records no longer wait.
+        walk.pending -= waiting
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON, anything else as its ``str`` (how dlt renders it in a path or a
+    param)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def _included_objects(items: List[Any], plain: List[Any], walk: _Walk) -> Dict[int, Dict[str, Any]]:
+    """Per parent position: the included fields whose values ``_plain`` changed, by their
+    ``_<parent>_<field>`` name, with the parent's own objects."""
+    fields = walk.resource.include_from_parent
+    parent = walk.resource.parent
+    out: Dict[int, Dict[str, Any]] = {}
+    for i, (original, made) in enumerate(zip(items, plain)):
+        if not isinstance(original, Mapping) or not isinstance(made, Mapping):
+            continue
+        changed = {f"_{parent}_{f}": original[f] for f in fields if f in original and made.get(f) != original[f]}
+        if changed:
+            out[i] = changed
+    return out
 
 
 def _dlt_hashes(boundary: List[str], dedup_key: Any) -> List[str]:
@@ -297,6 +380,9 @@ def _record_endpoint(resource: DltResource, s: Split, name: str) -> None:
                 path = endpoint
             elif isinstance(endpoint, dict):
                 path = endpoint.get("path", name)
+    # Without its query: the trace keeps it (pickled in the pipeline's directory) and a query
+    # written in the path may hold a key (`items?api_key=...`).
+    path = str(path).split("?", 1)[0]
     try:
         record_endpoint_input(resource, SimpleNamespace(base_url=s.base_url), path)
     except Exception:  # noqa: BLE001 - lineage is a nicety
