@@ -104,18 +104,12 @@ fn a_full_disk_leaves_the_output_file_ending_with_a_whole_line() {
     });
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.ndjson");
-    let bin = assert_cmd::cargo::cargo_bin("restclient");
-    let limited = Command::new("sh")
-        .arg("-c")
-        // 200 blocks of 512 bytes; SIGXFSZ ignored so that the write fails, not the process.
-        .arg(r#"ulimit -f 200 && trap '' XFSZ && exec "$@""#)
-        .arg("sh")
-        .arg(&bin)
+    // 200 blocks of 512 bytes.
+    let limited = support::restclient_on_a_full_disk(200)
         .args(["--no-progress", "paginate"])
         .arg(format!("{}/big", server.url))
         .args(["--paginator", "json_link", "--data-selector", "items", "-o"])
         .arg(&out)
-        .env_remove("RUNTIME__LOG_LEVEL")
         .output()
         .unwrap();
     assert_eq!(

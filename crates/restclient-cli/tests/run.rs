@@ -846,18 +846,12 @@ fn a_full_disk_leaves_whole_lines_no_temporary_file_and_resumes() {
         "resources": [{"name": "big", "endpoint": {"data_selector": "items"}}],
     });
     std::fs::write(&file, c.to_string()).unwrap();
-    let bin_path = env!("CARGO_BIN_EXE_restclient");
-    let limited = Command::new("sh")
-        .arg("-c")
-        // 8 blocks of 512 bytes; SIGXFSZ ignored so that the write fails instead of the process.
-        .arg(r#"ulimit -f 8 && trap '' XFSZ && exec "$@""#)
-        .arg("sh")
-        .arg(bin_path)
+    // 8 blocks of 512 bytes.
+    let limited = support::restclient_on_a_full_disk(8)
         .args(["--no-progress", "run"])
         .arg(&file)
         .arg("-o")
         .arg(&out)
-        .env_remove("RUNTIME__LOG_LEVEL")
         .output()
         .unwrap();
     assert_eq!(

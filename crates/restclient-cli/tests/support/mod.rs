@@ -212,3 +212,20 @@ impl Gate {
         }
     }
 }
+
+/// The `restclient` binary under a file-size limit of `blocks` × 512 bytes (`ulimit -f`), with
+/// SIGXFSZ ignored: a write past it fails with EFBIG, as on a full disk, instead of killing the
+/// process. Add the binary's arguments.
+#[cfg(unix)]
+pub fn restclient_on_a_full_disk(blocks: u32) -> std::process::Command {
+    let mut command = std::process::Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!(
+            r#"ulimit -f {blocks} && trap '' XFSZ && exec "$@""#
+        ))
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_restclient"))
+        .env_remove("RUNTIME__LOG_LEVEL");
+    command
+}
