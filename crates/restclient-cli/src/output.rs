@@ -88,9 +88,26 @@ pub(crate) fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
 /// once it holds [`NdjsonWriter::BATCH`] bytes (no second copy through a `BufWriter`).
 pub(crate) struct NdjsonWriter {
     target: Option<PathBuf>,
-    out: Option<Box<dyn Write + Send>>,
+    out: Option<Sink>,
     /// Whole lines not yet written.
     pending: Vec<u8>,
+    /// Bytes in the file: where a failed write is cut back to.
+    written: u64,
+}
+
+/// Where the lines go: a file can be cut back after a failed write, stdout cannot.
+enum Sink {
+    File(File),
+    Stdout(io::Stdout),
+}
+
+impl Sink {
+    fn write_lines(&mut self, lines: &[u8]) -> io::Result<()> {
+        match self {
+            Sink::File(f) => f.write_all(lines),
+            Sink::Stdout(s) => s.write_all(lines).and_then(|()| s.flush()),
+        }
+    }
 }
 
 impl NdjsonWriter {
@@ -104,16 +121,17 @@ impl NdjsonWriter {
             target: path.map(Path::to_path_buf),
             out: None,
             pending: Vec::new(),
+            written: 0,
         }
     }
 
-    fn sink(&mut self) -> anyhow::Result<&mut Box<dyn Write + Send>> {
+    fn sink(&mut self) -> anyhow::Result<&mut Sink> {
         if self.out.is_none() {
-            let sink: Box<dyn Write + Send> = match &self.target {
-                Some(p) => Box::new(File::create(p).map_err(|e| {
+            let sink = match &self.target {
+                Some(p) => Sink::File(File::create(p).map_err(|e| {
                     anyhow::Error::new(e).context(format!("cannot create `{}`", p.display()))
                 })?),
-                None => Box::new(io::stdout()),
+                None => Sink::Stdout(io::stdout()),
             };
             self.out = Some(sink);
         }
@@ -142,15 +160,26 @@ impl NdjsonWriter {
         self.write_pending()
     }
 
-    /// Writes and flushes the gathered lines.
+    /// Writes the gathered lines (and flushes stdout). A write that fails part-way (a full
+    /// disk) is cut back, so that the file still ends with a whole line.
     fn write_pending(&mut self) -> anyhow::Result<()> {
         let what = self.what();
         let pending = std::mem::take(&mut self.pending);
+        let before = self.written;
         let sink = self.sink()?;
-        let result = sink
-            .write_all(&pending)
-            .and_then(|()| sink.flush())
-            .map_err(|e| closed_is_stop(e, &what));
+        let result = match sink.write_lines(&pending) {
+            Ok(()) => {
+                self.written += pending.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                if let Sink::File(f) = sink {
+                    // Best effort: the walk ends with this error whatever happens here.
+                    let _ = f.set_len(before);
+                }
+                Err(closed_is_stop(e, &what))
+            }
+        };
         self.pending = pending;
         self.pending.clear();
         result

@@ -1155,3 +1155,79 @@ fn run_until_marker(
         }),
     )
 }
+
+/// `--restart` killed while it removes the interrupted load leaves no load for `--resume` to
+/// take up: a load that had lost its commit records (removed first) but kept its `run.json`
+/// would be resumed, its committed subtree walked again from the committed cursors, and the
+/// table file of that load replaced by the (empty) second walk.
+#[test]
+fn a_restart_killed_while_it_discards_leaves_nothing_to_resume() {
+    let demo = DemoServer::builder()
+        .tracker(demo_api::TrackerConfig {
+            projects: 2,
+            issues_per_project: 3,
+            ..Default::default()
+        })
+        .spawn()
+        .expect("demo server");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = three_levels(dir.path(), demo.url().trim_end_matches('/'));
+    // A second top-level resource that fails: the load stays pending with `projects`
+    // (and its issues and comments) committed.
+    let mut text = std::fs::read_to_string(&config).expect("config");
+    text.push_str("  - name: broken\n    endpoint: {path: nowhere, paginator: single_page}\n");
+    std::fs::write(&config, text).expect("config");
+    let out = dir.path().join("out");
+    let o = bin()
+        .args(run_args(&config, &out, &[]))
+        .output()
+        .expect("run");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let committed = snapshot(&out);
+    assert!(committed.0["issues"].lines().count() > 3);
+    assert!(out.join("_pending").exists());
+
+    let (killed, _) = run_until(
+        &run_args(&config, &out, &["--restart"]),
+        Some(("discarded", 0)),
+    );
+    assert!(killed, "the restart reached the discard");
+    let o = bin()
+        .args(run_args(&config, &out, &["--resume"]))
+        .output()
+        .expect("resume");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let after = snapshot(&out);
+    let sorted = |t: &str| {
+        let mut l: Vec<&str> = t.lines().collect();
+        l.sort_unstable();
+        l.join("\n")
+    };
+    for table in ["projects", "issues", "comments"] {
+        let (was, now) = (&committed.0[table], &after.0[table]);
+        if table == "projects" {
+            // Not incremental, appended: a second load adds a second copy, as a rerun does.
+            assert_eq!(now.lines().count(), 2 * was.lines().count(), "{table}");
+        } else {
+            // Behind the committed cursors: nothing new, nothing lost.
+            assert_eq!(sorted(now), sorted(was), "{table}");
+        }
+    }
+    assert!(
+        !std::fs::read_dir(out.join("_pending"))
+            .expect("pending")
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().starts_with(".discarded-")),
+        "the discarded load's remains are gone"
+    );
+}

@@ -76,3 +76,59 @@ fn each_line_is_the_records_own_text_on_stdout_and_in_a_file() {
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), LINES);
 }
+
+/// A full disk (here a file-size limit, `ulimit -f`, so that writes fail with EFBIG) while
+/// `paginate -o FILE` writes: the walk fails and the file holds only whole lines, the first
+/// records of the walk in order.
+#[cfg(unix)]
+#[test]
+fn a_full_disk_leaves_the_output_file_ending_with_a_whole_line() {
+    // Pages of 40 records of ~1 KB, written in batches of whole pages: the 100 KiB limit lets
+    // the first batch through and cuts the second part-way.
+    let server = Server::start(|r| {
+        let n: usize = query(&r.target, "page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1);
+        let items: Vec<String> = (0..40)
+            .map(|i| format!(r#"{{"id":{},"pad":"{}"}}"#, n * 100 + i, "x".repeat(1000)))
+            .collect();
+        let next = if n < 10 {
+            format!(r#""/big?page={}""#, n + 1)
+        } else {
+            "null".to_owned()
+        };
+        json(
+            200,
+            &format!(r#"{{"items":[{}],"next":{next}}}"#, items.join(",")),
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.ndjson");
+    let bin = assert_cmd::cargo::cargo_bin("restclient");
+    let limited = Command::new("sh")
+        .arg("-c")
+        // 200 blocks of 512 bytes; SIGXFSZ ignored so that the write fails, not the process.
+        .arg(r#"ulimit -f 200 && trap '' XFSZ && exec "$@""#)
+        .arg("sh")
+        .arg(&bin)
+        .args(["--no-progress", "paginate"])
+        .arg(format!("{}/big", server.url))
+        .args(["--paginator", "json_link", "--data-selector", "items", "-o"])
+        .arg(&out)
+        .env_remove("RUNTIME__LOG_LEVEL")
+        .output()
+        .unwrap();
+    assert_eq!(
+        limited.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&limited.stderr)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.ends_with('\n'), "a partial line at the end");
+    assert!(text.lines().count() >= 40, "what fitted is kept");
+    for (i, line) in text.lines().enumerate() {
+        let record: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(record["id"], 100 * (1 + i / 40) + i % 40);
+    }
+}

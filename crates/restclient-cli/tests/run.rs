@@ -1060,7 +1060,9 @@ fn an_endless_child_walk_streams_in_bounded_memory_and_resumes_exactly_once() {
     );
     assert!(peak < 200 << 20, "peak RSS {} MB", peak >> 20);
     assert!(
-        peak - early < 32 << 20,
+        // VmHWM is read from approximate per-CPU counters: a later reading can be a little
+        // lower than an earlier one.
+        peak.saturating_sub(early) < 32 << 20,
         "memory grows with the walk: {} MB after 130 pages, {} MB after 520",
         early >> 20,
         peak >> 20

@@ -248,9 +248,9 @@ impl NativeClient {
         // The response of an error status, for the HTTPError's `.response`.
         let failed = FailedResponse::default();
         let keep = failed.clone();
-        walk = walk.hook_with_request(move |response, _| {
+        walk = walk.hook_with_request(move |response, request| {
             if response.status().as_u16() >= 400 {
-                keep.set(NativeResponse::new(response));
+                keep.set(NativeResponse::new(response), request.clone());
             }
             restclient::HookAction::Continue
         });

@@ -20,7 +20,8 @@ pub(crate) struct Raised(Arc<Mutex<Option<PyErr>>>);
 
 impl Raised {
     /// Keeps `err` unless an earlier one is kept already (the first cause is the one to show).
-    pub(crate) fn keep(&self, err: PyErr) {
+    pub(crate) fn keep(&self, py: Python<'_>, err: PyErr) {
+        let err = no_stop_iteration(py, err);
         let mut slot = self
             .0
             .lock()
@@ -42,11 +43,33 @@ pub(crate) fn from_py(err: PyErr) -> Error {
     Error::custom(err)
 }
 
+/// PEP 479 for the walk: a `StopIteration` (or `StopAsyncIteration`) escaping the user's code
+/// would come out of the page iterator's `__next__` and end the caller's `for` loop as if the
+/// walk were over, every later page missing without a word. As a dlt generator does, it
+/// becomes a `RuntimeError` whose `__cause__` is the original.
+pub(crate) fn no_stop_iteration(py: Python<'_>, err: PyErr) -> PyErr {
+    use pyo3::exceptions::{PyRuntimeError, PyStopAsyncIteration, PyStopIteration};
+    if !err.is_instance_of::<PyStopIteration>(py) && !err.is_instance_of::<PyStopAsyncIteration>(py)
+    {
+        return err;
+    }
+    let name = err
+        .get_type(py)
+        .name()
+        .map_or_else(|_| "StopIteration".to_owned(), |n| n.to_string());
+    let wrapped = PyRuntimeError::new_err(format!(
+        "{name} raised by Python code the walk called (a paginator, an auth or a hook); \
+         it would have ended the iteration as if the walk were over"
+    ));
+    wrapped.set_cause(py, Some(err));
+    wrapped
+}
+
 /// Runs Python code the engine calls (a paginator's, an auth's, a hook's) with the GIL, from
 /// whatever thread the engine is on; an exception comes back as an [`Error`] holding it. While
 /// the interpreter shuts down nothing runs, and that is an error too (never a panic).
 pub(crate) fn call_python<R>(f: impl FnOnce(Python<'_>) -> PyResult<R>) -> restclient::Result<R> {
-    match Python::try_attach(f) {
+    match Python::try_attach(|py| f(py).map_err(|e| no_stop_iteration(py, e))) {
         Some(result) => result.map_err(from_py),
         None => Err(Error::custom(
             "the Python interpreter is shutting down: Python code cannot run",

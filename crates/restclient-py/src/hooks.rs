@@ -2,8 +2,9 @@
 //!
 //! Each hook is called as `f(response)` with a `restclient.Response` (its `.request` the
 //! request that got it), once per page. `IgnoreResponseException` ends the walk quietly (dlt);
-//! a hook that sets `response.status_code` to a success accepts an error status; any other
-//! exception ends the walk and is raised as itself.
+//! a hook that sets `response.status_code` to a success accepts an error status; one that
+//! rewrites the body raises `NotImplementedError` (the records come from the body as received);
+//! any other exception ends the walk and is raised as itself.
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -41,7 +42,7 @@ pub(crate) fn python_hooks(
             Err(e) => {
                 let ignored = ignore_class(py).is_ok_and(|c| e.is_instance(py, c));
                 if !ignored {
-                    raised.keep(e);
+                    raised.keep(py, e);
                 }
                 HookAction::Ignore
             }
@@ -66,6 +67,7 @@ fn run(
             py_response = returned;
         }
     }
+    refuse_new_body(&py_response)?;
     let now: u16 = py_response
         .getattr("status_code")?
         .extract()
@@ -75,4 +77,31 @@ fn run(
     } else {
         HookAction::Continue
     })
+}
+
+/// A hook that rewrote the body (`response._content = ...`, as dlt's docs do to drop a field)
+/// would see its change silently lost: the records are read from the body as it came, and a
+/// field meant to be removed (an email) would be loaded. It is an error instead, saying what
+/// to do. `_content` is set only once a hook read or wrote the body, so the comparison costs
+/// nothing on the common path.
+fn refuse_new_body(py_response: &Bound<'_, PyAny>) -> PyResult<()> {
+    let Ok(content) = py_response.getattr("_content") else {
+        return Ok(());
+    };
+    if content.is_none() {
+        return Ok(());
+    }
+    let native = py_response.getattr("_native")?;
+    if content.eq(native.getattr("content")?)? {
+        return Ok(());
+    }
+    Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
+        "a response hook changed the body of the response from {}: restclient reads the \
+         records from the body as it was received, so the change would be lost; change the \
+         records with a `map` in `processing_steps` (a dlt source) or after the walk instead",
+        native
+            .getattr("redacted_url")
+            .and_then(|u| u.extract::<String>())
+            .unwrap_or_default()
+    )))
 }

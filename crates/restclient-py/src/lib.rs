@@ -17,6 +17,7 @@
 //! | `errors` | engine errors → Python exceptions; Python exceptions through the engine |
 //! | `runtime` | the tokio runtime; waiting with the GIL released and signals checked |
 //! | `log` | the engine's log lines into Python's `logging` (logger `restclient`) |
+//! | `source` | `NativeSource`: a `rest_api` config's resources walked by the run engine, for `restclient.dlt` |
 //!
 //! Python code the engine calls (a paginator, an auth, a hook) runs once per page or per
 //! signed request, never per record.
@@ -34,6 +35,7 @@ mod paginator;
 mod records;
 mod response;
 mod runtime;
+mod source;
 
 #[pymodule]
 fn _restclient(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -44,6 +46,9 @@ fn _restclient(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<paginator::NativePaginator>()?;
     m.add_class::<auth::NativeAuth>()?;
     m.add_class::<response::NativeResponse>()?;
+    m.add_class::<source::NativeSource>()?;
+    m.add_class::<source::NativeResource>()?;
+    m.add_class::<source::NativeWalk>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

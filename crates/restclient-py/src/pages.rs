@@ -16,17 +16,18 @@ use crate::response::NativeResponse;
 
 /// The last response of a walk with an error status, for the `HTTPError` it ends with.
 #[derive(Clone, Default)]
-pub(crate) struct FailedResponse(Arc<Mutex<Option<NativeResponse>>>);
+pub(crate) struct FailedResponse(Arc<Mutex<Option<(NativeResponse, restclient::Request)>>>);
 
 impl FailedResponse {
-    pub(crate) fn set(&self, response: NativeResponse) {
+    /// The response of an error status, and the request it answers.
+    pub(crate) fn set(&self, response: NativeResponse, request: restclient::Request) {
         *self
             .0
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(response);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((response, request));
     }
 
-    fn take(&self) -> Option<NativeResponse> {
+    fn take(&self) -> Option<(NativeResponse, restclient::Request)> {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -155,14 +156,14 @@ impl NativePages {
                 state.done = true;
                 Err(match self.raised.take() {
                     Some(raised) => raised,
-                    None => {
-                        let response = if e.is_status() {
-                            self.failed.take()
-                        } else {
-                            None
-                        };
-                        to_py_err(py, &e, response)
-                    }
+                    None => match self.failed.take().filter(|_| e.is_status()) {
+                        Some((response, request)) => {
+                            let err = to_py_err(py, &e, Some(response));
+                            with_request(py, &err, &request);
+                            err
+                        }
+                        None => to_py_err(py, &e, None),
+                    },
                 })
             }
             None => {
@@ -245,5 +246,20 @@ impl NativePage {
     /// The paginator in dlt's `rest_api` form, as it was when the walk started or detected it.
     fn paginator<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         crate::convert::value_to_py(py, self.page.paginator())
+    }
+}
+
+/// Sets `request` on an HTTP error and on its response, as requests does (handlers read
+/// `e.request.url`); best effort: the error is raised whatever happens here.
+fn with_request(py: Python<'_>, err: &PyErr, request: &restclient::Request) {
+    let Ok(py_request) = request_to_py(py, request) else {
+        return;
+    };
+    let value = err.value(py);
+    let _ = value.setattr("request", &py_request);
+    if let Ok(response) = value.getattr("response")
+        && !response.is_none()
+    {
+        let _ = response.setattr("request", &py_request);
     }
 }

@@ -333,7 +333,7 @@ impl Paginator for PyPaginator {
             {
                 Ok(b) => b,
                 Err(e) => {
-                    self.0.raised.keep(e);
+                    self.0.raised.keep(py, e);
                     false
                 }
             }

@@ -74,6 +74,19 @@ def test_zoom_style_oauth2_subclass_sends_its_token_request(api_url):
     assert RESTClient(base_url=api_url + "/auth/oauth2", auth=auth).get("/offset").status_code == 200
 
 
+@pytest.mark.parametrize("method", ["parse_access_token", "parse_expiration_in_seconds"])
+def test_oauth2_overrides_that_cannot_be_honoured_are_refused_by_name(api_url, method):
+    # dlt calls these on the token response; the engine reads the token itself. Ignoring a
+    # user's override would send another token (a 401) or keep one past its life, silently.
+    def override(self, response_json):
+        return "token-of-my-own"
+
+    Custom = type("Custom", (OAuth2ClientCredentials,), {method: override})
+    auth = Custom(access_token_url=f"{api_url}/oauth/token", client_id="demo-client", client_secret="demo-client-secret")
+    with pytest.raises(NotImplementedError, match=method):
+        RESTClient(base_url=api_url, auth=auth)
+
+
 def test_a_failing_token_endpoint_is_an_auth_error(api_url):
     auth = OAuth2ClientCredentials(access_token_url=api_url + "/oauth/token", client_id="demo-client", client_secret="nope-secret")
     with pytest.raises(AuthError) as e:

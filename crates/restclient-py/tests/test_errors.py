@@ -26,6 +26,16 @@ def test_an_error_status_is_a_requests_http_error_with_the_response(api_url):
     assert str(err) == f"404 Client Error: Not Found for url: {api_url}/status/404"
 
 
+def test_a_walks_http_error_carries_the_request_that_failed(api_url):
+    # requests (and so dlt) sets `.request` on the error and on its response: handlers log
+    # `e.request.url`, and must not fail on None themselves.
+    with pytest.raises(requests.exceptions.HTTPError) as e:
+        list(RESTClient(base_url=api_url).paginate("/status/404", params={"q": "x"}))
+    for request in (e.value.request, e.value.response.request):
+        assert request is not None
+        assert (request.method, request.url, request.params) == ("GET", f"{api_url}/status/404", {"q": "x"})
+
+
 def test_a_server_error_is_retried_then_raised(api_url):
     with pytest.raises(requests.exceptions.HTTPError) as e:
         list(RESTClient(base_url=api_url).paginate("/status/503"))

@@ -80,6 +80,30 @@ def test_a_hook_raising_comes_out_as_itself(api_url):
         list(RESTClient(base_url=api_url).paginate("/single", hooks={"response": [broken]}))
 
 
+def test_a_stop_iteration_in_a_hook_or_an_auth_is_an_error_not_the_end_of_the_walk(api_url):
+    from restclient.auth import AuthConfigBase
+
+    def hook(response):
+        if "page=3" in response.url:
+            raise StopIteration
+
+    walk = RESTClient(base_url=api_url).paginate("/json-link", paginator=JSONLinkPaginator(), params={"page": 1}, hooks={"response": [hook]})
+    with pytest.raises(RuntimeError, match="StopIteration"):
+        list(walk)
+
+    class Auth(AuthConfigBase):
+        calls = 0
+
+        def __call__(self, request):
+            Auth.calls += 1
+            if Auth.calls == 2:
+                raise StopIteration
+            return request
+
+    with pytest.raises(RuntimeError, match="StopIteration"):
+        list(RESTClient(base_url=api_url).paginate("/json-link", paginator=JSONLinkPaginator(), auth=Auth()))
+
+
 def test_get_runs_hooks_and_lets_ignore_response_exception_through(api_url):
     seen = []
     client = RESTClient(base_url=api_url)

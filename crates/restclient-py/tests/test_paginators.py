@@ -198,6 +198,25 @@ def test_an_exception_in_a_python_paginator_comes_out_as_itself(api_url):
         next(walk)
 
 
+def test_a_stop_iteration_in_a_python_paginator_is_an_error_not_the_end_of_the_walk(api_url):
+    # A user's `next(...)` that found nothing: let through, it would end the caller's `for`
+    # loop as if the walk were over, and every later page would be missing without a word.
+    # As in a dlt generator (PEP 479), it is a RuntimeError caused by the StopIteration.
+    class Searching(QueryParamPaginator):
+        def update_state(self, response, data=None):
+            if self.page == 3:
+                next(r for r in data if r.get("missing"))
+            super().update_state(response, data)
+
+    walk = RESTClient(base_url=api_url).paginate("/posts", paginator=Searching())
+    got: List[Any] = []
+    with pytest.raises(RuntimeError, match="StopIteration") as e:
+        for page in walk:
+            got.extend(page)
+    assert isinstance(e.value.__cause__, StopIteration)
+    assert len(got) == 20
+
+
 def test_an_exception_in_has_next_page_comes_out_as_itself(api_url):
     class Broken(QueryParamPaginator):
         @property

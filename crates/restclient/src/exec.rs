@@ -378,7 +378,9 @@ impl Executor {
                         via.as_deref(),
                     ));
                 }
-                if strip_credentials(&mut headers) || ctx.auth.is_some() {
+                if strip_credentials(&mut headers, &known_secrets(ctx, &redactor))
+                    || ctx.auth.is_some()
+                {
                     tracing::warn!(
                         url = %redactor.url(&url),
                         "not sending credentials to {}: they are bound to {}",
@@ -538,19 +540,11 @@ fn carried_secret(
     ctx: &CallContext,
     redactor: &Redactor,
 ) -> Option<&'static str> {
-    let fetched = ctx.auth.as_ref().map(|a| a.secrets()).unwrap_or_default();
-    let secrets: Vec<&str> = redactor
-        .secrets()
-        .iter()
-        .chain(&fetched)
-        .map(String::as_str)
-        // As the redactor: a value this short would match ordinary text and protect nothing.
-        .filter(|s| s.len() >= 3)
-        .collect();
+    let secrets = known_secrets(ctx, redactor);
     if secrets.is_empty() {
         return None;
     }
-    let holds = |text: &str| secrets.iter().any(|s| text.contains(s));
+    let holds = |text: &str| secrets.iter().any(|s| text.contains(s.as_str()));
     if url.query_pairs().any(|(k, v)| holds(&k) || holds(&v)) {
         return Some("query");
     }
@@ -562,6 +556,21 @@ fn carried_secret(
         Some(Body::Form(f)) if f.iter().any(|(k, v)| holds(k) || holds(v)) => Some("form body"),
         _ => None,
     }
+}
+
+/// The secret values a request leaving the origin must not carry: what the redactor knows
+/// (the client's `secret`s and `${NAME}` values, sensitive headers, the call's auth's
+/// credentials, an OAuth2 client secret) and the auth's current ones (a token fetched since).
+fn known_secrets(ctx: &CallContext, redactor: &Redactor) -> Vec<String> {
+    let fetched = ctx.auth.as_ref().map(|a| a.secrets()).unwrap_or_default();
+    redactor
+        .secrets()
+        .iter()
+        .cloned()
+        .chain(fetched)
+        // As the redactor: a value this short would match ordinary text and protect nothing.
+        .filter(|s| s.len() >= 3)
+        .collect()
 }
 
 /// Whether any string (key or value) in `value` satisfies `holds`.
@@ -599,12 +608,19 @@ fn percent_decoded(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Removes headers that carry credentials before a request leaves the credentials' origin;
-/// true when any was removed.
-fn strip_credentials(headers: &mut HeaderMap) -> bool {
+/// Removes headers that carry credentials before a request leaves the credentials' origin
+/// (by name, marked sensitive, or holding one of `secrets`, whatever the header's name: a
+/// `${NAME}` value in `X-Custom`); true when any was removed.
+fn strip_credentials(headers: &mut HeaderMap, secrets: &[String]) -> bool {
+    let holds_secret = |v: &reqwest::header::HeaderValue| {
+        let text = String::from_utf8_lossy(v.as_bytes());
+        secrets.iter().any(|s| text.contains(s.as_str()))
+    };
     let names: Vec<HeaderName> = headers
         .iter()
-        .filter(|(n, v)| crate::redact::is_sensitive_header(n) || v.is_sensitive())
+        .filter(|(n, v)| {
+            crate::redact::is_sensitive_header(n) || v.is_sensitive() || holds_secret(v)
+        })
         .map(|(n, _)| n.clone())
         .collect();
     let stripped = !names.is_empty();

@@ -19,6 +19,9 @@ pub enum StopReason {
     HasMoreFalse,
     /// The response said its stream ended (`end_of_stream_path` was true).
     EndOfStream,
+    /// The response's cursor is the one the request sent: the documented end of Solr's
+    /// `cursorMark` and Elasticsearch's scroll, where the last page hands back its own cursor.
+    CursorRepeated,
     /// The offset or page reached `maximum_offset` / `maximum_page`.
     MaximumReached {
         /// The maximum.
@@ -45,6 +48,7 @@ impl std::fmt::Display for StopReason {
             StopReason::TotalReached { total } => write!(f, "total reached ({total})"),
             StopReason::HasMoreFalse => f.write_str("has_more is false"),
             StopReason::EndOfStream => f.write_str("end of stream"),
+            StopReason::CursorRepeated => f.write_str("the cursor sent came back"),
             StopReason::MaximumReached { maximum } => write!(f, "maximum reached ({maximum})"),
             StopReason::SinglePage => f.write_str("single page"),
             StopReason::MaxPages(n) => write!(f, "max_pages limit ({n})"),
@@ -66,6 +70,7 @@ pub(crate) enum SavedStop {
     TotalReached { total: i64 },
     HasMoreFalse,
     EndOfStream,
+    CursorRepeated,
     MaximumReached { maximum: i64 },
     SinglePage,
     MaxPages { n: usize },
@@ -83,6 +88,7 @@ impl From<&StopReason> for SavedStop {
             StopReason::TotalReached { total } => SavedStop::TotalReached { total: *total },
             StopReason::HasMoreFalse => SavedStop::HasMoreFalse,
             StopReason::EndOfStream => SavedStop::EndOfStream,
+            StopReason::CursorRepeated => SavedStop::CursorRepeated,
             StopReason::MaximumReached { maximum } => {
                 SavedStop::MaximumReached { maximum: *maximum }
             }
@@ -104,6 +110,7 @@ impl From<SavedStop> for StopReason {
             SavedStop::TotalReached { total } => StopReason::TotalReached { total },
             SavedStop::HasMoreFalse => StopReason::HasMoreFalse,
             SavedStop::EndOfStream => StopReason::EndOfStream,
+            SavedStop::CursorRepeated => StopReason::CursorRepeated,
             SavedStop::MaximumReached { maximum } => StopReason::MaximumReached { maximum },
             SavedStop::SinglePage => StopReason::SinglePage,
             SavedStop::MaxPages { n } => StopReason::MaxPages(n),

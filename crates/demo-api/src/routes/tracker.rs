@@ -471,11 +471,31 @@ fn issue_json(data: &Data<'_>, issue: &Issue, flavor: Flavor) -> Value {
             "title": title,
             "state": state,
             "user": {"login": format!("user{}", mix(&[issue.id()]) % data.config.users.max(1) + 1)},
+            "labels": github_labels(issue),
             "comments": data.comment_count(issue),
             "created_at": issue.created.rfc3339(),
             "updated_at": issue.updated.rfc3339(),
         }),
     }
+}
+
+/// An issue's labels (0 to 2), a nested list as GitHub's: `[{"name", "color"}]`.
+fn github_labels(issue: &Issue) -> Value {
+    const LABELS: [(&str, &str); 4] = [
+        ("bug", "d73a4a"),
+        ("enhancement", "a2eeef"),
+        ("question", "d876e3"),
+        ("documentation", "0075ca"),
+    ];
+    let h = mix(&[issue.project, issue.number, 13]);
+    let count = (h % 3) as usize;
+    let labels: Vec<Value> = (0..count)
+        .map(|i| {
+            let (name, color) = LABELS[((h >> 8) as usize + i) % LABELS.len()];
+            json!({"name": name, "color": color})
+        })
+        .collect();
+    Value::Array(labels)
 }
 
 /// Lists issues GitHub's way: `state` (open|closed|all), `since` (RFC 3339: updated at or after
@@ -806,6 +826,8 @@ async fn poke_list(Path(kind): Path<String>, ctx: Ctx) -> Result<Json<Value>, Ap
 }
 
 /// `GET /pokeapi/api/v2/{kind}/{name or id}` → the entity, or 404.
+const POKE_TYPES: [&str; 6] = ["grass", "fire", "water", "bug", "normal", "poison"];
+
 async fn poke_detail(Path((kind, name)): Path<(String, String)>) -> Result<Json<Value>, ApiError> {
     let count = poke_kind(&kind).ok_or_else(ApiError::not_found)?;
     let prefix = format!("{kind}-");
@@ -824,6 +846,11 @@ async fn poke_detail(Path((kind, name)): Path<(String, String)>) -> Result<Json<
         "height": h % 20 + 1,
         "weight": h % 1000 + 1,
         "base_experience": h % 300 + 36,
+        // A nested list, as PokeAPI's: one or two types.
+        "types": (1..=(h % 2 + 1)).map(|slot| json!({
+            "slot": slot,
+            "type": {"name": POKE_TYPES[((h >> 4) + slot) as usize % POKE_TYPES.len()]},
+        })).collect::<Vec<Value>>(),
     })))
 }
 

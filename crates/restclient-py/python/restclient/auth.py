@@ -205,6 +205,17 @@ class OAuth2ClientCredentials(_NativeAuthBase):
 
     def _make_native(self) -> NativeAuth:
         cls = type(self).__name__
+        for method in ("parse_access_token", "parse_expiration_in_seconds"):
+            if hasattr(type(self), method):
+                # dlt calls them on the token response; the engine reads `access_token` and
+                # `expires_in` itself. Ignored, the override would send another token or keep
+                # one past its life without a word.
+                raise NotImplementedError(
+                    f"{cls}.{method}: overriding it is not supported (the token response's "
+                    "`access_token` and `expires_in` are read by restclient); override "
+                    "build_access_token_request() to change the token request, or sign with "
+                    "a token you fetch yourself (OAuth2AuthBase(access_token=...))"
+                )
         token_headers = token_form = None
         if type(self).build_access_token_request is not OAuth2ClientCredentials.build_access_token_request:
             built = self.build_access_token_request()

@@ -26,7 +26,8 @@ kind                              class (and the requests class it also is)
 ================================  =====================================================
 
 An exception raised by your own code that the engine called (a paginator, an auth, a hook)
-comes out as itself, not wrapped.
+comes out as itself, not wrapped (a ``StopIteration`` excepted: it becomes a ``RuntimeError``
+caused by it, as PEP 479 has generators do, so that it cannot end the caller's loop quietly).
 """
 
 from __future__ import annotations

@@ -4,17 +4,21 @@
 //!
 //! It is a unit test beside the rules because detection needs no HTTP: a [`Response`] is built
 //! with `from_parts` and the first [`Request`] by hand, so the whole corpus runs in
-//! milliseconds. Two sets are scored apart:
+//! milliseconds. The sets are scored apart:
 //!
-//! * the **tuning set** (the folder's top level), which rules are written against: every miss
-//!   is printed with its reason, with the score per family (and, with `DETECT_CORPUS_RULES=1`,
-//!   the rule that decided each entry right), and the test fails when the count drops below
-//!   [`RIGHT_AT_LEAST`] (a new rule may fix entries, never break one silently);
-//! * the **held-out set** (`held-out/`), kept out of rule writing so that the score says how
-//!   detection does on APIs its rules were not tuned on: only its score is printed (nothing
-//!   about which entries miss, so that reading the output cannot tune rules to it) unless
-//!   `DETECT_HELD_OUT_DETAILS=1` asks for the misses, and it fails below
-//!   [`HELD_OUT_RIGHT_AT_LEAST`].
+//! * the **tuning set** (the folder's top level): every miss is printed with its reason, with
+//!   the score per family (and, with `DETECT_CORPUS_RULES=1`, the rule that decided each entry
+//!   right), and the test fails when the count drops below [`RIGHT_AT_LEAST`] (a new rule may
+//!   fix entries, never break one silently);
+//! * every **held-out set** (each folder named `held-out*`), written by someone who did not see
+//!   the rules: only its score is printed (nothing about which entries miss, so that reading the
+//!   output cannot tune rules to it) unless `DETECT_HELD_OUT_DETAILS=1` asks for the misses. A
+//!   set with a floor in [`HELD_OUT_FLOORS`] fails below it; a set without one (a new set, before
+//!   its honest score is recorded) only prints.
+//!
+//! An entry is right when detection finds the records where `expected` says and either the
+//! paginator `expected` describes (every key it gives) or an [`equivalent`] one: a different
+//! paginator that takes the walk to the same second request. Both are printed apart.
 
 use std::path::{Path, PathBuf};
 
@@ -30,14 +34,17 @@ const RIGHT_AT_LEAST: usize = 117;
 /// The number of tuning-set entries (raise it with every entry added).
 const CORPUS_AT_LEAST: usize = 121;
 
-/// The count of held-out entries detection must get right: the honest score, taken once after
-/// tuning on the tuning set only (issue #25; 30 of 60 before that tuning). After that score,
-/// the misses' reasons were read and four envelope conventions added (`envelope_cursor`, a
-/// point-in-time `search_after`): 45 of 60 since, a score no longer blind to the set.
-const HELD_OUT_RIGHT_AT_LEAST: usize = 40;
-
-/// The number of held-out entries.
-const HELD_OUT_AT_LEAST: usize = 60;
+/// Per held-out folder: the count detection must get right and the number of entries.
+///
+/// `held-out`: 40 of 60 was its honest score, taken once after tuning on the tuning set only
+/// (issue #25; 30 before that tuning). Its misses were read since, so it is tuned on now like
+/// the top level, and its floor is what detection reaches there: 56 (4 of them by an
+/// equivalent paginator).
+///
+/// `held-out-2`: 41 of 63 (2 of them by an equivalent paginator), its honest score, taken once
+/// on 2026-12-06 after the second tuning, by the lead; its writer never saw the rules and its
+/// tuner never saw it. Its misses have been printed since: the next honest score needs a new set.
+const HELD_OUT_FLOORS: &[(&str, usize, usize)] = &[("held-out", 56, 60), ("held-out-2", 41, 63)];
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/detect-corpus")
@@ -67,6 +74,14 @@ struct Entry {
 fn load(path: &Path) -> Result<Entry, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let entry: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    parse(name, &entry)
+}
+
+fn parse(name: String, entry: &Value) -> Result<Entry, String> {
     for key in ["api", "source", "request", "response", "expected"] {
         if entry.get(key).is_none() {
             return Err(format!("no `{key}`"));
@@ -119,10 +134,7 @@ fn load(path: &Path) -> Result<Entry, String> {
     )
     .map_err(|e| format!("response: {e}"))?;
     Ok(Entry {
-        name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        name,
         family: entry["family"].as_str().unwrap_or("(none)").to_owned(),
         request,
         response,
@@ -131,47 +143,56 @@ fn load(path: &Path) -> Result<Entry, String> {
     })
 }
 
-/// The rule that decided `entry` (`-` for none), or why detection got it wrong.
-fn check(entry: &Entry) -> Result<&'static str, String> {
-    match why_wrong(entry) {
-        None => Ok(paginator_for(&entry.request, &entry.response).map_or("-", |d| d.rule)),
-        Some(why) => Err(why),
-    }
+/// How detection did on one entry.
+#[derive(Debug)]
+enum Verdict {
+    /// The paginator `expected` describes, found by this rule (`-` for none).
+    Right(&'static str),
+    /// A paginator [`equivalent`] to the expected one, found by this rule.
+    Equivalent(&'static str),
+    /// Why detection got the entry wrong.
+    Wrong(String),
 }
 
-/// Why detection got `entry` wrong, or `None` when it got it right.
-fn why_wrong(entry: &Entry) -> Option<String> {
+fn check(entry: &Entry) -> Verdict {
     let selector = records(&entry.body);
     let want_records = entry.expected["data_selector"].as_str().unwrap_or("$");
     if selector.as_str() != want_records {
-        return Some(format!(
+        return Verdict::Wrong(format!(
             "records at `{}`, expected `{want_records}`",
             selector.as_str()
         ));
     }
+    let data = selector.records(&entry.body);
     let found = paginator_for(&entry.request, &entry.response);
     let want = &entry.expected["paginator"];
     let Some(found) = found else {
-        return (!want.is_null()).then(|| format!("nothing detected, expected {want}"));
+        if want.is_null() {
+            return Verdict::Right("-");
+        }
+        return Verdict::Wrong(format!("nothing detected, expected {want}"));
     };
     let got = found.describe();
     if want.is_null() {
-        return Some(format!(
+        return Verdict::Wrong(format!(
             "detected {got} (from {}), expected none",
             found.source
         ));
     }
-    let Some(want) = want.as_object() else {
-        return Some(format!("bad expectation {want}"));
+    let Some(want_form) = want.as_object() else {
+        return Verdict::Wrong(format!("bad expectation {want}"));
     };
-    let matches = |form: &Value| want.iter().all(|(k, v)| form.get(k) == Some(v));
-    if let Some((k, v)) = want.iter().find(|(k, v)| got.get(*k) != Some(*v)) {
+    let matches = |form: &Value| want_form.iter().all(|(k, v)| form.get(k) == Some(v));
+    if let Some((k, v)) = want_form.iter().find(|(k, v)| got.get(*k) != Some(*v)) {
+        if equivalent(entry, &data, found.paginator.clone(), want) {
+            return Verdict::Equivalent(found.rule);
+        }
         let among = if found.alternatives.iter().any(|a| matches(&a.paginator)) {
             " [an alternative matches]"
         } else {
             ""
         };
-        return Some(format!(
+        return Verdict::Wrong(format!(
             "`{k}` is {} in {got} (rule {}, from {}), expected {v}{among}",
             got.get(k).unwrap_or(&Value::Null),
             found.rule,
@@ -181,30 +202,75 @@ fn why_wrong(entry: &Entry) -> Option<String> {
     // Where the entry says what the second request is (or that there is none), take the step
     // the walk takes and compare.
     if let Some(next) = entry.expected.get("next") {
-        let mut paginator = found.paginator;
-        let mut request = entry.request.clone();
-        let data = selector.records(&entry.body);
-        let step = paginator
-            .init_request(&mut request)
-            .and_then(|()| paginator.update_state(&entry.response, Some(&data)))
-            .and_then(|()| paginator.update_request(&mut request));
-        if let Err(e) = step {
-            return Some(format!("the first step failed: {e}"));
-        }
-        let got_next = paginator
-            .has_next_page()
-            .then(|| request.full_url().to_string());
+        let got_next = match second_request(found.paginator, entry, &data) {
+            Ok(sent) => sent.map(|(_, url, _)| url),
+            Err(e) => return Verdict::Wrong(format!("the first step failed: {e}")),
+        };
         if got_next.as_deref() != next.as_str() {
-            return Some(format!("next request {got_next:?}, expected {next}"));
+            return Verdict::Wrong(format!("next request {got_next:?}, expected {next}"));
         }
     }
-    None
+    Verdict::Right(found.rule)
+}
+
+/// A request as the walk sends it: method, full URL and body.
+type Sent = (reqwest::Method, String, Option<Body>);
+
+/// The request a walk with `paginator` sends after `entry`'s first page (whose records are
+/// `data`), or `None` when the walk ends after that page: the steps the walk takes.
+fn second_request(
+    mut paginator: Box<dyn crate::paginators::Paginator>,
+    entry: &Entry,
+    data: &[Value],
+) -> Result<Option<Sent>, crate::Error> {
+    let mut request = entry.request.clone();
+    paginator.init_request(&mut request)?;
+    paginator.update_state(&entry.response, Some(data))?;
+    paginator.update_request(&mut request)?;
+    Ok(paginator.has_next_page().then(|| {
+        (
+            request.method().clone(),
+            request.full_url().to_string(),
+            request.body().cloned(),
+        )
+    }))
+}
+
+/// Whether `found` walks `entry`'s API as the paginator `want` (dlt's `rest_api` form, as
+/// `expected` gives it) does, although it is a different paginator.
+///
+/// The test is what one response can show: from the entry's first request and response, both
+/// paginators take the walk's first step, and they are equivalent when both go on to the same
+/// second request (method, URL with its query, and body), and that request is the entry's
+/// `next` where the entry gives one. A `json_link` that follows `?page=2` is then equivalent
+/// to a `page_number` that sends `page=2`. Two paginators that both end after the first page
+/// are not: nothing shows that they would walk a longer list alike.
+fn equivalent(
+    entry: &Entry,
+    data: &[Value],
+    found: Box<dyn crate::paginators::Paginator>,
+    want: &Value,
+) -> bool {
+    let Ok(Some(wanted)) = crate::spec::paginator(want) else {
+        return false;
+    };
+    let (Ok(Some(got)), Ok(Some(expected))) = (
+        second_request(found, entry, data),
+        second_request(wanted, entry, data),
+    ) else {
+        return false;
+    };
+    let documented = entry.expected.get("next").and_then(Value::as_str);
+    got == expected && documented.is_none_or(|next| next == got.1)
 }
 
 /// What detection got right and wrong in one set of entries.
 struct Score {
     total: usize,
+    /// Entries right, those right by equivalence included.
     right: usize,
+    /// `name: rule` of every entry right only by an equivalent paginator.
+    equivalent: Vec<String>,
     /// `name: reason` of every miss (entries that do not load included).
     misses: Vec<String>,
     /// Per family: (right, total), by family name.
@@ -213,10 +279,44 @@ struct Score {
     rules: Vec<String>,
 }
 
+impl Score {
+    fn headline(&self, set: &str) -> String {
+        format!(
+            "detect corpus, {set}: {} of {} right ({} of them by an equivalent paginator)",
+            self.right,
+            self.total,
+            self.equivalent.len()
+        )
+    }
+
+    fn print_details(&self) {
+        for (family, (right, total)) in &self.families {
+            println!("  {family}: {right} of {total}");
+        }
+        for m in &self.misses {
+            println!("{m}");
+        }
+        if !self.equivalent.is_empty() {
+            println!("right by an equivalent paginator (the same second request):");
+            for e in &self.equivalent {
+                println!("{e}");
+            }
+        }
+    }
+
+    fn not_loading(&self) -> usize {
+        self.misses
+            .iter()
+            .filter(|m| m.contains(": does not load: "))
+            .count()
+    }
+}
+
 fn score(paths: &[PathBuf]) -> Score {
     let mut s = Score {
         total: paths.len(),
         right: 0,
+        equivalent: Vec::new(),
         misses: Vec::new(),
         families: std::collections::BTreeMap::new(),
         rules: Vec::new(),
@@ -235,12 +335,19 @@ fn score(paths: &[PathBuf]) -> Score {
         let family = s.families.entry(entry.family.clone()).or_default();
         family.1 += 1;
         match check(&entry) {
-            Ok(rule) => {
+            Verdict::Right(rule) => {
                 s.right += 1;
                 family.0 += 1;
                 s.rules.push(format!("  {}: {rule}", entry.name));
             }
-            Err(why) => s.misses.push(format!("  {}: {why}", entry.name)),
+            Verdict::Equivalent(rule) => {
+                s.right += 1;
+                family.0 += 1;
+                s.rules
+                    .push(format!("  {}: {rule} (equivalent)", entry.name));
+                s.equivalent.push(format!("  {}: {rule}", entry.name));
+            }
+            Verdict::Wrong(why) => s.misses.push(format!("  {}: {why}", entry.name)),
         }
     }
     s
@@ -255,15 +362,10 @@ fn tuning_set() {
         .filter(|m| m.ends_with("[an alternative matches]"))
         .count();
     println!(
-        "detect corpus, tuning set: {} of {} right; {among} more where an alternative `inspect` shows is right",
-        s.right, s.total
+        "{}; {among} more where an alternative `inspect` shows is right",
+        s.headline("tuning set")
     );
-    for (family, (right, total)) in &s.families {
-        println!("  {family}: {right} of {total}");
-    }
-    for m in &s.misses {
-        println!("{m}");
-    }
+    s.print_details();
     // `DETECT_CORPUS_RULES=1` also says which rule got each entry right.
     if std::env::var_os("DETECT_CORPUS_RULES").is_some_and(|v| v == "1") {
         println!("right, by the rule that decided:");
@@ -272,7 +374,7 @@ fn tuning_set() {
         }
     }
     assert!(
-        !s.misses.iter().any(|m| m.contains(": does not load: ")),
+        s.not_loading() == 0,
         "corpus entries that do not load:\n{}",
         s.misses.join("\n")
     );
@@ -291,41 +393,142 @@ fn tuning_set() {
     );
 }
 
-/// The held-out set: its score only, unless `DETECT_HELD_OUT_DETAILS=1` (see the module docs).
+/// The folders named `held-out*` in the corpus, sorted by name.
+fn held_out_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+        .expect("the corpus folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("held-out"))
+        })
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Every held-out set: its score only, unless `DETECT_HELD_OUT_DETAILS=1` (see the module
+/// docs); a set with a floor fails below it, a set without one only prints.
 #[test]
-fn held_out_set() {
-    let s = score(&entries_in(&corpus_dir().join("held-out")));
+fn held_out_sets() {
     let details = std::env::var_os("DETECT_HELD_OUT_DETAILS").is_some_and(|v| v == "1");
-    println!(
-        "detect corpus, held-out set: {} of {} right (DETECT_HELD_OUT_DETAILS=1 prints the misses)",
-        s.right, s.total
-    );
-    if details {
-        for (family, (right, total)) in &s.families {
-            println!("  {family}: {right} of {total}");
+    let dirs = held_out_dirs();
+    for (name, _, _) in HELD_OUT_FLOORS {
+        assert!(
+            dirs.iter().any(|d| d.ends_with(name)),
+            "the held-out set {name} has a floor but no folder"
+        );
+    }
+    let mut failures = Vec::new();
+    for dir in &dirs {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let s = score(&entries_in(dir));
+        let floor = HELD_OUT_FLOORS.iter().find(|(n, _, _)| *n == name);
+        let unscored = if floor.is_none() {
+            ", no floor recorded"
+        } else {
+            ""
+        };
+        println!(
+            "{}{unscored} (DETECT_HELD_OUT_DETAILS=1 prints the misses)",
+            s.headline(&format!("held-out set `{name}`"))
+        );
+        if details {
+            s.print_details();
         }
-        for m in &s.misses {
-            println!("{m}");
+        if s.not_loading() > 0 {
+            failures.push(format!(
+                "{name}: {} entries do not load (DETECT_HELD_OUT_DETAILS=1 names them)",
+                s.not_loading()
+            ));
+        }
+        let Some((_, right_at_least, total_at_least)) = floor else {
+            continue;
+        };
+        if s.total < *total_at_least {
+            failures.push(format!(
+                "{name} has {} entries, fewer than {total_at_least}",
+                s.total
+            ));
+        }
+        if s.right < *right_at_least {
+            failures.push(format!(
+                "detection got {} of {} entries of {name} right, fewer than {right_at_least}",
+                s.right, s.total
+            ));
         }
     }
-    let not_loading = s
-        .misses
-        .iter()
-        .filter(|m| m.contains(": does not load: "))
-        .count();
-    assert!(
-        not_loading == 0,
-        "{not_loading} held-out entries do not load (DETECT_HELD_OUT_DETAILS=1 names them)"
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn equivalence_is_the_same_second_request() {
+    // A page-number API whose body also carries the next page's full link: following the link
+    // and counting pages send the same second request.
+    let entry = |next: Value, page_param: &str| {
+        parse(
+            "t.json".into(),
+            &serde_json::json!({
+                "api": "t", "source": "https://docs.example.com",
+                "request": {"method": "GET", "url": "https://api.example.com/items?page=1&per_page=2"},
+                "response": {"status": 200, "body": {
+                    "items": [{"id": 1}, {"id": 2}], "page": 1, "total_pages": 3, "next": next}},
+                "expected": {"paginator": {"type": "page_number", "page_param": page_param,
+                                            "base_page": 1, "total_path": "total_pages"},
+                             "data_selector": "items"}
+            }),
+        )
+        .unwrap()
+    };
+    let same = entry(
+        "https://api.example.com/items?page=2&per_page=2".into(),
+        "page",
     );
-    assert!(
-        s.total >= HELD_OUT_AT_LEAST,
-        "the held-out set has {} entries, fewer than {HELD_OUT_AT_LEAST}",
-        s.total
+    let link = || {
+        Box::new(crate::paginators::JsonLinkPaginator::new().next_url_path("next"))
+            as Box<dyn crate::paginators::Paginator>
+    };
+    let data = [serde_json::json!({"id": 1}), serde_json::json!({"id": 2})];
+    let want = &same.expected["paginator"];
+    assert!(equivalent(&same, &data, link(), want));
+    // The link goes elsewhere than the page the API's parameter would ask for.
+    let skips = entry(
+        "https://api.example.com/items?page=3&per_page=2".into(),
+        "page",
     );
+    assert!(!equivalent(&skips, &data, link(), want));
+    // The same link, but the API's page parameter is another one: not the same request.
+    let other_param = entry(
+        "https://api.example.com/items?page=2&per_page=2".into(),
+        "p",
+    );
+    let want = &other_param.expected["paginator"];
+    assert!(!equivalent(&other_param, &data, link(), want));
+    // Both end after the first page: nothing shows they would walk a longer list alike.
+    let last = entry(Value::Null, "page");
+    let mut last_body = last.body.clone();
+    last_body["total_pages"] = 1.into();
+    let last = Entry {
+        response: Response::from_parts(
+            200,
+            vec![],
+            "https://api.example.com/items",
+            last_body.to_string().into_bytes(),
+        )
+        .unwrap(),
+        body: last_body,
+        ..last
+    };
+    let want = &last.expected["paginator"];
+    assert!(!equivalent(&last, &data, link(), want));
+    // And the harness counts the first as right by equivalence, not as plain right.
     assert!(
-        s.right >= HELD_OUT_RIGHT_AT_LEAST,
-        "detection got {} of {} held-out entries right, fewer than {HELD_OUT_RIGHT_AT_LEAST}",
-        s.right,
-        s.total
+        matches!(check(&same), Verdict::Equivalent(_)),
+        "{:?}",
+        check(&same)
     );
 }

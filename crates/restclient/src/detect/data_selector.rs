@@ -18,6 +18,8 @@ use crate::selector::Selector;
 ///   `_embedded`.
 /// * A GraphQL connection's `edges` or `nodes` (beside its `pageInfo`), at any depth, before
 ///   all of these.
+/// * Rows that are lists of values beside a list of columns (`schema`, `columns`) of a SQL
+///   result set (OpenSearch SQL's `datarows`).
 /// * Otherwise an object with an `id` is a single entity (`$`), not a list of its tags;
 ///   else the first list of objects, then the first empty list, then any list (shallowest first).
 /// * No list at all: `$` (one record, the body).
@@ -29,6 +31,7 @@ use crate::selector::Selector;
 /// assert_eq!(detect::records(&json!({"_embedded": {"people": [{}]}, "_links": {}})).as_str(), "_embedded.people");
 /// assert_eq!(detect::records(&json!({"links": [{"rel": "next"}], "users": [{"id": 1}]})).as_str(), "users");
 /// assert_eq!(detect::records(&json!({"id": 7, "topics": ["rust"]})).as_str(), "$");
+/// assert_eq!(detect::records(&json!({"schema": [{"name": "a"}], "datarows": [[1]]})).as_str(), "datarows");
 /// assert_eq!(detect::records(&json!([1, 2])).as_str(), "$");
 /// ```
 #[must_use]
@@ -42,7 +45,7 @@ pub fn records(body: &Value) -> Selector {
     let mut lists: Vec<(Vec<&str>, &Vec<Value>)> = Vec::new();
     collect_lists(root, &mut Vec::new(), &mut lists);
     // The best list by (rank, depth, document order); `None` ranks are not candidates.
-    let best = |rank: &Rank| {
+    let best = |rank: &Rank<'_>| {
         lists
             .iter()
             .enumerate()
@@ -58,6 +61,15 @@ pub fn records(body: &Value) -> Selector {
         (named || embedded).then_some(0)
     };
     if let Some(s) = best(&under_record_key) {
+        return s;
+    }
+    // A SQL result set: rows of values beside the list of columns that names them
+    // (OpenSearch SQL's `schema` and `datarows`, Databricks' `data_array`), not the columns.
+    let rows_beside_columns = |path: &[&str], list: &[Value]| {
+        let columns = has_columns(root, &path[..path.len() - 1]);
+        (columns && list.first().is_some_and(Value::is_array)).then_some(0)
+    };
+    if let Some(s) = best(&rows_beside_columns) {
         return s;
     }
     let is_entity = ["id", "_id", "uuid"].iter().any(|k| {
@@ -122,14 +134,31 @@ fn connection(root: &Map<String, Value>) -> Option<Vec<&str>> {
     None
 }
 
-/// Ranks a candidate record list (lower is better); `None` if it is no candidate.
-pub(super) type Rank = dyn Fn(&[&str], &[Value]) -> Option<u8>;
-
 /// dlt's record keys and the usual others.
 pub(super) const RECORD_KEYS: &[&str] = &[
     "data", "items", "results", "entries", "records", "rows", "entities", "payload", "content",
     "objects", "values", "value", "hits", "elements", "list", "result",
 ];
+
+/// Whether the object at `path` in `root` holds a list of columns.
+fn has_columns(root: &Map<String, Value>, path: &[&str]) -> bool {
+    let mut map = root;
+    for k in path {
+        match map.get(*k).and_then(Value::as_object) {
+            Some(child) => map = child,
+            None => return false,
+        }
+    }
+    COLUMNS_KEYS
+        .iter()
+        .any(|k| map.get(*k).is_some_and(Value::is_array))
+}
+
+/// Ranks a candidate record list (lower is better); `None` if it is no candidate.
+type Rank<'r> = dyn Fn(&[&str], &[Value]) -> Option<u8> + 'r;
+
+/// Keys of the list that names a result set's columns, beside its rows.
+const COLUMNS_KEYS: &[&str] = &["schema", "columns", "cols", "column_names", "columnNames"];
 
 /// Keys whose lists are metadata, never records (checked on every key of the path).
 pub(super) const METADATA_KEYS: &[&str] = &[

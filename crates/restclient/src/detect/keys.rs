@@ -56,6 +56,8 @@ pub(super) const PAGE_COUNT_KEYS: &[&str] = &[
     "page_total",
     "pages_count",
     "total_page_count",
+    // The count's noun first, in the plural (Adyen's and other HAL APIs' `pagesTotal`).
+    "pages_total",
 ];
 pub(super) const PAGE_SIZE_KEYS: &[&str] = &[
     "per_page",

@@ -37,7 +37,9 @@
 //!    `link`, `uri`, `@href`), or in a `links`/`link`/`<name>_links` array entry whose `rel` (or
 //!    `relation`) is `next` (selector `links[?(@.rel=='next')].href`) → `json_link`. A token
 //!    that is not URL-like is a cursor, not a link; a URL under an unusual `next...` key counts
-//!    only beside a list of records.
+//!    only beside a list of records. HAL's `"templated": true` link is a URI template
+//!    (`?page=1{&sort}`, Spring Data REST), not a URL: the page rules decide there. A
+//!    "load more" URL (`load_more_...`, `more_..._url`: Discourse) beside the records is one.
 //! 3. **A link API on its last page**: a null next link beside first/last/prev links (or, as
 //!    DRF sends it, beside a `previous` key where no page number competes); no next link at all
 //!    in an object of first/last/prev links (DigitalOcean's `links.pages`, JSON:API, HAL); a
@@ -45,7 +47,9 @@
 //!    `values`) without `next`; an OData collection (`@odata.context` and `value`) without
 //!    `@odata.nextLink`, unless the request pages by `$skip` → that link paginator, which ends
 //!    after this page. These come before cursors: a link API's last page may still carry
-//!    its cursors (Facebook's `paging.cursors` beside `paging.previous`).
+//!    its cursors (Facebook's `paging.cursors` beside `paging.previous`). Not where the
+//!    request sent a page number and the body counts the pages (`pagesTotal`): the page walk
+//!    is shown to work there, the link walk is not.
 //! 4. **A token answering the request** → `cursor`, sent back where the request sent it: the
 //!    same name as a cursor parameter the request sent (`cursor`, `Marker`, `continue`,
 //!    `bookmark`), or `next` and that name (`nextCursorMark` answers `cursorMark=*`,
@@ -58,14 +62,15 @@
 //!    | response key | request parameter | API |
 //!    |---|---|---|
 //!    | `next_cursor`, `nextCursor`, `next_page_cursor`, `cursor.next`, `cursors.next`, `next` (a token) | `cursor` | Slack (`response_metadata.next_cursor`), many |
-//!    | `next_cursor` when the body has `"object": "list"` | `start_cursor` | Notion |
+//!    | `next_cursor` at the top of a body with `"object": "list"` | `start_cursor` | Notion |
 //!    | `cursor` (top level, or in the page's metadata: `pagination`, `meta`, `result_info`) | `cursor` (`after` when the request sized the page with `first`) | Square, Twitch, Cloudflare |
 //!    | `paging.next.after`, `cursors.after`, `after` next to `before` | `after` | HubSpot, Facebook, Reddit |
 //!    | `pages.next.starting_after` | `starting_after` | Intercom |
 //!    | `pageInfo.endCursor` | `after` | Relay-style |
 //!    | `nextPageToken` | `pageToken` | Google APIs |
 //!    | `nextPageToken` when the body has `isLast` | `nextPageToken` | Jira Cloud (`search/jql`) |
-//!    | `next_page_token` | `next_page_token` | Zoom |
+//!    | `next_page_token` | `page_token` (AIP-158) | Databricks, Alpaca |
+//!    | `next_page_token` beside a page count or current page | `next_page_token` | Zoom |
 //!    | `nextToken`, `NextToken`, `next_token`, `NextPageToken` | the same name | AWS, X (Twitter) search |
 //!    | `NextMarker`; `nextMarker`, `next_marker` | `Marker`; `marker` | AWS Lambda and KMS; OpenStack, Box |
 //!    | `metadata.continue` | `continue` | Kubernetes |
@@ -140,9 +145,11 @@
 //! 17. **Cursor header**: `X-Next-Cursor` or `Next-Cursor` (`cursor`), `x-ms-continuationtoken`
 //!     (`continuationToken`), a vendor's `X-Nomad-NextToken` (`next_token`) or Oracle Cloud's
 //!     `opc-next-page` (`page`), a `next` header holding a token (`cursor`), GitLab's
-//!     `X-Next-Page` (`page`) → `header_cursor`.
+//!     `X-Next-Page` (`page`) → `header_cursor`. A header holding a token (not a number) is
+//!     tried before the request's windows (rule 7): `x-ms-continuationtoken` answering `$top`.
 //! 18. **Range headers**: `Content-Range: 0-24/3573` (PostgREST) and `X-Pagination-Offset`/
-//!     `-Limit` → `offset`.
+//!     `-Limit` → `offset`; not when the request sent its window as one value (`range=[0, 24]`
+//!     of react-admin's simple REST, a `Range` header), which no offset walk sends.
 //! 19. Any other key starting with `next` that holds a token (not a time, beside a list of
 //!     records) → `cursor` with `cursor` (dlt's rule; a guess, logged at WARN).
 //! 20. A known link or cursor key that is null or empty on the first page → that paginator (it
@@ -152,8 +159,10 @@
 //! a list (the walk may be incomplete) and at INFO for a single object.
 //!
 //! When the first request is a POST (or PUT, PATCH) with a JSON object body, the page, offset,
-//! limit and cursor go into the body under the same names, as search endpoints expect. A
-//! parameter the caller already sent (e.g. `$top`) keeps its name and its place.
+//! limit and cursor go into the body under the same names, as search endpoints expect (inside
+//! the body's `options`, `pagination` or `paging` object if it has one, as mongoose-paginate's
+//! `{"query": {}, "options": {}}`). A parameter the caller already sent (e.g. `$top`) keeps its
+//! name and its place.
 //!
 //! # Conventions learnt from real first pages
 //!
@@ -436,6 +445,9 @@ const RULES: &[Rule] = &[
     // 7. A known envelope's cursor, also on the last page where the cursor is left out
     //    (Google's `kind: "...List"`, AWS's `Truncated`, Bitbucket Server's `isLastPage`).
     rule("envelope_cursor", |s| s.envelope_cursor()),
+    // 7b. A token in a cursor header (`x-ms-continuationtoken`), before the request's windows:
+    //     it is the API's own word on the next page. Numbers wait for the page rules.
+    rule("header_token", |s| s.header_cursor(true)),
     // 8. An offset and a size the request sent (`from=0&size=20`): its own window, whatever
     //    page counts the body also reports.
     rule("request_offset", |s| s.request_offset()),
@@ -458,7 +470,7 @@ const RULES: &[Rule] = &[
     // 17. A page window in headers (`X-Page` and `X-Total-Pages`, `X-WP-TotalPages`).
     rule("header_pages", |s| s.header_pages()),
     // 18. A cursor in a header (`X-Next-Cursor`, `x-ms-continuationtoken`, `X-Nomad-NextToken`).
-    rule("header_cursor", |s| s.header_cursor()),
+    rule("header_cursor", |s| s.header_cursor(false)),
     // 19. An offset window in headers (`Content-Range`, `X-Pagination-Offset`).
     rule("range_headers", |s| s.range_headers()),
     // 20. Any other `next...` key holding a token (dlt's rule).

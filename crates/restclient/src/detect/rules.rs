@@ -323,7 +323,11 @@ impl<'a> Scan<'a> {
         let key = m.key();
         let param = match key {
             "next_cursor" | "nextCursor" | "next_page_cursor" | "nextPageCursor" => {
-                if root.and_then(|r| r.get("object")) == Some(&Value::from("list")) {
+                // Notion's list keeps its cursor at the top, beside `"object": "list"`; a list
+                // object with its cursor in `meta` (Gorgias) takes the usual `cursor`.
+                if m.path.len() == 1
+                    && root.and_then(|r| r.get("object")) == Some(&Value::from("list"))
+                {
                     "start_cursor"
                 } else {
                     "cursor"
@@ -335,6 +339,18 @@ impl<'a> Scan<'a> {
                 } else {
                     "pageToken"
                 }
+            }
+            // Google's API design guide (AIP-158), in snake case: `next_page_token` answers
+            // `page_token` (Databricks, Alpaca, Calendly, gRPC gateways). A page-number
+            // envelope that took on tokens keeps the response's name (Zoom's `page_count` and
+            // `page_size` beside it).
+            "next_page_token"
+                if !m
+                    .parent
+                    .keys()
+                    .any(|k| is_page_count_key(k) || key_is(k, CURRENT_PAGE_KEYS)) =>
+            {
+                "page_token"
             }
             // AWS keeps its PascalCase names both ways (`NextToken`, `NextPageToken`).
             k @ ("next_page_token" | "nextToken" | "NextToken" | "next_token" | "NextPageToken"
@@ -761,7 +777,11 @@ impl<'a> Scan<'a> {
         ))
     }
 
-    pub(super) fn header_cursor(&self) -> Option<Detection> {
+    /// A cursor in a response header. With `tokens_only`, only a header holding a token, not
+    /// a number: a continuation token in a header is as sure a signal as one in the body, and
+    /// wins over the windows guessed from the request (Azure DevOps answers `$top=100` with
+    /// `x-ms-continuationtoken`), while a number (`X-Next-Page: 2`) is left to the page rules.
+    pub(super) fn header_cursor(&self, tokens_only: bool) -> Option<Detection> {
         // Header names compared without case, `-`, `_` and an `x-`/`x-ms-` prefix, and the
         // parameter each is sent back in (unless the first request sent one already). The
         // longer names match at the end of a vendor's prefixed name too (`X-Nomad-NextToken`,
@@ -795,6 +815,7 @@ impl<'a> Scan<'a> {
             };
             if value.is_empty()
                 || looks_like_url(value)
+                || (tokens_only && value.parse::<i64>().is_ok())
                 || value.eq_ignore_ascii_case("true")
                 || value.eq_ignore_ascii_case("false")
             {
@@ -1170,6 +1191,14 @@ impl<'a> Scan<'a> {
                 .find_map(|n| self.response.header(n))
                 .map(str::trim)
         };
+        // The request asked for its window itself as one value (`range=[0, 24]`, the "simple
+        // REST" convention of react-admin's and json-server-like backends; a `Range` header):
+        // the API reads that, not an offset and a limit, and no dlt paginator sends it.
+        if self.request.is_some_and(|r| {
+            r.param("range").is_some() || r.headers().contains_key(reqwest::header::RANGE)
+        }) {
+            return None;
+        }
         let (start, size, source) = if let Some(range) = header(&["content-range"]) {
             let spec = range.rsplit(' ').next().unwrap_or(range);
             let (window, _total) = spec.split_once('/')?;
@@ -1248,6 +1277,17 @@ impl<'a> Scan<'a> {
     /// (`pagelen` and `values`, with `next` only while there are more); an OData collection
     /// without its next link; a `Link` header with `first`, `last` or `prev` and no `next`.
     pub(super) fn absent_link(&self) -> Option<Detection> {
+        // A page number the request sent, with a page count in the body, walks such an API as
+        // well and shows it can (Adyen's and Spring HATEOAS's `pageNumber`/`pagesTotal` beside
+        // HAL links), while an absent link shows nothing: the page rules decide.
+        if self.sent_role(Role::Page).is_some()
+            && self
+                .members
+                .iter()
+                .any(|m| is_page_count_key(m.key()) && as_int(m.value).is_some_and(|n| n >= 0))
+        {
+            return None;
+        }
         let root = self.root();
         if root.is_some_and(|r| {
             r.contains_key("pagelen")
@@ -1356,6 +1396,14 @@ fn is_sibling_link<'v>(key: &str, value: &'v Value) -> Option<Option<&'v str>> {
 /// A next link at this member: the path of the link and the confidence.
 pub(super) fn link_at(m: &Member<'_>) -> Option<(String, f32)> {
     let key = m.key();
+    // "Load more" links of infinite-scroll lists: Discourse's `load_more_directory_items` and
+    // `more_topics_url`, the same page with the next page's query.
+    let more = normalize(key);
+    if (more.starts_with("loadmore") || (more.starts_with("more") && more.ends_with("url")))
+        && m.value.as_str().is_some_and(|s| looks_like_url(s.trim()))
+    {
+        return Some((path_text(&m.path), 0.8));
+    }
     if is_next_key(key) {
         let confidence = if key_is(key, LINK_KEYS)
             || matches!(key, "next_page" | "nextPage")
@@ -1373,6 +1421,9 @@ pub(super) fn link_at(m: &Member<'_>) -> Option<(String, f32)> {
             }
             // HubSpot's `paging.next` has `after` and a `link` of `?after=...` only: the cursor
             // keeps the caller's other parameters, so it is left to the cursor rule.
+            // HAL's `"templated": true` marks the href as a URI template (`?page=1{&sort}`,
+            // Spring Data REST): not a URL to fetch, so the page parameters beside it decide.
+            Value::Object(o) if o.get("templated") == Some(&Value::Bool(true)) => {}
             Value::Object(o) if !o.contains_key("after") => {
                 // `href`, `url`, `link`, `uri`, and as dlt any key starting with `href` or
                 // `url` in any case (`{"next": {"urlNext": ...}}`).
@@ -1430,6 +1481,7 @@ const CURSOR_NAME_FAMILIES: &[&[&str]] = &[
     &["after", "after_id", "starting_after"],
     &["starting_after", "after"],
     &["pageToken", "page_token", "paginationToken"],
+    &["page_token", "next_page_token", "pagination_token"],
     &["next_token", "pagination_token", "nextToken"],
     &["nextToken", "next_token"],
     &["start_cursor", "cursor"],
@@ -1546,7 +1598,12 @@ fn with_offset_alternatives(mut found: Detection, name: &str) -> Detection {
 fn with_name_alternatives(mut found: Detection, name: &str) -> Detection {
     let Some(family) = CURSOR_NAME_FAMILIES
         .iter()
-        .find(|f| normalize(f[0]) == normalize(name))
+        .find(|f| f[0] == name)
+        .or_else(|| {
+            CURSOR_NAME_FAMILIES
+                .iter()
+                .find(|f| normalize(f[0]) == normalize(name))
+        })
     else {
         return found;
     };

@@ -350,6 +350,17 @@ impl<'a> Scan<'a> {
         });
         grouped.unwrap_or_else(|| {
             if body {
+                // A body that holds its paging options in an object of their own, empty on the
+                // first request (mongoose-paginate's `{"query": {}, "options": {}}`, a
+                // `pagination: {}` block): the page goes there.
+                let options = self.request.and_then(Request::json).and_then(|b| {
+                    ["options", "pagination", "paging"]
+                        .into_iter()
+                        .find(|k| b.get(*k).is_some_and(Value::is_object))
+                });
+                if let Some(options) = options {
+                    return Place::Body(format!("{options}.{name}"));
+                }
                 Place::Body(name.to_owned())
             } else {
                 Place::Query(name.to_owned())

@@ -13,8 +13,9 @@ const CLASS: &str = "JsonResponseCursorPaginator";
 /// `JSONResponseCursorPaginator`), as a query parameter or in a JSON body.
 ///
 /// The cursor is read at `cursor_path` (default `"cursors.next"`); a missing, null, empty, `0` or
-/// `false` cursor ends the walk, and so can `has_more_path`, `end_of_stream_path` and
-/// `stop_after_empty_page`. The
+/// `false` cursor ends the walk, and so does the cursor the request sent coming back unchanged
+/// (Solr's `cursorMark` and Elasticsearch's scroll end so; dlt would call it a loop), and so can
+/// `has_more_path`, `end_of_stream_path` and `stop_after_empty_page`. The
 /// original query parameters are kept. Unlike dlt, an `initial_cursor` can be sent with the first
 /// request, for APIs that need `cursor=*` to start (dlt#4428).
 ///
@@ -168,10 +169,12 @@ impl Paginator for JsonResponseCursorPaginator {
         let Some(path) = self.cursor_path.get() else {
             return Err(crate::Error::invalid(CLASS, "cursor_path", "is invalid"));
         };
+        let sent = self.cursor.take();
         self.cursor = response
             .field(path)?
             .filter(|v| truthy(v))
             .map(std::borrow::Cow::into_owned);
+        let repeated = self.cursor.is_some() && self.cursor == sent;
         if self.cursor.is_none() {
             self.finish(StopReason::NoCursor);
         }
@@ -179,10 +182,19 @@ impl Paginator for JsonResponseCursorPaginator {
             self.finish(StopReason::EmptyPage);
             return Ok(());
         }
-        if let Some(has_more) = self.has_more_path.get()
-            && !read_has_more(CLASS, has_more, response)?
-        {
+        let has_more = match self.has_more_path.get() {
+            Some(flag) => Some(read_has_more(CLASS, flag, response)?),
+            None => None,
+        };
+        if has_more == Some(false) {
             self.finish(StopReason::HasMoreFalse);
+        }
+        // Solr's `nextCursorMark` and Elasticsearch's `_scroll_id` end this way: the last page
+        // answers with the cursor it was given, and sending it again would fetch that page
+        // again. Unless the response says there is more: then the walk goes on, and the loop
+        // guard reports the repeated request instead of ending with records missing.
+        if repeated && has_more != Some(true) {
+            self.finish(StopReason::CursorRepeated);
         }
         if let Some(flag) = self.end_of_stream_path.get()
             && response.field(flag)?.as_deref().and_then(super::parse_bool) == Some(true)
@@ -300,6 +312,62 @@ mod tests {
             assert!(!p.has_next_page());
             assert_eq!(p.stop_reason(), Some(StopReason::NoCursor));
         }
+    }
+
+    #[test]
+    fn the_cursor_sent_coming_back_ends_the_walk() {
+        let mut p = JsonResponseCursorPaginator::new()
+            .cursor_path("nextCursorMark")
+            .cursor_param("cursorMark")
+            .initial_cursor("*");
+        let mut req = Request::new(Method::GET, "https://h/".parse().unwrap());
+        p.init_request(&mut req).unwrap();
+        step(
+            &mut p,
+            &mut req,
+            json!({"nextCursorMark": "A"}),
+            &[json!(1)],
+        );
+        assert!(p.has_next_page());
+        step(
+            &mut p,
+            &mut req,
+            json!({"nextCursorMark": "B"}),
+            &[json!(1)],
+        );
+        assert!(p.has_next_page());
+        assert_eq!(req.param("cursorMark"), Some("B"));
+        step(&mut p, &mut req, json!({"nextCursorMark": "B"}), &[]);
+        assert!(!p.has_next_page());
+        assert_eq!(p.stop_reason(), Some(StopReason::CursorRepeated));
+        // A response that repeats the cursor but says there is more is no end: the walk goes
+        // on, so that the loop guard reports it rather than the walk ending short.
+        let mut p = JsonResponseCursorPaginator::new()
+            .cursor_path("next")
+            .has_more_path("has_more");
+        let mut req = Request::new(Method::GET, "https://h/".parse().unwrap());
+        p.init_request(&mut req).unwrap();
+        step(
+            &mut p,
+            &mut req,
+            json!({"next": "A", "has_more": true}),
+            &[json!(1)],
+        );
+        step(
+            &mut p,
+            &mut req,
+            json!({"next": "A", "has_more": true}),
+            &[json!(1)],
+        );
+        assert!(p.has_next_page());
+        step(
+            &mut p,
+            &mut req,
+            json!({"next": "A", "has_more": false}),
+            &[json!(1)],
+        );
+        assert!(!p.has_next_page());
+        assert_eq!(p.stop_reason(), Some(StopReason::HasMoreFalse));
     }
 
     #[test]

@@ -74,19 +74,21 @@ pub(crate) async fn walk<'e>(
     }
 }
 
-/// One walk, for one parent record.
-struct ChildWalk<'s> {
-    index: u64,
-    next_offset: u64,
-    key: String,
-    pages: Pages,
-    cursor: Option<Cursor<'s>>,
-    include: Vec<Include>,
-    buffered: VecDeque<Page>,
-    ended: Option<Result<(), Error>>,
+/// One walk, for one parent record (also the unit of [`Resource::walk_parents`]'s window).
+///
+/// [`Resource::walk_parents`]: super::Resource::walk_parents
+pub(crate) struct ChildWalk<'s> {
+    pub(crate) index: u64,
+    pub(crate) next_offset: u64,
+    pub(crate) key: String,
+    pub(crate) pages: Pages,
+    pub(crate) cursor: Option<Cursor<'s>>,
+    pub(crate) include: Vec<Include>,
+    pub(crate) buffered: VecDeque<Page>,
+    pub(crate) ended: Option<Result<(), Error>>,
 }
 
-enum Event {
+pub(crate) enum Event {
     Page(usize, Box<Page>),
     Ended(usize, Result<(), Error>),
     Parent(Feed, Result<Item, Error>),
@@ -311,7 +313,7 @@ impl<'e> Runner<'e, '_> {
 }
 
 /// The next parent record, as a future that owns the feed and gives it back.
-type NextRecord = BoxFuture<'static, (Feed, Result<Item, Error>)>;
+pub(crate) type NextRecord = BoxFuture<'static, (Feed, Result<Item, Error>)>;
 
 /// The next record of `feed`.
 fn next_record(mut feed: Feed) -> NextRecord {
@@ -325,7 +327,7 @@ fn next_record(mut feed: Feed) -> NextRecord {
 /// What happens next: the run stops, a walk yields a page or ends (the head first; a walk
 /// behind it only while it holds fewer than [`BUFFERED`] pages), a parent record comes (when a
 /// slot is free), or a save falls due.
-fn poll_event(
+pub(crate) fn poll_event(
     cx: &mut Context<'_>,
     window: &mut VecDeque<ChildWalk<'_>>,
     feed: Option<&mut Option<NextRecord>>,

@@ -71,18 +71,7 @@ pub(crate) fn page_lines(
     include: &[Include],
     out: &mut Vec<u8>,
 ) -> Result<Emitted, Error> {
-    let bad = |msg: String| {
-        let url = page.response().redacted_url();
-        Error::new(
-            ErrorKind::Decode,
-            format!(
-                "resource `{}`: {msg} (page {}, {url})",
-                r.name,
-                page.number()
-            ),
-        )
-        .with_url(&url)
-    };
+    let bad = |msg: String| page_error(r, page, msg);
     let unmatched = page.is_empty()
         && page
             .response()
@@ -115,6 +104,55 @@ pub(crate) fn page_lines(
         kept += 1;
     }
     Ok(Emitted { kept, unmatched })
+}
+
+/// As [`page_lines`], for the records a caller's transform made of the page (dlt's
+/// `processing_steps`): the values, not the page's text, go through the filter and out.
+///
+/// # Errors
+/// As [`page_lines`].
+pub(crate) fn value_lines(
+    r: &ResourcePlan,
+    page: &Page,
+    values: &[Value],
+    mut cursor: Option<&mut Cursor<'_>>,
+    include: &[Include],
+    out: &mut Vec<u8>,
+) -> Result<Emitted, Error> {
+    let bad = |msg: String| page_error(r, page, msg);
+    let mut kept = 0;
+    for v in values {
+        if let Some(c) = cursor.as_deref_mut()
+            && matches!(c.check(v).map_err(bad)?, Verdict::Drop)
+        {
+            continue;
+        }
+        let start = out.len();
+        serde_json::to_writer(&mut *out, v).map_err(|e| bad(e.to_string()))?;
+        if !include.is_empty() {
+            splice(out, start, include).map_err(bad)?;
+        }
+        out.push(b'\n');
+        kept += 1;
+    }
+    Ok(Emitted {
+        kept,
+        unmatched: false,
+    })
+}
+
+/// A decode error about a record of `page`, naming the resource, the page and its URL.
+fn page_error(r: &ResourcePlan, page: &Page, msg: String) -> Error {
+    let url = page.response().redacted_url();
+    Error::new(
+        ErrorKind::Decode,
+        format!(
+            "resource `{}`: {msg} (page {}, {url})",
+            r.name,
+            page.number()
+        ),
+    )
+    .with_url(&url)
 }
 
 /// Adds the included members to the object record at `out[start..]`.

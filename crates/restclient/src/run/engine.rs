@@ -29,7 +29,17 @@ pub(crate) enum Sink {
     /// An output directory: the load staged and committed there.
     Dir(Load),
     /// One channel for every written resource's records.
-    Channel(mpsc::Sender<Result<RunRecord, Error>>),
+    Channel(mpsc::Sender<Delivery>),
+}
+
+/// What the engine hands [`RunRecords`](super::RunRecords).
+#[derive(Debug)]
+pub(crate) enum Delivery {
+    Record(Result<RunRecord, Error>),
+    /// Every record of a subtree was sent before this: its new states, committed by the
+    /// stream once its reader has taken all of them and asks for more (a reader that stops
+    /// earlier gets them again next run, instead of a cursor past records it never had).
+    Commit(BTreeMap<String, ResourceState>),
 }
 
 pub(crate) struct Engine {
@@ -184,7 +194,11 @@ impl Engine {
                 ResourceStatus::Completed | ResourceStatus::AlreadyCompleted
             )
         });
-        let committed = ok && self.commit(root, &mut outcomes);
+        let committed = ok
+            && match &self.sink {
+                Sink::Dir(load) => self.commit(load, root, &mut outcomes),
+                Sink::Channel(tx) => self.hand_over_states(tx, &outcomes).await,
+            };
         (
             outcomes.into_iter().map(|(i, o)| (i, o.summary)).collect(),
             committed,
@@ -295,11 +309,8 @@ impl Engine {
             }
             Err(Fail::Error(e)) => {
                 if let Sink::Channel(tx) = &self.sink {
-                    let _ = tx
-                        .send(Err(e
-                            .shallow_copy()
-                            .context(format!("resource `{}`", r.name))))
-                        .await;
+                    let e = e.shallow_copy().context(format!("resource `{}`", r.name));
+                    let _ = tx.send(Delivery::Record(Err(e))).await;
                 }
                 summary.fail(e);
             }
@@ -383,16 +394,12 @@ impl Engine {
 
     /// Commits a subtree whose every resource completed; false (and the resources marked
     /// failed) when the commit could not be made.
-    fn commit(&self, root: usize, outcomes: &mut [(usize, Outcome)]) -> bool {
+    fn commit(&self, load: &Load, root: usize, outcomes: &mut [(usize, Outcome)]) -> bool {
         let _one_at_a_time = self
             .commit_lock
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let result = match &self.sink {
-            Sink::Dir(load) => self.commit_load(load, root, outcomes),
-            Sink::Channel(_) => self.commit_states(outcomes),
-        };
-        match result {
+        match self.commit_load(load, root, outcomes) {
             Ok(()) => true,
             Err(e) => {
                 for (_, o) in outcomes.iter_mut() {
@@ -473,23 +480,17 @@ impl Engine {
         load.commit(&record)
     }
 
-    /// Without a directory: the states only (when there is a state file).
-    fn commit_states(&self, outcomes: &[(usize, Outcome)]) -> Result<(), Error> {
-        let Some(path) = &self.state_path else {
-            return Ok(());
-        };
-        let states = self.states(outcomes);
-        if states.is_empty() {
-            return Ok(());
+    /// Without a directory: the subtree's states go to the stream after its records, to be
+    /// committed there (when there is a state file); false when the reader has gone.
+    async fn hand_over_states(
+        &self,
+        tx: &mpsc::Sender<Delivery>,
+        outcomes: &[(usize, Outcome)],
+    ) -> bool {
+        if self.state_path.is_none() {
+            return true;
         }
-        let mut state = StateFile::load(path)?;
-        state.resources.extend(states);
-        state.save(path).map_err(|e| {
-            Error::new(
-                ErrorKind::Other,
-                format!("cannot save the state file {}: {e}", path.display()),
-            )
-            .with_source(e)
-        })
+        let states = self.states(outcomes);
+        states.is_empty() || tx.send(Delivery::Commit(states)).await.is_ok()
     }
 }

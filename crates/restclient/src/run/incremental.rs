@@ -131,15 +131,71 @@ impl IncrementalSpec {
     }
 }
 
-/// What the state keeps of one cursor.
+/// Where an incremental cursor stands between walks: what a run keeps in its state file, and
+/// what a caller of [`Resource::walk`](super::Resource::walk) keeps and hands back.
+///
+/// ```
+/// use restclient::run::CursorState;
+/// use serde_json::json;
+///
+/// let state = CursorState::new(json!("2024-01-05T00:00:00Z")).with_boundary(["[7]".to_owned()]);
+/// assert_eq!(state.last_value(), &json!("2024-01-05T00:00:00Z"));
+/// assert_eq!(state.boundary().count(), 1);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub(crate) struct CursorState {
+pub struct CursorState {
     pub(crate) last_value: Value,
     /// The keys of the records at `last_value` already delivered.
     #[serde(default)]
     pub(crate) boundary: BTreeSet<String>,
     #[serde(default)]
     pub(crate) start_value: Value,
+}
+
+impl CursorState {
+    /// A cursor at `last_value` (the next walk starts there), no record delivered at it yet.
+    #[must_use]
+    pub fn new(last_value: Value) -> Self {
+        CursorState {
+            start_value: last_value.clone(),
+            last_value,
+            boundary: BTreeSet::new(),
+        }
+    }
+
+    /// The keys of the records at `last_value` already delivered (as
+    /// [`boundary`](Self::boundary) gives them): the next walk does not deliver them again.
+    #[must_use]
+    pub fn with_boundary(mut self, keys: impl IntoIterator<Item = String>) -> Self {
+        self.boundary = keys.into_iter().collect();
+        self
+    }
+
+    /// Where the walk that made this state started (dlt's `start_value`).
+    #[must_use]
+    pub fn with_start_value(mut self, value: Value) -> Self {
+        self.start_value = value;
+        self
+    }
+
+    /// The best cursor value delivered so far (`max`, or `min` for `last_value_func: min`).
+    #[must_use]
+    pub fn last_value(&self) -> &Value {
+        &self.last_value
+    }
+
+    /// The keys of the records delivered whose cursor is exactly `last_value`: each the JSON
+    /// text of a list of the record's `primary_key` values (`[7]`), or of the whole record
+    /// (keys sorted) when there is no primary key.
+    pub fn boundary(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.boundary.iter().map(String::as_str)
+    }
+
+    /// Where the walk that made this state started.
+    #[must_use]
+    pub fn start_value(&self) -> &Value {
+        &self.start_value
+    }
 }
 
 /// A cursor's mid-walk fields, as a top-level walk checkpoint keeps them.
@@ -338,13 +394,18 @@ impl<'s> Cursor<'s> {
 
     /// The state to store after the walk.
     pub(crate) fn finish(self) -> CursorState {
+        self.current()
+    }
+
+    /// The state to store if the walk ended after the records checked so far.
+    pub(crate) fn current(&self) -> CursorState {
         let boundary = if !self.spec.dedup() {
             BTreeSet::new()
         } else if self.moved {
-            self.boundary
+            self.boundary.clone()
         } else {
-            let mut all = self.stored;
-            all.extend(self.boundary);
+            let mut all = self.stored.clone();
+            all.extend(self.boundary.iter().cloned());
             all
         };
         let behind = !self.floor.is_null()
@@ -353,9 +414,13 @@ impl<'s> Cursor<'s> {
                 LastValueFunc::Min => o == Ordering::Greater,
             });
         CursorState {
-            last_value: if behind { self.floor } else { self.last },
+            last_value: if behind {
+                self.floor.clone()
+            } else {
+                self.last.clone()
+            },
             boundary,
-            start_value: self.start,
+            start_value: self.start.clone(),
         }
     }
 }

@@ -88,6 +88,7 @@ impl Load {
         // Temporary files of a run killed while it replaced one (the lock says it is dead).
         files::remove_stale_temps_in(dir, None);
         files::remove_stale_temps_in(&layout.loads(), None);
+        remove_discarded(&layout);
         files::remove_stale_temps(&identity.state);
         let found = pending_loads(&layout)?;
         let resume = match (found.last(), pending) {
@@ -217,6 +218,8 @@ fn pending_loads(layout: &Layout) -> Result<Vec<String>, Error> {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .map(|e| e.file_name().to_string_lossy().into_owned())
+        // `.discarded-<id>`: a load on its way out (see `discard`).
+        .filter(|name| !name.starts_with('.'))
         .collect();
     ids.sort();
     Ok(ids)
@@ -342,6 +345,25 @@ fn discard(layout: &Layout, id: &str) -> Result<(), Error> {
         let text = serde_json::to_vec_pretty(&summary).unwrap_or_default();
         files::write_atomic(&path, &text).map_err(|e| io("write", &path, e))?;
     }
+    // Out of sight in one step, then removed: a crash while removing a big directory must not
+    // leave a load that has lost its commit records but still has its `run.json`, which a
+    // `--resume` would take up and walk its committed subtrees again.
     let pending = layout.pending(id);
-    std::fs::remove_dir_all(&pending).map_err(|e| io("remove", &pending, e))
+    let gone = layout.pending_root().join(format!(".discarded-{id}"));
+    std::fs::rename(&pending, &gone).map_err(|e| io("discard", &pending, e))?;
+    files::sync_dir(&layout.pending_root());
+    testhooks::point("discarded");
+    std::fs::remove_dir_all(&gone).map_err(|e| io("remove", &gone, e))
+}
+
+/// Removes what a crash left of discarded loads (`_pending/.discarded-<id>`).
+fn remove_discarded(layout: &Layout) {
+    let Ok(entries) = std::fs::read_dir(layout.pending_root()) else {
+        return;
+    };
+    for e in entries.filter_map(Result::ok) {
+        if e.file_name().to_string_lossy().starts_with(".discarded-") {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }

@@ -50,6 +50,10 @@
 //! its descendants commit together (their files into place, their state) once all of them are
 //! written, and a child keeps one incremental cursor per parent record.
 //!
+//! [`Run::resources`] hands out the same config's resources to walk one at a time instead,
+//! for a caller that keeps the records and the state itself (the Python package's dlt source
+//! is built on it): see [`Resources`].
+//!
 #![doc = include_str!("../docs/run.md")]
 
 mod children;
@@ -62,6 +66,7 @@ mod load;
 mod plan;
 mod request;
 mod resource;
+mod resources;
 mod state;
 mod summary;
 mod template;
@@ -84,10 +89,12 @@ use crate::config::RuntimeConfig;
 use crate::error::Error;
 use crate::spec::{EnvExpander, SpecError};
 
+pub use incremental::CursorState;
 pub use layout::WriteDisposition;
+pub use resources::{ParentDone, Resource, ResourcePage, ResourceWalk, Resources, WalkItem};
 pub use summary::{ResourceStatus, ResourceSummary, Summary};
 
-use engine::{Engine, Sink};
+use engine::{Delivery, Engine, Sink};
 use load::{Load, LoadIdentity, Pending};
 use plan::Plan;
 use state::StateFile;
@@ -520,17 +527,34 @@ impl Run {
     /// resource's records in order (a child's in parent order), records of different resources
     /// interleaved; each record names its resource, and `include_from_parent` names its parent.
     /// A failing resource yields one error and the others go on. Memory stays bounded: a
-    /// parent waits for its slowest child, and the run for this stream's reader.
+    /// parent waits for its slowest child, and the run for this stream's reader. Dropping the
+    /// stream stops the run (as [`shutdown`](Self::shutdown) does).
     ///
-    /// Nothing is written but the state file, if one is set (committed per top-level resource
-    /// and its descendants, once all of them are through): exactly-once delivery across a
-    /// crash is the caller's to build (store the records, then the state).
+    /// Nothing is written but the state file, if one is set: a top-level resource and its
+    /// descendants commit their states once all of them are through *and* this stream's reader
+    /// has taken every one of their records and asks for the next item. A reader that stops
+    /// earlier (drops the stream, crashes) leaves the state where it was, and the next run
+    /// delivers those records again: at least once, never lost. Exactly once across a crash
+    /// is the caller's to build (store the records before asking for more).
     /// Needs a Tokio runtime (the run is spawned on it).
-    pub fn records(self) -> RunRecords {
+    pub fn records(mut self) -> RunRecords {
         let (tx, rx) = mpsc::channel(256);
+        // A reader that drops the stream stops the run, as a shutdown signal does: a parent
+        // that only feeds children would otherwise walk on for nobody.
+        let gone = tx.clone();
+        let user = self.shutdown.take();
+        self.shutdown = Some(Box::pin(async move {
+            match user {
+                Some(signal) => tokio::select! {
+                    () = signal => {}
+                    () = gone.closed() => {}
+                },
+                None => gone.closed().await,
+            }
+        }));
         let summary = Arc::new(Mutex::new(None));
         let state_path = self.state_file.clone();
-        match self.engine(Sink::Channel(tx.clone()), state_path) {
+        match self.engine(Sink::Channel(tx.clone()), state_path.clone()) {
             Ok(engine) => {
                 let slot = Arc::clone(&summary);
                 tokio::spawn(async move {
@@ -542,10 +566,14 @@ impl Run {
                 });
             }
             Err(e) => {
-                let _ = tx.try_send(Err(e));
+                let _ = tx.try_send(Delivery::Record(Err(e)));
             }
         }
-        RunRecords { rx, summary }
+        RunRecords {
+            rx,
+            summary,
+            state_path,
+        }
     }
 }
 
@@ -585,8 +613,9 @@ fn describe_paginator(spec: &crate::spec::PaginatorSpec) -> Value {
 /// The records of a run, from [`Run::records`].
 #[derive(Debug)]
 pub struct RunRecords {
-    rx: mpsc::Receiver<Result<RunRecord, Error>>,
+    rx: mpsc::Receiver<Delivery>,
     summary: Arc<Mutex<Option<Summary>>>,
+    state_path: Option<PathBuf>,
 }
 
 impl RunRecords {
@@ -604,7 +633,20 @@ impl Stream for RunRecords {
     type Item = Result<RunRecord, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.rx.poll_recv(cx)
+        loop {
+            match std::task::ready!(self.rx.poll_recv(cx)) {
+                None => return Poll::Ready(None),
+                Some(Delivery::Record(r)) => return Poll::Ready(Some(r)),
+                // The reader took every record of the subtree: its states commit now.
+                Some(Delivery::Commit(states)) => {
+                    if let Some(path) = &self.state_path
+                        && let Err(e) = StateFile::commit(path, states)
+                    {
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -47,6 +47,25 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// Applies dlt's `incremental.convert` to the incremental values the requests see
+    /// (placeholders, `start_param`, `end_param`); null values stay null, as in dlt.
+    pub(crate) fn convert(
+        &mut self,
+        f: &dyn Fn(&Value) -> Result<Value, Error>,
+    ) -> Result<(), Error> {
+        for v in self.incremental.values_mut() {
+            if !v.is_null() {
+                *v = f(v)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// An incremental value as the requests see it (`start_value`, `end_value`, ...).
+    fn incremental(&self, name: &str) -> &Value {
+        self.incremental.get(name).unwrap_or(&Value::Null)
+    }
+
     fn lookup(&self, e: &Expr) -> Result<Value, String> {
         match e {
             Expr::Resource { field, .. } => {
@@ -123,7 +142,8 @@ pub(crate) fn paginate(
     if r.method == EndpointMethod::Post {
         p = p.method(Method::POST);
     }
-    let p = rendered_parts(p, r, &lookup, cursor, &render_error)?;
+    // With a cursor, the start and end params come from the scope.
+    let p = rendered_parts(p, r, &lookup, cursor.map(|_| scope), &render_error)?;
     resource_settings(p, r, auth)
 }
 
@@ -132,7 +152,7 @@ fn rendered_parts(
     mut p: Paginate,
     r: &ResourcePlan,
     lookup: &dyn Fn(&Expr) -> Result<Value, String>,
-    cursor: Option<&Cursor<'_>>,
+    incremental: Option<&Scope<'_>>,
     render_error: &dyn Fn(&str, String) -> Error,
 ) -> Result<Paginate, Error> {
     for (k, v) in &r.params {
@@ -142,14 +162,19 @@ fn rendered_parts(
             p = p.param(k.clone(), value);
         }
     }
-    if let (Some(spec), Some(c)) = (&r.incremental, cursor) {
+    // The walk's start (`last_value`) and `end_value`, as `Scope` holds them (converted).
+    if let (Some(spec), Some(scope)) = (&r.incremental, incremental) {
+        let start = scope.incremental("last_value");
         if let Some(sp) = &spec.start_param
-            && !c.start.is_null()
+            && !start.is_null()
         {
-            let text = template::scalar_text(&c.start, sp).map_err(|e| render_error(sp, e))?;
+            let text = template::scalar_text(start, sp).map_err(|e| render_error(sp, e))?;
             p = p.param(sp.clone(), text);
         }
-        if let (Some(ep), Some(end)) = (&spec.end_param, &spec.end_value) {
+        let end = scope.incremental("end_value");
+        if let Some(ep) = &spec.end_param
+            && !end.is_null()
+        {
             let text = template::scalar_text(end, ep).map_err(|e| render_error(ep, e))?;
             p = p.param(ep.clone(), text);
         }

@@ -9,6 +9,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::RunRecord;
+use super::engine::Delivery;
 use super::feed::{End, Publisher};
 use super::state::ResourceCheckpoint;
 use crate::durable::{Ledger, Target};
@@ -46,7 +47,7 @@ pub(crate) struct Out<'e> {
     /// With an output directory: the staged data or the spool, and the checkpoint.
     ledger: Option<(Ledger, PathBuf)>,
     /// Without one, for a written resource: the run's records channel.
-    records: Option<mpsc::Sender<Result<RunRecord, Error>>>,
+    records: Option<mpsc::Sender<Delivery>>,
     children: Option<Publisher>,
     /// Without a directory: lines for the children since they were last handed on.
     lines: Vec<String>,
@@ -101,7 +102,7 @@ impl<'e> Out<'e> {
     /// Records to the run's channel (when written) and lines to the children.
     pub(crate) fn channel(
         resource: &'e str,
-        records: Option<mpsc::Sender<Result<RunRecord, Error>>>,
+        records: Option<mpsc::Sender<Delivery>>,
         children: Option<Publisher>,
     ) -> Out<'e> {
         Out {
@@ -131,7 +132,7 @@ impl<'e> Out<'e> {
                     resource: self.resource.to_owned(),
                     record,
                 };
-                if tx.send(Ok(item)).await.is_err() {
+                if tx.send(Delivery::Record(Ok(item))).await.is_err() {
                     return Err(Fail::Cancelled);
                 }
             }

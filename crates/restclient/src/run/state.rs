@@ -90,6 +90,25 @@ impl StateFile {
         let text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         crate::files::write_atomic_at(path, &text, "state")
     }
+
+    /// Puts `states` into the state file at `path` (the other resources' states kept).
+    ///
+    /// # Errors
+    /// As [`load`](Self::load), or the file could not be saved.
+    pub(crate) fn commit(
+        path: &Path,
+        states: BTreeMap<String, ResourceState>,
+    ) -> Result<(), Error> {
+        let mut state = StateFile::load(path)?;
+        state.resources.extend(states);
+        state.save(path).map_err(|e| {
+            Error::new(
+                ErrorKind::Other,
+                format!("cannot save the state file {}: {e}", path.display()),
+            )
+            .with_source(e)
+        })
+    }
 }
 
 /// What a run checkpoint's `format` says.

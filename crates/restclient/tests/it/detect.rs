@@ -941,6 +941,63 @@ fn family_cases() -> Vec<(Case, Request)> {
             .paginator(json!({"type": "cursor", "cursor_path": "pageToken", "cursor_param": "pageToken"}))
             .records("rows")
             .next("https://bigquery.googleapis.com/bigquery/v2/projects/p/queries/job?maxResults=1&pageToken=BFE3")),
+        // ------------------------------------------------------------ HAL page APIs
+        g(case("HAL: a templated next href is a URI template, not a URL; the page numbers decide (Spring Data REST)", "http://localhost:8080/people?size=5", json!({
+            "_links": {"next": {"href": "http://localhost:8080/people?page=1&size=5{&sort}", "templated": true}},
+            "_embedded": {"people": [{}]}, "page": {"size": 5, "totalElements": 50, "totalPages": 10, "number": 0}
+        }))
+            .paginator(json!({"type": "page_number", "page_param": "page", "base_page": 0, "total_path": "page.totalPages"}))
+            .records("_embedded.people")
+            .next("http://localhost:8080/people?size=5&page=1")),
+        g(case("HAL last page without next, with the request's page and a page count: the page decides (pagesTotal)", "https://api.example.com/v1/companies?pageNumber=2&pageSize=10", json!({
+            "_links": {"first": {"href": "https://api.example.com/v1/companies?pageNumber=1&pageSize=10"},
+                       "prev": {"href": "https://api.example.com/v1/companies?pageNumber=1&pageSize=10"}},
+            "itemsTotal": 11, "pagesTotal": 2, "data": [{"id": "c"}]
+        }))
+            .paginator(json!({"type": "page_number", "page_param": "pageNumber", "base_page": 1, "total_path": "pagesTotal"}))
+            .records("data")),
+        p(case("SQL result set: rows of values beside their columns, the cursor back in the body (OpenSearch SQL)", "http://localhost:9200/_plugins/_sql", json!({
+            "schema": [{"name": "firstname", "type": "text"}], "cursor": "d:eyJh", "total": 956, "datarows": [["Cherry"], ["Lindsey"]], "size": 2, "status": 200
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "cursor", "cursor_body_path": "cursor"}))
+            .records("datarows")
+            .next("http://localhost:9200/_plugins/_sql"),
+            json!({"fetch_size": 2, "query": "SELECT firstname FROM accounts"})),
+        p(case("a body's empty options object takes the page (mongoose-paginate's query endpoints)", "https://api.example.com/v4/capsules/query", json!({
+            "docs": [{"id": "c1"}], "totalDocs": 19, "offset": 0, "limit": 10, "totalPages": 2, "page": 1,
+            "pagingCounter": 1, "hasPrevPage": false, "hasNextPage": true, "prevPage": null, "nextPage": 2
+        }))
+            .paginator(json!({"type": "page_number", "page_body_path": "options.page", "base_page": 1, "total_path": "totalPages"}))
+            .records("docs")
+            .next("https://api.example.com/v4/capsules/query"),
+            json!({"query": {}, "options": {}})),
+        g(case("a load-more link of an infinite-scroll list (Discourse)", "https://forum.example.com/directory_items.json?period=weekly", json!({
+            "directory_items": [{"id": 5}], "total_rows_directory_items": 5, "load_more_directory_items": "/directory_items?page=1&period=weekly"
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "load_more_directory_items"}))
+            .records("directory_items")
+            .next("https://forum.example.com/directory_items?page=1&period=weekly")),
+        g(case("the request's own range=[0, 24] with Content-Range: no offset walk sends it (react-admin's simple REST)", "http://localhost:3000/posts?sort=[\"title\",\"ASC\"]&range=[0, 24]", json!([{"id": 1}]))
+            .header("Content-Range", "posts 0-24/319")),
+        g(case("AIP-158 in snake case: next_page_token answers page_token (Databricks, Alpaca)", "https://dbc.example.com/api/2.1/jobs/list?limit=25", json!({
+            "jobs": [{"job_id": 1}], "has_more": true, "next_page_token": "CAEomPuc"
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "next_page_token", "cursor_param": "page_token", "has_more_path": "has_more"}))
+            .records("jobs")
+            .next("https://dbc.example.com/api/2.1/jobs/list?limit=25&page_token=CAEomPuc")),
+        g(case("a list object with its cursor in meta takes cursor, not Notion's start_cursor (Gorgias)", "https://shop.example.com/api/customers?limit=30", json!({
+            "data": [{"id": 1}], "meta": {"prev_cursor": null, "next_cursor": "WzE2NjI"}, "object": "list", "uri": "/api/customers?limit=30"
+        }))
+            .paginator(json!({"type": "cursor", "cursor_path": "meta.next_cursor", "cursor_param": "cursor"}))
+            .records("data")
+            .next("https://shop.example.com/api/customers?limit=30&cursor=WzE2NjI")),
+        g(case("a continuation token in a header wins over the request's $top (Azure DevOps)", "https://dev.azure.com/org/_apis/projects?$top=100", json!({
+            "count": 100, "value": [{"id": "p"}]
+        }))
+            .header("x-ms-continuationtoken", "abc")
+            .paginator(json!({"type": "header_cursor", "cursor_key": "x-ms-continuationtoken", "cursor_param": "continuationToken"}))
+            .records("value")
+            .next("https://dev.azure.com/org/_apis/projects?%24top=100&continuationToken=abc")),
         // ------------------------------------------------------------ unpaginated
         g(case("Prometheus query: data.result, nothing to page", "http://localhost:9090/api/v1/query?query=up", json!({
             "status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "1"]}]}

@@ -24,4 +24,5 @@ mod requests;
 mod retry_and_faults;
 mod run;
 mod run_config;
+mod run_resources;
 mod security;

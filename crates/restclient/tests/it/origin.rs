@@ -507,3 +507,63 @@ async fn an_oauth2_token_endpoint_that_redirects_abroad_does_not_get_the_client_
     assert_eq!(foreign.hits(), 0);
     assert_never_saw_the_secret(&foreign);
 }
+
+/// A header whose value is a known secret (a `${NAME}` value, a `secret()`) is a credential
+/// whatever its name: a next link abroad is followed without it, as with `Authorization`.
+#[tokio::test]
+async fn a_header_holding_a_secret_value_is_not_sent_abroad_whatever_its_name() {
+    let foreign = foreign_server();
+    let next = format!("{}/items?page=2", foreign.url());
+    let home = server::http(move |_req| {
+        let next = next.clone();
+        async move { server::ok(json!({"data": [support::record(1)], "next": next})) }
+    });
+    let client = builder(&home.url())
+        .secret(SECRET)
+        .header("X-Custom", SECRET)
+        .build()
+        .unwrap();
+    let w = walk(
+        client
+            .paginate("/items")
+            .header("X-Call", &format!("Token {SECRET}"))
+            .paginator(JsonLinkPaginator::new()),
+    )
+    .await;
+    assert_eq!(w.pages.len(), 2);
+    let sent = home.requests();
+    assert_eq!(sent[0].header("x-custom"), Some(SECRET), "sent at home");
+    assert_eq!(foreign.hits(), 1, "the next link was followed");
+    assert_never_saw_the_secret(&foreign);
+}
+
+/// The same through a run: `${NAME}` values in the client's and a resource's headers stay home.
+#[tokio::test]
+async fn a_runs_secret_headers_are_not_sent_abroad() {
+    let foreign = foreign_server();
+    let next = format!("{}/items?page=2", foreign.url());
+    let home = server::http(move |_req| {
+        let next = next.clone();
+        async move { server::ok(json!({"data": [support::record(1)], "next": next})) }
+    });
+    let config = json!({
+        "client": {"base_url": home.url(), "headers": {"X-Custom": "${TOKEN}"}},
+        "resources": [{"name": "items", "endpoint": {
+            "path": "items", "headers": {"X-Res": "Token ${TOKEN}"}, "data_selector": "data",
+            "paginator": {"type": "json_link", "next_url_path": "next"}}}],
+    });
+    let mut env =
+        restclient::spec::EnvExpander::new(|name: &str| (name == "TOKEN").then(|| SECRET.into()));
+    let mut records = restclient::run::Run::from_value_with_env(config, &mut env)
+        .unwrap()
+        .records();
+    let mut n = 0;
+    while let Some(r) = futures::StreamExt::next(&mut records).await {
+        r.unwrap();
+        n += 1;
+    }
+    assert_eq!(n, 1);
+    assert_eq!(home.requests()[0].header("x-custom"), Some(SECRET));
+    assert_eq!(foreign.hits(), 1, "the next link was followed");
+    assert_never_saw_the_secret(&foreign);
+}

@@ -604,6 +604,47 @@ async fn header_cursor() {
     assert_eq!(w.stop_reason(), StopReason::NoCursor);
 }
 
+#[tokio::test]
+async fn a_cursor_that_comes_back_unchanged_is_the_end() {
+    // Solr's cursorMark: the last page answers with the very cursor it was sent (its documented
+    // end; Elasticsearch's scroll does the same). Sending it again would be a loop.
+    let server = server::http(|req| async move {
+        let (docs, next) = match server::query_param(&req, "cursorMark").as_deref() {
+            Some("*") => (json!([{"id": 1}, {"id": 2}]), "AoE2"),
+            Some("AoE2") => (json!([{"id": 3}]), "AoE3"),
+            Some("AoE3") => (json!([]), "AoE3"),
+            _ => (json!([{"id": 99}]), "unexpected"),
+        };
+        server::ok(json!({"response": {"numFound": 3, "docs": docs}, "nextCursorMark": next}))
+    });
+    let w = walk(
+        client_at(&server.url())
+            .paginate("/solr/c/select")
+            .param("q", "*:*")
+            .param("rows", "2")
+            .data_selector("response.docs")
+            .paginator(
+                JsonResponseCursorPaginator::new()
+                    .cursor_path("nextCursorMark")
+                    .cursor_param("cursorMark")
+                    .initial_cursor("*"),
+            ),
+    )
+    .await;
+    let ids: Vec<Value> = w.records().iter().map(|r| r["id"].clone()).collect();
+    assert_eq!(ids, [json!(1), json!(2), json!(3)]);
+    let marks: Vec<Option<String>> = server
+        .requests()
+        .iter()
+        .map(|r| server::query_param(r, "cursorMark"))
+        .collect();
+    assert_eq!(
+        marks,
+        [Some("*".into()), Some("AoE2".into()), Some("AoE3".into())]
+    );
+    assert_eq!(w.stop_reason(), StopReason::CursorRepeated);
+}
+
 // ---------------------------------------------------------------- single page
 
 #[tokio::test]

@@ -949,17 +949,36 @@ async fn secrets_from_the_environment_are_sent_and_never_shown() {
 
 #[tokio::test]
 async fn child_walks_overlap_up_to_concurrency_and_stay_in_parent_order() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let d = Arc::new(Mutex::new(data()));
-    let server = server::http_with(move |req: RecordedRequest, ctx| {
+    // Requests of `issues` walks in flight now, and at most: the grandchild's walks (`echo`)
+    // overlap with them by design, so the server's own count is not the resource's.
+    let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (now_in, most_in) = (Arc::clone(&now), Arc::clone(&most));
+    let server = server::http_with(move |req: RecordedRequest, _| {
         let d = Arc::clone(&d);
+        let (now, most) = (Arc::clone(&now_in), Arc::clone(&most_in));
         async move {
+            let issues = req.path.ends_with("/issues");
+            if issues {
+                most.fetch_max(now.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+            }
             let first_two =
                 ["/projects/1/issues", "/projects/2/issues"].contains(&req.path.as_str());
             if first_two && query(&req, "page").is_none() {
-                // The first pages of the first two child walks wait for each other.
-                ctx.until_overlap().await;
+                // The first pages of the first two child walks wait for each other (5 s at
+                // most: a serial engine fails the assertion instead of hanging).
+                let patience = std::time::Instant::now();
+                while most.load(Ordering::SeqCst) < 2
+                    && patience.elapsed() < std::time::Duration::from_secs(5)
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                }
             }
             let snapshot = d.lock().unwrap().clone();
+            if issues {
+                now.fetch_sub(1, Ordering::SeqCst);
+            }
             route(&snapshot, &req)
         }
     });
@@ -978,8 +997,11 @@ async fn child_walks_overlap_up_to_concurrency_and_stay_in_parent_order() {
     });
     let summary = to_dir(run(config).concurrency(2), dir.path()).await;
     assert!(summary.is_success(), "{summary:?}");
-    let max = server.max_in_flight();
-    assert_eq!(max, 2, "child walks overlap, bounded by concurrency");
+    assert_eq!(
+        most.load(Ordering::SeqCst),
+        2,
+        "child walks overlap, bounded by concurrency"
+    );
     assert_eq!(
         ids(&lines(dir.path(), "issues")),
         [11, 12, 13, 21, 22, 23, 31, 32, 33]
@@ -1486,4 +1508,88 @@ async fn the_summary_separates_written_from_walked_and_warns_of_a_selector_that_
         "{typo:?}"
     );
     assert!(issues.warning.is_none());
+}
+
+/// A reader that drops the records stream (it crashed, or stopped early) before reading
+/// everything the run sent loses nothing: the state file counts only records the reader took.
+/// The run may finish sending into the stream's buffer long before the reader gets there.
+#[tokio::test]
+async fn a_dropped_records_stream_never_moves_the_cursor_past_what_it_read() {
+    let server = tracker(Arc::new(Mutex::new(data())));
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let config = json!({
+        "client": base(&server),
+        "resources": [{"name": "issues", "endpoint": {"data_selector": "items",
+            "incremental": {"cursor_path": "id", "initial_value": 0}}}],
+    });
+    let mut stream = run(config.clone()).state_file(&state).records();
+    let first = stream.next().await.unwrap().unwrap();
+    assert_eq!(first.record["id"], 11);
+    // The run has sent every record into the stream's buffer and ended.
+    let watchdog = std::time::Instant::now();
+    while stream.summary().is_none() {
+        assert!(
+            watchdog.elapsed() < std::time::Duration::from_secs(30),
+            "the run did not end"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    drop(stream);
+    // Run again: the eight records the reader never took come.
+    let mut again = run(config).state_file(&state).records();
+    let mut got = Vec::new();
+    while let Some(r) = again.next().await {
+        got.push(r.unwrap().record["id"].as_i64().unwrap());
+    }
+    for id in [12, 13, 21, 22, 23, 31, 32, 33] {
+        assert!(
+            got.contains(&id),
+            "record {id} was never delivered: {got:?}"
+        );
+    }
+}
+
+/// A reader that drops the records stream stops the run: no walk goes on sending requests for
+/// nobody, a parent whose records only feed a child included.
+#[tokio::test]
+async fn dropping_the_records_stream_stops_every_walk() {
+    // An endless parent: every page links to the next.
+    let server = server::http(|req: RecordedRequest| async move {
+        let page: u64 = query(&req, "page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1);
+        if req.path == "/parents" {
+            let items: Vec<Value> = (0..2).map(|i| json!({"id": page * 10 + i})).collect();
+            Json(json!({"items": items, "next": format!("/parents?page={}", page + 1)}))
+                .into_response()
+        } else {
+            Json(json!({"items": [{"path": req.path}], "next": null})).into_response()
+        }
+    });
+    let config = json!({
+        "client": base(&server),
+        "resource_defaults": {"endpoint": {"data_selector": "items"}},
+        "resources": [
+            {"name": "parents", "selected": false},
+            {"name": "kids", "endpoint": "kids/{resources.parents.id}"},
+        ],
+    });
+    let mut stream = run(config).records();
+    stream.next().await.unwrap().unwrap();
+    drop(stream);
+    // The run notices within a few pages, then sends nothing more.
+    let watchdog = std::time::Instant::now();
+    loop {
+        let before = server.hits();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        if server.hits() == before {
+            break;
+        }
+        assert!(
+            watchdog.elapsed() < std::time::Duration::from_secs(10),
+            "the run went on after its reader left: {} requests",
+            server.hits()
+        );
+    }
 }

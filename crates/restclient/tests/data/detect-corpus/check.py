@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks every corpus entry (this folder and held-out/) against the format in README.md.
+"""Checks every corpus entry (this folder and every held-out*/ folder) against README.md.
 
 It checks the form only, never what detection finds: run it after writing an entry, before
 committing. Exits 1 and names each bad file and field; prints nothing else on success
@@ -109,7 +109,7 @@ def problems(path):
 
 
 def main():
-    paths = sorted(HERE.glob("*.json")) + sorted(HERE.glob("held-out/*.json"))
+    paths = sorted(HERE.glob("*.json")) + sorted(HERE.glob("held-out*/*.json"))
     bad = 0
     for path in paths:
         for problem in problems(path):
