@@ -77,9 +77,18 @@ pub(crate) fn page_lines(
             .response()
             .json()
             .map_or(true, |body| page.data_selector().first(body).is_none());
+    if cursor.is_none() && include.is_empty() {
+        // Every record as it is: the page's own NDJSON (one copy of a compact page).
+        page.write_ndjson(out);
+        return Ok(Emitted {
+            kept: page.len() as u64,
+            unmatched,
+        });
+    }
     let values = cursor.is_some().then(|| page.records());
     let mut kept = 0;
-    for (i, raw) in page.raw_records().enumerate() {
+    // The records' texts as the page scan validated them: `raw_records()` would check each again.
+    for (i, text) in page.record_texts().enumerate() {
         if let (Some(c), Some(values)) = (cursor.as_deref_mut(), values)
             && let Some(v) = values.get(i)
             && matches!(c.check(v).map_err(bad)?, Verdict::Drop)
@@ -87,7 +96,7 @@ pub(crate) fn page_lines(
             continue;
         }
         let start = out.len();
-        crate::records::write_compact(raw.get().as_bytes(), out);
+        crate::records::write_compact(text, out);
         if !include.is_empty() {
             splice(out, start, include).map_err(bad)?;
         }
