@@ -21,6 +21,13 @@ fn bin() -> Command {
     cmd
 }
 
+/// `restclient run CONFIG -o OUT`; add the rest.
+fn run_cmd(config: &Path, out: &Path) -> Command {
+    let mut cmd = bin();
+    cmd.arg("run").arg(config).arg("-o").arg(out);
+    cmd
+}
+
 /// Projects 1..=3; each has issues `p*10+1..=p*10+3`; pages of 2 with a `next` link.
 fn page(target: &str, items: Vec<Value>) -> Action {
     let path = target.split('?').next().unwrap_or("");
@@ -133,13 +140,7 @@ fn a_run_writes_every_resource_and_a_summary() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let file = config(dir.path(), &server.url, json!([]));
-    let o = bin()
-        .arg("run")
-        .arg(&file)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = run_cmd(&file, &out).output().unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{stderr}");
     assert_eq!(ids(&out, "projects"), [1, 2, 3]);
@@ -218,11 +219,7 @@ fn a_failing_resource_exits_1_and_the_others_complete() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let file = config(dir.path(), &server.url, json!([{"name": "broken"}]));
-    let o = bin()
-        .arg("run")
-        .arg(&file)
-        .arg("-o")
-        .arg(&out)
+    let o = run_cmd(&file, &out)
         .env("RUNTIME__REQUEST_MAX_ATTEMPTS", "1")
         .output()
         .unwrap();
@@ -249,11 +246,7 @@ fn resource_selects_and_walks_parents_without_writing_them() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let file = config(dir.path(), &server.url, json!([]));
-    let o = bin()
-        .arg("run")
-        .arg(&file)
-        .arg("-o")
-        .arg(&out)
+    let o = run_cmd(&file, &out)
         .args(["--resource", "issues", "--progress"])
         .output()
         .unwrap();
@@ -290,11 +283,7 @@ fn killed_and_resumed(signal: &str, expected: Option<i32>) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let file = config(dir.path(), &server.url, json!([]));
-    let mut child = bin()
-        .arg("run")
-        .arg(&file)
-        .arg("-o")
-        .arg(&out)
+    let mut child = run_cmd(&file, &out)
         .args([
             "--concurrency",
             "1",
@@ -334,14 +323,7 @@ fn killed_and_resumed(signal: &str, expected: Option<i32>) {
     assert_eq!(staged_ids(&out, "all"), [1, 2]);
     hang.store(false, Ordering::SeqCst);
     let before = server.requests().len();
-    let o = bin()
-        .arg("run")
-        .arg(&file)
-        .arg("-o")
-        .arg(&out)
-        .arg("--resume")
-        .output()
-        .unwrap();
+    let o = run_cmd(&file, &out).arg("--resume").output().unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{stderr}");
     assert_eq!(ids(&out, "projects"), [1, 2, 3]);
@@ -461,11 +443,7 @@ fn top_level_killed_mid_walk_and_resumed(incremental: bool) {
     });
     let file = big_config(dir.path(), &server.url, incremental);
     let out = dir.path().join("out");
-    let mut child = bin()
-        .arg("run")
-        .arg(&file)
-        .arg("-o")
-        .arg(&out)
+    let mut child = run_cmd(&file, &out)
         .args(["--no-progress", "--checkpoint-interval", "0"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -534,11 +512,7 @@ fn an_incremental_top_level_resource_resumes_with_the_uninterrupted_state() {
 
 /// A run whose `projects/3/issues` hangs until released, stopped with SIGINT.
 fn interrupted(out: &Path, file: &Path, server: &Server) {
-    let child = bin()
-        .arg("run")
-        .arg(file)
-        .arg("-o")
-        .arg(out)
+    let child = run_cmd(file, out)
         .arg("--no-progress")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -585,13 +559,7 @@ fn a_rerun_after_an_interruption_is_refused_until_resume_or_restart() {
     interrupted(&out, &file, &server);
     hang.store(false, Ordering::SeqCst);
     let before = server.requests().len();
-    let o = bin()
-        .arg("run")
-        .arg(&file)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = run_cmd(&file, &out).output().unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(
@@ -607,27 +575,13 @@ fn a_rerun_after_an_interruption_is_refused_until_resume_or_restart() {
         "refused before any request"
     );
     // --restart discards what the interrupted run staged and runs afresh.
-    let o = bin()
-        .arg("run")
-        .arg(&file)
-        .arg("-o")
-        .arg(&out)
-        .arg("--restart")
-        .output()
-        .unwrap();
+    let o = run_cmd(&file, &out).arg("--restart").output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(ids(&out, "issues"), [11, 12, 13, 21, 22, 23, 31, 32, 33]);
     assert!(!out.join("_pending").exists());
     // --resume with nothing to resume: a plain run (a second load), so a scheduler can always
     // pass it.
-    let o = bin()
-        .arg("run")
-        .arg(&file)
-        .arg("-o")
-        .arg(&out)
-        .arg("--resume")
-        .output()
-        .unwrap();
+    let o = run_cmd(&file, &out).arg("--resume").output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(ids(&out, "projects"), [1, 2, 3, 1, 2, 3]);
     let o = bin()
@@ -694,25 +648,14 @@ fn a_second_run_or_walk_on_the_same_directory_or_checkpoint_fails_at_once_naming
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let file = config(dir.path(), &server.url, json!([]));
-    let mut first = bin()
-        .arg("run")
-        .arg(&file)
-        .arg("-o")
-        .arg(&out)
+    let mut first = run_cmd(&file, &out)
         .arg("--no-progress")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     server.wait_for(|r| r.target.starts_with("/projects/3/issues"));
-    let o = bin()
-        .arg("run")
-        .arg(&file)
-        .arg("-o")
-        .arg(&out)
-        .arg("--resume")
-        .output()
-        .unwrap();
+    let o = run_cmd(&file, &out).arg("--resume").output().unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains(&format!("pid {}", first.id())), "{stderr}");
@@ -768,13 +711,7 @@ fn no_file_is_written_through_a_planted_symlink() {
     std::fs::create_dir(&out).unwrap();
     std::os::unix::fs::symlink(&victim_dir, out.join("projects")).unwrap();
     let file = config(dir.path(), &server.url, json!([]));
-    let o = bin()
-        .arg("run")
-        .arg(&file)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = run_cmd(&file, &out).output().unwrap();
     assert_eq!(
         o.status.code(),
         Some(1),
@@ -875,14 +812,7 @@ fn a_full_disk_leaves_whole_lines_no_temporary_file_and_resumes() {
     }
     let staged = staged_text(&out, "big");
     assert!(!staged.is_empty(), "what fitted is kept");
-    let o = bin()
-        .arg("run")
-        .arg(&file)
-        .arg("-o")
-        .arg(&out)
-        .arg("--resume")
-        .output()
-        .unwrap();
+    let o = run_cmd(&file, &out).arg("--resume").output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let got = ids(&out, "big");
     let want: Vec<i64> = (1..=12).flat_map(|n| [n * 10, n * 10 + 1]).collect();
@@ -906,19 +836,9 @@ fn a_replace_killed_mid_commit_is_finished_by_the_next_start() {
     std::fs::write(&file, c.to_string()).unwrap();
     for point in ["commit", "moved", "replaced"] {
         let out = dir.path().join(point);
-        let o = bin()
-            .arg("run")
-            .arg(&file)
-            .arg("-o")
-            .arg(&out)
-            .output()
-            .unwrap();
+        let o = run_cmd(&file, &out).output().unwrap();
         assert!(o.status.success());
-        let mut child = bin()
-            .arg("run")
-            .arg(&file)
-            .arg("-o")
-            .arg(&out)
+        let mut child = run_cmd(&file, &out)
             .env("RESTCLIENT_TEST_PAUSE_AT", format!("{point}:0"))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -931,14 +851,7 @@ fn a_replace_killed_mid_commit_is_finished_by_the_next_start() {
         child.kill().unwrap();
         child.wait().unwrap();
         let before = server.requests().len();
-        let o = bin()
-            .arg("run")
-            .arg(&file)
-            .arg("-o")
-            .arg(&out)
-            .arg("--resume")
-            .output()
-            .unwrap();
+        let o = run_cmd(&file, &out).arg("--resume").output().unwrap();
         assert!(
             o.status.success(),
             "{point}: {}",
@@ -1020,11 +933,7 @@ fn an_endless_child_walk_streams_in_bounded_memory_and_resumes_exactly_once() {
     });
     std::fs::write(&file, c.to_string()).unwrap();
     let start = |extra: &[&str]| {
-        bin()
-            .arg("run")
-            .arg(&file)
-            .arg("-o")
-            .arg(&out)
+        run_cmd(&file, &out)
             .args(["--no-progress", "--concurrency", "4"])
             .args(extra)
             .stdout(Stdio::null())
