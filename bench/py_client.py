@@ -206,19 +206,25 @@ def main() -> int:
     table = markdown(results)
     print()
     print(table)
+    write_results(args.label, results, table)
+    return 0
+
+
+def write_results(label: str, results: list, table: str, **meta: object) -> None:
+    """`bench/results/LABEL-STAMP.{json,md}`: the results with the machine, load and commit."""
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
-    out = BENCH / "results" / f"{args.label}-{stamp}"
+    out = BENCH / "results" / f"{label}-{stamp}"
     meta = {
         "machine": platform.platform(),
         "cpus": os.cpu_count(),
         "loadavg": os.getloadavg(),
         "python": platform.python_version(),
+        **meta,
         "git": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
     }
     out.with_suffix(".json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
     out.with_suffix(".md").write_text(table + "\n")
     print(f"\nwritten: {out.relative_to(ROOT)}.json and .md")
-    return 0
 
 
 if __name__ == "__main__":

@@ -25,10 +25,7 @@ dlt and duckdb of bench/requirements.txt). Only 127.0.0.1 is contacted (PyPI by 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -132,19 +129,7 @@ def main() -> int:
     table = "\n".join(lines)
     print()
     print(table)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
-    out = BENCH / "results" / f"{args.label}-{stamp}"
-    meta = {
-        "machine": platform.platform(),
-        "cpus": os.cpu_count(),
-        "loadavg": os.getloadavg(),
-        "python": platform.python_version(),
-        "args": vars(args),
-        "git": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
-    }
-    out.with_suffix(".json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
-    out.with_suffix(".md").write_text(table + "\n")
-    print(f"\nwritten: {out.relative_to(ROOT)}.json and .md")
+    py_client.write_results(args.label, results, table, args=vars(args))
     return 0
 
 
