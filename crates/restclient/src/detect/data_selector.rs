@@ -42,6 +42,19 @@ pub fn records(body: &Value) -> Selector {
     if let Some(path) = connection(root) {
         return keys_selector(&path);
     }
+    // JSON:API's single resource document: `data` is one resource object (`type`, `id`, and
+    // its `attributes` or `relationships`), whatever lists its attributes or `included` hold.
+    if root
+        .get("data")
+        .and_then(Value::as_object)
+        .is_some_and(|d| {
+            d.get("type").is_some_and(Value::is_string)
+                && d.get("id").is_some_and(|v| v.is_string() || v.is_number())
+                && (d.contains_key("attributes") || d.contains_key("relationships"))
+        })
+    {
+        return keys_selector(&["data"]);
+    }
     let mut lists: Vec<(Vec<&str>, &Vec<Value>)> = Vec::new();
     collect_lists(root, &mut Vec::new(), &mut lists);
     // The best list by (rank, depth, document order); `None` ranks are not candidates.

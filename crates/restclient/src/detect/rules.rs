@@ -60,6 +60,11 @@ impl<'a> Scan<'a> {
     }
 
     pub(super) fn body_cursor(&self) -> Option<Detection> {
+        // GraphQL: a cursor written into the query text (`after: "NQ=="`) has no variable
+        // to carry the next one; no walk follows it (the user must rewrite the query).
+        if self.is_graphql() && self.graphql_cursor_is_literal() {
+            return None;
+        }
         let m = self
             .members
             .iter()
@@ -163,7 +168,12 @@ impl<'a> Scan<'a> {
                 if leaf.len() < 2 || !(cursor || opaque) {
                     return false;
                 }
-                let same = cursor && key == leaf;
+                // A parameter that asked for a token (a flag or an empty value: `scroll:
+                // true`, `cursorMark=*`) is answered by the token under its own name, whatever
+                // the name (search engines' scrolls: Manticore's `options.scroll`).
+                let asked = f.value.as_bool() == Some(true)
+                    || f.value.as_str().is_some_and(|v| v.is_empty() || v == "*");
+                let same = (cursor || (asked && opaque)) && key == leaf;
                 let next = key.strip_prefix("next").is_some_and(|rest| {
                     rest == leaf || (role.is_some() && leaf.len() >= 5 && rest.ends_with(&leaf))
                 });
@@ -388,7 +398,15 @@ impl<'a> Scan<'a> {
             {
                 "offset"
             }
-            "endCursor" if parent == Some("pageInfo") => "after",
+            // Relay's connection (`pageInfo.endCursor`), also where a REST API carries it
+            // into its own page metadata beside Relay's flag (`pagination.endCursor` with
+            // `hasNextPage`): `after`, Relay's argument.
+            "endCursor"
+                if parent == Some("pageInfo")
+                    || m.parent.keys().any(|k| key_is(k, HAS_MORE_KEYS)) =>
+            {
+                "after"
+            }
             "after"
                 if matches!(parent, Some("next" | "cursors"))
                     || m.parent.contains_key("before") =>
@@ -618,10 +636,25 @@ impl<'a> Scan<'a> {
         let key = found.key;
         // The place the first request sent its page (bracketed or nested names included) is the
         // one to advance; else the key's own name where it names the parameter, else `page`.
+        // A page object's `current` (`page: {current, size}`, App Search and the search APIs
+        // built like it) echoes the request's own object: the page goes back as `page.current`
+        // (`page[current]` in a query).
+        let page_object = key == "current"
+            && self
+                .current_page()
+                .and_then(|c| c.parent_key())
+                .is_some_and(|p| key_is(p, &["page"]));
         let place = found
             .place
             .or_else(|| self.sent_page_place())
             .unwrap_or_else(|| {
+                if page_object {
+                    return if self.in_body() {
+                        Place::Body("page.current".into())
+                    } else {
+                        Place::Query("page[current]".into())
+                    };
+                }
                 let name = if key_is(key, &["page_number", "page_index", "page_no", "page_num"]) {
                     key.to_owned()
                 } else {

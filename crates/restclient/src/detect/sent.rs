@@ -543,18 +543,35 @@ impl<'a> Scan<'a> {
                     Some(Argument::Variable(name)) => Some(name),
                     _ => None,
                 });
+        const CURSORS: [&str; 4] = ["after", "cursor", "endCursor", "after_cursor"];
         let from_variables = || {
-            variables.and_then(|v| {
-                ["after", "cursor", "endCursor", "after_cursor"]
-                    .iter()
-                    .find(|k| v.contains_key(**k))
-                    .map(|k| (*k).to_owned())
-            })
+            let v = variables?;
+            CURSORS
+                .iter()
+                .find(|k| v.contains_key(**k))
+                .map(|k| (*k).to_owned())
+                // A page-options input object the query binds as one variable
+                // (`pageInfo: $pageInfo` with `{"cursor": ..., "limit": 25}`): its cursor.
+                .or_else(|| {
+                    v.iter().find_map(|(name, value)| {
+                        let inner = value.as_object()?;
+                        let key = CURSORS.iter().find(|k| inner.contains_key(**k))?;
+                        Some(format!("{name}.{key}"))
+                    })
+                })
         };
         let name = from_query
             .or_else(from_variables)
             .unwrap_or_else(|| "after".into());
         format!("variables.{name}")
+    }
+
+    /// Whether the GraphQL query writes its cursor argument as a literal (`after: "NQ=="`):
+    /// no variable carries the next cursor, so no walk can follow it without a rewritten query.
+    pub(super) fn graphql_cursor_is_literal(&self) -> bool {
+        ["after", "cursor"]
+            .iter()
+            .any(|arg| matches!(self.graphql_argument(arg), Some(Argument::Text)))
     }
 }
 
@@ -565,6 +582,8 @@ pub(super) enum Argument {
     Variable(String),
     /// `first: 10`: a whole number written in the query.
     Literal(i64),
+    /// `after: "NQ=="`: a string written in the query.
+    Text,
 }
 
 /// The first `name: ...` argument in `query` whose name stands alone (`after`, not
@@ -580,6 +599,9 @@ fn graphql_argument(query: &str, name: &str) -> Option<Argument> {
         if let Some(var) = rest.strip_prefix('$') {
             let var: String = var.chars().take_while(|c| word(*c)).collect();
             return (!var.is_empty()).then_some(Argument::Variable(var));
+        }
+        if rest.starts_with('"') {
+            return Some(Argument::Text);
         }
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
         digits.parse().ok().map(Argument::Literal)
@@ -636,5 +658,7 @@ mod tests {
         );
         assert_eq!(graphql_argument(q, "first"), Some(Argument::Literal(10)));
         assert_eq!(graphql_argument(q, "offset"), None);
+        let inline = r#"{ employees(first: 2, after: "NQ==") { pageInfo { endCursor } } }"#;
+        assert_eq!(graphql_argument(inline, "after"), Some(Argument::Text));
     }
 }
