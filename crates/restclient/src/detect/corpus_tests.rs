@@ -580,3 +580,26 @@ fn equivalence_is_the_same_second_request() {
         check(&same)
     );
 }
+
+#[test]
+fn a_documented_next_url_is_compared_as_the_server_receives_it() {
+    // Query pairs in any order and either encoding, a bare host and its root path: one request.
+    assert!(same_url(
+        "https://h/items?page=2&filter=a:b",
+        "https://h/items?filter=a%3Ab&page=2"
+    ));
+    assert!(same_url(
+        "https://url_to_next_page",
+        "https://url_to_next_page/"
+    ));
+    assert!(!same_url(
+        "https://h/items?page=2",
+        "https://h/items?page=3"
+    ));
+    assert!(!same_url(
+        "https://h/items?page=2",
+        "https://h/other?page=2"
+    ));
+    assert!(same_next(None, None));
+    assert!(!same_next(Some("https://h/items?page=2"), None));
+}

@@ -208,6 +208,7 @@ mod keys;
 mod rules;
 mod scan;
 mod sent;
+mod sizes;
 
 use serde_json::Value;
 
@@ -473,10 +474,17 @@ const RULES: &[Rule] = &[
     rule("header_cursor", |s| s.header_cursor(false)),
     // 19. An offset window in headers (`Content-Range`, `X-Pagination-Offset`).
     rule("range_headers", |s| s.range_headers()),
+    // 19b. Counts in headers alone (`per-page`, `total`): pages of that size, or a window.
+    rule("header_counts", |s| s.header_counts()),
     // 20. Any other `next...` key holding a token (dlt's rule).
     rule("any_next_token", |s| s.any_next_token()),
     // 21. A known link or cursor key that is null or empty: that paginator, on its last page.
     rule("empty_next", |s| s.empty_next()),
+    // 22. A page size the request's query sent, alone (`?count=50`): offset or page by its
+    //     family. After every rule that reads a position from the response.
+    rule("request_size", |s| s.request_size()),
+    // 23. An item total and nothing else (`total_entries`): a window of this page's size.
+    rule("total_only", |s| s.total_only()),
 ];
 
 #[cfg(test)]
@@ -636,6 +644,92 @@ mod tests {
             .collect();
         assert!(names.contains(&&json!("after_id")), "{names:?}");
         assert!(found.alternatives.iter().all(|a| !a.rule.is_empty()));
+    }
+
+    fn detect_post(url: &str, sent: Value, body: Value) -> Option<Detection> {
+        let response =
+            Response::from_parts(200, vec![], url, body.to_string().into_bytes()).ok()?;
+        let mut request = Request::new(reqwest::Method::POST, url.parse().ok()?);
+        request.set_body(Some(crate::request::Body::Json(sent)));
+        paginator_for(&request, &response)
+    }
+
+    #[test]
+    fn relay_end_cursors_in_rest_metadata_go_back_as_after() {
+        let body = json!({"data": [{"id": "1"}],
+                          "pagination": {"endCursor": "MjkY", "hasNextPage": true}});
+        let found = detect_json("https://h/fleet/vendors", body).unwrap();
+        let form = found.describe();
+        assert_eq!(form["cursor_path"], "pagination.endCursor");
+        assert_eq!(form["cursor_param"], "after");
+        assert_eq!(form["has_more_path"], "pagination.hasNextPage");
+        // Without Relay's flag beside it, an `endCursor` is no known cursor.
+        let bare = json!({"data": [{"id": "1"}], "window": {"endCursor": 5}});
+        assert!(detect_json("https://h/fleet/vendors", bare).is_none());
+    }
+
+    #[test]
+    fn a_token_answers_the_parameter_that_asked_for_it() {
+        let sent = json!({"table": "t", "options": {"scroll": true}, "limit": 2});
+        let body = json!({"hits": {"total": 10, "hits": [{"_id": 1}, {"_id": 2}]},
+                          "scroll": "eyJvcmRlciI6MX0="});
+        let found = detect_post("http://h/search", sent, body.clone()).unwrap();
+        assert_eq!(found.rule, "request_answer");
+        assert_eq!(found.describe()["cursor_body_path"], "options.scroll");
+        // A parameter sent with a value of its own is echoed, not answered.
+        let echo = json!({"table": "t", "options": {"scroll": "abc"}, "limit": 2});
+        let found = detect_post("http://h/search", echo, body).unwrap();
+        assert_ne!(found.rule, "request_answer");
+    }
+
+    #[test]
+    fn a_graphql_cursor_goes_where_the_query_binds_it() {
+        let query = "query q($input: In!, $pageInfo: PageInfoInput) { convs(input: $input, pageInfo: $pageInfo) { nodes { id } pageInfo { hasNextPage endCursor } } }";
+        let body = json!({"data": {"convs": {"nodes": [{"id": "1"}],
+                          "pageInfo": {"hasNextPage": true, "endCursor": "c2"}}}});
+        let sent = json!({"query": query,
+                          "variables": {"input": {"w": 1}, "pageInfo": {"limit": 25, "cursor": "c1"}}});
+        let found = detect_post("https://h/gq", sent, body.clone()).unwrap();
+        assert_eq!(
+            found.describe()["cursor_body_path"],
+            "variables.pageInfo.cursor"
+        );
+        // A cursor written into the query text has no variable to carry the next one.
+        let inline = json!({"query": "{ convs(first: 2, after: \"NQ==\") { nodes { id } pageInfo { hasNextPage endCursor } } }"});
+        assert!(detect_post("https://h/gq", inline, body).is_none());
+    }
+
+    #[test]
+    fn a_page_objects_current_page_goes_back_in_the_same_object() {
+        let body = json!({"meta": {"page": {"current": 1, "total_pages": 3, "size": 20}},
+                          "results": [{"id": 1}]});
+        let found = detect_post(
+            "http://h/search.json",
+            json!({"query": "parks"}),
+            body.clone(),
+        )
+        .unwrap();
+        assert_eq!(found.describe()["page_body_path"], "page.current");
+        let found = detect_json("http://h/search.json", body).unwrap();
+        assert_eq!(found.describe()["page_param"], "page[current]");
+    }
+
+    #[test]
+    fn a_limit_of_zero_is_the_pages_own_size() {
+        let body = json!({"meta": {"limit": 0, "offset": 0, "total_count": 5},
+                          "objects": [{"id": 1}, {"id": 2}]});
+        let found = detect_json("https://h/api/2.0/servers/?limit=0", body).unwrap();
+        let form = found.describe();
+        assert_eq!(form["type"], "offset");
+        assert_eq!(form["limit"], 2);
+        assert_eq!(form["total_path"], "meta.total_count");
+    }
+
+    #[test]
+    fn a_json_api_single_resource_is_one_record() {
+        let body = json!({"data": {"type": "article", "id": "3",
+                          "attributes": {"title": "t", "tags": [{"n": 1}]}}, "included": [{"type": "people", "id": "9"}]});
+        assert_eq!(records(&body).as_str(), "data");
     }
 
     proptest::proptest! {

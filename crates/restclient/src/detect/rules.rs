@@ -699,6 +699,13 @@ impl<'a> Scan<'a> {
                 let (Some(offset), Some(limit)) = (as_int(offset), as_int(limit)) else {
                     continue;
                 };
+                // A limit of 0 asks for every record (CloudSigma, Tastypie-built APIs): the
+                // page's own size is the window, and the total ends the walk.
+                let limit = if limit == 0 {
+                    self.record_count() as i64
+                } else {
+                    limit
+                };
                 if offset < 0 || limit <= 0 {
                     continue;
                 }
@@ -1604,7 +1611,7 @@ fn cursor_to(p: JsonResponseCursorPaginator, place: Place) -> JsonResponseCursor
 }
 
 /// `found` with the other usual names of an offset as alternatives (half as sure).
-fn with_offset_alternatives(mut found: Detection, name: &str) -> Detection {
+pub(super) fn with_offset_alternatives(mut found: Detection, name: &str) -> Detection {
     let form = found.describe();
     let key = if form.get("offset_param").is_some() {
         "offset_param"
