@@ -293,6 +293,8 @@ pub(crate) async fn inspect(url: &str, plan: &WalkPlan<'_>, config: RuntimeConfi
     if plan.walk.paginator.is_none()
         && let Some(found) = restclient::detect::paginator_for(page.request(), page.response())
     {
+        // Where the first page cannot decide between conventions, say so: each runner-up with
+        // the flag that selects it, in the JSON and as one line per runner-up on stderr.
         let alternatives: Vec<serde_json::Value> = found
             .alternatives
             .iter()
@@ -302,9 +304,18 @@ pub(crate) async fn inspect(url: &str, plan: &WalkPlan<'_>, config: RuntimeConfi
                     "confidence": for_people(a.confidence),
                     "rule": a.rule,
                     "source": a.source,
+                    "flag": paginator_flag(&a.paginator),
                 })
             })
             .collect();
+        for a in &found.alternatives {
+            stderr_line(&format!(
+                "also possible ({}, confidence {}): {}",
+                a.source,
+                for_people(a.confidence),
+                paginator_flag(&a.paginator)
+            ));
+        }
         report["detection"] = serde_json::json!({
             "rule": found.rule,
             "confidence": for_people(found.confidence),
@@ -313,6 +324,15 @@ pub(crate) async fn inspect(url: &str, plan: &WalkPlan<'_>, config: RuntimeConfi
         });
     }
     stdout_line(&report.to_string())
+}
+
+/// The `--paginator` flag that selects `paginator` (dlt's `rest_api` form), quoted for a POSIX
+/// shell so that it can be pasted as is.
+fn paginator_flag(paginator: &serde_json::Value) -> String {
+    format!(
+        "--paginator '{}'",
+        paginator.to_string().replace('\'', "'\\''")
+    )
 }
 
 /// A confidence as people read it: two decimals (0.9, not the f32's 0.8999999761581421).

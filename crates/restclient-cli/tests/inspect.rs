@@ -98,3 +98,55 @@ fn paginate_walks_the_window_the_request_opened() {
         .collect();
     assert_eq!(froms, [Some("0"), Some("20"), Some("40"), Some("60")]);
 }
+
+/// A list API that takes a page size alone (`?count=N`) and shows nothing else of paging: the
+/// first page cannot say whether the offset is `offset` or `skip`, or whether pages count.
+fn sized_list() -> Server {
+    Server::start(|req: &Req| {
+        let count = support::query(&req.target, "count")
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(10);
+        let items: Vec<Value> = (1..=count).map(|id| json!({"id": id})).collect();
+        reply(
+            200,
+            &json!({"entity": "collection", "items": items}).to_string(),
+        )
+    })
+}
+
+#[test]
+fn inspect_names_the_runner_ups_with_the_flag_that_selects_each() {
+    let server = sized_list();
+    let url = format!("{}/payments?count=2", server.url);
+    let out = restclient().args(["inspect", &url]).assert().success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).expect("one JSON object");
+    assert_eq!(v["detection"]["rule"], "request_size");
+    assert_eq!(v["paginator"]["offset_param"], "offset");
+    let alternatives = v["detection"]["alternatives"].as_array().unwrap();
+    let skip = alternatives
+        .iter()
+        .find(|a| a["paginator"]["offset_param"] == "skip")
+        .expect("`skip` offered");
+    // The flag is `--paginator '<the alternative>'`, ready to paste.
+    let flag = skip["flag"].as_str().unwrap();
+    let spec = flag
+        .strip_prefix("--paginator '")
+        .and_then(|f| f.strip_suffix('\''))
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(spec).unwrap(),
+        skip["paginator"]
+    );
+    // stderr says the same to a person, one line per runner-up.
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("also possible") && l.ends_with(flag)),
+        "{stderr}"
+    );
+    // And the flag selects that paginator.
+    let chosen = inspect(&[&url, "--paginator", spec]);
+    assert_eq!(chosen["paginator"]["offset_param"], "skip");
+    assert!(chosen.get("detection").is_none());
+}
