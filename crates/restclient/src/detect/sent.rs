@@ -50,6 +50,8 @@ const PAGE_NAMES: &[&str] = &[
     "page_num",
     "page_index",
     "current_page",
+    "page_nr",
+    "start_page",
     "p",
     "pg",
 ];
@@ -64,6 +66,11 @@ const OFFSET_NAMES: &[&str] = &[
     "start_offset",
     "first_result",
     "start_row",
+    "start_record",
+    "first_record",
+    "first_index",
+    "from_index",
+    "begin",
 ];
 /// Page-size parameter names: how many records a page holds.
 const SIZE_NAMES: &[&str] = &[
@@ -88,6 +95,13 @@ const SIZE_NAMES: &[&str] = &[
     "hits_per_page",
     "items_per_page",
     "first",
+    "length",
+    "page_length",
+    "batch_size",
+    "max_count",
+    "max_page_size",
+    "num_results",
+    "result_size",
 ];
 /// Cursor parameter names: an opaque position.
 const CURSOR_NAMES: &[&str] = &[
@@ -170,12 +184,44 @@ pub(super) fn role_of(name: &str) -> Option<Role> {
     {
         return Some(Role::Page);
     }
-    // A vendor's prefix: ServiceNow's `sysparm_offset` and `sysparm_limit`.
-    match last.rsplit('_').next().map(normalize).as_deref() {
-        Some("offset") => Some(Role::Offset),
-        Some("limit") => Some(Role::Size),
-        _ => None,
-    }
+    // By the word the name ends with, in any spelling: a vendor's prefix (ServiceNow's
+    // `sysparm_offset` and `sysparm_limit`), or a compound that says what it counts
+    // (`maxPageSize`, `itemsPerPage`, `startIndex`, `pageToken`, `startCursor`, `currentPage`).
+    role_by_ending(&normalize(last))
+}
+
+/// The role a (normalized) name's last word gives it, longest endings first: sizes
+/// (`...perpage`, `...pagesize`, `...limit`, `...batchsize`), offsets (`...offset`), cursors
+/// (`...cursor`, `...token`, `...marker`), then page numbers (`...page`, `...pagenumber`).
+fn role_by_ending(name: &str) -> Option<Role> {
+    const ENDINGS: &[(&str, Role)] = &[
+        ("perpage", Role::Size),
+        ("pagesize", Role::Size),
+        ("pagelength", Role::Size),
+        ("pagelimit", Role::Size),
+        ("batchsize", Role::Size),
+        ("fetchsize", Role::Size),
+        ("chunksize", Role::Size),
+        ("maxresults", Role::Size),
+        ("maxitems", Role::Size),
+        ("limit", Role::Size),
+        ("offset", Role::Offset),
+        ("startindex", Role::Offset),
+        ("cursor", Role::Cursor),
+        ("token", Role::Cursor),
+        ("marker", Role::Cursor),
+        ("continuation", Role::Cursor),
+        ("pagenumber", Role::Page),
+        ("pageindex", Role::Page),
+        ("pageno", Role::Page),
+        ("pagenum", Role::Page),
+        ("pagenr", Role::Page),
+        ("page", Role::Page),
+    ];
+    ENDINGS
+        .iter()
+        .find(|(end, _)| name.len() > end.len() && name.ends_with(end))
+        .map(|(_, role)| *role)
 }
 
 /// A naming style of parameter names.
@@ -630,7 +676,18 @@ mod tests {
         assert_eq!(role_of("Marker"), Some(Role::Cursor));
         assert_eq!(role_of("sysparm_offset"), Some(Role::Offset));
         assert_eq!(role_of("sysparm_limit"), Some(Role::Size));
+        // By the word a compound name ends with.
+        assert_eq!(role_of("maxPageSize"), Some(Role::Size));
+        assert_eq!(role_of("itemsPerPage"), Some(Role::Size));
+        assert_eq!(role_of("resultLimit"), Some(Role::Size));
+        assert_eq!(role_of("recordOffset"), Some(Role::Offset));
+        assert_eq!(role_of("syncToken"), Some(Role::Cursor));
+        assert_eq!(role_of("startCursor"), Some(Role::Cursor));
+        assert_eq!(role_of("currentPage"), Some(Role::Page));
+        assert_eq!(role_of("length"), Some(Role::Size));
+        assert_eq!(role_of("startRecord"), Some(Role::Offset));
         assert_eq!(role_of("status"), None);
+        assert_eq!(role_of("token"), None);
         assert_eq!(role_of("start_time"), None);
         assert_eq!(role_of("sort"), None);
     }
