@@ -700,6 +700,24 @@ mod tests {
     }
 
     #[test]
+    fn graphql_windows_and_tokens_are_found_by_the_role_of_their_argument() {
+        // AppSync: `nextToken: $token`.
+        let query = "query L($n: Int, $token: String) { listTodos(limit: $n, nextToken: $token) { items { id } nextToken } }";
+        let body = json!({"data": {"listTodos": {"items": [{"id": "1"}], "nextToken": "eyJ2"}}});
+        let sent = json!({"query": query, "variables": {"n": 1}});
+        let found = detect_post("https://h/graphql", sent, body).unwrap();
+        assert_eq!(found.describe()["cursor_body_path"], "variables.token");
+        // `startIndex: $s, pageSize: $n`: an offset window on those variables.
+        let query = "query Q($s: Int, $n: Int) { orders(startIndex: $s, pageSize: $n) { id } }";
+        let body = json!({"data": {"orders": [{"id": 1}, {"id": 2}]}});
+        let sent = json!({"query": query, "variables": {"s": 0, "n": 2}});
+        let found = detect_post("https://h/graphql", sent, body).unwrap();
+        let form = found.describe();
+        assert_eq!(form["offset_body_path"], "variables.s");
+        assert_eq!(form["limit_body_path"], "variables.n");
+    }
+
+    #[test]
     fn a_page_objects_current_page_goes_back_in_the_same_object() {
         let body = json!({"meta": {"page": {"current": 1, "total_pages": 3, "size": 20}},
                           "results": [{"id": 1}]});

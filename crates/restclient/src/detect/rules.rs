@@ -283,7 +283,10 @@ impl<'a> Scan<'a> {
             Some(Argument::Variable(v)) => Some(v),
             _ => None,
         };
-        if let Some(v) = variable("page") {
+        // By name first, else by the role the argument's name plays (`pageNumber: $p`,
+        // `startIndex: $s`, `pageSize: $n`): GraphQL APIs name their windows as REST APIs do.
+        let in_role = |role: Role| self.graphql_variable_in_role(role);
+        if let Some(v) = variable("page").or_else(|| in_role(Role::Page).map(|(_, v)| v)) {
             let n = self.graphql_variable(&v).and_then(as_int).unwrap_or(1);
             let p = PageNumberPaginator::new()
                 .base_page(i64::from(n != 0))
@@ -298,15 +301,17 @@ impl<'a> Scan<'a> {
         }
         let (offset_arg, offset_var) = ["offset", "skip"]
             .iter()
-            .find_map(|a| variable(a).map(|v| (*a, v)))?;
+            .find_map(|a| variable(a).map(|v| ((*a).to_owned(), v)))
+            .or_else(|| in_role(Role::Offset))?;
         // The limit must be a variable too: the walk writes it with the offset.
+        let sized = |(a, v): (String, String)| {
+            let n = self.graphql_variable(&v).and_then(as_int)?;
+            Some((a, v, n))
+        };
         let (limit_arg, limit_var, limit) = ["limit", "first", "take", "size"]
             .iter()
-            .find_map(|a| {
-                let v = variable(a)?;
-                let n = self.graphql_variable(&v).and_then(as_int)?;
-                Some((*a, v, n))
-            })
+            .find_map(|a| sized(((*a).to_owned(), variable(a)?)))
+            .or_else(|| sized(in_role(Role::Size)?))
             .filter(|(_, _, n)| *n > 0)?;
         let offset = self
             .graphql_variable(&offset_var)

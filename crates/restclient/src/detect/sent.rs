@@ -568,6 +568,26 @@ impl<'a> Scan<'a> {
         graphql_argument(query, name)
     }
 
+    /// The first field argument of the GraphQL query whose name plays `role` (by [`role_of`])
+    /// and that is bound to a variable: `(argument, variable)`, e.g. `("nextToken", "token")`
+    /// for `nextToken: $token`.
+    pub(super) fn graphql_variable_in_role(&self, role: Role) -> Option<(String, String)> {
+        let (query, _) = self.graphql()?;
+        graphql_arguments(query)
+            .into_iter()
+            .find_map(|(name, arg)| match arg {
+                // An input object (`pageInfo: $pageInfo` holding `{cursor, limit}`) is no
+                // single parameter, whatever its name.
+                Argument::Variable(v)
+                    if role_of(&name) == Some(role)
+                        && !self.graphql_variable(&v).is_some_and(Value::is_object) =>
+                {
+                    Some((name, v))
+                }
+                _ => None,
+            })
+    }
+
     /// The value of GraphQL variable `name` in the request, if it is set.
     pub(super) fn graphql_variable(&self, name: &str) -> Option<&'a Value> {
         let (_, variables) = self.graphql()?;
@@ -581,14 +601,16 @@ impl<'a> Scan<'a> {
         let Some((_, variables)) = self.graphql() else {
             return "variables.after".into();
         };
-        // `after: $page` (Relay), else `cursor: $c` (New Relic's NerdGraph and others).
-        let from_query =
-            ["after", "cursor"]
-                .iter()
-                .find_map(|arg| match self.graphql_argument(arg) {
-                    Some(Argument::Variable(name)) => Some(name),
-                    _ => None,
-                });
+        // `after: $page` (Relay), else `cursor: $c` (New Relic's NerdGraph and others), else
+        // any argument whose name is a cursor's (`nextToken: $token` of AppSync,
+        // `pageToken: $t`, `marker: $m`) bound to a variable.
+        let from_query = ["after", "cursor"]
+            .iter()
+            .find_map(|arg| match self.graphql_argument(arg) {
+                Some(Argument::Variable(name)) => Some(name),
+                _ => None,
+            })
+            .or_else(|| self.graphql_variable_in_role(Role::Cursor).map(|(_, v)| v));
         const CURSORS: [&str; 4] = ["after", "cursor", "endCursor", "after_cursor"];
         let from_variables = || {
             let v = variables?;
@@ -654,6 +676,32 @@ fn graphql_argument(query: &str, name: &str) -> Option<Argument> {
     })
 }
 
+/// Every field argument of `query` written `name: $variable`, `name: 10` or `name: "text"`,
+/// in order (variable definitions, `$name: Type`, are not arguments).
+fn graphql_arguments(query: &str) -> Vec<(String, Argument)> {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = Vec::new();
+    let bytes: Vec<(usize, char)> = query.char_indices().collect();
+    let mut i = 0;
+    while i < bytes.len() {
+        let (start, c) = bytes[i];
+        let after_dollar = start > 0 && query[..start].ends_with('$');
+        let boundary = start == 0 || !query[..start].chars().next_back().is_some_and(word);
+        if !(c.is_ascii_alphabetic() || c == '_') || !boundary || after_dollar {
+            i += 1;
+            continue;
+        }
+        let name: String = query[start..].chars().take_while(|c| word(*c)).collect();
+        i += name.chars().count();
+        if let Some(arg) = graphql_argument(&query[start..], &name)
+            && query[start + name.len()..].trim_start().starts_with(':')
+        {
+            out.push((name, arg));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -715,6 +763,19 @@ mod tests {
         );
         assert_eq!(graphql_argument(q, "first"), Some(Argument::Literal(10)));
         assert_eq!(graphql_argument(q, "offset"), None);
+        let args = graphql_arguments(q);
+        assert_eq!(
+            args.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+            ["createdAfter", "first", "after"]
+        );
+        let appsync = "query L($limit: Int, $token: String) { listTodos(limit: $limit, nextToken: $token) { items { id } nextToken } }";
+        let args = graphql_arguments(appsync);
+        assert!(args.contains(&("nextToken".into(), Argument::Variable("token".into()))));
+        assert!(
+            !args
+                .iter()
+                .any(|(n, _)| n == "limit" && matches!(&args[0].1, Argument::Literal(_)))
+        );
         let inline = r#"{ employees(first: 2, after: "NQ==") { pageInfo { endCursor } } }"#;
         assert_eq!(graphql_argument(inline, "after"), Some(Argument::Text));
     }
