@@ -302,6 +302,80 @@ pub(super) fn is_key_object(m: &Member<'_>) -> bool {
     m.key().ends_with("EvaluatedKey") && m.value.as_object().is_some_and(|o| !o.is_empty())
 }
 
+/// Whether `key` names an item total: one of [`ITEM_TOTAL_KEYS`], or, in any spelling, a
+/// `total` of things a list holds (`totalRecords`, `total_matches`, `TotalResources`,
+/// `totalNumber`) or a count of them (`recordCount`, `hit_count`, `TotalItemCount`), not a
+/// page count (`total_pages`) nor an amount (`total_amount`, `totalPrice`).
+pub(super) fn is_item_total_key(key: &str) -> bool {
+    const THINGS: &[&str] = &[
+        "",
+        "count",
+        "results",
+        "records",
+        "items",
+        "entries",
+        "rows",
+        "hits",
+        "elements",
+        "objects",
+        "docs",
+        "documents",
+        "resources",
+        "matches",
+        "number",
+        "num",
+        "size",
+        "length",
+        "found",
+    ];
+    const COUNTED: &[&str] = &[
+        "record",
+        "records",
+        "item",
+        "items",
+        "result",
+        "results",
+        "hit",
+        "hits",
+        "row",
+        "rows",
+        "entry",
+        "entries",
+        "object",
+        "objects",
+        "resource",
+        "resources",
+        "match",
+        "matches",
+        "element",
+        "elements",
+        "totalitem",
+        "totalrecord",
+        "totalresult",
+        "total",
+    ];
+    if key_is(key, ITEM_TOTAL_KEYS) {
+        return true;
+    }
+    if is_page_count_key(key) {
+        return false;
+    }
+    let k: String = key
+        .trim_start_matches(['@', '$', '_'])
+        .chars()
+        .filter(|c| *c != '_' && *c != '-' && *c != '.')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if let Some(rest) = k.strip_prefix("total") {
+        return THINGS.contains(&rest);
+    }
+    if let Some(rest) = k.strip_suffix("total") {
+        return COUNTED.contains(&rest);
+    }
+    k.strip_suffix("count")
+        .is_some_and(|rest| COUNTED.contains(&rest))
+}
+
 /// Whether `key` names a page count, compared without case or `_` (`TotalPages`, `total_pages`,
 /// `totalPages`, `last_page`, `nbPages`, ...).
 pub(super) fn is_page_count_key(key: &str) -> bool {

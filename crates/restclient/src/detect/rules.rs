@@ -759,7 +759,7 @@ impl<'a> Scan<'a> {
         let mut source = format!("`{}` and `{}`", at(offset_key), at(limit_key));
         let is_total = |k: &str, v: &Value| {
             k != limit_key
-                && key_is(k, ITEM_TOTAL_KEYS)
+                && is_item_total_key(k)
                 && as_int(v).is_some_and(|n| n >= 0)
                 && (!key_is(k, &["count"])
                     || as_int(v).is_some_and(|n| n > self.record_count() as i64))
@@ -969,7 +969,7 @@ impl<'a> Scan<'a> {
             }
             (None, h) => {
                 p = p.without_total();
-                format!("the `{}` header", h.unwrap_or_default())
+                format!("the `{}` header", h.as_deref().unwrap_or_default())
             }
         };
         p = if self.in_body() {
@@ -1048,7 +1048,7 @@ impl<'a> Scan<'a> {
             // `count` is a total only where it is more than the page holds.
             let page_count =
                 key_is(m.key(), &["count"]) && as_int(m.value).is_none_or(|n| n <= records);
-            if !key_is(m.key(), ITEM_TOTAL_KEYS) || page_count {
+            if !is_item_total_key(m.key()) || page_count {
                 return None;
             }
             if as_int(m.value).is_some_and(|n| n >= 0) {
@@ -1065,7 +1065,7 @@ impl<'a> Scan<'a> {
 
     /// The name of a header holding an item total (`X-Total-Count`, `X-Total`, WordPress's
     /// `X-WP-Total`, Yii's `X-Pagination-Total-Count`, ...), if one does.
-    pub(super) fn header_item_total(&self) -> Option<&'static str> {
+    pub(super) fn header_item_total(&self) -> Option<String> {
         const TOTALS: &[&str] = &[
             "x-total-count",
             "x-total",
@@ -1078,12 +1078,39 @@ impl<'a> Scan<'a> {
             "x-records-total",
             "x-wp-total",
         ];
-        TOTALS.iter().copied().find(|h| {
+        let count = |h: &str| {
             self.response
                 .header(h)
                 .and_then(|v| v.trim().parse::<i64>().ok())
                 .is_some_and(|n| n >= 0)
-        })
+        };
+        if let Some(h) = TOTALS.iter().find(|h| count(h)) {
+            return Some((*h).to_owned());
+        }
+        // Any other header named like an item total, in the family's spellings (`X-Total-*`,
+        // `X-*-Count`, `Total-Results`): a vendor prefix and an item word around `total` or
+        // `count` (not a page count, not `Content-Length`).
+        self.response
+            .headers()
+            .keys()
+            .map(|k| k.as_str())
+            .find(|k| {
+                let words: Vec<&str> = k.split('-').collect();
+                if words.iter().any(|w| w.starts_with("page")) {
+                    return false;
+                }
+                // From `total` on (`X-Acme-Total-Records`), or the word before `count`
+                // (`X-Result-Count`).
+                let named = if let Some(i) = words.iter().position(|w| *w == "total") {
+                    is_item_total_key(&words[i..].concat())
+                } else if let Some(i) = words.iter().position(|w| *w == "count") {
+                    is_item_total_key(&words[i.saturating_sub(1)..=i].concat())
+                } else {
+                    false
+                };
+                named && count(k)
+            })
+            .map(str::to_owned)
     }
 
     /// Search engines' windows when the request names neither end: the engine's own

@@ -167,7 +167,6 @@ impl Scan<'_> {
             "x-pagination-per-page",
             "x-pagination-limit",
         ];
-        const TOTALS: &[&str] = &["total", "x-total-count", "x-total", "total-count"];
         if !self.has_record_list() || !self.sent_fields().is_empty() {
             return None;
         }
@@ -194,9 +193,9 @@ impl Scan<'_> {
             });
             return Some(found);
         }
-        let (name, _) = TOTALS
-            .iter()
-            .find_map(|h| int(h).filter(|n| *n >= records).map(|n| (*h, n)))?;
+        let name = self
+            .header_item_total()
+            .filter(|h| int(h).is_some_and(|n| n >= records))?;
         Some(self.total_guess(format!("the `{name}` header"), None))
     }
 
@@ -336,13 +335,71 @@ mod tests {
         assert_eq!(form["page_param"], "page");
         assert_eq!(form["base_page"], 1);
         // A total header alone: an offset window of the page's size, the page walk offered.
-        let total = detect("https://h/items", vec![("X-Total-Count", "7")], None, body).unwrap();
+        let total = detect(
+            "https://h/items",
+            vec![("X-Total-Count", "7")],
+            None,
+            body.clone(),
+        )
+        .unwrap();
         assert_eq!(total.describe()["type"], "offset");
         assert_eq!(total.describe()["limit"], 2);
         assert!(
             alternatives(&total)
                 .iter()
                 .any(|a| a["type"] == "page_number")
+        );
+    }
+
+    #[test]
+    fn item_totals_are_known_by_the_words_of_their_names() {
+        use super::super::keys::is_item_total_key;
+        for total in [
+            "total",
+            "totalRecords",
+            "total_matches",
+            "TotalResources",
+            "recordCount",
+            "hit_count",
+            "TotalItemCount",
+            "total_entries",
+        ] {
+            assert!(is_item_total_key(total), "{total}");
+        }
+        for other in [
+            "total_pages",
+            "totalPages",
+            "total_amount",
+            "totalPrice",
+            "page_count",
+            "retry_count",
+            "discount",
+        ] {
+            assert!(!is_item_total_key(other), "{other}");
+        }
+        // A vendor's total header, known by its words; a page count's is not one.
+        let body = json!({"rows": [{}, {}]});
+        let found = detect(
+            "https://h/rows",
+            vec![("X-Acme-Total-Records", "9")],
+            None,
+            body.clone(),
+        )
+        .unwrap();
+        assert_eq!(found.rule, "header_counts");
+        assert!(
+            found.source.contains("x-acme-total-records"),
+            "{}",
+            found.source
+        );
+        assert!(
+            detect(
+                "https://h/rows",
+                vec![("X-Total-Pages-Count", "9")],
+                None,
+                body
+            )
+            .is_none()
         );
     }
 
