@@ -733,6 +733,21 @@ mod tests {
     }
 
     #[test]
+    fn an_offset_window_echoed_under_any_names_is_known_by_their_roles() {
+        let body = json!({"data": [{"id": 1}, {"id": 2}],
+                          "paging": {"skip": 0, "count": 2, "totalRecords": 40}});
+        let found = detect_json("https://h/v2/contacts", body).unwrap();
+        let form = found.describe();
+        assert_eq!(form["type"], "offset");
+        assert_eq!(form["offset_param"], "skip");
+        assert_eq!(form["limit_param"], "count");
+        assert_eq!(form["total_path"], "paging.totalRecords");
+        // Without a total, two numbers in an object say nothing of paging.
+        let body = json!({"data": [{"id": 1}], "stats": {"skip": 0, "count": 2}});
+        assert!(detect_json("https://h/v2/contacts", body).is_none());
+    }
+
+    #[test]
     fn a_limit_of_zero_is_the_pages_own_size() {
         let body = json!({"meta": {"limit": 0, "offset": 0, "total_count": 5},
                           "objects": [{"id": 1}, {"id": 2}]});

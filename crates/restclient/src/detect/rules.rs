@@ -719,6 +719,41 @@ impl<'a> Scan<'a> {
                 );
             }
         }
+        self.offset_by_role()
+    }
+
+    /// An offset and a size reported in one object under names the pairs above do not list,
+    /// known by the role their names play (`skip` and `count`, `startIndex` and `pageSize`,
+    /// `recordOffset` and `maxResults`), beside an item total at least the page's records:
+    /// the echo of an offset window, in any API's words.
+    fn offset_by_role(&self) -> Option<Detection> {
+        let root = self.root()?;
+        let containers = std::iter::once((Vec::new(), root)).chain(
+            self.members
+                .iter()
+                .filter_map(|m| m.value.as_object().map(|o| (m.path.clone(), o))),
+        );
+        let records = self.record_count() as i64;
+        for (path, obj) in containers {
+            let in_role = |role: Role| {
+                obj.iter().find_map(|(k, v)| {
+                    let n = as_int(v)?;
+                    (super::sent::role_of(k) == Some(role)).then_some((k.as_str(), n))
+                })
+            };
+            let (Some((offset_key, offset)), Some((limit_key, limit))) =
+                (in_role(Role::Offset), in_role(Role::Size))
+            else {
+                continue;
+            };
+            let total = obj.iter().any(|(k, v)| {
+                k != limit_key && is_item_total_key(k) && as_int(v).is_some_and(|n| n >= records)
+            });
+            if offset < 0 || limit <= 0 || !total {
+                continue;
+            }
+            return Some(self.offset_detection(&path, obj, offset_key, limit_key, offset, limit));
+        }
         None
     }
 
