@@ -43,8 +43,13 @@ const CORPUS_AT_LEAST: usize = 121;
 ///
 /// `held-out-2`: 41 of 63 (2 of them by an equivalent paginator), its honest score, taken once
 /// on 2026-12-06 after the second tuning, by the lead; its writer never saw the rules and its
-/// tuner never saw it. Its misses have been printed since: the next honest score needs a new set.
-const HELD_OUT_FLOORS: &[(&str, usize, usize)] = &[("held-out", 56, 60), ("held-out-2", 41, 63)];
+/// tuner never saw it. Its misses have been printed since, and the third tuning tuned on it:
+/// its floor is what detection reaches there now, 55 (5 of them by an equivalent paginator;
+/// 56 right or among the alternatives). It is no longer an honest measure.
+///
+/// `held-out-3` has no floor on purpose: it prints its score and never fails, so that its
+/// first, honest score can be taken once and recorded here.
+const HELD_OUT_FLOORS: &[(&str, usize, usize)] = &[("held-out", 56, 60), ("held-out-2", 55, 63)];
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/detect-corpus")
@@ -488,15 +493,23 @@ fn held_out_sets() {
         if details {
             s.print_details();
         }
+        // A set without a floor (a new one, before its honest score is recorded) only prints:
+        // its score, and how many entries do not load, never failing the test.
+        let Some((_, right_at_least, total_at_least)) = floor else {
+            if s.not_loading() > 0 {
+                println!(
+                    "  {name}: {} entries do not load (DETECT_HELD_OUT_DETAILS=1 names them)",
+                    s.not_loading()
+                );
+            }
+            continue;
+        };
         if s.not_loading() > 0 {
             failures.push(format!(
                 "{name}: {} entries do not load (DETECT_HELD_OUT_DETAILS=1 names them)",
                 s.not_loading()
             ));
         }
-        let Some((_, right_at_least, total_at_least)) = floor else {
-            continue;
-        };
         if s.total < *total_at_least {
             failures.push(format!(
                 "{name} has {} entries, fewer than {total_at_least}",
