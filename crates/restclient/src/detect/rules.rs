@@ -688,6 +688,11 @@ impl<'a> Scan<'a> {
     }
 
     pub(super) fn offset(&self) -> Option<Detection> {
+        let found = self.offset_echo()?;
+        Some(self.pages_by_request(found).unwrap_or_else(|found| found))
+    }
+
+    fn offset_echo(&self) -> Option<Detection> {
         let root = self.root()?;
         let containers = std::iter::once((Vec::new(), root)).chain(
             self.members

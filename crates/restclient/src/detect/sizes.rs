@@ -122,6 +122,45 @@ impl Scan<'_> {
         Some(found)
     }
 
+    /// `found`, an offset window the body echoes, turned into a page walk when the request
+    /// sized its page per *page* (`per_page`, `pageSize`) and sent no offset: the API reads a
+    /// page number, and the body only reports where the page starts (Auth0's `start` beside
+    /// `per_page`). 1-based, as most per-page APIs are; the 0-based walk and the offset window
+    /// are the alternatives. `Err(found)` unchanged otherwise.
+    pub(super) fn pages_by_request(&self, found: Detection) -> Result<Detection, Detection> {
+        let per_page = self
+            .sent_role(Role::Size)
+            .is_some_and(|f| is_per_page(&f.leaf()));
+        if !per_page
+            || self.sent_role(Role::Offset).is_some()
+            || self.sent_role(Role::Page).is_some()
+        {
+            return Err(found);
+        }
+        let page = self.sized_page();
+        let mut zero = page.describe();
+        zero["base_page"] = 0.into();
+        zero["page"] = 0.into();
+        let source = format!(
+            "{} reported, and the request's per-page size (pages of that size)",
+            found.source
+        );
+        let mut pages = Detection::new(page, 0.6, source.clone());
+        pages.alternatives.push(Alternative {
+            paginator: zero,
+            confidence: 0.4,
+            source: format!("{source}, if pages count from 0"),
+            rule: "",
+        });
+        pages.alternatives.push(Alternative {
+            paginator: found.describe(),
+            confidence: found.confidence / 2.0,
+            source: found.source,
+            rule: "",
+        });
+        Ok(pages)
+    }
+
     /// An offset paginator beside the size the request sent at `size`, its offset named
     /// `offset_name` in the same place (query or body, beside a grouped name).
     fn sized_offset(&self, size: &Place, limit: i64, offset_name: &str) -> OffsetPaginator {
@@ -317,6 +356,27 @@ mod tests {
         assert!(detect("https://h/items?limit=1", vec![], None, body.clone()).is_none());
         // A size in a JSON body (a key-value scan's `Limit`) names no offset the API reads.
         assert!(detect("https://h/scan", vec![], Some(json!({"Limit": 2})), body).is_none());
+    }
+
+    #[test]
+    fn a_per_page_request_walks_pages_whatever_offset_the_body_reports() {
+        let body = json!({"total": 120, "start": 0, "limit": 50, "clients": [{"id": 1}]});
+        let found = detect(
+            "https://h/api/v2/clients?per_page=50",
+            vec![],
+            None,
+            body.clone(),
+        )
+        .unwrap();
+        let form = found.describe();
+        assert_eq!(form["type"], "page_number");
+        assert_eq!(form["page_param"], "page");
+        let alts = alternatives(&found);
+        assert!(alts.iter().any(|a| a["base_page"] == 0), "{alts:?}");
+        assert!(alts.iter().any(|a| a["type"] == "offset"), "{alts:?}");
+        // A `limit` sized the page: the offset window the body reports.
+        let found = detect("https://h/api/v2/clients?limit=50", vec![], None, body).unwrap();
+        assert_eq!(found.describe()["type"], "offset");
     }
 
     #[test]
