@@ -17,7 +17,8 @@ use crate::selector::Selector;
 ///   Algolia), `elements`, `list`, `result` (Cloudflare), and any list directly under HAL's
 ///   `_embedded`.
 /// * A GraphQL connection's `edges` or `nodes` (beside its `pageInfo`), at any depth, before
-///   all of these.
+///   all of these; then JSON:API's single resource document (`data` holding one object with
+///   `type`, `id` and `attributes` or `relationships`): `data`, one record.
 /// * Rows that are lists of values beside a list of columns (`schema`, `columns`) of a SQL
 ///   result set (OpenSearch SQL's `datarows`).
 /// * Otherwise an object with an `id` is a single entity (`$`), not a list of its tags;

@@ -154,6 +154,34 @@
 //!     records) → `cursor` with `cursor` (dlt's rule; a guess, logged at WARN).
 //! 20. A known link or cursor key that is null or empty on the first page → that paginator (it
 //!     ends after this page, and `inspect` shows what the API uses).
+//! 21. **Counts in headers alone** (nothing sent): a page-size header (`per-page`,
+//!     `X-Per-Page`) → `page_number` on `page`, 1-based; an item-total header → `offset` of
+//!     this page's size (a guess). Both end on an empty page.
+//! 22. **A size the request's query sent, alone** (`?count=50`, no position sent, no total):
+//!     `offset` under the offset of the size's family (`limit`/`count` → `offset`, `rows` →
+//!     `start`, `size` → `from`, `take`/`top` → `skip`), or `page_number` for a per-page size
+//!     (`per_page`, `pageSize`); it ends on an empty page. A guess: the other offset names and
+//!     the page walk are the alternatives.
+//! 23. **An item total and nothing else** at the envelope's level (`total_entries`) → `offset`
+//!     (`offset`/`limit`) of this page's size, to that total; the page walk is the alternative.
+//!
+//! Rules 21 to 23 read what any offset or page API must show (a size the request chose, a total
+//! at least the page's records) where nothing names a position; they come after every rule that
+//! reads a position from the response, so they only decide where nothing else does.
+//!
+//! What generalises across names: a request parameter's role (page, offset, size, cursor) comes
+//! from its name in any spelling, including the word a compound name ends with (`maxPageSize`,
+//! `recordOffset`, `syncToken`, `currentPage`); an item total is any name that totals or counts
+//! the things a list holds (`totalRecords`, `recordCount`, an `X-<vendor>-Total-Records`
+//! header), never a page count or an amount; an offset window the body echoes under names no
+//! pair lists (`skip`/`count`) is known by those roles beside a total; a token under the very
+//! name of a parameter that asked for one (`scroll: true`, `cursorMark=*`) answers it; Relay's
+//! `endCursor` beside `hasNextPage` goes back as `after` also in REST metadata; a limit of 0
+//! (every record) is the page's own size; a per-page size the request sent (`per_page`) makes
+//! the walk a page walk whatever offset the body reports. GraphQL variables are found by the
+//! role of the argument the query binds them to (`nextToken: $token`, `startIndex: $s`, or a
+//! page-options input object's `cursor`), and a cursor written into the query text
+//! (`after: "NQ=="`) gives no paginator: no variable can carry the next one.
 //!
 //! Nothing found gives `None`: the walk fetches a single page, with a WARN when the records are
 //! a list (the walk may be incomplete) and at INFO for a single object.
@@ -196,8 +224,9 @@
 //! ([`Detection::confidence`]) and what else was considered ([`Detection::alternatives`]): the
 //! findings of the later rules that also matched, and, where a parameter name was only a
 //! convention, the same paginator under the names other APIs use (`after_id` for `after`,
-//! `paginationToken` for `pageToken`, `skip` for `offset`, ...). The CLI's `inspect` can print
-//! them, so a user can copy the right SPEC when detection cannot be sure.
+//! `paginationToken` for `pageToken`, `skip` for `offset`, ...). The CLI's `inspect` prints
+//! them, each with the `--paginator` flag that selects it ("also possible: ..."), so a user can
+//! copy the right SPEC when detection cannot be sure.
 //!
 //! # Records
 //!
