@@ -923,16 +923,27 @@ async fn the_paginate_shortcut_uses_the_url_exactly() {
     expected.extend((2..=5).map(|p| format!("/json-link?page={p}&page_size=5")));
     assert_eq!(paths(&server), expected);
 
-    // Without a paginator the walk detects one; a response with no pagination signal is one page.
+    // Without a paginator the walk detects one. A response with no pagination signal is one
+    // page; the page size the URL sent is such a signal (the request decides what the response
+    // cannot): the walk goes on by `offset` to an empty page.
+    server.clear_requests();
+    let w = walk(restclient::paginate(&format!(
+        "{}/offset/no-total",
+        server.url()
+    )))
+    .await;
+    assert_eq!(paths(&server), ["/offset/no-total"]);
+    assert_eq!(w.stop_reason(), StopReason::SinglePage);
     server.clear_requests();
     let w = walk(restclient::paginate(&format!(
         "{}/offset/no-total?limit=4",
         server.url()
     )))
     .await;
-    assert_records(&w.records(), 4);
-    assert_eq!(paths(&server), ["/offset/no-total?limit=4"]);
-    assert_eq!(w.stop_reason(), StopReason::SinglePage);
+    assert_records(&w.records(), 25);
+    let mut expected = vec!["/offset/no-total?limit=4".to_owned()];
+    expected.extend((1..=7).map(|p| format!("/offset/no-total?offset={}&limit=4", p * 4)));
+    assert_eq!(paths(&server), expected);
 }
 
 #[tokio::test]
