@@ -777,6 +777,27 @@ mod tests {
     }
 
     #[test]
+    fn names_known_only_from_the_response_come_with_the_usual_ones() {
+        let alternatives = |found: &Detection, key: &str| -> Vec<Value> {
+            found
+                .alternatives
+                .iter()
+                .map(|a| a.paginator[key].clone())
+                .collect()
+        };
+        // A page number named after the body's `pageNumber`: `page` is offered.
+        let body = json!({"pageNumber": 1, "pageSize": 100, "totalPages": 4, "data": [{"id": 1}]});
+        let found = detect_json("https://h/2.0/sheets", body).unwrap();
+        assert_eq!(found.describe()["page_param"], "pageNumber");
+        assert!(alternatives(&found, "page_param").contains(&json!("page")));
+        // A bare token under `pagination.next`: the token names of other cursor APIs.
+        let body = json!({"vectors": [{"id": "a"}], "pagination": {"next": "eyJza2lwIjo"}});
+        let found = detect_json("https://h/vectors/list", body).unwrap();
+        assert_eq!(found.describe()["cursor_param"], "cursor");
+        assert!(alternatives(&found, "cursor_param").contains(&json!("paginationToken")));
+    }
+
+    #[test]
     fn a_limit_of_zero_is_the_pages_own_size() {
         let body = json!({"meta": {"limit": 0, "offset": 0, "total_count": 5},
                           "objects": [{"id": 1}, {"id": 2}]});

@@ -649,6 +649,7 @@ impl<'a> Scan<'a> {
                 .current_page()
                 .and_then(|c| c.parent_key())
                 .is_some_and(|p| key_is(p, &["page"]));
+        let given = found.place.is_some() || self.sent_page_place().is_some();
         let place = found
             .place
             .or_else(|| self.sent_page_place())
@@ -667,6 +668,10 @@ impl<'a> Scan<'a> {
                 };
                 self.default_place(&name)
             });
+        // A page parameter named only after the body's key (`pageNumber`) may as well be the
+        // plain `page` most page APIs read: offered as the alternative.
+        let named_from_key =
+            matches!(&place, Place::Query(n) if n != "page") && !given && !page_object;
         let mut p = PageNumberPaginator::new()
             .base_page(found.base)
             .page(found.current);
@@ -684,7 +689,18 @@ impl<'a> Scan<'a> {
             p = p.has_more_path(&flag_path);
             source = format!("{source} and `{flag_path}`");
         }
-        Detection::new(p, found.confidence, source)
+        let mut found = Detection::new(p, found.confidence, source);
+        if named_from_key {
+            let mut plain = found.describe();
+            plain["page_param"] = "page".into();
+            found.alternatives.push(Alternative {
+                paginator: plain,
+                confidence: found.confidence / 2.0,
+                source: format!("{} (if the API calls the parameter `page`)", found.source),
+                rule: "",
+            });
+        }
+        found
     }
 
     pub(super) fn offset(&self) -> Option<Detection> {
@@ -1597,7 +1613,18 @@ const CURSOR_NAME_FAMILIES: &[&[&str]] = &[
     &["next_token", "pagination_token", "nextToken"],
     &["nextToken", "next_token"],
     &["start_cursor", "cursor"],
-    &["cursor", "after", "page_cursor"],
+    // A bare token under `next` or `cursor`: the names cursor APIs of every family read it
+    // under (Relay's `after`, Google's `pageToken`, the `paginationToken` of AWS Cognito and
+    // vector stores).
+    &[
+        "cursor",
+        "after",
+        "page_cursor",
+        "pageToken",
+        "page_token",
+        "paginationToken",
+        "next_token",
+    ],
 ];
 
 /// The search engines [`Scan::search_engine`] knows. Elasticsearch is detected only when the
