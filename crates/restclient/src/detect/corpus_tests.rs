@@ -45,11 +45,17 @@ const CORPUS_AT_LEAST: usize = 121;
 /// on 2026-12-06 after the second tuning, by the lead; its writer never saw the rules and its
 /// tuner never saw it. Its misses have been printed since, and the third tuning tuned on it:
 /// its floor is what detection reaches there now, 55 (5 of them by an equivalent paginator;
-/// 56 right or among the alternatives). It is no longer an honest measure.
+/// 59 right or among the alternatives). It is no longer an honest measure.
 ///
-/// `held-out-3` has no floor on purpose: it prints its score and never fails, so that its
-/// first, honest score can be taken once and recorded here.
-const HELD_OUT_FLOORS: &[(&str, usize, usize)] = &[("held-out", 56, 60), ("held-out-2", 55, 63)];
+/// `held-out-3`: 98 of 151 (8 of them by an equivalent paginator; 107 right or among the
+/// alternatives), its honest score, taken once on 2026-12-06 after the third tuning, by the
+/// lead; its two writers never saw the rules and its tuner never saw it. Its misses have been
+/// printed since: the next honest score needs a fourth set.
+const HELD_OUT_FLOORS: &[(&str, usize, usize)] = &[
+    ("held-out", 56, 60),
+    ("held-out-2", 55, 63),
+    ("held-out-3", 98, 151),
+];
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/detect-corpus")
