@@ -5,7 +5,6 @@
 use std::fs::File;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -85,100 +84,29 @@ pub(crate) fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
 /// first request leaves an existing file alone. Pages are written whole, so the buffer reaches
 /// the file at line boundaries and the output never ends inside a line.
 ///
-/// Each page's lines are made in the buffer itself and handed over with one `write` once it
-/// holds [`NdjsonWriter::BATCH`] bytes (no second copy through a `BufWriter`). A file is
-/// written by a thread of its own ([`Background`]), so that the page cache copy of one batch
-/// overlaps the next request and its scan; stdout is written in place and flushed per page.
+/// Each page's lines are made in the buffer itself and written from there with one `write`
+/// once it holds [`NdjsonWriter::BATCH`] bytes (no second copy through a `BufWriter`).
 pub(crate) struct NdjsonWriter {
     target: Option<PathBuf>,
     out: Option<Sink>,
-    /// Whole lines not yet handed over.
+    /// Whole lines not yet written.
     pending: Vec<u8>,
+    /// Bytes in the file: where a failed write is cut back to.
+    written: u64,
 }
 
-/// Where the lines go: a file (through its writer thread), or stdout.
+/// Where the lines go: a file can be cut back after a failed write, stdout cannot.
 enum Sink {
-    File(Background),
+    File(File),
     Stdout(io::Stdout),
 }
 
-/// A file written by a thread, so that the page cache copy of one batch overlaps the next
-/// request and its scan. Batches of whole lines are handed over through a rendezvous channel:
-/// the walk waits only when the thread is still writing the previous batch, so two buffers
-/// circulate (the one being written comes back empty for reuse) and memory grows by one batch.
-/// A write that fails part-way (a full disk) is cut back by the thread to the last whole
-/// batch, so that the file still ends with a whole line; the thread then stops, and the walk
-/// hears of it at its next batch or at [`NdjsonWriter::finish`], which waits for every batch
-/// handed over to be written.
-struct Background {
-    full: Option<mpsc::SyncSender<Vec<u8>>>,
-    empty: mpsc::Receiver<Vec<u8>>,
-    thread: Option<std::thread::JoinHandle<io::Result<()>>>,
-}
-
-impl Background {
-    fn spawn(file: File) -> io::Result<Self> {
-        let (full, batches) = mpsc::sync_channel::<Vec<u8>>(0);
-        // Room for more buffers than ever circulate; the thread never waits on it.
-        let (give_back, empty) = mpsc::sync_channel(4);
-        let thread = std::thread::Builder::new()
-            .name("ndjson-writer".into())
-            .spawn(move || {
-                let mut file = file;
-                // Bytes in the file: where a failed write is cut back to.
-                let mut written = 0u64;
-                for mut batch in batches {
-                    if let Err(e) = file.write_all(&batch) {
-                        // Best effort: the walk ends with this error whatever happens here.
-                        let _ = file.set_len(written);
-                        return Err(e);
-                    }
-                    written += batch.len() as u64;
-                    batch.clear();
-                    // Full (it cannot be) or the walk gone: nobody needs the buffer.
-                    let _ = give_back.try_send(batch);
-                }
-                Ok(())
-            })?;
-        Ok(Background {
-            full: Some(full),
-            empty,
-            thread: Some(thread),
-        })
-    }
-
-    /// Hands `lines` over (waiting while the thread writes the previous batch) and gives back
-    /// an empty buffer for the next ones: one that came back from the thread when there is one.
-    fn send(&mut self, lines: Vec<u8>) -> io::Result<Vec<u8>> {
-        let sent = match &self.full {
-            Some(full) => full.send(lines).is_ok(),
-            None => false,
-        };
-        if !sent {
-            // The thread stopped: its error is the answer.
-            self.join()?;
-            return Err(io::Error::other("the output writer stopped"));
+impl Sink {
+    fn write_lines(&mut self, lines: &[u8]) -> io::Result<()> {
+        match self {
+            Sink::File(f) => f.write_all(lines),
+            Sink::Stdout(s) => s.write_all(lines).and_then(|()| s.flush()),
         }
-        Ok(self.empty.try_recv().unwrap_or_default())
-    }
-
-    /// Waits for every batch handed over to be written; the first error if one failed.
-    fn join(&mut self) -> io::Result<()> {
-        self.full = None;
-        match self.thread.take().map(std::thread::JoinHandle::join) {
-            None | Some(Ok(Ok(()))) => Ok(()),
-            Some(Ok(Err(e))) => Err(e),
-            Some(Err(_)) => Err(io::Error::other("the output writer panicked")),
-        }
-    }
-}
-
-impl Drop for Background {
-    /// A walk that ends without [`NdjsonWriter::finish`] (an error on its way out) still waits
-    /// for the batches handed over: a process that exits while the thread is inside a `write`
-    /// could leave the file cut at a page boundary, inside a line.
-    fn drop(&mut self) {
-        let _ = self.join();
     }
 }
 
@@ -193,17 +121,16 @@ impl NdjsonWriter {
             target: path.map(Path::to_path_buf),
             out: None,
             pending: Vec::new(),
+            written: 0,
         }
     }
 
     fn sink(&mut self) -> anyhow::Result<&mut Sink> {
         if self.out.is_none() {
             let sink = match &self.target {
-                Some(p) => {
-                    Sink::File(File::create(p).and_then(Background::spawn).map_err(|e| {
-                        anyhow::Error::new(e).context(format!("cannot create `{}`", p.display()))
-                    })?)
-                }
+                Some(p) => Sink::File(File::create(p).map_err(|e| {
+                    anyhow::Error::new(e).context(format!("cannot create `{}`", p.display()))
+                })?),
                 None => Sink::Stdout(io::stdout()),
             };
             self.out = Some(sink);
@@ -233,34 +160,37 @@ impl NdjsonWriter {
         self.write_pending()
     }
 
-    /// Hands the gathered lines to the file's thread, or writes them to stdout and flushes.
+    /// Writes the gathered lines (and flushes stdout). A write that fails part-way (a full
+    /// disk) is cut back, so that the file still ends with a whole line.
     fn write_pending(&mut self) -> anyhow::Result<()> {
         let what = self.what();
         let pending = std::mem::take(&mut self.pending);
-        let result = match self.sink()? {
-            Sink::File(file) => file.send(pending).map(|empty| self.pending = empty),
-            Sink::Stdout(s) => {
-                let written = s.write_all(&pending).and_then(|()| s.flush());
-                self.pending = pending;
-                self.pending.clear();
-                written
+        let before = self.written;
+        let sink = self.sink()?;
+        let result = match sink.write_lines(&pending) {
+            Ok(()) => {
+                self.written += pending.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                if let Sink::File(f) = sink {
+                    // Best effort: the walk ends with this error whatever happens here.
+                    let _ = f.set_len(before);
+                }
+                Err(closed_is_stop(e, &what))
             }
         };
-        result.map_err(|e| closed_is_stop(e, &what))
+        self.pending = pending;
+        self.pending.clear();
+        result
     }
 
-    /// Writes what was gathered and waits until all of it is written (nothing is opened when
-    /// no page came).
+    /// Writes and flushes what was gathered (nothing is opened when no page came).
     pub(crate) fn finish(&mut self) -> anyhow::Result<()> {
         if self.pending.is_empty() && self.out.is_none() {
             return Ok(());
         }
-        self.write_pending()?;
-        let what = self.what();
-        match &mut self.out {
-            Some(Sink::File(file)) => file.join().map_err(|e| closed_is_stop(e, &what)),
-            _ => Ok(()),
-        }
+        self.write_pending()
     }
 }
 
