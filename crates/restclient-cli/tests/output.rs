@@ -126,3 +126,59 @@ fn a_full_disk_leaves_the_output_file_ending_with_a_whole_line() {
         assert_eq!(record["id"], 100 * (1 + i / 40) + i % 40);
     }
 }
+
+/// Pages larger than a write batch, so that each goes to the file's writer thread on its own,
+/// and a walk that fails at its sixth page: the exit is an error, and every record of the five
+/// pages before it is in the file, whole and in order (none left behind in the thread).
+#[test]
+fn a_walk_that_fails_midway_has_written_every_page_before_the_failure() {
+    let server = Server::start(|r| {
+        let n: usize = query(&r.target, "page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1);
+        if n == 6 {
+            return json(400, r#"{"error":"no such page"}"#);
+        }
+        // 100 records of ~1 KB: ~100 KB, above the 64 KiB batch.
+        let items: Vec<String> = (0..100)
+            .map(|i| format!(r#"{{"id":{},"pad":"{}"}}"#, n * 1000 + i, "y".repeat(1000)))
+            .collect();
+        json(
+            200,
+            &format!(
+                r#"{{"items":[{}],"next":"/big?page={}"}}"#,
+                items.join(","),
+                n + 1
+            ),
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.ndjson");
+    let run = Command::new(env!("CARGO_BIN_EXE_restclient"))
+        .args(["--no-progress", "paginate"])
+        .arg(format!("{}/big", server.url))
+        .args(["--paginator", "json_link", "--data-selector", "items", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let ids: Vec<u64> = text
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line).unwrap()["id"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    let want: Vec<u64> = (1..=5)
+        .flat_map(|n| (0..100).map(move |i| n * 1000 + i))
+        .collect();
+    assert_eq!(ids, want);
+    assert!(text.ends_with('\n'));
+}

@@ -256,7 +256,7 @@ impl Response {
             .body
             .strip_prefix(b"\xEF\xBB\xBF")
             .unwrap_or(&self.body);
-        std::str::from_utf8(body).map_err(|_| self.parse_error())
+        simdutf8::basic::from_utf8(body).map_err(|_| self.parse_error())
     }
 
     /// Where the JSON text starts in [`bytes`](Self::bytes) (after a byte order mark).
