@@ -24,7 +24,6 @@ import json
 import os
 import platform
 import re
-import select
 import shutil
 import signal
 import statistics
@@ -44,6 +43,9 @@ VENV = BENCH / ".venv"
 REQUIREMENTS = BENCH / "requirements.txt"
 DLT_WALK = BENCH / "dlt_walk.py"
 TOOLS = ("restclient", "dlt", "floor-parse", "floor-raw")
+# `--server both`: every tool also walks demo-api's own (hyper/axum) `/bench/offset`, as the tool
+# `<tool>@route`, in the same repetitions: an interleaved A/B of the two servers.
+ROUTE_SUFFIX = "@route"
 # `--before BIN`: another restclient build, run round-robin with the others (an A/B in one run).
 BEFORE = "restclient-before"
 FLOOR_MODES = {"floor-parse": "parse", "floor-raw": "raw"}
@@ -69,10 +71,11 @@ ROUTES = {
     "header_link": Route("/header-link", "$", "page_size"),
     "cursor": Route("/cursor", "items", "limit"),
 }
-# Offset pages rendered once by the demo API and served from memory (issue #24: the bench must
-# measure the client, not the server); `--live-server` uses `/offset` instead.
+# Offset pages rendered once by the demo API and served from memory by its bench listener (a
+# plain blocking server: issue #24, the bench must measure the client, not the server);
+# `--live-server` uses `/offset` instead.
 PRERENDERED = Route("/bench/offset", "items", None)
-# A server that uses more than this share of a walk's wall time is measured, not the client.
+# A server busy for this share of a walk's wall time or more is measured, not the client.
 SERVER_SHARE_MAX = 0.10
 
 
@@ -120,7 +123,7 @@ class Scenario:
         return -(-self.records // self.page_size)
 
     def estimate_s(self, tool: str) -> float:
-        startup, per_page, per_record = COST[tool]
+        startup, per_page, per_record = COST[base_tool(tool)]
         cpu = per_page * self.pages + per_record * self.records
         waiting = self.pages * self.latency_ms / 1000
         if tool != "dlt" and self.concurrency > 1:
@@ -142,7 +145,9 @@ class Run:
     sys_s: float
     maxrss_kib: int
     records: int | None
-    server_cpu_s: float | None
+    server_cpu_s: float | None  # user + sys of the whole demo-api process over the run
+    server_user_s: float | None = None
+    server_sys_s: float | None = None
     error: str | None = None
     extra: dict = field(default_factory=dict)
 
@@ -168,6 +173,11 @@ class Run:
 
 
 # --- setup -----------------------------------------------------------------------------------------
+
+
+def base_tool(tool: str) -> str:
+    """`floor-raw@route` -> `floor-raw`: what runs, whichever server it talks to."""
+    return tool.removesuffix(ROUTE_SUFFIX)
 
 
 def step(message: str) -> None:
@@ -266,7 +276,13 @@ def cli_has_concurrency(cli: Path) -> bool:
 
 
 class DemoApi:
-    """The release demo-api binary on 127.0.0.1, stopped with SIGINT on exit."""
+    """The release demo-api binary on 127.0.0.1 with its bench listener (`--bench-port 0`),
+    stopped with SIGINT on exit.
+
+    `url` is the demo server (hyper/axum, every route); `bench_url` the bench listener: a plain
+    blocking server of the pre-rendered `/bench/offset` pages and of `/bench/cpu`, the whole
+    process's user and system CPU (getrusage, microseconds; every thread, ended ones too).
+    """
 
     def __init__(self, binary: Path, records: int, latency_ms: int) -> None:
         self.records = records
@@ -274,27 +290,39 @@ class DemoApi:
         self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             [binary, "--host", "127.0.0.1", "--port", "0", "--records", str(records),
-             "--page-size", "100", "--latency-ms", str(latency_ms)],
+             "--page-size", "100", "--latency-ms", str(latency_ms), "--bench-port", "0"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.stderr, text=True,
         )
-        ready, _, _ = select.select([self.proc.stdout], [], [], 30)
-        line = self.proc.stdout.readline() if ready else ""
-        match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
-        if not match:
-            self.stop()
-            self.stderr.seek(0)
-            message = f"demo-api did not start: {line!r} {self.stderr.read()!r}"
-            self.stderr.close()
-            raise SystemExit(message)
-        self.url = match.group(1)
+        # Two lines: the demo server's URL, then the bench listener's. Read on a thread (both
+        # may arrive in one read, so select() on the pipe cannot tell the second is there).
+        lines: list[str] = []
+        reader = threading.Thread(
+            target=lambda: lines.extend(self.proc.stdout.readline() for _ in range(2)),
+            daemon=True)
+        reader.start()
+        reader.join(timeout=30)
+        urls = []
+        for pattern, line in zip((r"listening on (http://127\.0\.0\.1:\d+)",
+                                  r"bench listener on (http://127\.0\.0\.1:\d+)"),
+                                 [*lines, "", ""]):
+            match = re.search(pattern, line)
+            if not match:
+                self.stop()
+                self.stderr.seek(0)
+                message = f"demo-api did not start: {lines!r} {self.stderr.read()!r}"
+                self.stderr.close()
+                raise SystemExit(message)
+            urls.append(match.group(1))
+        self.url, self.bench_url = urls
 
-    def cpu_s(self) -> float | None:
-        """The server's user+sys CPU seconds so far (Linux /proc), or None."""
+    def cpu_s(self) -> tuple[float, float] | None:
+        """The server's (user, sys) CPU seconds so far, as it reports them, or None."""
         try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            with urllib.request.urlopen(f"{self.bench_url}/bench/cpu", timeout=30) as answer:
+                cpu = json.loads(answer.read())
+            return cpu["user_s"], cpu["sys_s"]
+        except (OSError, ValueError, KeyError):
             return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -418,6 +446,7 @@ class Runner:
         self.floor = bins / "bench-floor"
         self.launcher = bins / "bench-rusage"
         self.work = work
+        self.route_only = False  # `--server route`: demo-api's own route for every tool
         self.timeout_s = timeout_s
         self.env = child_env()
 
@@ -427,9 +456,18 @@ class Runner:
             return PRERENDERED, [("shape", self.shape)]
         return ROUTES[sc.kind], []
 
+    def base_url(self, tool: str, sc: Scenario, server: DemoApi) -> str:
+        """The bench listener for the pre-rendered pages, unless `tool` asks for demo-api's
+        own route; the demo server for every live route."""
+        route, _ = self.route(sc)
+        if route is PRERENDERED and not (self.route_only or tool.endswith(ROUTE_SUFFIX)):
+            return server.bench_url
+        return server.url
+
     def command(self, tool: str, sc: Scenario, base: str, output: Path) -> list:
         route, extra = self.route(sc)
         url = base + route.path
+        tool = base_tool(tool)
         if tool in ("restclient", BEFORE):
             spec = route.restclient_spec(sc.kind, sc.page_size)
             cli = self.before if tool == BEFORE else self.cli
@@ -454,26 +492,30 @@ class Runner:
             cmd += ["--param", f"{key}={value}"]
         return cmd
 
-    def warm_up(self, sc: Scenario, base: str) -> None:
-        """Has the server render the pre-rendered route's pages before any clock starts."""
+    def warm_up(self, sc: Scenario, server: DemoApi) -> None:
+        """Has the server render the pre-rendered route's pages before any clock starts (the
+        bench listener and the demo server's route share them)."""
         route, extra = self.route(sc)
         if route is not PRERENDERED:
             return
         query = urllib.parse.urlencode([("offset", 0), ("limit", sc.page_size), *extra])
-        with urllib.request.urlopen(f"{base}{route.path}?{query}", timeout=600) as answer:
+        with urllib.request.urlopen(f"{server.bench_url}{route.path}?{query}",
+                                    timeout=600) as answer:
             answer.read()
 
     def run(self, tool: str, sc: Scenario, rep: int, server: DemoApi) -> Run:
         output = self.work / f"{tool}.ndjson"
         output.unlink(missing_ok=True)
         timeout = self.timeout_s or max(60.0, 10 * sc.estimate_s(tool))
+        command = self.command(tool, sc, self.base_url(tool, sc, server), output)
         server_before = server.cpu_s()
-        m = measure(self.launcher, self.work / "rusage.json",
-                    self.command(tool, sc, server.url, output), self.env, timeout)
+        m = measure(self.launcher, self.work / "rusage.json", command, self.env, timeout)
         server_after = server.cpu_s()
-        server_cpu = (None if server_before is None or server_after is None
-                      else server_after - server_before)
-        run = Run(tool, rep, False, m.wall_s, m.user_s, m.sys_s, m.maxrss_kib, None, server_cpu)
+        run = Run(tool, rep, False, m.wall_s, m.user_s, m.sys_s, m.maxrss_kib, None, None)
+        if server_before is not None and server_after is not None:
+            run.server_user_s = server_after[0] - server_before[0]
+            run.server_sys_s = server_after[1] - server_before[1]
+            run.server_cpu_s = run.server_user_s + run.server_sys_s
         if m.code is None:
             run.error = f"timed out after {timeout:.1f} s"
         elif m.code != 0:
@@ -489,6 +531,7 @@ class Runner:
 
     @staticmethod
     def delivered(tool: str, sc: Scenario, m: Measured, output: Path, extra: dict):
+        tool = base_tool(tool)
         if tool in FLOOR_MODES:  # writes nothing: it reports what it fetched
             summary = json.loads(m.stdout)
             extra["pages"] = summary["pages"]
@@ -567,7 +610,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "pre-rendered /bench/offset")
     parser.add_argument("--timeout", type=float,
                         help="seconds per run (default: 10x its estimate, at least 60)")
+    parser.add_argument("--server", choices=("listener", "route", "both"), default="listener",
+                        help="what serves the pre-rendered offset pages: demo-api's bench "
+                             "listener (a plain blocking server), its own hyper/axum route, or "
+                             "both: every tool but dlt also runs as TOOL@route against the "
+                             "route, in the same repetitions (an A/B of the servers)")
     parser.add_argument("--skip-build", action="store_true", help="use the binaries already built")
+    parser.add_argument("--bin-dir", type=Path, metavar="DIR",
+                        help="take restclient, demo-api, bench-floor and bench-rusage from DIR "
+                             "(implies --skip-build), e.g. target/fast/release")
     parser.add_argument("--dry-run", action="store_true", help="print the plan and estimate only")
     parser.add_argument("--label", default="",
                         help="prefix of the result file names (smoke-* files are not git-ignored)")
@@ -577,6 +628,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.reps = 2 if args.quick else 5
     if args.before:
         args.tools.append(BEFORE)
+    if args.server == "both":
+        args.tools += [tool + ROUTE_SUFFIX for tool in list(args.tools) if tool != "dlt"]
     if args.latency_records is None:
         args.latency_records = 20_000 if args.quick or args.targets else args.records
     if args.reps < 1 or args.records < 1 or args.latency_records < 1:
@@ -653,6 +706,8 @@ def summarise(runs: list[Run]) -> dict:
         "sys_s": median_of(runs, "sys_s"),
         "maxrss_mib": None if rss is None else rss / 1024,
         "server_cpu_s": statistics.median(server_cpu) if server_cpu else None,
+        "server_user_s": median_of(runs, "server_user_s"),
+        "server_sys_s": median_of(runs, "server_sys_s"),
         "errors": [f"rep {run.rep}: {run.error}" for run in runs if not run.ok],
     }
     if ok and "walk_s" in ok[0].extra:
@@ -692,32 +747,42 @@ def ratios(sc: Scenario, results: dict[str, dict]) -> dict:
                                                         raw.get("records_per_s")),
         "restclient_over_dlt_rss": ratio(rc.get("maxrss_mib"), dlt.get("maxrss_mib")),
         "dlt_is_serial_run": "dlt" not in tools and bool(dlt),
+        # `--server both`: the same ratio with every tool on demo-api's own route.
+        "route_restclient_over_floor_raw_records_per_s": ratio(
+            tools.get("restclient" + ROUTE_SUFFIX, {}).get("records_per_s"),
+            tools.get("floor-raw" + ROUTE_SUFFIX, {}).get("records_per_s")),
     }
 
 
 def print_scenario(sc: Scenario, entry: dict) -> None:
     print(f"\n--- {sc.title}  [{sc.pages} pages, {entry['reps']} reps, medians]")
-    print(f"{'tool':<12}{'ok':>6}{'wall s':>9}{'records/s':>12}{'CPU s':>8}{'RSS MiB':>9}"
-          f"{'srv CPU s':>10}{'srv share':>10}  note")
+    print(f"{'tool':<19}{'ok':>6}{'wall s':>9}{'records/s':>12}{'CPU s':>8}{'RSS MiB':>9}"
+          f"{'srv CPU s':>10}{'usr/sys':>12}{'us/req':>8}{'srv share':>10}  note")
     for tool, s in entry["tools"].items():
         note = ""
         if "import_s" in s:
             note = (f"records/s from the walk alone ({fmt(s.get('walk_s'), '.2f')} s); "
                     f"import {s['import_s']:.2f} s; whole process "
                     f"{fmt(s.get('wall_records_per_s'))} records/s")
-        if tool in FLOOR_MODES:
+        if base_tool(tool) in FLOOR_MODES:
             note = (f"records/s in-process, first request to last byte "
                     f"({fmt(s.get('walk_s'), '.3f')} s)")
-        if tool == "floor-raw":
+        if base_tool(tool) == "floor-raw":
             note += "; records not parsed: pages checked"
         share = s.get("server_share")
-        if share is not None and share > SERVER_SHARE_MAX and tool != "dlt":
-            note += f"; SERVER SHARE OVER {SERVER_SHARE_MAX:.0%}: this run measures the server"
+        if share is not None and share >= SERVER_SHARE_MAX and tool != "dlt":
+            note += f"; SERVER SHARE {SERVER_SHARE_MAX:.0%} OR MORE: this run measures the server"
         if s["errors"]:
             note = "FAILED " + "; ".join(s["errors"])[:300]
-        print(f"{tool:<12}{s['ok']:>3}/{s['runs']:<2}{fmt(s['wall_s'], '.2f'):>9}"
+        split = (f"{1000 * s['server_user_s']:.0f}/{1000 * s['server_sys_s']:.0f}ms"
+                 if s.get("server_user_s") is not None and s.get("server_sys_s") is not None
+                 else "-")
+        per_request = (None if s["server_cpu_s"] is None
+                       else 1e6 * s["server_cpu_s"] / sc.pages)
+        print(f"{tool:<19}{s['ok']:>3}/{s['runs']:<2}{fmt(s['wall_s'], '.2f'):>9}"
               f"{fmt(s['records_per_s']):>12}{fmt(s['cpu_s'], '.2f'):>8}"
-              f"{fmt(s['maxrss_mib'], '.1f'):>9}{fmt(s['server_cpu_s'], '.2f'):>10}"
+              f"{fmt(s['maxrss_mib'], '.1f'):>9}{fmt(s['server_cpu_s'], '.3f'):>10}"
+              f"{split:>12}{fmt(per_request, '.1f'):>8}"
               f"{fmt(None if share is None else 100 * share, '.1f', '%'):>10}  {note}")
     for note in entry["notes"]:
         print(f"  note: {note}")
@@ -732,6 +797,9 @@ def print_scenario(sc: Scenario, entry: dict) -> None:
           f"{fmt(r['restclient_over_floor_parse_records_per_s'], '.2f', 'x')}, floor-raw "
           f"{fmt(r['restclient_over_floor_raw_records_per_s'], '.2f', 'x')} | peak RSS "
           f"restclient/dlt {fmt(r['restclient_over_dlt_rss'], '.3f', 'x')}")
+    if r.get("route_restclient_over_floor_raw_records_per_s"):
+        print(f"  on demo-api's own route: restclient@route records/s over floor-raw@route "
+              f"{fmt(r['route_restclient_over_floor_raw_records_per_s'], '.2f', 'x')}")
 
 
 def markdown(scenarios: list[Scenario], results: dict[str, dict]) -> str:
@@ -791,11 +859,15 @@ def target_verdicts(results: dict[str, dict]) -> str:
     """
     rows = []
 
-    def check(label: str, value: float | None, bound: float, at_least: bool) -> None:
+    def check(label: str, value: float | None, bound: float, at_least: bool,
+              strict: bool = False) -> None:
         if value is None:
             return
-        met = value >= bound if at_least else value <= bound
-        sign = ">=" if at_least else "<="
+        if at_least:
+            met = value > bound if strict else value >= bound
+        else:
+            met = value < bound if strict else value <= bound
+        sign = (">" if at_least else "<") + ("" if strict else "=")
         off = abs(value / bound - 1)
         verdict = (f"yes, {off:.1%} to spare" if met
                    else f"**no**, {off:.1%} {'short' if at_least else 'over'}")
@@ -836,7 +908,7 @@ def target_verdicts(results: dict[str, dict]) -> str:
         if offset and sc["latency_ms"] == 0 and sc["concurrency"] == 1 and sc["group"] != "memory":
             share = entry["tools"].get("restclient", {}).get("server_share")
             check(f"#24 server CPU / restclient wall, {where}", share,
-                  SERVER_SHARE_MAX, False)
+                  SERVER_SHARE_MAX, False, strict=True)
     if len(memory) > 1:
         memory.sort()
         (small, small_rss), (big, big_rss) = memory[0], memory[-1]
@@ -937,7 +1009,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         return 0
 
-    bins = (target_dir() if args.skip_build else build()) / "release"
+    if args.bin_dir:
+        bins = args.bin_dir.resolve()
+    else:
+        bins = (target_dir() if args.skip_build else build()) / "release"
     dlt_version = ensure_venv() if any("dlt" in sc.tools for sc in scenarios) else None
     has_concurrency = cli_has_concurrency(bins / "restclient")
     if not has_concurrency:
@@ -955,6 +1030,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="restclient-bench-"))
     runner = Runner(bins, work, args.timeout, None if args.live_server else args.shape)
     runner.before = args.before
+    runner.route_only = args.server == "route"
     started = time.perf_counter()
     try:
         servers = sorted({(sc.latency_ms, sc.records) for sc in scenarios})
@@ -963,7 +1039,7 @@ def main(argv: list[str] | None = None) -> int:
             with DemoApi(bins / "demo-api", records, latency) as server:
                 for sc in scenarios:
                     if (sc.latency_ms, sc.records) == (latency, records):
-                        runner.warm_up(sc, server.url)
+                        runner.warm_up(sc, server)
                         results[sc.id] = run_scenario(runner, server, sc, args, has_concurrency,
                                                       failures)
                         # A c>1 scenario's serial twin has run already (plan order).

@@ -131,6 +131,7 @@
 //! (`open|closed|all`; default `all` under `/tracker`), and sort by `created` or `updated`,
 //! `asc` (default under `/tracker`) or `desc`.
 
+mod bench;
 mod config;
 mod error;
 mod faults;
@@ -142,6 +143,7 @@ mod routes;
 mod server;
 mod state;
 
+pub use bench::BenchListener;
 pub use config::{DemoConfig, DemoCredentials};
 pub use faults::{FAULTED_PATHS, Faults, HTML_PAGE, MALFORMED_JSON};
 pub use log::RecordedRequest;

@@ -7,7 +7,7 @@ use std::{
     time::Duration,
 };
 
-use demo_api::{DemoConfig, DemoServer, RateLimit, RateLimitStyle};
+use demo_api::{BenchListener, DemoConfig, DemoServer, RateLimit, RateLimitStyle};
 
 const USAGE: &str = "\
 Usage: demo-api [--host HOST] [--port PORT] [--records N] [--page-size K] [--latency-ms MS]
@@ -16,6 +16,7 @@ Usage: demo-api [--host HOST] [--port PORT] [--records N] [--page-size K] [--lat
                 [--reset-every K] [--malformed-json-every K] [--html-every K]
                 [--empty-204-every K]
                 [--rate-limit N] [--rate-window-ms MS] [--rate-limit-style STYLE]
+                [--bench-port PORT]
 
 Serves every restclient pagination style over HTTP until Ctrl-C.
 
@@ -47,6 +48,10 @@ Rate-limited mode, on the paginated routes and /tracker/ (default: off):
   --rate-window-ms MS    the window in milliseconds (default 1000)
   --rate-limit-style STYLE  how the budget is advertised: ietf (default), ietf-structured,
                          x-epoch, x-seconds, retry-after-only, bare
+Benchmark (bench/run.py):
+  --bench-port PORT  also serve GET /bench/offset (the pre-rendered pages) and GET /bench/cpu
+                     (this process's CPU seconds) on PORT, 0 = ephemeral, from a plain blocking
+                     listener: one thread per connection, one write per answer (default: off)
   -h, --help         print this help";
 
 /// Parsed command line.
@@ -54,6 +59,8 @@ Rate-limited mode, on the paginated routes and /tracker/ (default: off):
 struct Args {
     addr: SocketAddr,
     config: DemoConfig,
+    /// `--bench-port`: the port of the bench listener, if wanted.
+    bench_port: Option<u16>,
 }
 
 /// Parses the command line; `Ok(None)` means `--help` was asked for.
@@ -64,6 +71,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
     let mut rate_limit: Option<u64> = None;
     let mut rate_window = Duration::from_secs(1);
     let mut rate_style = RateLimitStyle::Ietf;
+    let mut bench_port = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         if arg == "-h" || arg == "--help" {
@@ -95,11 +103,16 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
                         .map_err(|_| format!("--host: `{text}` is not an IP address"))?
                 };
             }
-            "--port" => {
+            "--port" | "--bench-port" => {
                 let text = value()?;
-                port = text
+                let number = text
                     .parse()
-                    .map_err(|_| format!("--port: `{text}` is not a port number"))?;
+                    .map_err(|_| format!("{flag}: `{text}` is not a port number"))?;
+                if flag == "--port" {
+                    port = number;
+                } else {
+                    bench_port = Some(number);
+                }
             }
             "--records" => config.records = number(value()?)?,
             "--page-size" => config.page_size = number(value()?)?,
@@ -144,6 +157,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
     Ok(Some(Args {
         addr: SocketAddr::new(host, port),
         config,
+        bench_port,
     }))
 }
 
@@ -190,7 +204,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let server = match DemoServer::start_on(args.addr, args.config).await {
+    let server = match DemoServer::start_on(args.addr, args.config.clone()).await {
         Ok(server) => server,
         Err(error) => {
             eprintln!("demo-api: cannot listen on {}: {error}", args.addr);
@@ -200,6 +214,18 @@ async fn main() -> ExitCode {
     // Best effort: a closed stdout must not stop the server.
     let mut stdout = std::io::stdout();
     let _ = writeln!(stdout, "demo-api listening on {}", server.url());
+    if let Some(port) = args.bench_port {
+        let addr = SocketAddr::new(args.addr.ip(), port);
+        match BenchListener::start(addr, &args.config) {
+            Ok(bench) => {
+                let _ = writeln!(stdout, "demo-api bench listener on {}", bench.url());
+            }
+            Err(error) => {
+                eprintln!("demo-api: cannot listen on {addr} (--bench-port): {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let _ = stdout.flush();
     let result = tokio::signal::ctrl_c().await;
     server.shutdown().await;
@@ -236,8 +262,10 @@ mod tests {
         assert_eq!(args.config.records, 7);
         assert_eq!(args.config.page_size, 3);
         assert_eq!(args.config.latency, Duration::from_millis(5));
-        let args = parse(&["--host", "::1"])?.ok_or("unexpected help")?;
+        assert_eq!(args.bench_port, None);
+        let args = parse(&["--host", "::1", "--bench-port=0"])?.ok_or("unexpected help")?;
         assert_eq!(args.addr.ip(), IpAddr::from(std::net::Ipv6Addr::LOCALHOST));
+        assert_eq!(args.bench_port, Some(0));
         assert!(parse(&["--help"])?.is_none());
         Ok(())
     }
@@ -337,6 +365,7 @@ mod tests {
         for bad in [
             &["--port"][..],
             &["--port", "70000"],
+            &["--bench-port", "x"],
             &["--records", "-1"],
             &["--host", "nope"],
             &["--bogus"],
