@@ -2,16 +2,20 @@
 """Writes crates/restclient-cli/symbol-order.txt: the functions of the `restclient` binary that
 start-up, `get` and the paginated walks execute, for the linker to place side by side.
 
-    python3 bench/symbol_order.py --bin target/release    # after a release build
-    cargo build --release --locked -p restclient-cli      # relink with the new order
+    python3 bench/symbol_order.py --bin target/release --check   # is the list current?
+    python3 bench/symbol_order.py --bin target/release           # rewrite it
+    cargo build --release --locked -p restclient-cli -p demo-api -p bench-floor   # relink
 
 Why (issue #24, peak RSS): a walk executes ~900 functions, ~1.2 MB of code, scattered over the
 ~10 MB `.text`; the kernel maps the 64 KiB around every text page touched (fault-around), so
 the scattered walk kept ~6.5 MiB of the binary resident. Placed together they fit in ~20 such
 windows. lld reads the list (`--symbol-ordering-file`, set by the CLI's build.rs); a name that
 no longer exists is skipped silently, so a stale list costs RSS, never correctness. Regenerate it
-when the dependencies or the toolchain change (Rust symbol names carry a hash of their crate):
-the last line of the output says how many of the executed functions the current list held.
+when `--check` says it is stale: Rust symbol names carry a hash of their crate's metadata
+(toolchain, profile, enabled features: `-p restclient-cli` alone resolves libc without the
+bench's `extra_traits`, so every crate above libc is named differently). `--keep-others` keeps
+the names of the list that this binary does not define, so one list can serve two build
+commands (the bench's and `cargo install`'s).
 
 Needs valgrind (callgrind, `--demangle=no` for the linker's names) and the release `demo-api`
 beside the binary. Python 3.11 stdlib.
@@ -86,6 +90,10 @@ def main() -> int:
     parser.add_argument("--bin", type=Path, default=ROOT / "target" / "release",
                         help="directory with the release restclient and demo-api")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--check", action="store_true",
+                        help="only say how much of what runs the list holds; exit 1 under 90 %%")
+    parser.add_argument("--keep-others", action="store_true",
+                        help="keep the listed names this binary does not define (another build)")
     args = parser.parse_args()
     restclient = args.bin / "restclient"
     # Symbols the binary defines in .text: only these can be ordered (valgrind also names
@@ -112,12 +120,18 @@ def main() -> int:
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=10)
-    previous = set(args.out.read_text().split()) if args.out.exists() else set()
+    listed = args.out.read_text().split() if args.out.exists() else []
+    held = len(set(listed) & set(counts))
+    share = held / len(counts) if counts else 0.0
+    print(f"{len(counts)} functions ran; {args.out.name} holds {held} of them ({share:.0%})")
+    if args.check:
+        return 0 if share >= 0.9 else 1
     # The functions every scenario runs first (start-up, the request path), then the rest.
     order = sorted(counts, key=lambda name: (-counts[name], name))
+    if args.keep_others:
+        order += [name for name in listed if name not in defined]
     args.out.write_text("".join(f"{name}\n" for name in order))
-    held = len(previous & set(order))
-    print(f"{len(order)} functions written to {args.out}; the previous list held {held} of them")
+    print(f"{len(order)} names written to {args.out}")
     return 0
 
 
