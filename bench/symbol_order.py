@@ -89,6 +89,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin", type=Path, default=ROOT / "target" / "release",
                         help="directory with the release restclient and demo-api")
+    parser.add_argument("--demo-api", type=Path,
+                        help="the demo-api binary (default: the one in --bin)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--check", action="store_true",
                         help="only say how much of what runs the list holds; exit 1 under 90 %%")
@@ -102,7 +104,7 @@ def main() -> int:
                         capture_output=True, text=True).stdout
     defined = {p[2] for p in (line.split() for line in nm.splitlines())
                if len(p) == 3 and p[1] in "tTwW"}
-    server = subprocess.Popen([args.bin / "demo-api", "--host", "127.0.0.1", "--port", "0",
+    server = subprocess.Popen([args.demo_api or args.bin / "demo-api", "--host", "127.0.0.1", "--port", "0",
                                "--records", "3000"], stdout=subprocess.PIPE, text=True)
     counts: Counter[str] = Counter()
     try:
