@@ -177,10 +177,12 @@ impl Executor {
         let mut attempt: u32 = 0;
         let mut refreshed = false;
         let method = request.method();
+        // Built once: the pacer, every attempt and the messages all want it.
+        let full_url = request.full_url();
         // Held across retries: after 429s without rate-limit headers, a request waiting to
         // retry still counts against the origin's cap.
         let slot = match &self.pacer {
-            Some(pacer) => Some(pacer.enter(&request.full_url()).await),
+            Some(pacer) => Some(pacer.enter(&full_url).await),
             None => None,
         };
         loop {
@@ -193,17 +195,16 @@ impl Executor {
             // Pacing comes before the clock starts: a wait for the budget is not the attempt's.
             let permit = match &self.pacer {
                 Some(pacer) => {
-                    let url = request.full_url();
-                    let shown = || ctx.redactor.url(&url);
-                    Some((pacer.acquire(&url, &shown).await?, url.origin()))
+                    let shown = || ctx.redactor.url(&full_url);
+                    Some(pacer.acquire(&full_url, &shown).await?)
                 }
                 None => None,
             };
             let started = Instant::now();
-            let outcome = self.attempt(request, ctx).await;
-            if let (Some((permit, origin)), Ok((response, _))) = (permit, &outcome) {
+            let outcome = self.attempt(request, &full_url, ctx).await;
+            if let (Some(permit), Ok((response, _))) = (permit, &outcome) {
                 // What a redirect target says about its budget is not this origin's.
-                if response.url().origin() == origin {
+                if same_origin(response.url(), &full_url) {
                     let retry_after = response
                         .header("retry-after")
                         .and_then(|v| ctx.retry.retry_after_block(v));
@@ -213,7 +214,7 @@ impl Executor {
                 }
             }
             let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-            let url = || ctx.redactor.url(&request.full_url());
+            let url = || ctx.redactor.url(&full_url);
             let of = if attempt > 1 {
                 format!(" (attempt {attempt} of {})", policy.attempts())
             } else {
@@ -329,14 +330,16 @@ impl Executor {
         }
     }
 
-    /// One attempt, following redirects so that credentials stay on their origin. Returns the
-    /// response and, when the auth signed it, the request as signed (for `on_unauthorized`).
+    /// One attempt at `request` (whose URL with its parameters is `full_url`), following
+    /// redirects so that credentials stay on their origin. Returns the response and, when the
+    /// auth signed it, the request as signed (for `on_unauthorized`).
     async fn attempt(
         &self,
         request: &Request,
+        full_url: &Url,
         ctx: &CallContext,
     ) -> Result<(Response, Option<Request>)> {
-        let mut url = request.full_url();
+        let mut url = full_url.clone();
         let mut method = request.method().clone();
         let mut body = request.body();
         let mut redactor = ctx.redactor.clone();
@@ -346,7 +349,7 @@ impl Executor {
             let mut headers = request.headers().clone();
             let mut signed = None;
             let mut wire_url = url.clone();
-            if url.origin() == ctx.origin {
+            if is_origin(&url, &ctx.origin) {
                 if let Some(auth) = &ctx.auth {
                     auth.prepare().await?;
                     // A token fetched at run time is a secret too (OAuth2): mask it from here on.
@@ -453,7 +456,7 @@ impl Executor {
                 "received {status} from {} with headers {} and {} body bytes",
                 redactor.url(&url), redactor.headers(&headers), bytes.len()
             );
-            let same_origin = url.origin() == ctx.origin;
+            let same_origin = is_origin(&url, &ctx.origin);
             // The URL as requested, without the query parameters an auth added (an API key).
             return Ok((
                 Response::new(status, headers, url, bytes, redactor),
@@ -464,13 +467,10 @@ impl Executor {
             ErrorKind::Redirect,
             format!(
                 "too many redirects (more than {MAX_REDIRECTS}) starting at {}",
-                crate::redact::clip(
-                    &ctx.redactor.url(&request.full_url()),
-                    crate::redact::MAX_URL_SHOWN
-                )
+                crate::redact::clip(&ctx.redactor.url(full_url), crate::redact::MAX_URL_SHOWN)
             ),
         )
-        .with_url(&ctx.redactor.url(&request.full_url())))
+        .with_url(&ctx.redactor.url(full_url)))
     }
 
     /// Reads the whole body, decompressed, failing as soon as it passes `max_response_bytes`:
@@ -686,6 +686,41 @@ fn cause_chain(e: &reqwest::Error) -> String {
     out
 }
 
+/// Whether `a` and `b` have the same origin, as `a.origin() == b.origin()` says, without
+/// allocating the two origins (every page asks).
+fn same_origin(a: &Url, b: &Url) -> bool {
+    if !is_http(a) || !is_http(b) {
+        return a.origin() == b.origin();
+    }
+    a.scheme() == b.scheme()
+        && a.host() == b.host()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// Whether `url`'s origin is `origin`, as `url.origin() == *origin` says, without allocating
+/// (every attempt asks, twice).
+fn is_origin(url: &Url, origin: &url::Origin) -> bool {
+    use url::Host;
+    let url::Origin::Tuple(scheme, host, port) = origin else {
+        return url.origin() == *origin;
+    };
+    if !is_http(url) {
+        return url.origin() == *origin;
+    }
+    let same_host = match (url.host(), host) {
+        (Some(Host::Domain(a)), Host::Domain(b)) => a == b,
+        (Some(Host::Ipv4(a)), Host::Ipv4(b)) => a == *b,
+        (Some(Host::Ipv6(a)), Host::Ipv6(b)) => a == *b,
+        _ => false,
+    };
+    url.scheme() == scheme && same_host && url.port_or_known_default() == Some(*port)
+}
+
+/// http and https: the schemes whose origin is (scheme, host, port) with a host always there.
+fn is_http(url: &Url) -> bool {
+    matches!(url.scheme(), "http" | "https")
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -710,5 +745,34 @@ mod tests {
                 .for_url(&Url::parse("https://127.0.0.1/").unwrap())
                 .is_ok()
         );
+    }
+
+    /// The allocation-free origin checks agree with `Url::origin` on every pair: scheme, case,
+    /// default and explicit ports, IPv4, IPv6, userinfo, and schemes without a tuple origin.
+    #[test]
+    fn origin_checks_agree_with_url_origin() {
+        let urls = [
+            "http://api.example.com/a?x=1",
+            "http://API.example.com:80/b",
+            "http://api.example.com:8080/",
+            "https://api.example.com/",
+            "https://api.example.com:443/c",
+            "https://user:pw@api.example.com/",
+            "https://other.example.com/",
+            "http://127.0.0.1:3000/",
+            "http://127.0.0.1:3001/",
+            "http://[::1]:3000/",
+            "http://[::1]/",
+            "file:///tmp/x",
+            "data:text/plain,hi",
+        ]
+        .map(|u| Url::parse(u).unwrap());
+        for a in &urls {
+            for b in &urls {
+                let expected = a.origin() == b.origin();
+                assert_eq!(same_origin(a, b), expected, "{a} vs {b}");
+                assert_eq!(is_origin(a, &b.origin()), expected, "{a} vs origin of {b}");
+            }
+        }
     }
 }

@@ -64,6 +64,13 @@ pub(crate) struct Advertised {
 /// `X-RateLimit-Reset`. A remaining count without a reset is ignored: there would be no telling
 /// when to go on. Garbage, negative and out-of-range values are ignored or clamped.
 pub(crate) fn parse_headers(headers: &HeaderMap, now: SystemTime) -> Option<Advertised> {
+    // Most APIs send none of these: say so without building a name or a list (every page).
+    if !headers.keys().any(|k| {
+        let k = k.as_str();
+        k.starts_with("ratelimit") || k.starts_with("x-ratelimit")
+    }) {
+        return None;
+    }
     let get = |name: &str| {
         headers
             .get_all(name)
@@ -253,12 +260,25 @@ pub(crate) struct Pacer {
     /// The spacing of `requests_per_second`, if set.
     interval: Option<Duration>,
     max_wait: Duration,
-    origins: Mutex<HashMap<String, Arc<Origin>>>,
+    origins: Mutex<Origins>,
+}
+
+/// The origins a client has talked to, by `scheme://host:port`, and the last one asked for:
+/// a walk asks for the same origin twice a request, and finding it without building its name
+/// saves four allocations a page.
+#[derive(Debug, Default)]
+struct Origins {
+    by_name: HashMap<String, Arc<Origin>>,
+    last: Option<Arc<Origin>>,
 }
 
 #[derive(Debug)]
 struct Origin {
     name: String,
+    /// `name` in parts, to recognise a URL of this origin without allocating.
+    scheme: String,
+    host: String,
+    port: Option<u16>,
     state: Mutex<State>,
     /// Woken when a response arrives or a request ends: the budget or the in-flight count
     /// changed.
@@ -462,20 +482,26 @@ impl Pacer {
         Pacer {
             interval,
             max_wait,
-            origins: Mutex::new(HashMap::new()),
+            origins: Mutex::new(Origins::default()),
         }
     }
 
     fn origin(&self, url: &Url) -> Arc<Origin> {
-        let name = url.origin().ascii_serialization();
         let mut origins = self.origins.lock().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(origins.entry(name.clone()).or_insert_with(|| {
-            Arc::new(Origin {
-                name,
-                state: Mutex::new(State::default()),
-                changed: Notify::new(),
-            })
-        }))
+        if let Some(last) = &origins.last
+            && last.serves(url)
+        {
+            return Arc::clone(last);
+        }
+        let name = url.origin().ascii_serialization();
+        let origin = Arc::clone(
+            origins
+                .by_name
+                .entry(name)
+                .or_insert_with_key(|name| Arc::new(Origin::new(name.clone(), url))),
+        );
+        origins.last = Some(Arc::clone(&origin));
+        origin
     }
 
     /// Waits for a place among the requests to `url`'s origin (the cap after header-less
@@ -539,6 +565,28 @@ impl Pacer {
 }
 
 impl Origin {
+    /// The pacing state of `url`'s origin, called `name`.
+    fn new(name: String, url: &Url) -> Self {
+        Origin {
+            name,
+            scheme: url.scheme().to_owned(),
+            host: url.host_str().unwrap_or_default().to_owned(),
+            port: url.port_or_known_default(),
+            state: Mutex::new(State::default()),
+            changed: Notify::new(),
+        }
+    }
+
+    /// Whether `url` belongs to this origin (as `url.origin()` would say, without allocating).
+    /// Only a tuple origin (http, https: all a client sends to) is ever matched here; any
+    /// other URL takes the slow path, as before.
+    fn serves(&self, url: &Url) -> bool {
+        matches!(url.scheme(), "http" | "https")
+            && url.scheme() == self.scheme
+            && url.host_str() == Some(self.host.as_str())
+            && url.port_or_known_default() == self.port
+    }
+
     /// Waits until fewer requests than the cap are active, and counts one more.
     async fn take_place(&self) {
         loop {
@@ -806,11 +854,10 @@ mod tests {
 
     #[test]
     fn budget_counts_requests_in_flight_and_waits_for_the_reset() {
-        let origin = Arc::new(Origin {
-            name: "http://h".into(),
-            state: Mutex::new(State::default()),
-            changed: Notify::new(),
-        });
+        let origin = Arc::new(Origin::new(
+            "http://h".into(),
+            &Url::parse("http://h/").unwrap(),
+        ));
         let mut s = State::default();
         let firsts: Vec<_> = (0..4).map(|_| permit(&mut s)).collect();
         // The first answer says 5 left; three requests are still in flight: 2 for us.
@@ -840,11 +887,10 @@ mod tests {
 
     #[test]
     fn header_less_429_halves_once_per_round_and_grows_back() {
-        let origin = Arc::new(Origin {
-            name: "http://h".into(),
-            state: Mutex::new(State::default()),
-            changed: Notify::new(),
-        });
+        let origin = Arc::new(Origin::new(
+            "http://h".into(),
+            &Url::parse("http://h/").unwrap(),
+        ));
         let mut s = State::default();
         let ps: Vec<_> = (0..8).map(|_| permit(&mut s)).collect();
         s.active = 8;
@@ -912,5 +958,40 @@ mod tests {
             s.step(t0 + Duration::from_millis(100), Some(iv)),
             Step::Go { .. }
         ));
+    }
+
+    /// Two URLs of one origin share its pacing state, whatever the path, query or spelling of
+    /// the default port; another port, scheme or host has its own, and asking again after
+    /// another origin still finds the first.
+    #[test]
+    fn each_origin_has_one_state_found_by_any_of_its_urls() {
+        let pacer = Pacer::new(0.0, Duration::from_secs(1));
+        let at = |u: &str| pacer.origin(&Url::parse(u).unwrap());
+        let a = at("http://127.0.0.1:3000/items?offset=0");
+        assert!(Arc::ptr_eq(&a, &at("http://127.0.0.1:3000/other")));
+        let https = at("https://api.example.com/x");
+        assert!(Arc::ptr_eq(&https, &at("https://API.example.com:443/y")));
+        for other in [
+            "http://127.0.0.1:3001/items",
+            "https://127.0.0.1:3000/items",
+            "http://localhost:3000/items",
+        ] {
+            assert!(!Arc::ptr_eq(&a, &at(other)), "{other}");
+        }
+        assert!(Arc::ptr_eq(&a, &at("http://127.0.0.1:3000/again")));
+        assert_eq!(a.name, "http://127.0.0.1:3000");
+    }
+
+    /// Headers with nothing about rate limits say nothing; the same with one does.
+    #[test]
+    fn unrelated_headers_advertise_nothing() {
+        let plain = headers(&[("content-type", "application/json"), ("x-request-id", "1")]);
+        assert!(parse_headers(&plain, now()).is_none());
+        let limited = headers(&[
+            ("content-type", "application/json"),
+            ("x-ratelimit-remaining", "3"),
+            ("x-ratelimit-reset", "10"),
+        ]);
+        assert_eq!(parse_headers(&limited, now()).unwrap().remaining, 3);
     }
 }
