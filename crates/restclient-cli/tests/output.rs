@@ -127,9 +127,9 @@ fn a_full_disk_leaves_the_output_file_ending_with_a_whole_line() {
     }
 }
 
-/// Pages larger than a write batch, so that each goes to the file's writer thread on its own,
-/// and a walk that fails at its sixth page: the exit is an error, and every record of the five
-/// pages before it is in the file, whole and in order (none left behind in the thread).
+/// Pages larger than a write batch, so that each is written as batches of its own, and a walk
+/// that fails at its sixth page: the exit is an error, and every record of the five pages
+/// before it is in the file, whole and in order (none left behind in a buffer).
 #[test]
 fn a_walk_that_fails_midway_has_written_every_page_before_the_failure() {
     let server = Server::start(|r| {
