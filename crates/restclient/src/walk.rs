@@ -93,6 +93,14 @@ fn request_key(request: &Request) -> u64 {
     h.finish()
 }
 
+/// The bytes from the first record's start to the last one's end (the whole body if the
+/// spans do not fit it, which a scan never produces).
+fn records_stretch<'a>(body: &'a [u8], spans: &[std::ops::Range<usize>]) -> &'a [u8] {
+    let start = spans.iter().map(|r| r.start).min().unwrap_or(0);
+    let end = spans.iter().map(|r| r.end).max().unwrap_or(body.len());
+    body.get(start..end).unwrap_or(body)
+}
+
 /// A fingerprint of a page body: 64 bits over every byte, four words at a time. Not SipHash
 /// (`DefaultHasher`): every body is hashed whole, and SipHash cost a tenth of a fast walk's
 /// instructions. Neither is keyed; a collision would only end a walk with a loop error.
@@ -215,12 +223,16 @@ impl Walker {
         // wildcards parses the body once to know where its matches are).
         let (spans, compact) = response.record_spans(&sel)?;
         // A range API that ignores its page parameter answers the same page forever: the
-        // same non-empty body twice is a loop, not data.
+        // same non-empty records twice are a loop, not data. The records' stretch of the body,
+        // not the whole body: an API that stamps every answer (a request id, a time, its
+        // echo of the page asked for) still repeats its records.
         if self.paginator.is_computable()
             && !spans.is_empty()
-            && !self.guard.insert(body_key(response.bytes()))
+            && !self
+                .guard
+                .insert(body_key(records_stretch(response.bytes(), &spans)))
         {
-            return Err(self.loop_error(&sent, "the same page body came back for"));
+            return Err(self.loop_error(&sent, "the same page of records came back for"));
         }
         let values = if self.paginator.reads_records() {
             // A paginator of the user's that looks at the records: build them once, for it

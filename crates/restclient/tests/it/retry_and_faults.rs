@@ -828,11 +828,35 @@ async fn a_range_api_that_ignores_its_page_parameter_is_a_loop() {
     assert!(e.is_pagination_loop(), "expected a loop, got {e}");
     let what = e.to_string();
     assert!(
-        what.contains("same page body") && what.contains("offset=2"),
+        what.contains("same page of records") && what.contains("offset=2"),
         "{what}"
     );
     assert_eq!(w.pages.len(), 1, "the repeated page is not delivered");
     assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn a_range_api_that_ignores_its_offset_but_stamps_each_answer_is_a_loop() {
+    // The same records every time, in an envelope that changes with each answer (an echo of
+    // the offset asked for, a request id): the records repeating is the loop, not the body.
+    let server = server::http(|req| async move {
+        let offset = server::query_u64(&req, "offset").unwrap_or(0);
+        server::ok(json!({"request_id": format!("{offset}-x"), "offset": offset, "items": [1, 2]}))
+    });
+    let client = builder(&server.url()).build().unwrap();
+    let w = try_walk(
+        client
+            .paginate("/items")
+            .paginator(OffsetPaginator::new(2))
+            .data_selector("items")
+            // Without the guard the walk would never end: ten pages bound it.
+            .max_pages(10),
+    )
+    .await;
+    let e = w.error();
+    assert!(e.is_pagination_loop(), "expected a loop, got {e}");
+    assert!(e.to_string().contains("offset=2"), "{e}");
+    assert_eq!(w.pages.len(), 1, "the repeated records are not delivered");
 }
 
 #[tokio::test]
