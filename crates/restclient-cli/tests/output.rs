@@ -105,19 +105,7 @@ fn a_full_disk_leaves_the_output_file_ending_with_a_whole_line() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.ndjson");
     // 200 blocks of 512 bytes.
-    let limited = support::restclient_on_a_full_disk(200)
-        .args(["--no-progress", "paginate"])
-        .arg(format!("{}/big", server.url))
-        .args(["--paginator", "json_link", "--data-selector", "items", "-o"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(
-        limited.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&limited.stderr)
-    );
+    failing_walk_to(support::restclient_on_a_full_disk(200), &server, &out);
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.ends_with('\n'), "a partial line at the end");
     assert!(text.lines().count() >= 40, "what fitted is kept");
@@ -154,18 +142,10 @@ fn a_walk_that_fails_midway_has_written_every_page_before_the_failure() {
     });
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.ndjson");
-    let run = Command::new(env!("CARGO_BIN_EXE_restclient"))
-        .args(["--no-progress", "paginate"])
-        .arg(format!("{}/big", server.url))
-        .args(["--paginator", "json_link", "--data-selector", "items", "-o"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(
-        run.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+    failing_walk_to(
+        Command::new(env!("CARGO_BIN_EXE_restclient")),
+        &server,
+        &out,
     );
     let text = std::fs::read_to_string(&out).unwrap();
     let ids: Vec<u64> = text
@@ -181,4 +161,22 @@ fn a_walk_that_fails_midway_has_written_every_page_before_the_failure() {
         .collect();
     assert_eq!(ids, want);
     assert!(text.ends_with('\n'));
+}
+
+/// Runs `restclient` (as `cmd` starts it) over `server`'s json-link walk from `/big` into `out`,
+/// and checks that it exits 1: the walk fails partway.
+fn failing_walk_to(mut cmd: Command, server: &Server, out: &std::path::Path) {
+    let run = cmd
+        .args(["--no-progress", "paginate"])
+        .arg(format!("{}/big", server.url))
+        .args(["--paginator", "json_link", "--data-selector", "items", "-o"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
 }
