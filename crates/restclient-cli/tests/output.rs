@@ -172,7 +172,7 @@ fn failing_walk_to(mut cmd: Command, server: &Server, out: &std::path::Path) {
         .args(["--paginator", "json_link", "--data-selector", "items", "-o"])
         .arg(out)
         .output()
-        .unwrap();
+        .expect("run restclient");
     assert_eq!(
         run.status.code(),
         Some(1),
