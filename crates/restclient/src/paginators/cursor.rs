@@ -281,6 +281,13 @@ mod tests {
     use reqwest::Method;
     use serde_json::json;
 
+    /// A GET of `https://h/` that `p` has initialised: the first request of a walk.
+    fn started(p: &mut JsonResponseCursorPaginator) -> Request {
+        let mut req = Request::new(Method::GET, "https://h/".parse().unwrap());
+        p.init_request(&mut req).unwrap();
+        req
+    }
+
     fn step(p: &mut JsonResponseCursorPaginator, req: &mut Request, body: Value, data: &[Value]) {
         let r =
             Response::from_parts(200, vec![], "https://h/", body.to_string().into_bytes()).unwrap();
@@ -320,8 +327,7 @@ mod tests {
             .cursor_path("nextCursorMark")
             .cursor_param("cursorMark")
             .initial_cursor("*");
-        let mut req = Request::new(Method::GET, "https://h/".parse().unwrap());
-        p.init_request(&mut req).unwrap();
+        let mut req = started(&mut p);
         step(
             &mut p,
             &mut req,
@@ -345,8 +351,7 @@ mod tests {
         let mut p = JsonResponseCursorPaginator::new()
             .cursor_path("next")
             .has_more_path("has_more");
-        let mut req = Request::new(Method::GET, "https://h/".parse().unwrap());
-        p.init_request(&mut req).unwrap();
+        let mut req = started(&mut p);
         step(
             &mut p,
             &mut req,
@@ -385,8 +390,7 @@ mod tests {
         let mut p = JsonResponseCursorPaginator::new()
             .cursor_path("next")
             .has_more_path("has_more");
-        let mut req = Request::new(Method::GET, "https://h/".parse().unwrap());
-        p.init_request(&mut req).unwrap();
+        let mut req = started(&mut p);
         step(
             &mut p,
             &mut req,
@@ -419,8 +423,7 @@ mod tests {
         let mut p = JsonResponseCursorPaginator::new()
             .cursor_path("after_cursor")
             .end_of_stream_path("end_of_stream");
-        let mut req = Request::new(Method::GET, "https://h/".parse().unwrap());
-        p.init_request(&mut req).unwrap();
+        let mut req = started(&mut p);
         step(
             &mut p,
             &mut req,
