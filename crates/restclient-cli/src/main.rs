@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 #[cfg(feature = "demo")]
 mod demo;
+mod malloc;
 mod output;
 mod run_cmd;
 
@@ -22,6 +23,7 @@ use output::{Closed, stderr_line};
 use restclient::Method;
 
 fn main() -> ExitCode {
+    malloc::tune();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
