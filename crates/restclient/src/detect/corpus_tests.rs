@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{paginator_for, records};
+use super::{confirm, paginator_for, records};
 use crate::request::{Body, Request};
 use crate::response::Response;
 
@@ -166,6 +166,163 @@ enum Verdict {
 }
 
 fn check(entry: &Entry) -> Verdict {
+    check_found(entry, paginator_for(&entry.request, &entry.response))
+}
+
+/// The verdict on `entry` after detection and confirmation by the second request, the API
+/// being the [`simulate`]d one: the candidate the simulated API confirmed, else the first
+/// page's detection.
+fn check_confirmed(entry: &Entry) -> Verdict {
+    let found = paginator_for(&entry.request, &entry.response);
+    let selector = records(&entry.body);
+    let data = selector.records(&entry.body);
+    let confirmation = now(confirm(
+        &entry.request,
+        &entry.response,
+        &selector,
+        found.as_ref(),
+        |probe: Request| std::future::ready(Ok(simulate(entry, &data, &probe))),
+    ));
+    let found = match (confirmation.chosen(), found) {
+        (Some(chosen), found) => Some(super::Detection {
+            paginator: chosen.walker.clone(),
+            confidence: 1.0,
+            source: format!("confirmed by page 2 ({})", chosen.origin),
+            rule: "confirmed",
+            alternatives: found.map(|f| f.alternatives).unwrap_or_default(),
+        }),
+        (None, found) => found,
+    };
+    check_found(entry, found)
+}
+
+/// Runs a future whose every await is ready at once (the simulator answers at once).
+fn now<T>(f: impl std::future::Future<Output = T>) -> T {
+    use std::task::{Context, Poll, Waker};
+    match std::pin::pin!(f)
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("the simulated confirmation was not ready at once"),
+    }
+}
+
+/// The simulated API of `entry` answering `probe`, a candidate's second request.
+///
+/// The model: the API takes exactly one second request, the one the entry's `expected`
+/// paginator sends when stepped from the first request and response (as [`equivalent`] steps
+/// it; the documented `next` where stepping gives nothing), compared as a server receives it
+/// ([`same_url`], the method, the body). That request gets page 2: page 1's body with its
+/// records replaced by as many different ones (the rest left as it was: confirmation reads only
+/// the records). Any other request gets page 1 unchanged: an API ignoring a parameter it does
+/// not know. An entry whose `next` is null, or whose expected walk ends after page 1, answers
+/// every probe with an empty page; an unpaginated entry (`paginator: null`) ignores them all.
+///
+/// Why it is fair: it confirms only the walk the API's documentation names, so a candidate is
+/// never confirmed by luck, and it answers the way most APIs answer what they do not read.
+/// Where real APIs differ: some answer 400 to an unknown parameter (a rejection too, as here);
+/// an offset off by some gives overlapping records (the overlap check, not modelled here); an
+/// API that reads more than one convention (`page` and `offset` both) confirms more than its
+/// documented one, which this model counts as a miss; and corpus pages are trimmed to one or
+/// two records, so a guess that sizes its offset by the page's records (`offset=2`) is refused
+/// here where the real API, sized by its default, might answer it.
+fn simulate(entry: &Entry, data: &[Value], probe: &Request) -> Response {
+    let page = |body: Value| {
+        Response::from_parts(
+            200,
+            vec![],
+            probe.full_url().as_str(),
+            body.to_string().into_bytes(),
+        )
+        .expect("a simulated page")
+    };
+    let want = &entry.expected["paginator"];
+    if want.is_null() {
+        return page(entry.body.clone());
+    }
+    let expected = expected_second(entry, data, want);
+    let Some((method, url, body)) = expected else {
+        return page(with_records(&entry.body, Vec::new()));
+    };
+    if *probe.method() == method
+        && same_url(probe.full_url().as_str(), &url)
+        && probe.body() == body.as_ref()
+    {
+        let fresh = (0..data.len())
+            .map(|n| serde_json::json!({"simulated_page": 2, "n": n}))
+            .collect();
+        return page(with_records(&entry.body, fresh));
+    }
+    page(entry.body.clone())
+}
+
+/// The second request the entry's API takes, `None` when its walk ends after page 1.
+fn expected_second(entry: &Entry, data: &[Value], want: &Value) -> Option<Sent> {
+    if entry.expected.get("next").is_some_and(Value::is_null) {
+        return None;
+    }
+    let mut want = want.clone();
+    if want["type"] == "page_number" && want.get("page").is_none() {
+        let param = want["page_param"].as_str().unwrap_or("page");
+        if let Some(p) = entry
+            .request
+            .param(param)
+            .and_then(|p| p.parse::<i64>().ok())
+        {
+            want["page"] = p.into();
+        }
+    }
+    let stepped = crate::spec::paginator(&want)
+        .ok()
+        .flatten()
+        .and_then(|p| second_request(p, entry, data).ok().flatten());
+    match (stepped, entry.expected.get("next").and_then(Value::as_str)) {
+        (Some(sent), _) => Some(sent),
+        (None, Some(next)) => Some((
+            entry.request.method().clone(),
+            next.to_owned(),
+            entry.request.body().cloned(),
+        )),
+        (None, None) => None,
+    }
+}
+
+/// `body` with the records (where detection finds them) replaced by `fresh`.
+fn with_records(body: &Value, fresh: Vec<Value>) -> Value {
+    let selector = records(body);
+    let Some(target) = selector.first(body) else {
+        return body.clone();
+    };
+    let Some(pointer) = pointer_to(body, target, String::new()) else {
+        return body.clone();
+    };
+    let mut out = body.clone();
+    if let Some(slot) = out.pointer_mut(&pointer) {
+        *slot = Value::Array(fresh);
+    }
+    out
+}
+
+/// The JSON pointer of `target`, a value inside `at`.
+fn pointer_to(at: &Value, target: &Value, path: String) -> Option<String> {
+    if std::ptr::eq(at, target) {
+        return Some(path);
+    }
+    let escape = |k: &str| k.replace('~', "~0").replace('/', "~1");
+    match at {
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(k, v)| pointer_to(v, target, format!("{path}/{}", escape(k)))),
+        Value::Array(list) => list
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| pointer_to(v, target, format!("{path}/{i}"))),
+        _ => None,
+    }
+}
+
+fn check_found(entry: &Entry, found: Option<super::Detection>) -> Verdict {
     let selector = records(&entry.body);
     let want_records = entry.expected["data_selector"].as_str().unwrap_or("$");
     if selector.as_str() != want_records {
@@ -175,7 +332,6 @@ fn check(entry: &Entry) -> Verdict {
         ));
     }
     let data = selector.records(&entry.body);
-    let found = paginator_for(&entry.request, &entry.response);
     let want = &entry.expected["paginator"];
     let Some(found) = found else {
         if want.is_null() {
@@ -333,17 +489,24 @@ struct Score {
     families: std::collections::BTreeMap<String, (usize, usize)>,
     /// `name: rule` of every entry right.
     rules: Vec<String>,
+    /// Entries right after confirmation by the (simulated) second request.
+    confirmed: usize,
+    /// `name: reason` of every miss after confirmation.
+    confirmed_misses: Vec<String>,
 }
 
 impl Score {
     fn headline(&self, set: &str) -> String {
         format!(
             "detect corpus, {set}: {} of {} right ({} of them by an equivalent paginator); \
-             {} of {} right or among the alternatives `inspect` shows",
+             {} of {} right or among the alternatives `inspect` shows; {} of {} confirmed \
+             (right after `inspect`'s second requests, against the simulated API)",
             self.right,
             self.total,
             self.equivalent.len(),
             self.right + self.among(),
+            self.total,
+            self.confirmed,
             self.total
         )
     }
@@ -362,6 +525,12 @@ impl Score {
         }
         for m in &self.misses {
             println!("{m}");
+        }
+        if !self.confirmed_misses.is_empty() {
+            println!("misses after confirmation by the second request:");
+            for m in &self.confirmed_misses {
+                println!("{m}");
+            }
         }
         if !self.equivalent.is_empty() {
             println!("right by an equivalent paginator (the same second request):");
@@ -387,6 +556,8 @@ fn score(paths: &[PathBuf]) -> Score {
         misses: Vec::new(),
         families: std::collections::BTreeMap::new(),
         rules: Vec::new(),
+        confirmed: 0,
+        confirmed_misses: Vec::new(),
     };
     for path in paths {
         let name = path
@@ -399,6 +570,10 @@ fn score(paths: &[PathBuf]) -> Score {
                 continue;
             }
         };
+        match check_confirmed(&entry) {
+            Verdict::Right(_) | Verdict::Equivalent(_) => s.confirmed += 1,
+            Verdict::Wrong(why) => s.confirmed_misses.push(format!("  {}: {why}", entry.name)),
+        }
         let family = s.families.entry(entry.family.clone()).or_default();
         family.1 += 1;
         match check(&entry) {

@@ -1,0 +1,620 @@
+//! Confirmation by the second request: the API, not the first page, decides between the
+//! paginators detection ranked.
+//!
+//! A first page alone often cannot tell a list from a first page, or `page` from `offset`; the
+//! API can. [`confirm`] sends the second request each of the best few candidates would send
+//! (the detected paginator first, then its alternatives, then, where nothing on the page points
+//! anywhere, the common position parameters of the families the request's parameters suggest),
+//! at most [`MAX_PROBES`] requests and never two for one candidate, and keeps the first
+//! candidate whose page 2 the API answers with new records at the same place.
+//!
+//! The sending is a seam: `confirm` takes a closure ("send this request, give me the
+//! response"), which the CLI's `inspect` implements with the real client (auth, retries and
+//! pacing as for every request) and the corpus test with a simulator.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::hash::{Hash, Hasher};
+
+use serde_json::{Value, json};
+
+use super::{Detection, data_selector::records};
+use crate::paginators::Paginator;
+use crate::request::{Body, Request};
+use crate::response::Response;
+use crate::selector::Selector;
+
+/// At most this many second requests are sent to confirm a detection.
+pub const MAX_PROBES: usize = 4;
+
+/// What [`confirm`] did: every second request it sent, in order, and which one the API
+/// confirmed.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Confirmation {
+    /// The candidates probed, in the order their second requests were sent.
+    pub tried: Vec<Probe>,
+    /// The index in [`tried`](Self::tried) of the candidate the API confirmed, if any.
+    pub confirmed: Option<usize>,
+    /// Why nothing was probed, when nothing was (`"a POST that is not a GraphQL query"`, ...).
+    pub skipped: Option<String>,
+}
+
+impl Confirmation {
+    /// The candidate the API confirmed.
+    #[must_use]
+    pub fn chosen(&self) -> Option<&Probe> {
+        self.confirmed.and_then(|i| self.tried.get(i))
+    }
+
+    /// One line for people: which candidate was confirmed, or why none was.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        if let Some(skipped) = &self.skipped {
+            return format!("not confirmed by a second request: {skipped}");
+        }
+        if let Some(p) = self.chosen() {
+            return format!("confirmed by page 2: {}", p.outcome);
+        }
+        let why: Vec<String> = self
+            .tried
+            .iter()
+            .map(|p| format!("{} ({})", p.outcome, p.paginator))
+            .collect();
+        format!("no candidate confirmed by page 2: {}", why.join("; "))
+    }
+}
+
+/// One candidate and what its second request got back.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Probe {
+    /// The candidate paginator in dlt's `rest_api` form.
+    pub paginator: Value,
+    /// Where the candidate came from: `detected`, `alternative` or `position guess`.
+    pub origin: &'static str,
+    /// The second request's URL (with its query; not masked: the caller masks what it prints).
+    pub url: String,
+    /// What the API answered.
+    pub outcome: Outcome,
+    /// The candidate, ready to walk from the first request (not yet stepped).
+    pub walker: Box<dyn Paginator>,
+}
+
+/// What a candidate's second request got back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// 2xx with this many records at the same place, none of them page 1's: confirmed.
+    Confirmed(usize),
+    /// The records of page 1 again: the API ignored the parameter.
+    Repeated,
+    /// A range walk (offset, page) whose page 2 shares this many records with page 1.
+    Overlapping(usize),
+    /// An empty list while page 1 had records.
+    Empty,
+    /// A non-2xx status.
+    Status(u16),
+    /// No list of records where page 1 had them (or not JSON).
+    NoRecords,
+    /// The request failed (after the client's retries).
+    Failed(String),
+}
+
+impl Outcome {
+    /// Whether the API confirmed the candidate.
+    #[must_use]
+    pub fn is_confirmed(&self) -> bool {
+        matches!(self, Outcome::Confirmed(_))
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Confirmed(n) => write!(f, "{n} new records"),
+            Outcome::Repeated => f.write_str("page 2 repeated page 1's records"),
+            Outcome::Overlapping(n) => write!(f, "page 2 repeated {n} of page 1's records"),
+            Outcome::Empty => f.write_str("page 2 was empty"),
+            Outcome::Status(s) => write!(f, "page 2 answered {s}"),
+            Outcome::NoRecords => f.write_str("page 2 had no records where page 1 had them"),
+            Outcome::Failed(e) => write!(f, "page 2 failed: {e}"),
+        }
+    }
+}
+
+/// Why a first request may not be probed: only GET, and POST with a GraphQL query (never a
+/// mutation), are sent again by default; any other request to an unknown API could change
+/// something. `None` when it may be.
+#[must_use]
+pub fn unsafe_to_probe(request: &Request) -> Option<String> {
+    let method = request.method();
+    if *method == reqwest::Method::GET {
+        return None;
+    }
+    let query = request
+        .json()
+        .and_then(|b| b.get("query"))
+        .and_then(Value::as_str);
+    match query {
+        Some(q) if *method == reqwest::Method::POST => {
+            let op = q.trim_start().split(|c: char| !c.is_alphanumeric()).next();
+            if matches!(op, Some("mutation" | "subscription")) {
+                Some("a GraphQL mutation is never sent twice".to_owned())
+            } else {
+                None
+            }
+        }
+        _ => Some(format!(
+            "a {method} that is not a GraphQL query could change something"
+        )),
+    }
+}
+
+/// Confirms `found` (the detection from `response` to `request`, `None` where nothing was
+/// found) with the second requests of the best candidates, sent by `send`, at most
+/// [`MAX_PROBES`] of them. `selector` says where the records are.
+///
+/// Nothing is sent when the request is not safe to repeat ([`unsafe_to_probe`]), when page 1
+/// has no records to compare with, or when a confident detection says page 1 is the last.
+pub async fn confirm<F, Fut>(
+    request: &Request,
+    response: &Response,
+    selector: &Selector,
+    found: Option<&Detection>,
+    mut send: F,
+) -> Confirmation
+where
+    F: FnMut(Request) -> Fut,
+    Fut: Future<Output = crate::Result<Response>>,
+{
+    let mut out = Confirmation {
+        tried: Vec::new(),
+        confirmed: None,
+        skipped: unsafe_to_probe(request),
+    };
+    if out.skipped.is_some() {
+        return out;
+    }
+    let Ok(body) = response.json() else {
+        out.skipped = Some("page 1 is not JSON".to_owned());
+        return out;
+    };
+    let data = selector.records(body);
+    if data.is_empty() || !selector.first(body).is_some_and(Value::is_array) {
+        out.skipped = Some("page 1 has no list of records to compare with".to_owned());
+        return out;
+    }
+    let mut sent: Vec<(reqwest::Method, String, Option<Body>)> = Vec::new();
+    for (walker, origin) in candidates(request, response, found, &data) {
+        if out.tried.len() >= MAX_PROBES {
+            break;
+        }
+        let Some(second) = second_request(walker.clone(), request, response, &data) else {
+            continue;
+        };
+        let key = (
+            second.method().clone(),
+            second.full_url().to_string(),
+            second.body().cloned(),
+        );
+        // One probe answers every candidate that sends the same request.
+        if sent.contains(&key) {
+            continue;
+        }
+        sent.push(key);
+        let paginator = walker.describe();
+        let url = second.full_url().to_string();
+        let range = matches!(
+            paginator["type"].as_str(),
+            Some("offset" | "page_number" | "range")
+        );
+        let outcome = match send(second).await {
+            Ok(r) => judge(&data, selector, &r, range),
+            Err(e) => Outcome::Failed(e.to_string()),
+        };
+        let confirmed = outcome.is_confirmed();
+        out.tried.push(Probe {
+            paginator,
+            origin,
+            url,
+            outcome,
+            walker,
+        });
+        if confirmed {
+            out.confirmed = Some(out.tried.len() - 1);
+            break;
+        }
+    }
+    out
+}
+
+/// The candidates, best first: the detected paginator, its alternatives, then (where the
+/// detection is a guess or nothing was found) the common position parameters by family.
+fn candidates(
+    request: &Request,
+    response: &Response,
+    found: Option<&Detection>,
+    data: &[Value],
+) -> Vec<(Box<dyn Paginator>, &'static str)> {
+    let mut out: Vec<(Box<dyn Paginator>, &'static str)> = Vec::new();
+    if let Some(found) = found {
+        // A confident rule that says page 1 is the last (a link API's last page): nothing to
+        // confirm, and no guess may overrule the API's own word.
+        let ends = second_request(found.paginator.clone(), request, response, data).is_none();
+        if ends && found.confidence >= 0.7 {
+            return out;
+        }
+        out.push((found.paginator.clone(), "detected"));
+        for a in &found.alternatives {
+            if let Some(p) = from_form(&a.paginator, request) {
+                out.push((p, "alternative"));
+            }
+        }
+        if found.confidence >= 0.7 {
+            return by_family(out);
+        }
+    }
+    let body = response.json().ok();
+    let at = body.map(records).map(|s| s.as_str().to_owned());
+    for form in position_guesses(request, at.as_deref().unwrap_or("$"), data) {
+        if let Some(p) = from_form(&form, request) {
+            out.push((p, "position guess"));
+        }
+    }
+    by_family(out)
+}
+
+/// `candidates` reordered so that the budget reaches every family before a second name of
+/// one: the first candidate of each paginator type, in order, then the rest in order (an
+/// API that ignores `offset` ignores `skip` as likely as it reads `page`).
+fn by_family(
+    candidates: Vec<(Box<dyn Paginator>, &'static str)>,
+) -> Vec<(Box<dyn Paginator>, &'static str)> {
+    let mut seen: Vec<Value> = Vec::new();
+    let (mut first, mut rest) = (Vec::new(), Vec::new());
+    for c in candidates {
+        let kind = c.0.describe()["type"].clone();
+        if seen.contains(&kind) {
+            rest.push(c);
+        } else {
+            seen.push(kind);
+            first.push(c);
+        }
+    }
+    first.extend(rest);
+    first
+}
+
+/// A paginator from its `rest_api` form, starting where the first request did (`?page=2` goes
+/// on to 3).
+fn from_form(form: &Value, request: &Request) -> Option<Box<dyn Paginator>> {
+    let mut form = form.clone();
+    if form["type"] == "page_number" && form.get("page").is_none() {
+        let param = form["page_param"].as_str().unwrap_or("page");
+        if let Some(page) = request.param(param).and_then(|p| p.parse::<i64>().ok()) {
+            form["page"] = page.into();
+        }
+    }
+    crate::spec::paginator(&form).ok().flatten()
+}
+
+/// The common position parameters, as a short list ordered by the family the request's size
+/// parameter suggests (never by API): where nothing on page 1 names a position, these are what
+/// APIs of each family read.
+fn position_guesses(request: &Request, records_at: &str, data: &[Value]) -> Vec<Value> {
+    let size = request
+        .params()
+        .iter()
+        .find(|(k, _)| super::sent::role_of(k) == Some(super::sent::Role::Size));
+    let (size_name, limit) = match size {
+        Some((k, v)) => (
+            k.as_str(),
+            v.parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .unwrap_or(data.len() as i64),
+        ),
+        None => ("limit", data.len() as i64),
+    };
+    let leaf = super::sent::normalize(size_name);
+    let offset = |offset_param: &str, limit_param: &str| {
+        json!({"type": "offset", "limit": limit, "offset_param": offset_param,
+               "limit_param": limit_param, "total_path": null})
+    };
+    // Page-number family: `page`, 1-based, the commonest.
+    let page = json!({"type": "page_number", "page_param": "page", "base_page": 1,
+                      "total_path": null});
+    // Offset family: `offset` beside the size, under the size's own name.
+    let same_offset = offset("offset", size_name);
+    // Id-cursor family (Stripe's `starting_after`, many `after`): the last record's `id`.
+    let has_id = data.last().and_then(|r| r.get("id")).is_some();
+    let id_path = if records_at == "$" {
+        "$[-1].id".to_owned()
+    } else {
+        format!("{records_at}[-1].id")
+    };
+    let after =
+        |param: &str| json!({"type": "cursor", "cursor_path": id_path, "cursor_param": param});
+    let mut out = Vec::new();
+    match leaf.as_str() {
+        // Per-page sizes go with page numbers.
+        l if l.contains("perpage") || l.contains("pagesize") || l == "pagelen" => {
+            out.push(page);
+            out.push(same_offset);
+        }
+        // Search-engine families: `rows` with `start` (Solr), `size` with `from`
+        // (Elasticsearch), `take`/`top` with `skip` (OData, Prisma-style).
+        "rows" => out.extend([offset("start", size_name), page]),
+        "size" => out.extend([offset("from", size_name), page]),
+        "take" | "top" => out.extend([offset("skip", size_name), page]),
+        _ => {
+            // `limit`, `count` or nothing sent: offset and the id cursor are as common as pages.
+            if size.is_some() {
+                out.push(same_offset);
+                if has_id {
+                    out.push(after("starting_after"));
+                }
+                out.push(page);
+            } else {
+                out.push(page);
+                out.push(same_offset);
+                if has_id {
+                    out.push(after("starting_after"));
+                }
+            }
+            if has_id {
+                out.push(after("after"));
+            }
+            out.push(offset("skip", size_name));
+        }
+    }
+    out
+}
+
+/// The request a walk with `walker` sends after page 1, `None` when it ends there.
+fn second_request(
+    mut walker: Box<dyn Paginator>,
+    request: &Request,
+    response: &Response,
+    data: &[Value],
+) -> Option<Request> {
+    let mut next = request.clone();
+    walker.init_request(&mut next).ok()?;
+    walker.update_state(response, Some(data)).ok()?;
+    walker.update_request(&mut next).ok()?;
+    walker.has_next_page().then_some(next)
+}
+
+/// What page 2 (`second`) says about a candidate, given page 1's records (`first`).
+fn judge(first: &[Value], selector: &Selector, second: &Response, range: bool) -> Outcome {
+    let status = second.status();
+    if !status.is_success() {
+        return Outcome::Status(status.as_u16());
+    }
+    let Ok(body) = second.json() else {
+        return Outcome::NoRecords;
+    };
+    let Some(Value::Array(list)) = selector.first(body) else {
+        return Outcome::NoRecords;
+    };
+    if list.is_empty() {
+        return Outcome::Empty;
+    }
+    let seen: HashSet<u64> = first.iter().map(fingerprint).collect();
+    let again: Vec<u64> = list.iter().map(fingerprint).collect();
+    let firsts: Vec<u64> = first.iter().map(fingerprint).collect();
+    if again == firsts {
+        return Outcome::Repeated;
+    }
+    let shared = again.iter().filter(|h| seen.contains(h)).count();
+    if shared == list.len() {
+        return Outcome::Repeated;
+    }
+    if range && shared > 0 {
+        return Outcome::Overlapping(shared);
+    }
+    Outcome::Confirmed(list.len() - shared)
+}
+
+/// A record's text, hashed: two records are the same when their JSON text is.
+fn fingerprint(record: &Value) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    record.to_string().hash(&mut h);
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    /// Runs a future whose every await is ready (the closures below answer at once).
+    fn now<T>(f: impl Future<Output = T>) -> T {
+        match pin!(f)
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(v) => v,
+            Poll::Pending => panic!("a test future was not ready"),
+        }
+    }
+
+    fn response(url: &str, status: u16, body: &Value) -> Response {
+        Response::from_parts(status, vec![], url, body.to_string().into_bytes()).unwrap()
+    }
+
+    fn get(url: &str) -> Request {
+        let mut u: url::Url = url.parse().unwrap();
+        let pairs: Vec<(String, String)> = u.query_pairs().into_owned().collect();
+        u.set_query(None);
+        let mut r = Request::new(reqwest::Method::GET, u);
+        for (k, v) in pairs {
+            r.append_param(k, v);
+        }
+        r
+    }
+
+    fn records(from: i64, n: i64) -> Value {
+        (from..from + n).map(|i| json!({"id": i})).collect()
+    }
+
+    /// An API that pages by `param` (1-based pages or offsets) over 10 records, 4 a page, and
+    /// ignores every other parameter: what the probes see.
+    fn api(
+        param: &'static str,
+    ) -> impl FnMut(Request) -> std::future::Ready<crate::Result<Response>> {
+        move |r: Request| {
+            let at = r.param(param).and_then(|v| v.parse::<i64>().ok());
+            let start = match (param, at) {
+                ("page", Some(p)) => (p - 1) * 4,
+                (_, Some(o)) => o,
+                (_, None) => 0,
+            };
+            let n = (10 - start).clamp(0, 4);
+            let body = json!({"items": records(start, n)});
+            std::future::ready(Ok(response(r.full_url().as_str(), 200, &body)))
+        }
+    }
+
+    fn first_page() -> (Request, Response) {
+        let req = get("https://h/items?limit=4");
+        let resp = response(
+            "https://h/items?limit=4",
+            200,
+            &json!({"items": records(0, 4)}),
+        );
+        (req, resp)
+    }
+
+    #[test]
+    fn the_api_confirms_the_walk_it_takes_and_rejects_the_parameter_it_ignores() {
+        let (req, resp) = first_page();
+        let selector = Selector::new("items").unwrap();
+        let found = super::super::paginator_for(&req, &resp);
+        // The first page guesses `offset` from `limit=4` alone; an offset API confirms it.
+        let c = now(confirm(
+            &req,
+            &resp,
+            &selector,
+            found.as_ref(),
+            api("offset"),
+        ));
+        assert_eq!(c.confirmed, Some(0), "{c:?}");
+        assert_eq!(c.tried[0].outcome, Outcome::Confirmed(4));
+        assert!(
+            c.summary()
+                .starts_with("confirmed by page 2: 4 new records")
+        );
+        // A page API ignores `offset`: page 1 again, rejected; `page=2` is confirmed.
+        let c = now(confirm(&req, &resp, &selector, found.as_ref(), api("page")));
+        let chosen = c.chosen().unwrap_or_else(|| {
+            panic!(
+                "{:#?}",
+                c.tried
+                    .iter()
+                    .map(|p| (&p.paginator, &p.url, &p.outcome))
+                    .collect::<Vec<_>>()
+            )
+        });
+        assert_eq!(chosen.paginator["type"], "page_number", "{c:?}");
+        assert_eq!(c.tried[0].outcome, Outcome::Repeated);
+        assert!(c.tried.len() <= MAX_PROBES);
+    }
+
+    #[test]
+    fn nothing_is_confirmed_where_every_probe_repeats_fails_or_is_empty() {
+        let (req, resp) = first_page();
+        let selector = Selector::new("items").unwrap();
+        let found = super::super::paginator_for(&req, &resp);
+        let ignores = |r: Request| {
+            std::future::ready(Ok(response(
+                r.full_url().as_str(),
+                200,
+                &json!({"items": records(0, 4)}),
+            )))
+        };
+        let c = now(confirm(&req, &resp, &selector, found.as_ref(), ignores));
+        assert_eq!(c.confirmed, None);
+        assert_eq!(c.tried.len(), MAX_PROBES, "the budget is spent, never more");
+        assert!(c.tried.iter().all(|p| p.outcome == Outcome::Repeated));
+        let refuses =
+            |r: Request| std::future::ready(Ok(response(r.full_url().as_str(), 400, &json!({}))));
+        let c = now(confirm(&req, &resp, &selector, found.as_ref(), refuses));
+        assert!(c.tried.iter().all(|p| p.outcome == Outcome::Status(400)));
+        assert!(
+            c.summary().contains("page 2 answered 400"),
+            "{}",
+            c.summary()
+        );
+    }
+
+    #[test]
+    fn a_range_walk_that_overlaps_page_1_is_rejected() {
+        let (req, resp) = first_page();
+        let selector = Selector::new("items").unwrap();
+        // Off by two: records 2..6 for `offset=4`.
+        let off = |r: Request| {
+            let o = r.param("offset").and_then(|v| v.parse::<i64>().ok());
+            let start = o.map_or(0, |o| o - 2);
+            std::future::ready(Ok(response(
+                r.full_url().as_str(),
+                200,
+                &json!({"items": records(start, 4)}),
+            )))
+        };
+        let found = super::super::paginator_for(&req, &resp);
+        let c = now(confirm(&req, &resp, &selector, found.as_ref(), off));
+        assert_eq!(c.tried[0].outcome, Outcome::Overlapping(2), "{c:?}");
+    }
+
+    #[test]
+    fn a_bare_list_is_confirmed_by_a_common_position_parameter() {
+        // Nothing sent, nothing in the body: the family guesses, `page` first.
+        let req = get("https://h/items");
+        let resp = response("https://h/items", 200, &records(0, 4));
+        let selector = Selector::new("$").unwrap();
+        let found = super::super::paginator_for(&req, &resp);
+        assert!(found.is_none());
+        let c = now(confirm(&req, &resp, &selector, None, |r: Request| {
+            // An id-cursor API: `starting_after=3` gives 4.. ; anything else page 1.
+            let after = r
+                .param("starting_after")
+                .and_then(|v| v.parse::<i64>().ok());
+            let body = after.map_or_else(|| records(0, 4), |a| records(a + 1, 4));
+            std::future::ready(Ok(response(r.full_url().as_str(), 200, &body)))
+        }));
+        let chosen = c.chosen().expect("confirmed");
+        assert_eq!(chosen.paginator["cursor_param"], "starting_after", "{c:?}");
+        assert_eq!(chosen.paginator["cursor_path"], "$[-1].id");
+    }
+
+    #[test]
+    fn only_gets_and_graphql_queries_are_probed() {
+        let mut post = get("https://h/search");
+        post.set_method(reqwest::Method::POST);
+        post.set_body(Some(Body::Json(json!({"from": 0, "size": 4}))));
+        assert!(unsafe_to_probe(&post).is_some());
+        post.set_body(Some(Body::Json(json!({"query": "query { items { id } }"}))));
+        assert!(unsafe_to_probe(&post).is_none());
+        post.set_body(Some(Body::Json(json!({"query": "{ items { id } }"}))));
+        assert!(unsafe_to_probe(&post).is_none());
+        post.set_body(Some(Body::Json(
+            json!({"query": " mutation M { deleteAll { ok } }"}),
+        )));
+        assert!(unsafe_to_probe(&post).is_some());
+        assert!(unsafe_to_probe(&get("https://h/x")).is_none());
+        // And `confirm` sends nothing for them.
+        let resp = response("https://h/search", 200, &json!({"items": records(0, 4)}));
+        let selector = Selector::new("items").unwrap();
+        let mut sent = 0;
+        post.set_body(Some(Body::Json(json!({"from": 0, "size": 4}))));
+        let c = now(confirm(&post, &resp, &selector, None, |r: Request| {
+            sent += 1;
+            std::future::ready(Ok(response(r.full_url().as_str(), 200, &json!({}))))
+        }));
+        assert_eq!(sent, 0);
+        assert!(c.skipped.is_some());
+    }
+}
