@@ -245,15 +245,40 @@ fn candidates(
         if ends && found.confidence >= 0.7 {
             return out;
         }
-        out.push((found.paginator.clone(), "detected"));
+        let detected = found.describe();
+        let variants = variants(&detected, request, response.json().ok(), data);
+        let mut sure: Vec<(Box<dyn Paginator>, &'static str)> = Vec::new();
+        // A lower page number first: a repeat rejects it safely, while a page too far would be
+        // confirmed by new records and skip a page.
+        let lower = variants.iter().position(|v| {
+            v["type"] == "page_number" && v["base_page"].as_i64() < detected["base_page"].as_i64()
+        });
+        if let Some(i) = lower
+            && let Some(p) = from_form(&variants[i], request)
+        {
+            sure.push((p, "the other page base"));
+        }
+        sure.push((found.paginator.clone(), "detected"));
+        for (i, v) in variants.iter().enumerate() {
+            if Some(i) != lower
+                && let Some(p) = from_form(v, request)
+            {
+                sure.push((p, "another spelling"));
+            }
+        }
         for a in &found.alternatives {
             if let Some(p) = from_form(&a.paginator, request) {
                 out.push((p, "alternative"));
             }
         }
         if found.confidence >= 0.7 {
-            return by_family(out);
+            // The rule is sure of the kind of walk; what one page cannot show is the name
+            // (and a page walk's base): those first, then the other rules' findings.
+            sure.extend(out);
+            return sure;
         }
+        sure.extend(out);
+        out = sure;
     }
     let body = response.json().ok();
     let at = body.map(records).map(|s| s.as_str().to_owned());
@@ -284,6 +309,108 @@ fn by_family(
     }
     first.extend(rest);
     first
+}
+
+/// The same walk under the names other APIs of its family give its parameter, which one page
+/// cannot tell apart:
+/// - a token sent back under the very name it came in (`next` → `next=`, `nextPageKey` →
+///   `nextPageKey=`: the echo family), and, where the token is the last record's `id`, as
+///   `starting_after` (the id-cursor family: Stripe and the APIs modelled on it);
+/// - a parameter named as the response spells it, in the request's other usual spellings
+///   (`PageIndex` → `pageIndex`, `page[pageNumber]` → `page[number]`);
+/// - a page walk that the first request did not number, with the other base (0 or 1).
+fn variants(form: &Value, request: &Request, body: Option<&Value>, data: &[Value]) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut renamed = |key: &str, names: Vec<String>| {
+        let Some(name) = form[key].as_str() else {
+            return;
+        };
+        for n in names {
+            let mut v = form.clone();
+            if n != name && !n.is_empty() {
+                v[key] = n.into();
+                if !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+        }
+    };
+    match form["type"].as_str() {
+        Some("cursor") if form.get("cursor_param").is_some() => {
+            let path = form["cursor_path"].as_str().unwrap_or_default();
+            let leaf = path
+                .rsplit(['.', '[', '\''])
+                .find(|s| !s.is_empty() && *s != "]");
+            let mut names: Vec<String> = leaf
+                .filter(|l| {
+                    l.chars()
+                        .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+                })
+                .map(str::to_owned)
+                .into_iter()
+                .collect();
+            let last_id = data.last().and_then(|r| r.get("id"));
+            if last_id.is_some() && last_id == cursor_value(form, body).as_ref() {
+                names.push("starting_after".to_owned());
+            }
+            renamed("cursor_param", names);
+        }
+        Some("page_number") => {
+            if let Some(name) = form["page_param"].as_str() {
+                renamed("page_param", spellings(name));
+            }
+            let base = form["base_page"].as_i64().unwrap_or(0);
+            let sent = form["page_param"]
+                .as_str()
+                .is_some_and(|p| request.param(p).is_some());
+            if !sent && (base == 0 || base == 1) {
+                let mut v = form.clone();
+                v["base_page"] = (1 - base).into();
+                if let Some(page) = form["page"].as_i64() {
+                    v["page"] = (page - base + 1 - base).into();
+                }
+                out.push(v);
+            }
+        }
+        Some("offset") => {
+            if let Some(name) = form["offset_param"].as_str() {
+                renamed("offset_param", spellings(name));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The cursor the candidate `form` reads from page 1's `body`.
+fn cursor_value(form: &Value, body: Option<&Value>) -> Option<Value> {
+    let path = Selector::new(form["cursor_path"].as_str()?).ok()?;
+    path.first(body?).cloned()
+}
+
+/// A parameter's other usual spellings: first letter lower (`PageIndex` → `pageIndex`), and a
+/// bracketed step that repeats its prefix without it (`page[pageNumber]` → `page[number]`).
+fn spellings(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = name.chars();
+    if let Some(c) = chars.next()
+        && c.is_uppercase()
+    {
+        out.push(c.to_lowercase().chain(chars).collect());
+    }
+    if let Some((prefix, rest)) = name.split_once('[')
+        && let Some(inner) = rest.strip_suffix(']')
+        && let Some(tail) = inner.strip_prefix(prefix)
+    {
+        let mut t = tail.chars();
+        if let Some(c) = t.next() {
+            out.push(format!(
+                "{prefix}[{}]",
+                c.to_lowercase().chain(t).collect::<String>()
+            ));
+        }
+    }
+    out
 }
 
 /// A paginator from its `rest_api` form, starting where the first request did (`?page=2` goes

@@ -183,6 +183,17 @@ fn check_confirmed(entry: &Entry) -> Verdict {
         found.as_ref(),
         |probe: Request| std::future::ready(Ok(simulate(entry, &data, &probe))),
     ));
+    // `DETECT_CONFIRM_TRACE=<part of an entry's name>` prints what each probe got.
+    if std::env::var("DETECT_CONFIRM_TRACE").is_ok_and(|t| entry.name.contains(&t)) {
+        println!("{}: {}", entry.name, confirmation.summary());
+        for p in &confirmation.tried {
+            println!("  {} {} -> {}", p.origin, p.url, p.outcome);
+        }
+        println!(
+            "  expected: {:?}",
+            expected_second(entry, &data, &entry.expected["paginator"]).map(|s| s.1)
+        );
+    }
     let found = match (confirmation.chosen(), found) {
         (Some(chosen), found) => Some(super::Detection {
             paginator: chosen.walker.clone(),
