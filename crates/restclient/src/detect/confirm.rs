@@ -239,12 +239,10 @@ fn candidates(
 ) -> Vec<(Box<dyn Paginator>, &'static str)> {
     let mut out: Vec<(Box<dyn Paginator>, &'static str)> = Vec::new();
     if let Some(found) = found {
-        // A confident rule that says page 1 is the last (a link API's last page): nothing to
-        // confirm, and no guess may overrule the API's own word.
+        // A confident rule that says page 1 is the last (a link API's last page) has nothing
+        // to probe itself; its alternatives are still asked, since a page of records with a
+        // count of more (`total_count` beside a `Link` without next) may say otherwise.
         let ends = second_request(found.paginator.clone(), request, response, data).is_none();
-        if ends && found.confidence >= 0.7 {
-            return out;
-        }
         let detected = found.describe();
         let variants = variants(&detected, request, response.json().ok(), data);
         let mut sure: Vec<(Box<dyn Paginator>, &'static str)> = Vec::new();
@@ -271,7 +269,7 @@ fn candidates(
                 out.push((p, "alternative"));
             }
         }
-        if found.confidence >= 0.7 {
+        if found.confidence >= 0.7 || ends {
             // The rule is sure of the kind of walk; what one page cannot show is the name
             // (and a page walk's base): those first, then the other rules' findings.
             sure.extend(out);
@@ -464,6 +462,19 @@ fn position_guesses(request: &Request, records_at: &str, data: &[Value]) -> Vec<
     let after =
         |param: &str| json!({"type": "cursor", "cursor_path": id_path, "cursor_param": param});
     let mut out = Vec::new();
+    // Per-record cursor family (Render, and REST lists modelled on GraphQL edges): each
+    // record carries its own `cursor`; the last one's goes back as `cursor`.
+    if let Some(key) = data.last().and_then(Value::as_object).and_then(|r| {
+        // Only `cursor` itself: a record's `token` or `key` may be a credential it holds.
+        r.keys().find(|k| super::sent::normalize(k) == "cursor")
+    }) {
+        let path = if records_at == "$" {
+            format!("$[-1].{key}")
+        } else {
+            format!("{records_at}[-1].{key}")
+        };
+        out.push(json!({"type": "cursor", "cursor_path": path, "cursor_param": key}));
+    }
     match leaf.as_str() {
         // Per-page sizes go with page numbers.
         l if l.contains("perpage") || l.contains("pagesize") || l == "pagelen" => {
