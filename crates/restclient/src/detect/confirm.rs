@@ -347,8 +347,13 @@ fn variants(form: &Value, request: &Request, body: Option<&Value>, data: &[Value
                 .map(str::to_owned)
                 .into_iter()
                 .collect();
+            // Id-cursor family (Stripe and the lists modelled on it): the token is the last
+            // record's `id`, or the list says `has_more` beside it.
             let last_id = data.last().and_then(|r| r.get("id"));
-            if last_id.is_some() && last_id == cursor_value(form, body).as_ref() {
+            let has_more = form["has_more_path"].as_str().is_some_and(|p| {
+                super::sent::normalize(p.rsplit('.').next().unwrap_or(p)) == "hasmore"
+            });
+            if has_more || (last_id.is_some() && last_id == cursor_value(form, body).as_ref()) {
                 names.push("starting_after".to_owned());
             }
             renamed("cursor_param", names);
