@@ -694,6 +694,51 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_page_2_confirms_nothing() {
+        let (req, resp) = first_page();
+        let selector = Selector::new("items").unwrap();
+        let found = super::super::paginator_for(&req, &resp);
+        let empty = |r: Request| {
+            std::future::ready(Ok(response(
+                r.full_url().as_str(),
+                200,
+                &json!({"items": []}),
+            )))
+        };
+        let c = now(confirm(&req, &resp, &selector, found.as_ref(), empty));
+        assert_eq!(c.confirmed, None);
+        assert!(c.tried.iter().all(|p| p.outcome == Outcome::Empty), "{c:?}");
+    }
+
+    #[test]
+    fn an_unnumbered_page_walk_tries_the_lower_base_first_so_that_no_page_is_skipped() {
+        // A page count and no current page: 1-based is a guess. A 0-based API answers
+        // `page=1` with its second page, which `page=2` would have skipped.
+        let req = get("https://h/items");
+        let body = json!({"items": records(0, 4), "total_pages": 3});
+        let resp = response("https://h/items", 200, &body);
+        let selector = Selector::new("items").unwrap();
+        let found = super::super::paginator_for(&req, &resp);
+        assert_eq!(found.as_ref().unwrap().describe()["base_page"], 1);
+        let pages = |base: i64| {
+            move |r: Request| {
+                let p = r
+                    .param("page")
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .unwrap_or(base);
+                let body = json!({"items": records((p - base) * 4, 4), "total_pages": 3});
+                std::future::ready(Ok(response(r.full_url().as_str(), 200, &body)))
+            }
+        };
+        let c = now(confirm(&req, &resp, &selector, found.as_ref(), pages(0)));
+        assert_eq!(c.chosen().unwrap().paginator["base_page"], 0, "{c:?}");
+        assert_eq!(c.tried.len(), 1);
+        let c = now(confirm(&req, &resp, &selector, found.as_ref(), pages(1)));
+        assert_eq!(c.chosen().unwrap().paginator["base_page"], 1, "{c:?}");
+        assert_eq!(c.tried[0].outcome, Outcome::Repeated);
+    }
+
+    #[test]
     fn a_range_walk_that_overlaps_page_1_is_rejected() {
         let (req, resp) = first_page();
         let selector = Selector::new("items").unwrap();
