@@ -56,6 +56,14 @@ impl Confirmation {
         if let Some(p) = self.chosen() {
             return format!("confirmed by page 2: {}", p.outcome);
         }
+        if self.tried.is_empty() {
+            return "nothing to confirm: no candidate has a page 2".to_owned();
+        }
+        if self.tried.iter().all(|p| p.outcome == Outcome::Empty) {
+            return "no candidate confirmed by page 2: every second request came back empty \
+                    (the list may end on page 1)"
+                .to_owned();
+        }
         let why: Vec<String> = self
             .tried
             .iter()
@@ -708,6 +716,7 @@ mod tests {
         let c = now(confirm(&req, &resp, &selector, found.as_ref(), empty));
         assert_eq!(c.confirmed, None);
         assert!(c.tried.iter().all(|p| p.outcome == Outcome::Empty), "{c:?}");
+        assert!(c.summary().contains("every second request came back empty"));
     }
 
     #[test]
