@@ -27,6 +27,10 @@ use crate::selector::Selector;
 /// At most this many second requests are sent to confirm a detection.
 pub const MAX_PROBES: usize = 4;
 
+/// At most this many where a confident rule says page 1 is the last (a `Link` header without
+/// `next`): its alternatives are asked, but most such pages are what the rule says.
+const LAST_PAGE_PROBES: usize = 2;
+
 /// What [`confirm`] did: every second request it sent, in order, and which one the API
 /// confirmed.
 #[derive(Debug, Clone)]
@@ -64,12 +68,30 @@ impl Confirmation {
                     (the list may end on page 1)"
                 .to_owned();
         }
-        let why: Vec<String> = self
-            .tried
-            .iter()
-            .map(|p| format!("{} ({})", p.outcome, p.paginator))
+        // One clause per kind of answer, in the order first met: the JSON has each probe.
+        let mut kinds: Vec<(String, usize)> = Vec::new();
+        for p in &self.tried {
+            let text = p.outcome.to_string();
+            match kinds.iter_mut().find(|(k, _)| *k == text) {
+                Some((_, n)) => *n += 1,
+                None => kinds.push((text, 1)),
+            }
+        }
+        let why: Vec<String> = kinds
+            .into_iter()
+            .map(|(k, n)| {
+                if n > 1 {
+                    format!("{k} ({n} candidates)")
+                } else {
+                    k
+                }
+            })
             .collect();
-        format!("no candidate confirmed by page 2: {}", why.join("; "))
+        format!(
+            "no candidate confirmed by page 2 ({} tried): {}",
+            self.tried.len(),
+            why.join("; ")
+        )
     }
 }
 
@@ -194,8 +216,9 @@ where
         return out;
     }
     let mut sent: Vec<(reqwest::Method, String, Option<Body>)> = Vec::new();
-    for (walker, origin) in candidates(request, response, found, &data) {
-        if out.tried.len() >= MAX_PROBES {
+    let (candidates, budget) = candidates(request, response, found, &data);
+    for (walker, origin) in candidates {
+        if out.tried.len() >= budget {
             break;
         }
         let Some(second) = second_request(walker.clone(), request, response, &data) else {
@@ -239,12 +262,14 @@ where
 
 /// The candidates, best first: the detected paginator, its alternatives, then (where the
 /// detection is a guess or nothing was found) the common position parameters by family.
+/// With the number of probes they may use: [`MAX_PROBES`], or [`LAST_PAGE_PROBES`] where a
+/// confident rule says page 1 is the last.
 fn candidates(
     request: &Request,
     response: &Response,
     found: Option<&Detection>,
     data: &[Value],
-) -> Vec<(Box<dyn Paginator>, &'static str)> {
+) -> (Vec<(Box<dyn Paginator>, &'static str)>, usize) {
     let mut out: Vec<(Box<dyn Paginator>, &'static str)> = Vec::new();
     if let Some(found) = found {
         // A confident rule that says page 1 is the last (a link API's last page) has nothing
@@ -277,11 +302,15 @@ fn candidates(
                 out.push((p, "alternative"));
             }
         }
-        if found.confidence >= 0.7 || ends {
+        if ends && found.confidence >= 0.7 {
+            // Most such pages are what the rule says: a few probes, of different families.
+            return (by_family(out), LAST_PAGE_PROBES);
+        }
+        if found.confidence >= 0.7 {
             // The rule is sure of the kind of walk; what one page cannot show is the name
             // (and a page walk's base): those first, then the other rules' findings.
             sure.extend(out);
-            return sure;
+            return (sure, MAX_PROBES);
         }
         sure.extend(out);
         out = sure;
@@ -293,7 +322,7 @@ fn candidates(
             out.push((p, "position guess"));
         }
     }
-    by_family(out)
+    (by_family(out), MAX_PROBES)
 }
 
 /// `candidates` reordered so that the budget reaches every family before a second name of
