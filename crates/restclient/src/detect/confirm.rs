@@ -27,6 +27,9 @@ use crate::selector::Selector;
 /// At most this many second requests are sent to confirm a detection.
 pub const MAX_PROBES: usize = 4;
 
+/// A candidate walk, ready to start from the first request, and where it came from.
+type Candidate = (Box<dyn Paginator>, &'static str);
+
 /// At most this many where a confident rule says page 1 is the last (a `Link` header without
 /// `next`): its alternatives are asked, but most such pages are what the rule says.
 const LAST_PAGE_PROBES: usize = 2;
@@ -269,8 +272,8 @@ fn candidates(
     response: &Response,
     found: Option<&Detection>,
     data: &[Value],
-) -> (Vec<(Box<dyn Paginator>, &'static str)>, usize) {
-    let mut out: Vec<(Box<dyn Paginator>, &'static str)> = Vec::new();
+) -> (Vec<Candidate>, usize) {
+    let mut out: Vec<Candidate> = Vec::new();
     if let Some(found) = found {
         // A confident rule that says page 1 is the last (a link API's last page) has nothing
         // to probe itself; its alternatives are still asked, since a page of records with a
@@ -278,7 +281,7 @@ fn candidates(
         let ends = second_request(found.paginator.clone(), request, response, data).is_none();
         let detected = found.describe();
         let variants = variants(&detected, request, response.json().ok(), data);
-        let mut sure: Vec<(Box<dyn Paginator>, &'static str)> = Vec::new();
+        let mut sure: Vec<Candidate> = Vec::new();
         // A lower page number first: a repeat rejects it safely, while a page too far would be
         // confirmed by new records and skip a page.
         let lower = variants.iter().position(|v| {
@@ -328,9 +331,7 @@ fn candidates(
 /// `candidates` reordered so that the budget reaches every family before a second name of
 /// one: the first candidate of each paginator type, in order, then the rest in order (an
 /// API that ignores `offset` ignores `skip` as likely as it reads `page`).
-fn by_family(
-    candidates: Vec<(Box<dyn Paginator>, &'static str)>,
-) -> Vec<(Box<dyn Paginator>, &'static str)> {
+fn by_family(candidates: Vec<Candidate>) -> Vec<Candidate> {
     let mut seen: Vec<Value> = Vec::new();
     let (mut first, mut rest) = (Vec::new(), Vec::new());
     for c in candidates {
