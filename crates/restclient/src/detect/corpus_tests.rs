@@ -834,3 +834,52 @@ fn a_documented_next_url_is_compared_as_the_server_receives_it() {
     assert!(same_next(None, None));
     assert!(!same_next(Some("https://h/items?page=2"), None));
 }
+
+#[test]
+fn the_simulated_api_takes_only_its_documented_second_request() {
+    let entry = |next: Value| {
+        parse(
+            "t.json".into(),
+            &serde_json::json!({
+                "api": "t", "source": "https://docs.example.com",
+                "request": {"method": "GET", "url": "https://api.example.com/items?limit=2"},
+                "response": {"status": 200, "body": {"items": [{"id": 1}, {"id": 2}]}},
+                "expected": {"paginator": {"type": "offset", "limit": 2, "total_path": null},
+                             "data_selector": "items", "next": next}
+            }),
+        )
+        .unwrap()
+    };
+    let walks = entry("https://api.example.com/items?limit=2&offset=2".into());
+    let data = records(&walks.body).records(&walks.body);
+    let probe = |url: &str| Request::new(reqwest::Method::GET, url.parse().unwrap());
+    let items = |r: Response| r.json().unwrap()["items"].clone();
+    // Its own second request, in any order of the query: page 2, other records.
+    let page2 = items(simulate(
+        &walks,
+        &data,
+        &probe("https://api.example.com/items?offset=2&limit=2"),
+    ));
+    assert_eq!(page2.as_array().map(Vec::len), Some(2));
+    assert!(!page2.as_array().unwrap().iter().any(|r| data.contains(r)));
+    // Anything else: page 1 unchanged (the API ignores what it does not read).
+    let ignored = items(simulate(
+        &walks,
+        &data,
+        &probe("https://api.example.com/items?limit=2&page=2"),
+    ));
+    assert_eq!(ignored, Value::Array(data.clone()));
+    // A last page answers every probe with an empty page.
+    let last = entry(Value::Null);
+    let empty = items(simulate(
+        &last,
+        &data,
+        &probe("https://api.example.com/items?offset=2&limit=2"),
+    ));
+    assert_eq!(empty, serde_json::json!([]));
+    // And the confirmed score counts the candidate the simulated API confirmed.
+    assert!(matches!(
+        check_confirmed(&walks),
+        Verdict::Right(_) | Verdict::Equivalent(_)
+    ));
+}
