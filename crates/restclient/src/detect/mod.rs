@@ -243,7 +243,9 @@
 //! `pageIndex`), the rules' alternatives, and, where the detection is a guess or there is none,
 //! the common position parameters of the families the request's size suggests (`page`,
 //! `offset`, `skip`, `start`, `from`, `starting_after`/`after` with the last record's `id`, a
-//! `cursor` on each record), each family's first name before a second one of any.
+//! `cursor` on each record), each family's first name before a second one of any. Where a
+//! confident rule says page 1 is the last (a `Link` header without `next`), only two of its
+//! alternatives are asked.
 //!
 //! Only a GET, or a POST of a GraphQL query (never a mutation), is sent again: any other
 //! request to an unknown API could change something ([`unsafe_to_probe`]). The sending is the
