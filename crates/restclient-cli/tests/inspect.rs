@@ -284,3 +284,30 @@ fn inspect_never_sends_a_post_again_unless_it_is_a_graphql_query() {
     assert!(v["confirmation"]["skipped"].is_null(), "{v}");
     assert!(graphql.requests().len() > 1);
 }
+
+#[test]
+fn inspect_masks_secrets_in_the_probes_it_reports() {
+    let server = page_api();
+    let url = format!("{}/items", server.url);
+    let out = restclient()
+        .env("PROBE_SECRET", "s3cr3t-value-123")
+        .args(["inspect", &url, "-p", "api_key=${PROBE_SECRET}"])
+        .assert()
+        .success();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.get_output().stdout),
+        String::from_utf8_lossy(&out.get_output().stderr),
+    );
+    let v: Value = serde_json::from_str(&stdout).expect("one JSON object");
+    let tried = v["confirmation"]["tried"].as_array().unwrap();
+    assert!(!tried.is_empty());
+    // The probes carried the key (the API needs it) but the report never shows it.
+    assert!(
+        server
+            .requests()
+            .iter()
+            .skip(1)
+            .all(|r| r.target.contains("s3cr3t-value-123"))
+    );
+    assert!(!stdout.contains("s3cr3t-value-123") && !stderr.contains("s3cr3t-value-123"));
+}
