@@ -66,7 +66,7 @@ impl Confirmation {
         if self.tried.is_empty() {
             return "nothing to confirm: no candidate has a page 2".to_owned();
         }
-        if self.tried.iter().all(|p| p.outcome == Outcome::Empty) {
+        if self.tried.iter().all(|p| p.outcome == ProbeOutcome::Empty) {
             return "no candidate confirmed by page 2: every second request came back empty \
                     (the list may end on page 1)"
                 .to_owned();
@@ -109,7 +109,7 @@ pub struct Probe {
     /// The second request's URL (with its query; not masked: the caller masks what it prints).
     pub url: String,
     /// What the API answered.
-    pub outcome: Outcome,
+    pub outcome: ProbeOutcome,
     /// The candidate, ready to walk from the first request (not yet stepped).
     pub walker: Box<dyn Paginator>,
 }
@@ -117,7 +117,7 @@ pub struct Probe {
 /// What a candidate's second request got back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Outcome {
+pub enum ProbeOutcome {
     /// 2xx with this many records at the same place, none of them page 1's: confirmed.
     Confirmed(usize),
     /// The records of page 1 again: the API ignored the parameter.
@@ -134,24 +134,24 @@ pub enum Outcome {
     Failed(String),
 }
 
-impl Outcome {
+impl ProbeOutcome {
     /// Whether the API confirmed the candidate.
     #[must_use]
     pub fn is_confirmed(&self) -> bool {
-        matches!(self, Outcome::Confirmed(_))
+        matches!(self, ProbeOutcome::Confirmed(_))
     }
 }
 
-impl std::fmt::Display for Outcome {
+impl std::fmt::Display for ProbeOutcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Outcome::Confirmed(n) => write!(f, "{n} new records"),
-            Outcome::Repeated => f.write_str("page 2 repeated page 1's records"),
-            Outcome::Overlapping(n) => write!(f, "page 2 repeated {n} of page 1's records"),
-            Outcome::Empty => f.write_str("page 2 was empty"),
-            Outcome::Status(s) => write!(f, "page 2 answered {s}"),
-            Outcome::NoRecords => f.write_str("page 2 had no records where page 1 had them"),
-            Outcome::Failed(e) => write!(f, "page 2 failed: {e}"),
+            ProbeOutcome::Confirmed(n) => write!(f, "{n} new records"),
+            ProbeOutcome::Repeated => f.write_str("page 2 repeated page 1's records"),
+            ProbeOutcome::Overlapping(n) => write!(f, "page 2 repeated {n} of page 1's records"),
+            ProbeOutcome::Empty => f.write_str("page 2 was empty"),
+            ProbeOutcome::Status(s) => write!(f, "page 2 answered {s}"),
+            ProbeOutcome::NoRecords => f.write_str("page 2 had no records where page 1 had them"),
+            ProbeOutcome::Failed(e) => write!(f, "page 2 failed: {e}"),
         }
     }
 }
@@ -245,7 +245,7 @@ where
         );
         let outcome = match send(second).await {
             Ok(r) => judge(&data, selector, &r, range),
-            Err(e) => Outcome::Failed(e.to_string()),
+            Err(e) => ProbeOutcome::Failed(e.to_string()),
         };
         let confirmed = outcome.is_confirmed();
         out.tried.push(Probe {
@@ -568,34 +568,34 @@ fn second_request(
 }
 
 /// What page 2 (`second`) says about a candidate, given page 1's records (`first`).
-fn judge(first: &[Value], selector: &Selector, second: &Response, range: bool) -> Outcome {
+fn judge(first: &[Value], selector: &Selector, second: &Response, range: bool) -> ProbeOutcome {
     let status = second.status();
     if !status.is_success() {
-        return Outcome::Status(status.as_u16());
+        return ProbeOutcome::Status(status.as_u16());
     }
     let Ok(body) = second.json() else {
-        return Outcome::NoRecords;
+        return ProbeOutcome::NoRecords;
     };
     let Some(Value::Array(list)) = selector.first(body) else {
-        return Outcome::NoRecords;
+        return ProbeOutcome::NoRecords;
     };
     if list.is_empty() {
-        return Outcome::Empty;
+        return ProbeOutcome::Empty;
     }
     let seen: HashSet<u64> = first.iter().map(fingerprint).collect();
     let again: Vec<u64> = list.iter().map(fingerprint).collect();
     let firsts: Vec<u64> = first.iter().map(fingerprint).collect();
     if again == firsts {
-        return Outcome::Repeated;
+        return ProbeOutcome::Repeated;
     }
     let shared = again.iter().filter(|h| seen.contains(h)).count();
     if shared == list.len() {
-        return Outcome::Repeated;
+        return ProbeOutcome::Repeated;
     }
     if range && shared > 0 {
-        return Outcome::Overlapping(shared);
+        return ProbeOutcome::Overlapping(shared);
     }
-    Outcome::Confirmed(list.len() - shared)
+    ProbeOutcome::Confirmed(list.len() - shared)
 }
 
 /// A record's text, hashed: two records are the same when their JSON text is.
@@ -683,7 +683,7 @@ mod tests {
             api("offset"),
         ));
         assert_eq!(c.confirmed, Some(0), "{c:?}");
-        assert_eq!(c.tried[0].outcome, Outcome::Confirmed(4));
+        assert_eq!(c.tried[0].outcome, ProbeOutcome::Confirmed(4));
         assert!(
             c.summary()
                 .starts_with("confirmed by page 2: 4 new records")
@@ -700,7 +700,7 @@ mod tests {
             )
         });
         assert_eq!(chosen.paginator["type"], "page_number", "{c:?}");
-        assert_eq!(c.tried[0].outcome, Outcome::Repeated);
+        assert_eq!(c.tried[0].outcome, ProbeOutcome::Repeated);
         assert!(c.tried.len() <= MAX_PROBES);
     }
 
@@ -719,11 +719,15 @@ mod tests {
         let c = now(confirm(&req, &resp, &selector, found.as_ref(), ignores));
         assert_eq!(c.confirmed, None);
         assert_eq!(c.tried.len(), MAX_PROBES, "the budget is spent, never more");
-        assert!(c.tried.iter().all(|p| p.outcome == Outcome::Repeated));
+        assert!(c.tried.iter().all(|p| p.outcome == ProbeOutcome::Repeated));
         let refuses =
             |r: Request| std::future::ready(Ok(response(r.full_url().as_str(), 400, &json!({}))));
         let c = now(confirm(&req, &resp, &selector, found.as_ref(), refuses));
-        assert!(c.tried.iter().all(|p| p.outcome == Outcome::Status(400)));
+        assert!(
+            c.tried
+                .iter()
+                .all(|p| p.outcome == ProbeOutcome::Status(400))
+        );
         assert!(
             c.summary().contains("page 2 answered 400"),
             "{}",
@@ -745,7 +749,10 @@ mod tests {
         };
         let c = now(confirm(&req, &resp, &selector, found.as_ref(), empty));
         assert_eq!(c.confirmed, None);
-        assert!(c.tried.iter().all(|p| p.outcome == Outcome::Empty), "{c:?}");
+        assert!(
+            c.tried.iter().all(|p| p.outcome == ProbeOutcome::Empty),
+            "{c:?}"
+        );
         assert!(c.summary().contains("every second request came back empty"));
     }
 
@@ -774,7 +781,7 @@ mod tests {
         assert_eq!(c.tried.len(), 1);
         let c = now(confirm(&req, &resp, &selector, found.as_ref(), pages(1)));
         assert_eq!(c.chosen().unwrap().paginator["base_page"], 1, "{c:?}");
-        assert_eq!(c.tried[0].outcome, Outcome::Repeated);
+        assert_eq!(c.tried[0].outcome, ProbeOutcome::Repeated);
     }
 
     #[test]
@@ -793,7 +800,7 @@ mod tests {
         };
         let found = super::super::paginator_for(&req, &resp);
         let c = now(confirm(&req, &resp, &selector, found.as_ref(), off));
-        assert_eq!(c.tried[0].outcome, Outcome::Overlapping(2), "{c:?}");
+        assert_eq!(c.tried[0].outcome, ProbeOutcome::Overlapping(2), "{c:?}");
     }
 
     #[test]

@@ -295,7 +295,7 @@ use crate::request::Request;
 use crate::response::Response;
 use crate::selector::Selector;
 
-pub use confirm::{Confirmation, MAX_PROBES, Outcome, Probe, confirm, unsafe_to_probe};
+pub use confirm::{Confirmation, MAX_PROBES, Probe, ProbeOutcome, confirm, unsafe_to_probe};
 use data_selector::path_text;
 pub use data_selector::records;
 use keys::{HAS_MORE_KEYS, key_is, members};
