@@ -18,7 +18,7 @@ use std::hash::{Hash, Hasher};
 
 use serde_json::{Value, json};
 
-use super::{Detection, data_selector::records};
+use super::Detection;
 use crate::paginators::Paginator;
 use crate::request::{Body, Request};
 use crate::response::Response;
@@ -219,7 +219,7 @@ where
         return out;
     }
     let mut sent: Vec<(reqwest::Method, String, Option<Body>)> = Vec::new();
-    let (candidates, budget) = candidates(request, response, found, &data);
+    let (candidates, budget) = candidates(request, response, selector.as_str(), found, &data);
     for (walker, origin) in candidates {
         if out.tried.len() >= budget {
             break;
@@ -270,6 +270,7 @@ where
 fn candidates(
     request: &Request,
     response: &Response,
+    records_at: &str,
     found: Option<&Detection>,
     data: &[Value],
 ) -> (Vec<Candidate>, usize) {
@@ -318,9 +319,7 @@ fn candidates(
         sure.extend(out);
         out = sure;
     }
-    let body = response.json().ok();
-    let at = body.map(records).map(|s| s.as_str().to_owned());
-    for form in position_guesses(request, at.as_deref().unwrap_or("$"), data) {
+    for form in position_guesses(request, records_at, data) {
         if let Some(p) = from_form(&form, request) {
             out.push((p, "position guess"));
         }
