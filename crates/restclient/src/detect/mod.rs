@@ -45,7 +45,9 @@
 //!    in an object of first/last/prev links (DigitalOcean's `links.pages`, JSON:API, HAL); a
 //!    `Link` header with first/last/prev and no next; Bitbucket's envelope (`pagelen`,
 //!    `values`) without `next`; an OData collection (`@odata.context` and `value`) without
-//!    `@odata.nextLink`, unless the request pages by `$skip` → that link paginator, which ends
+//!    `@odata.nextLink`, an OData v2 `{"d": {"results": [...]}}` without `d.__next`, a `value`
+//!    list alone without `nextLink` (Azure Resource Manager, Data API builder; not beside a
+//!    continuation header), unless the request pages by `$skip` → that link paginator, which ends
 //!    after this page. These come before cursors: a link API's last page may still carry
 //!    its cursors (Facebook's `paging.cursors` beside `paging.previous`). Not where the
 //!    request sent a page number and the body counts the pages (`pagesTotal`): the page walk

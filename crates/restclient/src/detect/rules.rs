@@ -1231,9 +1231,40 @@ impl<'a> Scan<'a> {
     /// pages by `$skip` itself.
     fn odata_last_page(&self) -> Option<Detection> {
         let root = self.root()?;
-        if !root.get("value").is_some_and(Value::is_array) || self.sent_role(Role::Offset).is_some()
-        {
+        if self.sent_role(Role::Offset).is_some() {
             return None;
+        }
+        // OData v2's verbose JSON (SAP, Exact Online): `{"d": {"results": [...]}}`, whose
+        // `d.__next` is left out on the last page.
+        if root.len() == 1
+            && root
+                .get("d")
+                .and_then(|d| d.get("results"))
+                .is_some_and(Value::is_array)
+        {
+            return Some(Detection::new(
+                JsonLinkPaginator::new().next_url_path("d.__next"),
+                0.7,
+                "an OData v2 collection (`d.results`) without `d.__next` (no more pages)".into(),
+            ));
+        }
+        if !root.get("value").is_some_and(Value::is_array) {
+            return None;
+        }
+        // The value-list family (Azure Resource Manager, Data API builder): an envelope of
+        // `value` alone, whose `nextLink` is left out on the last page; not where a header
+        // carries the continuation (Azure DevOps).
+        let continuation = self
+            .response
+            .headers()
+            .keys()
+            .any(|k| k.as_str().contains("continuation"));
+        if root.len() == 1 && !continuation {
+            return Some(Detection::new(
+                JsonLinkPaginator::new().next_url_path("nextLink"),
+                0.7,
+                "a `value` list without `nextLink` (no more pages)".into(),
+            ));
         }
         let v4 = ["@odata.context", "@odata.count", "@odata.deltaLink"];
         let link = if v4.iter().any(|k| root.contains_key(*k)) {
