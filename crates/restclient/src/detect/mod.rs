@@ -744,6 +744,14 @@ mod tests {
         assert_eq!(form["cursor_path"], "pagination.endCursor");
         assert_eq!(form["cursor_param"], "after");
         assert_eq!(form["has_more_path"], "pagination.hasNextPage");
+        // The same in snake case (Kit), on its last page too.
+        let snake = json!({"subscribers": [{"id": 1}],
+                           "pagination": {"end_cursor": "WzE2XQ==", "has_next_page": false}});
+        let form = detect_json("https://h/v4/subscribers", snake)
+            .unwrap()
+            .describe();
+        assert_eq!(form["cursor_path"], "pagination.end_cursor");
+        assert_eq!(form["cursor_param"], "after");
         // Without Relay's flag beside it, an `endCursor` is no known cursor.
         let bare = json!({"data": [{"id": "1"}], "window": {"endCursor": 5}});
         assert!(detect_json("https://h/fleet/vendors", bare).is_none());

@@ -405,8 +405,9 @@ impl<'a> Scan<'a> {
             }
             // Relay's connection (`pageInfo.endCursor`), also where a REST API carries it
             // into its own page metadata beside Relay's flag (`pagination.endCursor` with
-            // `hasNextPage`): `after`, Relay's argument.
-            "endCursor"
+            // `hasNextPage`, or in snake case, Kit's `end_cursor` with `has_next_page`):
+            // `after`, Relay's argument.
+            "endCursor" | "end_cursor"
                 if parent == Some("pageInfo")
                     || m.parent.keys().any(|k| key_is(k, HAS_MORE_KEYS)) =>
             {
