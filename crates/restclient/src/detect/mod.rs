@@ -166,6 +166,8 @@
 //!     the page walk are the alternatives.
 //! 23. **An item total and nothing else** at the envelope's level (`total_entries`) → `offset`
 //!     (`offset`/`limit`) of this page's size, to that total; the page walk is the alternative.
+//!     Where a link of the page to itself or its ends shows a window in its query (`self`,
+//!     `first`, a `links` entry's `href`: `?limit=10&offset=0`), that window's names and size.
 //!
 //! Rules 21 to 23 read what any offset or page API must show (a size the request chose, a total
 //! at least the page's records) where nothing names a position; they come after every rule that
