@@ -99,7 +99,10 @@ pub(crate) enum Command {
     ///
     /// Prints the paginator (in dlt's rest_api form, usable as --paginator), the data selector
     /// and the record count; without --paginator, also how sure detection is and what else it
-    /// considered.
+    /// considered. Where one page cannot decide, it asks the API: it sends the second request
+    /// of the best candidates (at most 4 more requests, one per candidate) and keeps the first
+    /// whose page 2 brings new records ("confirmed by page 2" on stderr, `confirmation` in the
+    /// JSON). Only a GET, or a POST of a GraphQL query, is sent again (--no-probe: never).
     Inspect {
         /// The URL of the first page (without a scheme: http for localhost and loopback, else
         /// https).
@@ -113,6 +116,9 @@ pub(crate) enum Command {
         request: RequestArgs,
         #[command(flatten)]
         walk: WalkArgs,
+        /// Send no second request: report what the first page alone shows.
+        #[arg(long = "no-probe")]
+        no_probe: bool,
         #[command(flatten)]
         runtime: RuntimeArgs,
     },

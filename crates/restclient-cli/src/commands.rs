@@ -142,6 +142,15 @@ pub(crate) async fn get(
 }
 
 fn walk(url: &str, plan: &WalkPlan<'_>, config: RuntimeConfig) -> Result<Paginate> {
+    Ok(walk_with(url, plan, config)?.0)
+}
+
+/// The walk and the client it runs on (`inspect` sends its probes with the same client).
+fn walk_with(
+    url: &str,
+    plan: &WalkPlan<'_>,
+    config: RuntimeConfig,
+) -> Result<(Paginate, RestClient, Masker)> {
     let (request, walk) = (plan.request, plan.walk);
     if let Some(limits) = plan.limits
         && usize::from(limits.concurrency) > config.max_concurrency
@@ -153,7 +162,7 @@ fn walk(url: &str, plan: &WalkPlan<'_>, config: RuntimeConfig) -> Result<Paginat
         .into());
     }
     let rate = plan.limits.and_then(|l| l.rate);
-    let (client, _) = client(url, request, Some(walk), rate, config)?;
+    let (client, masker) = client(url, request, Some(walk), rate, config)?;
     let mut p = client.paginate("").method(plan.method.clone());
     for param in &request.params {
         p = p.param(param.key.clone(), &param.value);
@@ -168,7 +177,7 @@ fn walk(url: &str, plan: &WalkPlan<'_>, config: RuntimeConfig) -> Result<Paginat
         p = p.data_selector(s);
     }
     let Some(limits) = plan.limits else {
-        return Ok(p);
+        return Ok((p, client, masker));
     };
     if let Some(n) = limits.max_pages {
         p = p.max_pages(n);
@@ -176,7 +185,11 @@ fn walk(url: &str, plan: &WalkPlan<'_>, config: RuntimeConfig) -> Result<Paginat
     if let Some(n) = limits.max_records {
         p = p.max_records(n);
     }
-    Ok(p.concurrency(usize::from(limits.concurrency)))
+    Ok((
+        p.concurrency(usize::from(limits.concurrency)),
+        client,
+        masker,
+    ))
 }
 
 /// Walks every page to NDJSON. SIGINT or SIGTERM stops the walk between pages: the records of
@@ -278,8 +291,17 @@ fn closed_or(e: restclient::Error) -> anyhow::Error {
     }
 }
 
-pub(crate) async fn inspect(url: &str, plan: &WalkPlan<'_>, config: RuntimeConfig) -> Result<()> {
-    let mut pages = walk(url, plan, config)?.max_pages(1).pages();
+/// Prints what fits the first page: the paginator, the data selector and the record count;
+/// without `--paginator`, how sure detection is, its runner-ups and (`probe`) which of them the
+/// API confirmed with a second request.
+pub(crate) async fn inspect(
+    url: &str,
+    plan: &WalkPlan<'_>,
+    config: RuntimeConfig,
+    probe: bool,
+) -> Result<()> {
+    let (walk, probes, masker) = walk_with(url, plan, config)?;
+    let mut pages = walk.max_pages(1).pages();
     let Some(page) = pages.try_next().await? else {
         anyhow::bail!("the first response was ignored by a hook; nothing to inspect");
     };
@@ -288,10 +310,24 @@ pub(crate) async fn inspect(url: &str, plan: &WalkPlan<'_>, config: RuntimeConfi
         "data_selector": page.data_selector().as_str(),
         "records": page.len(),
     });
+    let found = restclient::detect::paginator_for(page.request(), page.response());
+    // Where the first page cannot decide, the API can: the second request of the best
+    // candidates, sent with the walk's own client (auth, retries, pacing).
+    if plan.walk.paginator.is_none() && probe {
+        let confirmation = restclient::detect::confirm(
+            page.request(),
+            page.response(),
+            page.data_selector(),
+            found.as_ref(),
+            |second| send_probe(&probes, second),
+        )
+        .await;
+        report_confirmation(&mut report, &confirmation, &masker);
+    }
     // Without a paginator given, say how sure detection is and what else it considered, so
     // that a user can copy the right SPEC.
     if plan.walk.paginator.is_none()
-        && let Some(found) = restclient::detect::paginator_for(page.request(), page.response())
+        && let Some(found) = found
     {
         // Where the first page cannot decide between conventions, say so: each runner-up with
         // the flag that selects it, in the JSON and as one line per runner-up on stderr.
@@ -324,6 +360,57 @@ pub(crate) async fn inspect(url: &str, plan: &WalkPlan<'_>, config: RuntimeConfi
         });
     }
     stdout_line(&report.to_string())
+}
+
+/// Sends a candidate's second request with the walk's client: its headers (the walk's own,
+/// paginators' included), query and body as the walk would send them.
+async fn send_probe(
+    client: &RestClient,
+    second: restclient::Request,
+) -> restclient::Result<restclient::Response> {
+    let mut call = client
+        .request(second.method().clone(), second.full_url().as_str())
+        .headers(second.headers().clone());
+    match second.body() {
+        Some(restclient::Body::Json(v)) => call = call.json(v),
+        Some(restclient::Body::Form(f)) => call = call.form(f.clone()),
+        _ => {}
+    }
+    call.send().await
+}
+
+/// Puts what the second requests showed into the report: the confirmed paginator replaces
+/// the first page's guess; every probe is listed (URL masked) with what it got back; one line
+/// on stderr says which candidate the API confirmed, or why none.
+fn report_confirmation(
+    report: &mut serde_json::Value,
+    confirmation: &restclient::detect::Confirmation,
+    masker: &Masker,
+) {
+    let tried: Vec<serde_json::Value> = confirmation
+        .tried
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "paginator": p.paginator,
+                "origin": p.origin,
+                "url": masker.mask(&p.url),
+                "confirmed": p.outcome.is_confirmed(),
+                "outcome": masker.mask(&p.outcome.to_string()),
+            })
+        })
+        .collect();
+    let chosen = confirmation.chosen();
+    if let Some(p) = chosen {
+        report["paginator"] = p.paginator.clone();
+    }
+    report["confirmation"] = serde_json::json!({
+        "confirmed": chosen.is_some(),
+        "summary": masker.mask(&confirmation.summary()),
+        "skipped": confirmation.skipped,
+        "tried": tried,
+    });
+    stderr_line(&masker.mask(&confirmation.summary()));
 }
 
 /// The `--paginator` flag that selects `paginator` (dlt's `rest_api` form), quoted for a POSIX

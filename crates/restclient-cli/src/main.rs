@@ -243,6 +243,7 @@ fn run(cli: Cli) -> Result<()> {
                 method,
                 request,
                 walk,
+                no_probe,
                 ..
             } => {
                 let walk = commands::WalkPlan {
@@ -251,7 +252,7 @@ fn run(cli: Cli) -> Result<()> {
                     walk: &walk,
                     limits: None,
                 };
-                commands::inspect(&url, &walk, config).await
+                commands::inspect(&url, &walk, config, !no_probe).await
             }
             Command::Run { args, .. } => run_cmd::run(&args, config, show_progress).await,
             #[cfg(feature = "demo")]

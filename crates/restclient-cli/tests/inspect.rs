@@ -150,3 +150,164 @@ fn inspect_names_the_runner_ups_with_the_flag_that_selects_each() {
     assert_eq!(chosen["paginator"]["offset_param"], "skip");
     assert!(chosen.get("detection").is_none());
 }
+
+/// A list API of 10 records that pages by a 1-based `page` (4 a page, or `?limit=N`) and
+/// ignores every other parameter, as most APIs ignore what they do not read. Its pages are a
+/// bare JSON array: nothing on them says how to page.
+fn page_api() -> Server {
+    Server::start(|req: &Req| {
+        let q = |name: &str| support::query(&req.target, name).and_then(|v| v.parse::<i64>().ok());
+        let (page, size) = (q("page").unwrap_or(1), q("limit").unwrap_or(4));
+        let items: Vec<Value> = ((page - 1) * size + 1..=(page * size).min(10))
+            .map(|id| json!({"id": id}))
+            .collect();
+        reply(200, &Value::Array(items).to_string())
+    })
+}
+
+#[test]
+fn inspect_asks_the_api_where_the_first_page_cannot_say() {
+    let server = page_api();
+    let url = format!("{}/items", server.url);
+    // The first page alone: a bare list, nothing sent, so a single page.
+    let alone = inspect(&[&url, "--no-probe"]);
+    assert_eq!(alone["paginator"]["type"], "single_page");
+    assert!(alone.get("confirmation").is_none());
+    assert_eq!(server.requests().len(), 1, "--no-probe sends nothing more");
+    // Asked, the API confirms `page=2`, the first common position parameter it reads.
+    let out = restclient().args(["inspect", &url]).assert().success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).expect("one JSON object");
+    assert_eq!(v["paginator"]["type"], "page_number", "{v}");
+    assert_eq!(v["paginator"]["page_param"], "page");
+    assert_eq!(v["paginator"]["base_page"], 1);
+    assert_eq!(v["confirmation"]["confirmed"], true);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(
+        stderr.contains("confirmed by page 2: 4 new records"),
+        "{stderr}"
+    );
+    // And the confirmed paginator walks every record once.
+    let spec = v["paginator"].to_string();
+    let out = restclient()
+        .args(["paginate", &url, "--paginator", &spec])
+        .assert()
+        .success();
+    let ids: Vec<i64> = String::from_utf8_lossy(&out.get_output().stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ids, (1..=10).collect::<Vec<_>>());
+}
+
+#[test]
+fn inspect_rejects_a_guess_the_api_ignores_and_keeps_the_one_it_confirms() {
+    let server = page_api();
+    let url = format!("{}/items?limit=4", server.url);
+    // A full page of the size asked for: the first page guesses `offset`.
+    let alone = inspect(&[&url, "--no-probe"]);
+    assert_eq!(alone["paginator"]["type"], "offset");
+    // The API ignores `offset` (page 1 again: rejected) and reads `page`.
+    let v = inspect(&[&url]);
+    let tried = v["confirmation"]["tried"].as_array().unwrap();
+    assert_eq!(tried[0]["paginator"]["type"], "offset");
+    assert_eq!(tried[0]["confirmed"], false);
+    assert_eq!(tried[0]["outcome"], "page 2 repeated page 1's records");
+    assert_eq!(v["paginator"]["type"], "page_number", "{v}");
+    assert_eq!(tried.last().unwrap()["confirmed"], true);
+    assert!(tried.len() <= 4);
+}
+
+#[test]
+fn inspect_says_when_the_api_confirms_nothing_and_keeps_the_first_pages_answer() {
+    // The `count` list ignores every position: each probe repeats page 1.
+    let server = sized_list();
+    let url = format!("{}/payments?count=2", server.url);
+    let out = restclient().args(["inspect", &url]).assert().success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).expect("one JSON object");
+    assert_eq!(
+        v["paginator"]["offset_param"], "offset",
+        "the first page's guess"
+    );
+    assert_eq!(v["confirmation"]["confirmed"], false);
+    let tried = v["confirmation"]["tried"].as_array().unwrap();
+    assert!(!tried.is_empty() && tried.len() <= 4, "{tried:?}");
+    assert!(
+        tried
+            .iter()
+            .all(|t| t["outcome"] == "page 2 repeated page 1's records")
+    );
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("no candidate confirmed by page 2")
+                && l.contains("page 2 repeated page 1's records")),
+        "{stderr}"
+    );
+    // The first request and at most 4 probes, never more.
+    assert_eq!(server.requests().len(), 1 + tried.len());
+}
+
+#[test]
+fn inspect_never_sends_a_post_again_unless_it_is_a_graphql_query() {
+    let server = search_engine();
+    let url = format!("{}/logs/_search", server.url);
+    let v = inspect(&[
+        &url,
+        "-X",
+        "POST",
+        "--json",
+        r#"{"query": {"match_all": {}}, "size": 20}"#,
+    ]);
+    assert_eq!(server.requests().len(), 1, "one request: the first");
+    assert_eq!(v["confirmation"]["confirmed"], false);
+    assert!(
+        v["confirmation"]["skipped"]
+            .as_str()
+            .is_some_and(|s| s.contains("POST that is not a GraphQL query")),
+        "{v}"
+    );
+    // A GraphQL query is read-only: it is probed.
+    let graphql = page_api();
+    let gql = format!("{}/graphql?limit=4", graphql.url);
+    let v = inspect(&[
+        &gql,
+        "-X",
+        "POST",
+        "--json",
+        r#"{"query": "query { items { id } }"}"#,
+    ]);
+    assert!(v["confirmation"]["skipped"].is_null(), "{v}");
+    assert!(graphql.requests().len() > 1);
+}
+
+#[test]
+fn inspect_masks_secrets_in_the_probes_it_reports() {
+    let server = page_api();
+    let url = format!("{}/items", server.url);
+    let out = restclient()
+        .env("PROBE_SECRET", "s3cr3t-value-123")
+        .args(["inspect", &url, "-p", "api_key=${PROBE_SECRET}"])
+        .assert()
+        .success();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.get_output().stdout),
+        String::from_utf8_lossy(&out.get_output().stderr),
+    );
+    let v: Value = serde_json::from_str(&stdout).expect("one JSON object");
+    let tried = v["confirmation"]["tried"].as_array().unwrap();
+    assert!(!tried.is_empty());
+    // The probes carried the key (the API needs it) but the report never shows it.
+    assert!(
+        server
+            .requests()
+            .iter()
+            .skip(1)
+            .all(|r| r.target.contains("s3cr3t-value-123"))
+    );
+    assert!(!stdout.contains("s3cr3t-value-123") && !stderr.contains("s3cr3t-value-123"));
+}

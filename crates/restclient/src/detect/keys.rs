@@ -379,7 +379,24 @@ pub(super) fn is_item_total_key(key: &str) -> bool {
 /// Whether `key` names a page count, compared without case or `_` (`TotalPages`, `total_pages`,
 /// `totalPages`, `last_page`, `nbPages`, ...).
 pub(super) fn is_page_count_key(key: &str) -> bool {
-    key_is(key, PAGE_COUNT_KEYS)
+    if key_is(key, PAGE_COUNT_KEYS) {
+        return true;
+    }
+    // By its words, in any spelling: a total or a number of pages (`totalNumPages`,
+    // `numberOfPages`, `TotalPageCount`), never a maximum or a page's own count.
+    let n = normalize(key);
+    let pages_by = n.strip_suffix("pages").is_some_and(|p| {
+        [
+            "total",
+            "totalnum",
+            "number",
+            "numberof",
+            "totalnumberof",
+            "count",
+        ]
+        .contains(&p)
+    });
+    pages_by || (n.ends_with("pagecount") && n.starts_with("total"))
 }
 
 /// The request parameter a `next...` key names by convention: the key without `next`
@@ -396,5 +413,34 @@ pub(super) fn without_next(key: &str) -> String {
     match name.as_str() {
         "" | "id" | "url" | "link" | "href" | "uri" => "cursor".into(),
         _ => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_page_count_key;
+
+    #[test]
+    fn a_page_count_is_known_by_its_words() {
+        for key in [
+            "total_pages",
+            "totalNumPages",
+            "numberOfPages",
+            "TotalPageCount",
+            "count_pages",
+        ] {
+            assert!(is_page_count_key(key), "{key}");
+        }
+        // A maximum, a page's own count or size, an item total: not a page count.
+        for key in [
+            "max_pages",
+            "page",
+            "pageSize",
+            "total",
+            "totalRecords",
+            "pageItemCount",
+        ] {
+            assert!(!is_page_count_key(key), "{key}");
+        }
     }
 }

@@ -45,7 +45,9 @@
 //!    in an object of first/last/prev links (DigitalOcean's `links.pages`, JSON:API, HAL); a
 //!    `Link` header with first/last/prev and no next; Bitbucket's envelope (`pagelen`,
 //!    `values`) without `next`; an OData collection (`@odata.context` and `value`) without
-//!    `@odata.nextLink`, unless the request pages by `$skip` → that link paginator, which ends
+//!    `@odata.nextLink`, an OData v2 `{"d": {"results": [...]}}` without `d.__next`, a `value`
+//!    list alone without `nextLink` (Azure Resource Manager, Data API builder; not beside a
+//!    continuation header), unless the request pages by `$skip` → that link paginator, which ends
 //!    after this page. These come before cursors: a link API's last page may still carry
 //!    its cursors (Facebook's `paging.cursors` beside `paging.previous`). Not where the
 //!    request sent a page number and the body counts the pages (`pagesTotal`): the page walk
@@ -164,6 +166,8 @@
 //!     the page walk are the alternatives.
 //! 23. **An item total and nothing else** at the envelope's level (`total_entries`) → `offset`
 //!     (`offset`/`limit`) of this page's size, to that total; the page walk is the alternative.
+//!     Where a link of the page to itself or its ends shows a window in its query (`self`,
+//!     `first`, a `links` entry's `href`: `?limit=10&offset=0`), that window's names and size.
 //!
 //! Rules 21 to 23 read what any offset or page API must show (a size the request chose, a total
 //! at least the page's records) where nothing names a position; they come after every rule that
@@ -228,10 +232,59 @@
 //! them, each with the `--paginator` flag that selects it ("also possible: ..."), so a user can
 //! copy the right SPEC when detection cannot be sure.
 //!
+//! # Confirmation by the second request
+//!
+//! A first page alone cannot decide many conventions (a bare list, a full page of the size the
+//! user asked for, `page` or `offset`, a token's parameter name); the API can. [`confirm`]
+//! sends the second request of the best few candidates, at most [`MAX_PROBES`] and never two
+//! for one candidate, and keeps the first the API confirms: page 2 answers 2xx with records
+//! where page 1 had them, not page 1's records again (compared by their text) and, for a range
+//! walk (offset, page), none of page 1's. A candidate whose page 2 repeats page 1 (the API
+//! ignored the parameter), fails (4xx) or is empty is rejected and the next tried. The
+//! candidates, in order: the detected paginator (a page walk the request did not number first
+//! with its lower base), the same walk under its family's other spellings (a token sent back
+//! under the name it came in, `starting_after` for a `has_more` list, `PageIndex` →
+//! `pageIndex`), the rules' alternatives, and, where the detection is a guess or there is none,
+//! the common position parameters of the families the request's size suggests (`page`,
+//! `offset`, `skip`, `start`, `from`, `starting_after`/`after` with the last record's `id`, a
+//! `cursor` on each record), each family's first name before a second one of any. Where a
+//! confident rule says page 1 is the last (a `Link` header without `next`), only two of its
+//! alternatives are asked.
+//!
+//! Only a GET, or a POST of a GraphQL query (never a mutation), is sent again: any other
+//! request to an unknown API could change something ([`unsafe_to_probe`]). The sending is the
+//! caller's: the CLI's `inspect` sends with its client (auth, retries, pacing), a walk never
+//! probes (its own second request is the probe, and its loop guard catches a repeat).
+//!
+//! ```
+//! use restclient::{Method, Request, Response, detect, selector::Selector};
+//! # use std::task::{Context, Poll, Waker};
+//! // A bare list and a request that sent nothing: the first page says nothing of paging.
+//! let first = Response::from_parts(200, vec![], "https://h/items", br#"[{"id": 1}, {"id": 2}]"#.to_vec())?;
+//! let request = Request::new(Method::GET, "https://h/items".parse().unwrap());
+//! assert!(detect::paginator_for(&request, &first).is_none());
+//! // An API that reads `page` and ignores what it does not know.
+//! let api = |r: Request| {
+//!     let body: &[u8] = match r.param("page") {
+//!         Some("2") => br#"[{"id": 3}, {"id": 4}]"#,
+//!         _ => br#"[{"id": 1}, {"id": 2}]"#,
+//!     };
+//!     std::future::ready(Response::from_parts(200, vec![], r.full_url().as_str(), body.to_vec()))
+//! };
+//! let selector = Selector::new("$")?;
+//! let confirming = detect::confirm(&request, &first, &selector, None, api);
+//! # let Poll::Ready(confirmation) = std::pin::pin!(confirming).as_mut().poll(&mut Context::from_waker(Waker::noop())) else { unreachable!() };
+//! // `let confirmation = confirming.await;` in async code.
+//! assert_eq!(confirmation.chosen().unwrap().paginator["page_param"], "page");
+//! assert_eq!(confirmation.summary(), "confirmed by page 2: 2 new records");
+//! # Ok::<(), restclient::Error>(())
+//! ```
+//!
 //! # Records
 //!
 //! See [`records`].
 
+mod confirm;
 mod data_selector;
 mod keys;
 mod rules;
@@ -246,6 +299,7 @@ use crate::request::Request;
 use crate::response::Response;
 use crate::selector::Selector;
 
+pub use confirm::{Confirmation, MAX_PROBES, Probe, ProbeOutcome, confirm, unsafe_to_probe};
 use data_selector::path_text;
 pub use data_selector::records;
 use keys::{HAS_MORE_KEYS, key_is, members};
@@ -692,6 +746,14 @@ mod tests {
         assert_eq!(form["cursor_path"], "pagination.endCursor");
         assert_eq!(form["cursor_param"], "after");
         assert_eq!(form["has_more_path"], "pagination.hasNextPage");
+        // The same in snake case (Kit), on its last page too.
+        let snake = json!({"subscribers": [{"id": 1}],
+                           "pagination": {"end_cursor": "WzE2XQ==", "has_next_page": false}});
+        let form = detect_json("https://h/v4/subscribers", snake)
+            .unwrap()
+            .describe();
+        assert_eq!(form["cursor_path"], "pagination.end_cursor");
+        assert_eq!(form["cursor_param"], "after");
         // Without Relay's flag beside it, an `endCursor` is no known cursor.
         let bare = json!({"data": [{"id": "1"}], "window": {"endCursor": 5}});
         assert!(detect_json("https://h/fleet/vendors", bare).is_none());

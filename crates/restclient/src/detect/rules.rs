@@ -405,8 +405,9 @@ impl<'a> Scan<'a> {
             }
             // Relay's connection (`pageInfo.endCursor`), also where a REST API carries it
             // into its own page metadata beside Relay's flag (`pagination.endCursor` with
-            // `hasNextPage`): `after`, Relay's argument.
-            "endCursor"
+            // `hasNextPage`, or in snake case, Kit's `end_cursor` with `has_next_page`):
+            // `after`, Relay's argument.
+            "endCursor" | "end_cursor"
                 if parent == Some("pageInfo")
                     || m.parent.keys().any(|k| key_is(k, HAS_MORE_KEYS)) =>
             {
@@ -1231,9 +1232,40 @@ impl<'a> Scan<'a> {
     /// pages by `$skip` itself.
     fn odata_last_page(&self) -> Option<Detection> {
         let root = self.root()?;
-        if !root.get("value").is_some_and(Value::is_array) || self.sent_role(Role::Offset).is_some()
-        {
+        if self.sent_role(Role::Offset).is_some() {
             return None;
+        }
+        // OData v2's verbose JSON (SAP, Exact Online): `{"d": {"results": [...]}}`, whose
+        // `d.__next` is left out on the last page.
+        if root.len() == 1
+            && root
+                .get("d")
+                .and_then(|d| d.get("results"))
+                .is_some_and(Value::is_array)
+        {
+            return Some(Detection::new(
+                JsonLinkPaginator::new().next_url_path("d.__next"),
+                0.7,
+                "an OData v2 collection (`d.results`) without `d.__next` (no more pages)".into(),
+            ));
+        }
+        if !root.get("value").is_some_and(Value::is_array) {
+            return None;
+        }
+        // The value-list family (Azure Resource Manager, Data API builder): an envelope of
+        // `value` alone, whose `nextLink` is left out on the last page; not where a header
+        // carries the continuation (Azure DevOps).
+        let continuation = self
+            .response
+            .headers()
+            .keys()
+            .any(|k| k.as_str().contains("continuation"));
+        if root.len() == 1 && !continuation {
+            return Some(Detection::new(
+                JsonLinkPaginator::new().next_url_path("nextLink"),
+                0.7,
+                "a `value` list without `nextLink` (no more pages)".into(),
+            ));
         }
         let v4 = ["@odata.context", "@odata.count", "@odata.deltaLink"];
         let link = if v4.iter().any(|k| root.contains_key(*k)) {

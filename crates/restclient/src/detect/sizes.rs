@@ -8,11 +8,13 @@
 //! alternatives, since one page cannot show it.
 
 use super::data_selector::path_text;
+use super::keys::{key_is, looks_like_url};
 use super::rules::with_offset_alternatives;
 use super::scan::Scan;
-use super::sent::{Place, Role, normalize};
+use super::sent::{Place, Role, normalize, role_of};
 use super::{Alternative, Detection};
 use crate::paginators::{OffsetPaginator, PageNumberPaginator, Paginator};
+use serde_json::Value;
 
 /// Size names that count records per *page* (the position is a page number), compared by
 /// [`normalize`]: `per_page`, `pageSize`, `pagelen`, `itemsPerPage`, ...
@@ -270,9 +272,67 @@ impl Scan<'_> {
         Some(self.total_guess(format!("`{text}`"), Some(text)))
     }
 
-    /// An offset window of this page's size from 0, to `total_path` when the body holds the
-    /// total, with the page walk as the alternative.
+    /// The offset window a link of the page to itself or its ends shows in its query
+    /// (`self`, `first`, `last`, `prev`, or a `links` entry's `href`: `?limit=10&offset=0`):
+    /// the offset's name, the size's name and the size. The links family (JSON:API, HAL,
+    /// OpenDataSoft's `links` array) names the API's own window even where the request sent
+    /// none and the page holds fewer records than the size.
+    fn window_in_links(&self) -> Option<(String, String, i64)> {
+        let linkish = |k: &str| {
+            let k = normalize(k);
+            ["self", "first", "last", "prev", "previous", "href"].contains(&k.as_str())
+        };
+        // Links under their relation's key, and the `href` of a `links` array's entries
+        // (members do not enter lists).
+        let texts = self.members.iter().flat_map(|m| {
+            let own = m.value.as_str().filter(|_| linkish(m.key()));
+            let listed = m
+                .value
+                .as_array()
+                .filter(|_| key_is(m.key(), &["links", "link"]))
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.get("href").and_then(Value::as_str));
+            own.into_iter().chain(listed)
+        });
+        texts.into_iter().find_map(|text| {
+            if !looks_like_url(text.trim()) {
+                return None;
+            }
+            let url = self.response.url().join(text.trim()).ok()?;
+            let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+            let offset = pairs
+                .iter()
+                .find(|(k, v)| role_of(k) == Some(Role::Offset) && v.parse::<i64>().is_ok())?;
+            let (size, n) = pairs.iter().find_map(|(k, v)| {
+                let n = v.parse::<i64>().ok().filter(|n| *n > 0)?;
+                (role_of(k) == Some(Role::Size)).then(|| (k.clone(), n))
+            })?;
+            Some((offset.0.clone(), size, n))
+        })
+    }
+
+    /// An offset window of this page's size from 0 (or the window the page's links show),
+    /// to `total_path` when the body holds the total, with the page walk as the alternative.
     fn total_guess(&self, source: String, total_path: Option<String>) -> Detection {
+        if let Some((offset_name, size_name, size)) = self.window_in_links() {
+            let offset = OffsetPaginator::new(size)
+                .offset(0)
+                .offset_param(offset_name.clone())
+                .limit_param(size_name.clone());
+            let offset = match &total_path {
+                Some(t) => offset.total_path(t),
+                None => offset.without_total(),
+            };
+            return Detection::new(
+                offset,
+                0.6,
+                format!(
+                    "{source}, an item total, and the window the page's links show \
+                     (`{offset_name}`, `{size_name}={size}`)"
+                ),
+            );
+        }
         let records = self.record_count() as i64;
         let mut offset = OffsetPaginator::new(records.max(1))
             .offset(0)
@@ -479,5 +539,29 @@ mod tests {
         // Deep in a record, a `total` is the record's.
         let nested = json!({"orders": [{"id": 1, "total": 30}]});
         assert!(detect("http://h/orders", vec![], None, nested).is_none());
+    }
+
+    #[test]
+    fn a_total_beside_links_walks_the_window_the_links_show() {
+        // OpenDataSoft-style: a `links` array whose `self` shows `limit=10&offset=0`, four
+        // records of a total of four: the API's own window, not this page's size.
+        let links = json!([{"href": "https://h/api/datasets?limit=10&offset=0", "rel": "self"}]);
+        let body = json!({"total_count": 4, "links": links, "datasets": [{}, {}, {}, {}]});
+        let found = detect("https://h/api/datasets", vec![], None, body).unwrap();
+        let form = found.describe();
+        assert_eq!(form["limit"], 10, "{form}");
+        assert_eq!(form["offset_param"], "offset");
+        assert_eq!(form["limit_param"], "limit");
+        assert_eq!(form["total_path"], "total_count");
+        // Under a relation's key too (HAL/JSON:API `links.self`), with other names.
+        let body = json!({"total": 30, "items": [{"id": 1}],
+                          "links": {"self": "/api/items?skip=0&take=25"}});
+        let form = detect("https://h/api/items", vec![], None, body)
+            .unwrap()
+            .describe();
+        assert_eq!(
+            (form["offset_param"].as_str(), form["limit"].as_i64()),
+            (Some("skip"), Some(25))
+        );
     }
 }

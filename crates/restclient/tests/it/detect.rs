@@ -247,6 +247,18 @@ fn cases() -> Vec<Case> {
             .paginator(json!({"type": "json_link", "next_url_path": "d.__next"}))
             .records("d.results")
             .next("https://services.odata.org/V2/Northwind/Northwind.svc/Customers?$format=json&$skiptoken=%27ERNSH%27"),
+        // Its last page leaves `__next` out: the same link paginator, ending here.
+        case("OData v2, last page (d.results without d.__next)", "https://services.odata.org/V2/Northwind/Northwind.svc/Customers?$format=json&$skiptoken='ERNSH'", json!({
+            "d": {"results": [{"CustomerID": "WOLZA"}]}
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "d.__next"}))
+            .records("d.results"),
+        // The value-list family (Azure Resource Manager): `value` alone on the last page.
+        case("Azure Resource Manager list, last page (value without nextLink)", "https://management.azure.com/subscriptions/s/resourceGroups?api-version=2021-04-01", json!({
+            "value": [{"id": "/subscriptions/s/resourceGroups/rg1", "name": "rg1"}]
+        }))
+            .paginator(json!({"type": "json_link", "next_url_path": "nextLink"}))
+            .records("value"),
         case("Salesforce SOQL query (nextRecordsUrl, relative path)", "https://acme.my.salesforce.com/services/data/v58.0/query?q=SELECT+Id+FROM+Account", json!({
             "totalSize": 3222,
             "done": false,
