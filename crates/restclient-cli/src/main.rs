@@ -291,6 +291,12 @@ fn init_logging(cli: &Cli, config: &RuntimeConfig) {
         // A retry is news at the default level, as curl's `Warning: ... Will retry` is: a
         // refused connection says so at once, not after the last attempt's backoff.
         filter.push_str(",restclient::exec=info");
+        // `inspect` reports detection itself (the paginator, how sure, the alternatives and
+        // what the second request confirmed): the walk's own "guessed"/"no pagination found"
+        // warning would repeat that report, and contradict a confirmation printed after it.
+        if matches!(cli.command, Command::Inspect { .. }) {
+            filter.push_str(",restclient::detect=error");
+        }
     }
     let stderr = std::io::stderr;
     let fmt = tracing_subscriber::fmt::layer()

@@ -186,6 +186,9 @@ fn inspect_asks_the_api_where_the_first_page_cannot_say() {
         stderr.contains("confirmed by page 2: 4 new records"),
         "{stderr}"
     );
+    // inspect reports detection itself: the walk's "no pagination found" warning would
+    // contradict the confirmation printed after it.
+    assert!(!stderr.contains("no pagination found"), "{stderr}");
     // And the confirmed paginator walks every record once.
     let spec = v["paginator"].to_string();
     let out = restclient()
@@ -210,6 +213,14 @@ fn inspect_rejects_a_guess_the_api_ignores_and_keeps_the_one_it_confirms() {
     // A full page of the size asked for: the first page guesses `offset`.
     let alone = inspect(&[&url, "--no-probe"]);
     assert_eq!(alone["paginator"]["type"], "offset");
+    // A walk guessing so warns, with its confidence as people read numbers.
+    let out = restclient()
+        .args(["paginate", &url, "--max-pages", "1"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(stderr.contains("guessed the paginator"), "{stderr}");
+    assert!(stderr.contains("confidence=0.6 "), "{stderr}");
     // The API ignores `offset` (page 1 again: rejected) and reads `page`.
     let v = inspect(&[&url]);
     let tried = v["confirmation"]["tried"].as_array().unwrap();

@@ -419,7 +419,8 @@ pub(crate) fn for_walk(
                 paginator = %description,
                 rule = found.rule,
                 source = %found.source,
-                confidence = found.confidence,
+                // Display, not the f32 widened: `0.6`, not 0.6000000238418579.
+                confidence = %found.confidence,
                 alternatives = ?alternatives,
                 "detected the paginator from {} in the first response from {url} (rule `{}`): {description}",
                 found.source,
@@ -430,7 +431,8 @@ pub(crate) fn for_walk(
                 paginator = %description,
                 rule = found.rule,
                 source = %found.source,
-                confidence = found.confidence,
+                // Display, not the f32 widened: `0.6`, not 0.6000000238418579.
+                confidence = %found.confidence,
                 alternatives = ?alternatives,
                 "guessed the paginator from {} in the first response from {url} (rule `{}`): {description}; \
                  check the walk, or set a paginator (`--paginator SPEC` on the command line, \
