@@ -171,8 +171,11 @@ pub fn unsafe_to_probe(request: &Request) -> Option<String> {
         .and_then(Value::as_str);
     match query {
         Some(q) if *method == reqwest::Method::POST => {
-            let op = q.trim_start().split(|c: char| !c.is_alphanumeric()).next();
-            if matches!(op, Some("mutation" | "subscription")) {
+            // Any operation of the document, not only the first: a document may hold a query
+            // and a mutation, and `operationName` picks which runs. A field that happens to be
+            // named `mutation` only costs the probes, never a second write.
+            let mut words = q.split(|c: char| !(c.is_alphanumeric() || c == '_'));
+            if words.any(|w| matches!(w, "mutation" | "subscription")) {
                 Some("a GraphQL mutation is never sent twice".to_owned())
             } else {
                 None
@@ -836,6 +839,12 @@ mod tests {
         post.set_body(Some(Body::Json(
             json!({"query": " mutation M { deleteAll { ok } }"}),
         )));
+        assert!(unsafe_to_probe(&post).is_some());
+        // A document with a query first and a mutation the operation name may pick.
+        post.set_body(Some(Body::Json(json!({
+            "query": "query Q { items { id } } mutation M { deleteAll { ok } }",
+            "operationName": "M",
+        }))));
         assert!(unsafe_to_probe(&post).is_some());
         assert!(unsafe_to_probe(&get("https://h/x")).is_none());
         // And `confirm` sends nothing for them.
