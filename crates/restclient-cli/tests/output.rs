@@ -83,17 +83,16 @@ fn each_line_is_the_records_own_text_on_stdout_and_in_a_file() {
 #[cfg(unix)]
 #[test]
 fn a_full_disk_leaves_the_output_file_ending_with_a_whole_line() {
-    // Pages of 40 records of ~30 KB (~1.2 MB, above the 1 MiB write batch), each written as
-    // soon as it is made: the 1.5 MiB limit lets the first page through and cuts the second
-    // part-way.
+    // Pages of 40 records of ~1 KB, written in batches of whole pages: the 100 KiB limit lets
+    // the first batch through and cuts the second part-way.
     let server = Server::start(|r| {
         let n: usize = query(&r.target, "page")
             .and_then(|p| p.parse().ok())
             .unwrap_or(1);
         let items: Vec<String> = (0..40)
-            .map(|i| format!(r#"{{"id":{},"pad":"{}"}}"#, n * 100 + i, "x".repeat(30_000)))
+            .map(|i| format!(r#"{{"id":{},"pad":"{}"}}"#, n * 100 + i, "x".repeat(1000)))
             .collect();
-        let next = if n < 4 {
+        let next = if n < 10 {
             format!(r#""/big?page={}""#, n + 1)
         } else {
             "null".to_owned()
@@ -105,8 +104,8 @@ fn a_full_disk_leaves_the_output_file_ending_with_a_whole_line() {
     });
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.ndjson");
-    // 3,000 blocks of 512 bytes.
-    failing_walk_to(support::restclient_on_a_full_disk(3000), &server, &out);
+    // 200 blocks of 512 bytes.
+    failing_walk_to(support::restclient_on_a_full_disk(200), &server, &out);
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.ends_with('\n'), "a partial line at the end");
     assert!(text.lines().count() >= 40, "what fitted is kept");
@@ -128,15 +127,9 @@ fn a_walk_that_fails_midway_has_written_every_page_before_the_failure() {
         if n == 6 {
             return json(400, r#"{"error":"no such page"}"#);
         }
-        // 100 records of ~11 KB: ~1.1 MB, above the 1 MiB batch.
+        // 100 records of ~1 KB: ~100 KB, above the 64 KiB batch.
         let items: Vec<String> = (0..100)
-            .map(|i| {
-                format!(
-                    r#"{{"id":{},"pad":"{}"}}"#,
-                    n * 1000 + i,
-                    "y".repeat(11_000)
-                )
-            })
+            .map(|i| format!(r#"{{"id":{},"pad":"{}"}}"#, n * 1000 + i, "y".repeat(1000)))
             .collect();
         json(
             200,
