@@ -403,6 +403,9 @@ fn report_confirmation(
     let chosen = confirmation.chosen();
     if let Some(p) = chosen {
         report["paginator"] = p.paginator.clone();
+    } else if confirmation.refuted() {
+        // Recommending the guess would hand the user a walk that loops on page 1.
+        report["paginator"] = serde_json::json!({"type": "single_page"});
     }
     report["confirmation"] = serde_json::json!({
         "confirmed": chosen.is_some(),

@@ -118,7 +118,12 @@ fn sized_list() -> Server {
 fn inspect_names_the_runner_ups_with_the_flag_that_selects_each() {
     let server = sized_list();
     let url = format!("{}/payments?count=2", server.url);
-    let out = restclient().args(["inspect", &url]).assert().success();
+    // The first page's detection and its runner-ups (probing would refute the guess: this
+    // list ignores every position; see the test below).
+    let out = restclient()
+        .args(["inspect", &url, "--no-probe"])
+        .assert()
+        .success();
     let v: Value = serde_json::from_slice(&out.get_output().stdout).expect("one JSON object");
     assert_eq!(v["detection"]["rule"], "request_size");
     assert_eq!(v["paginator"]["offset_param"], "offset");
@@ -233,16 +238,20 @@ fn inspect_rejects_a_guess_the_api_ignores_and_keeps_the_one_it_confirms() {
 }
 
 #[test]
-fn inspect_says_when_the_api_confirms_nothing_and_keeps_the_first_pages_answer() {
+fn inspect_says_when_the_api_confirms_nothing_and_refutes_the_first_pages_guess() {
     // The `count` list ignores every position: each probe repeats page 1.
     let server = sized_list();
     let url = format!("{}/payments?count=2", server.url);
-    let out = restclient().args(["inspect", &url]).assert().success();
-    let v: Value = serde_json::from_slice(&out.get_output().stdout).expect("one JSON object");
+    let alone = inspect(&[&url, "--no-probe"]);
     assert_eq!(
-        v["paginator"]["offset_param"], "offset",
+        alone["paginator"]["offset_param"], "offset",
         "the first page's guess"
     );
+    let requests_before = server.requests().len();
+    let out = restclient().args(["inspect", &url]).assert().success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).expect("one JSON object");
+    // The API refuted the guess (it ignores `offset`): a walk by it would only loop on page 1.
+    assert_eq!(v["paginator"]["type"], "single_page", "{v}");
     assert_eq!(v["confirmation"]["confirmed"], false);
     let tried = v["confirmation"]["tried"].as_array().unwrap();
     assert!(!tried.is_empty() && tried.len() <= 4, "{tried:?}");
@@ -256,11 +265,12 @@ fn inspect_says_when_the_api_confirms_nothing_and_keeps_the_first_pages_answer()
         stderr
             .lines()
             .any(|l| l.starts_with("no candidate confirmed by page 2")
-                && l.contains("page 2 repeated page 1's records")),
+                && l.contains("page 2 repeated page 1's records")
+                && l.ends_with("the detected walk would only repeat page 1: a single page")),
         "{stderr}"
     );
     // The first request and at most 4 probes, never more.
-    assert_eq!(server.requests().len(), 1 + tried.len());
+    assert_eq!(server.requests().len() - requests_before, 1 + tried.len());
 }
 
 #[test]

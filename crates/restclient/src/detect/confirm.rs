@@ -45,6 +45,8 @@ pub struct Confirmation {
     pub confirmed: Option<usize>,
     /// Why nothing was probed, when nothing was (`"a POST that is not a GraphQL query"`, ...).
     pub skipped: Option<String>,
+    /// The detection was a guess (below [`SURE`](super::SURE)): one page 2 can refute it.
+    guessed: bool,
 }
 
 impl Confirmation {
@@ -54,9 +56,34 @@ impl Confirmation {
         self.confirmed.and_then(|i| self.tried.get(i))
     }
 
+    /// Whether the API refuted a guessed paginator: its second request came back with page
+    /// 1's records (the API ignores that parameter) and no other candidate was confirmed. A
+    /// walk by it would only fetch page 1 again until the loop guard stops it, so what the
+    /// evidence supports is a single page. A sure detection (a page number and a page count
+    /// in the body, say) is not refuted by one repeat: its rule read more than one page can
+    /// contradict.
+    #[must_use]
+    pub fn refuted(&self) -> bool {
+        self.guessed
+            && self.confirmed.is_none()
+            && self
+                .tried
+                .iter()
+                .any(|p| p.origin == "detected" && p.outcome == ProbeOutcome::Repeated)
+    }
+
     /// One line for people: which candidate was confirmed, or why none was.
     #[must_use]
     pub fn summary(&self) -> String {
+        let line = self.summary_line();
+        if self.refuted() {
+            format!("{line}; the detected walk would only repeat page 1: a single page")
+        } else {
+            line
+        }
+    }
+
+    fn summary_line(&self) -> String {
         if let Some(skipped) = &self.skipped {
             return format!("not confirmed by a second request: {skipped}");
         }
@@ -208,6 +235,7 @@ where
         tried: Vec::new(),
         confirmed: None,
         skipped: unsafe_to_probe(request),
+        guessed: found.is_some_and(|f| f.confidence < super::SURE),
     };
     if out.skipped.is_some() {
         return out;
@@ -309,11 +337,11 @@ fn candidates(
                 out.push((p, "alternative"));
             }
         }
-        if ends && found.confidence >= 0.7 {
+        if ends && found.confidence >= super::SURE {
             // Most such pages are what the rule says: a few probes, of different families.
             return (by_family(out), LAST_PAGE_PROBES);
         }
-        if found.confidence >= 0.7 {
+        if found.confidence >= super::SURE {
             // The rule is sure of the kind of walk; what one page cannot show is the name
             // (and a page walk's base): those first, then the other rules' findings.
             sure.extend(out);
@@ -722,6 +750,9 @@ mod tests {
         assert_eq!(c.confirmed, None);
         assert_eq!(c.tried.len(), MAX_PROBES, "the budget is spent, never more");
         assert!(c.tried.iter().all(|p| p.outcome == ProbeOutcome::Repeated));
+        // The detected walk itself came back as page 1: refuted, a single page.
+        assert!(c.refuted(), "{c:?}");
+        assert!(c.summary().ends_with("a single page"), "{}", c.summary());
         let refuses =
             |r: Request| std::future::ready(Ok(response(r.full_url().as_str(), 400, &json!({}))));
         let c = now(confirm(&req, &resp, &selector, found.as_ref(), refuses));
@@ -735,6 +766,8 @@ mod tests {
             "{}",
             c.summary()
         );
+        // A refusal is not a repeat: nothing says the walk would loop.
+        assert!(!c.refuted());
     }
 
     #[test]

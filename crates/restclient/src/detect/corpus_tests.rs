@@ -219,6 +219,8 @@ fn check_confirmed(entry: &Entry) -> Verdict {
             rule: "confirmed",
             alternatives: found.map(|f| f.alternatives).unwrap_or_default(),
         }),
+        // Refuted by the API (page 2 repeated page 1): a single page, as `inspect` reports.
+        (None, _) if confirmation.refuted() => None,
         (None, found) => found,
     };
     check_found(entry, found)

@@ -400,6 +400,10 @@ pub fn paginator_for(request: &Request, response: &Response) -> Option<Detection
     Scan::new(Some(request), response).detect()
 }
 
+/// A detection at least this confident is logged as found (INFO); below it, as a guess (WARN),
+/// and `inspect`'s second request can refute it.
+pub(crate) const SURE: f32 = 0.7;
+
 /// Detects the paginator for the walk and logs the decision; a single page when nothing fits.
 pub(crate) fn for_walk(
     request: &Request,
@@ -414,7 +418,7 @@ pub(crate) fn for_walk(
             .iter()
             .map(|a| a.paginator.to_string())
             .collect();
-        if found.confidence >= 0.7 {
+        if found.confidence >= SURE {
             tracing::info!(
                 paginator = %description,
                 rule = found.rule,
