@@ -641,35 +641,6 @@ mod tests {
         assert!(!scan(pretty, &keys(&["items"]), false).unwrap().compact);
     }
 
-    /// The scan's speed on real pages: `RESTCLIENT_SCAN_PAGES=a.json,b.json cargo test
-    /// --release -p restclient --lib records::scan::tests::scan_speed -- --ignored --nocapture`
-    /// (pages from `demo-api`'s `/bench/offset`, records under `items`; `RESTCLIENT_SCAN_BYTES`
-    /// sets how much to scan per page, default 200 MB: small for callgrind).
-    #[test]
-    #[ignore = "a measurement: run by hand on real pages"]
-    fn scan_speed() {
-        let pages = std::env::var("RESTCLIENT_SCAN_PAGES").unwrap_or_default();
-        let bytes: usize = std::env::var("RESTCLIENT_SCAN_BYTES")
-            .ok()
-            .and_then(|b| b.parse().ok())
-            .unwrap_or(200_000_000);
-        let path = keys(&["items"]);
-        for page in pages.split(',').filter(|p| !p.is_empty()) {
-            let body = std::fs::read(page).unwrap();
-            let reps = (bytes / body.len() / 5).max(1);
-            let mut best = f64::MAX;
-            for _ in 0..5 {
-                let t = std::time::Instant::now();
-                for _ in 0..reps {
-                    std::hint::black_box(scan(std::hint::black_box(&body), &path, true).unwrap());
-                }
-                best = best.min(t.elapsed().as_secs_f64() / reps as f64);
-            }
-            let gbs = body.len() as f64 / best / 1e9;
-            println!("{page}: {gbs:.2} GB/s ({:.1} us a page)", best * 1e6);
-        }
-    }
-
     #[test]
     fn refuses_what_it_cannot_vouch_for() {
         for body in [
