@@ -699,6 +699,24 @@ mod tests {
         (req, resp)
     }
 
+    /// An API that answers every probe with `status` and `body`.
+    fn answering(
+        status: u16,
+        body: Value,
+    ) -> impl FnMut(Request) -> std::future::Ready<crate::Result<Response>> {
+        move |r: Request| std::future::ready(Ok(response(r.full_url().as_str(), status, &body)))
+    }
+
+    /// [`first_page`]'s detection confirmed against `api`.
+    fn confirm_first_page(
+        api: impl FnMut(Request) -> std::future::Ready<crate::Result<Response>>,
+    ) -> Confirmation {
+        let (req, resp) = first_page();
+        let selector = Selector::new("items").unwrap();
+        let found = super::super::paginator_for(&req, &resp);
+        now(confirm(&req, &resp, &selector, found.as_ref(), api))
+    }
+
     #[test]
     fn the_api_confirms_the_walk_it_takes_and_rejects_the_parameter_it_ignores() {
         let (req, resp) = first_page();
@@ -736,26 +754,15 @@ mod tests {
 
     #[test]
     fn nothing_is_confirmed_where_every_probe_repeats_fails_or_is_empty() {
-        let (req, resp) = first_page();
-        let selector = Selector::new("items").unwrap();
-        let found = super::super::paginator_for(&req, &resp);
-        let ignores = |r: Request| {
-            std::future::ready(Ok(response(
-                r.full_url().as_str(),
-                200,
-                &json!({"items": records(0, 4)}),
-            )))
-        };
-        let c = now(confirm(&req, &resp, &selector, found.as_ref(), ignores));
+        // An API that ignores every position: page 1 again.
+        let c = confirm_first_page(answering(200, json!({"items": records(0, 4)})));
         assert_eq!(c.confirmed, None);
         assert_eq!(c.tried.len(), MAX_PROBES, "the budget is spent, never more");
         assert!(c.tried.iter().all(|p| p.outcome == ProbeOutcome::Repeated));
         // The detected walk itself came back as page 1: refuted, a single page.
         assert!(c.refuted(), "{c:?}");
         assert!(c.summary().ends_with("a single page"), "{}", c.summary());
-        let refuses =
-            |r: Request| std::future::ready(Ok(response(r.full_url().as_str(), 400, &json!({}))));
-        let c = now(confirm(&req, &resp, &selector, found.as_ref(), refuses));
+        let c = confirm_first_page(answering(400, json!({})));
         assert!(
             c.tried
                 .iter()
@@ -772,17 +779,7 @@ mod tests {
 
     #[test]
     fn an_empty_page_2_confirms_nothing() {
-        let (req, resp) = first_page();
-        let selector = Selector::new("items").unwrap();
-        let found = super::super::paginator_for(&req, &resp);
-        let empty = |r: Request| {
-            std::future::ready(Ok(response(
-                r.full_url().as_str(),
-                200,
-                &json!({"items": []}),
-            )))
-        };
-        let c = now(confirm(&req, &resp, &selector, found.as_ref(), empty));
+        let c = confirm_first_page(answering(200, json!({"items": []})));
         assert_eq!(c.confirmed, None);
         assert!(
             c.tried.iter().all(|p| p.outcome == ProbeOutcome::Empty),
