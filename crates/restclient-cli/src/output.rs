@@ -3,8 +3,10 @@
 //! "stop", and nothing here uses `println!`/`eprintln!`.
 
 use std::fs::File;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -84,35 +86,27 @@ pub(crate) fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
 /// first request leaves an existing file alone. Pages are written whole, so the buffer reaches
 /// the file at line boundaries and the output never ends inside a line.
 ///
-/// Each page's lines are made in the buffer itself and written from there with one `write`
-/// once it holds [`NdjsonWriter::BATCH`] bytes (no second copy through a `BufWriter`).
+/// Each page's lines are made in the buffer itself and handed on once it holds
+/// [`NdjsonWriter::BATCH`] bytes (no second copy through a `BufWriter`). A file is written by
+/// a thread of its own ([`FileLines`]), so that the walk asks for its next page while the
+/// kernel copies the last one into the page cache; stdout is written in place and flushed
+/// after every page.
 pub(crate) struct NdjsonWriter {
     target: Option<PathBuf>,
     out: Option<Sink>,
-    /// Whole lines not yet written.
+    /// Whole lines not yet handed on.
     pending: Vec<u8>,
-    /// Bytes in the file: where a failed write is cut back to.
-    written: u64,
 }
 
-/// Where the lines go: a file can be cut back after a failed write, stdout cannot.
+/// Where the lines go.
 enum Sink {
-    File(File),
+    File(FileLines),
     Stdout(io::Stdout),
-}
-
-impl Sink {
-    fn write_lines(&mut self, lines: &[u8]) -> io::Result<()> {
-        match self {
-            Sink::File(f) => f.write_all(lines),
-            Sink::Stdout(s) => s.write_all(lines).and_then(|()| s.flush()),
-        }
-    }
 }
 
 impl NdjsonWriter {
     /// Lines gathered before a write: fewer system calls for small pages; a larger page is
-    /// written as soon as it is made.
+    /// handed on as soon as it is made.
     const BATCH: usize = 64 * 1024;
 
     /// To `path`, or to stdout when `None`. Nothing is opened yet.
@@ -121,16 +115,20 @@ impl NdjsonWriter {
             target: path.map(Path::to_path_buf),
             out: None,
             pending: Vec::new(),
-            written: 0,
         }
     }
 
     fn sink(&mut self) -> anyhow::Result<&mut Sink> {
         if self.out.is_none() {
             let sink = match &self.target {
-                Some(p) => Sink::File(File::create(p).map_err(|e| {
-                    anyhow::Error::new(e).context(format!("cannot create `{}`", p.display()))
-                })?),
+                Some(p) => {
+                    let file = File::create(p).map_err(|e| {
+                        anyhow::Error::new(e).context(format!("cannot create `{}`", p.display()))
+                    })?;
+                    Sink::File(FileLines::start(file).map_err(|e| {
+                        anyhow::Error::new(e).context("cannot start the output's writer thread")
+                    })?)
+                }
                 None => Sink::Stdout(io::stdout()),
             };
             self.out = Some(sink);
@@ -147,7 +145,8 @@ impl NdjsonWriter {
     }
 
     /// Writes the records of one page as whole lines, each the API's own text (whitespace
-    /// outside strings removed, nothing else changed).
+    /// outside strings removed, nothing else changed). A write to the file that failed since
+    /// the last call (a full disk) is the error here.
     pub(crate) fn page(&mut self, page: &restclient::Page) -> anyhow::Result<()> {
         // The output is created when the first page arrives, even an empty one.
         self.sink()?;
@@ -157,40 +156,121 @@ impl NdjsonWriter {
         if self.target.is_some() && self.pending.len() < Self::BATCH {
             return Ok(());
         }
-        self.write_pending()
+        self.hand_on()
     }
 
-    /// Writes the gathered lines (and flushes stdout). A write that fails part-way (a full
-    /// disk) is cut back, so that the file still ends with a whole line.
-    fn write_pending(&mut self) -> anyhow::Result<()> {
+    /// Hands the gathered lines to the file's thread, or writes them to stdout and flushes.
+    fn hand_on(&mut self) -> anyhow::Result<()> {
         let what = self.what();
-        let pending = std::mem::take(&mut self.pending);
-        let before = self.written;
-        let sink = self.sink()?;
-        let result = match sink.write_lines(&pending) {
-            Ok(()) => {
-                self.written += pending.len() as u64;
-                Ok(())
-            }
-            Err(e) => {
-                if let Sink::File(f) = sink {
-                    // Best effort: the walk ends with this error whatever happens here.
-                    let _ = f.set_len(before);
-                }
-                Err(closed_is_stop(e, &what))
+        self.sink()?;
+        let result = match &mut self.out {
+            None => Ok(()),
+            Some(Sink::File(lines)) => lines.send(&mut self.pending),
+            Some(Sink::Stdout(out)) => {
+                let result = out.write_all(&self.pending).and_then(|()| out.flush());
+                self.pending.clear();
+                result
             }
         };
-        self.pending = pending;
-        self.pending.clear();
-        result
+        result.map_err(|e| closed_is_stop(e, &what))
     }
 
-    /// Writes and flushes what was gathered (nothing is opened when no page came).
+    /// Writes what was gathered and waits until the file has all of it (stdout: flushes).
+    /// Nothing is opened when no page came.
     pub(crate) fn finish(&mut self) -> anyhow::Result<()> {
         if self.pending.is_empty() && self.out.is_none() {
             return Ok(());
         }
-        self.write_pending()
+        self.hand_on()?;
+        match self.out.take() {
+            Some(Sink::File(lines)) => lines.finish().map_err(|e| closed_is_stop(e, &self.what())),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Whole lines written to a file by a thread of its own, in the order they are sent.
+///
+/// Buffers go to the thread through a channel of one (so at most two are in flight: one being
+/// written, one waiting) and come back emptied, to be filled again: no allocation per batch.
+/// A write that fails part-way (a full disk) is cut back to the file's length before it, so
+/// the file still ends with a whole line; the thread then stops and its error is what the next
+/// [`send`](FileLines::send) or [`finish`](FileLines::finish) returns. Dropped without
+/// `finish` (a walk that ended in an error), it still waits for what it was sent to be written.
+struct FileLines {
+    to_writer: Option<mpsc::SyncSender<Vec<u8>>>,
+    emptied: mpsc::Receiver<Vec<u8>>,
+    writer: Option<thread::JoinHandle<io::Result<()>>>,
+}
+
+impl FileLines {
+    fn start(mut file: File) -> io::Result<FileLines> {
+        let (to_writer, batches) = mpsc::sync_channel::<Vec<u8>>(1);
+        let (give_back, emptied) = mpsc::channel();
+        let writer = thread::Builder::new()
+            .name("output".into())
+            .spawn(move || {
+                let mut written = file.stream_position()?;
+                for mut batch in batches {
+                    if let Err(e) = file.write_all(&batch) {
+                        // Best effort: the walk ends with this error whatever happens here.
+                        let _ = file.set_len(written);
+                        return Err(e);
+                    }
+                    written += batch.len() as u64;
+                    batch.clear();
+                    // The sender may be gone (finishing): the buffer is simply freed.
+                    let _ = give_back.send(batch);
+                }
+                Ok(())
+            })?;
+        Ok(FileLines {
+            to_writer: Some(to_writer),
+            emptied,
+            writer: Some(writer),
+        })
+    }
+
+    /// Hands `lines` (whole lines) to the thread and leaves an empty buffer in their place.
+    fn send(&mut self, lines: &mut Vec<u8>) -> io::Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let spare = self.emptied.try_recv().unwrap_or_default();
+        let batch = std::mem::replace(lines, spare);
+        let sent = self
+            .to_writer
+            .as_ref()
+            .is_some_and(|to_writer| to_writer.send(batch).is_ok());
+        if sent {
+            Ok(())
+        } else {
+            // The thread stopped: it says why.
+            self.join()
+        }
+    }
+
+    /// Waits until everything sent is in the file.
+    fn finish(mut self) -> io::Result<()> {
+        self.join()
+    }
+
+    fn join(&mut self) -> io::Result<()> {
+        self.to_writer = None;
+        match self.writer.take() {
+            Some(writer) => writer
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the output's writer thread panicked"))),
+            None => Err(io::Error::other("the output's writer thread has stopped")),
+        }
+    }
+}
+
+impl Drop for FileLines {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = self.join();
+        }
     }
 }
 
@@ -396,5 +476,75 @@ mod tests {
         assert_eq!(m.mask("x abcdef y abc"), "x *** y ***");
         assert_eq!(cap("héllo", 2), "hé… (3 more characters)");
         assert_eq!(cap("hi", 2), "hi");
+    }
+
+    fn lines(from: usize, to: usize) -> Vec<u8> {
+        (from..to)
+            .flat_map(|i| format!("{{\"id\":{i}}}\n").into_bytes())
+            .collect()
+    }
+
+    #[test]
+    fn the_writer_thread_writes_every_batch_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.ndjson");
+        let mut writer = FileLines::start(File::create(&path).unwrap()).unwrap();
+        for n in 0..200 {
+            let mut batch = lines(n * 10, n * 10 + 10);
+            writer.send(&mut batch).unwrap();
+            assert!(
+                batch.is_empty(),
+                "a sent batch leaves an empty buffer behind"
+            );
+        }
+        writer.finish().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), lines(0, 2000));
+    }
+
+    #[test]
+    fn what_was_sent_is_written_even_when_the_writer_is_dropped_unfinished() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.ndjson");
+        let mut writer = FileLines::start(File::create(&path).unwrap()).unwrap();
+        writer.send(&mut lines(0, 5000)).unwrap();
+        drop(writer);
+        assert_eq!(std::fs::read(&path).unwrap(), lines(0, 5000));
+    }
+
+    /// `/dev/full` fails every write with ENOSPC: the error reaches the walk (at a later send
+    /// or at the end), never an `Ok` for lines that were not written.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failed_write_is_the_error_of_a_later_send_or_of_finish() {
+        let full = File::options().write(true).open("/dev/full").unwrap();
+        let mut writer = FileLines::start(full).unwrap();
+        let mut failed = None;
+        for _ in 0..3 {
+            if let Err(e) = writer.send(&mut lines(0, 10)) {
+                failed = Some(e);
+                break;
+            }
+        }
+        let error = match failed {
+            Some(e) => e,
+            None => writer.finish().unwrap_err(),
+        };
+        assert_eq!(error.kind(), io::ErrorKind::StorageFull, "{error}");
+    }
+
+    /// Through the page writer: lines reach the file only whole, and `finish` waits for them.
+    #[test]
+    fn ndjson_writer_creates_the_file_lazily_and_finish_waits_for_the_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.ndjson");
+        let mut writer = NdjsonWriter::new(Some(&path));
+        writer.finish().unwrap();
+        assert!(!path.exists(), "no page, no file");
+        writer.sink().unwrap();
+        writer.pending = lines(0, 20_000);
+        writer.hand_on().unwrap();
+        writer.pending.extend_from_slice(&lines(20_000, 20_001));
+        writer.finish().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), lines(0, 20_001));
     }
 }
