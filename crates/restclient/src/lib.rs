@@ -142,6 +142,9 @@ pub mod fuzzing {
             return;
         };
         let scanned = crate::records::spans(body, &sel, None);
+        if let Some(steps) = sel.key_steps() {
+            crate::records::check_halved(body, &steps);
+        }
         let parsed = serde_json::from_str::<serde_json::Value>(body);
         if let (Ok(spans), Ok(value)) = (&scanned, &parsed) {
             let found: Vec<serde_json::Value> = spans

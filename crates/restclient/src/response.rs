@@ -323,11 +323,12 @@ impl Response {
             None => Some(self.json()?),
         };
         let offset = self.json_offset();
+        let shared = self.body.slice(offset..);
         let crate::records::Spans {
             mut ranges,
             mut siblings,
             compact,
-        } = crate::records::spans_and_siblings(text, selector, parsed)
+        } = crate::records::spans_and_siblings(text, selector, parsed, Some(&shared))
             .map_err(|_| self.parse_error())?;
         if offset > 0 {
             for r in ranges.iter_mut().chain(siblings.iter_mut().map(|(_, r)| r)) {

@@ -9,6 +9,7 @@
 //! everything else and for every body [`scan`] does not vouch for. The body is still checked
 //! as JSON from end to end: an invalid body is an error, never a partial answer.
 
+mod helper;
 mod scan;
 
 use std::fmt;
@@ -47,7 +48,7 @@ pub(crate) fn spans(
     selector: &Selector,
     parsed: Option<&Value>,
 ) -> serde_json::Result<Vec<Range<usize>>> {
-    spans_and_siblings(text, selector, parsed).map(|s| s.ranges)
+    spans_and_siblings(text, selector, parsed, None).map(|s| s.ranges)
 }
 
 /// The records a scan found in a body, and what it noticed on the way.
@@ -63,11 +64,13 @@ pub(crate) struct Spans {
 }
 
 /// [`spans`], and for a plain path the other top-level members' ranges found on the way (see
-/// `Response::field`) and whether the records are compact.
+/// `Response::field`) and whether the records are compact. `shared`, the same bytes as
+/// `text` held by reference count, lets a big records array be scanned on two threads.
 pub(crate) fn spans_and_siblings(
     text: &str,
     selector: &Selector,
     parsed: Option<&Value>,
+    shared: Option<&bytes::Bytes>,
 ) -> serde_json::Result<Spans> {
     let ranges = |found: Found| match found {
         Found::Array(rs) => rs,
@@ -75,7 +78,7 @@ pub(crate) fn spans_and_siblings(
         Found::Null | Found::Missing => Vec::new(),
     };
     if let Some(steps) = selector.key_steps() {
-        if let Some(fast) = scan::scan(text.as_bytes(), &steps, !steps.is_empty()) {
+        if let Some(fast) = scan::scan(text.as_bytes(), &steps, !steps.is_empty(), shared) {
             let compact = fast.compact && matches!(fast.found, Found::Array(_));
             return Ok(Spans {
                 ranges: ranges(fast.found),
@@ -112,6 +115,18 @@ pub(crate) fn spans_and_siblings(
         ranges,
         ..Spans::default()
     })
+}
+
+/// The fuzz target's check of the two-thread scan: halved at any of `text`'s commas (the
+/// first 256), the scan answers exactly what the sequential scan answers.
+#[cfg(fuzzing)]
+pub(crate) fn check_halved(text: &str, steps: &[Step]) {
+    let sequential = format!("{:?}", scan::scan(text.as_bytes(), steps, true, None));
+    let commas = text.bytes().enumerate().filter(|(_, b)| *b == b',');
+    for (at, _) in commas.take(256) {
+        let halved = scan::scan_split_at(text.as_bytes(), steps, true, at);
+        assert_eq!(format!("{halved:?}"), sequential, "halved at {at}");
+    }
 }
 
 /// The members of a top-level object a scan passed on its way to the records: name and range.
@@ -854,7 +869,7 @@ mod properties {
             let body = serde_json::json!({"meta": meta, "data": data, "total": 1});
             let text = if pretty { serde_json::to_string_pretty(&body).unwrap() } else { body.to_string() };
             let steps: Vec<Step> = path.iter().map(|k| Step::Key((*k).to_owned())).collect();
-            let fast = scan::scan(text.as_bytes(), &steps, !steps.is_empty());
+            let fast = scan::scan(text.as_bytes(), &steps, !steps.is_empty(), None);
             // A number on the path is left to serde_json (it reads it as a number).
             let mut node = Some(&body);
             let mut number = false;
@@ -914,18 +929,52 @@ mod properties {
             // the scan sees UTF-8 only.
             let Ok(text) = String::from_utf8(bytes) else { return Ok(()) };
             let steps = vec![Step::Key("a".into())];
-            if let Some(fast) = scan::scan(text.as_bytes(), &steps, true) {
+            if let Some(fast) = scan::scan(text.as_bytes(), &steps, true, None) {
                 let slow = records_and_siblings(&text, &steps);
                 prop_assert!(slow.is_ok(), "the fast scan accepted {:?}", text);
                 let (found, siblings) = slow.unwrap();
                 prop_assert_eq!(fast.found, found);
                 prop_assert_eq!(fast.siblings, siblings);
             }
-            if let Some(fast) = scan::scan(text.as_bytes(), &[], false) {
+            if let Some(fast) = scan::scan(text.as_bytes(), &[], false, None) {
                 let slow = find(&text, &[]);
                 prop_assert!(slow.is_ok(), "the fast scan accepted {:?}", text);
                 prop_assert_eq!(fast.found, slow.unwrap());
             }
+        }
+
+        /// Any body, valid or with one byte changed, inserted or removed: halved at any of
+        /// its commas (a records boundary or not), the scan answers exactly what the
+        /// sequential scan answers.
+        #[test]
+        fn a_halved_scan_answers_what_the_sequential_scan_answers(
+            records in prop::collection::vec(json_value(), 1..8),
+            pretty in any::<bool>(),
+            at in any::<prop::sample::Index>(),
+            edit_at in any::<prop::sample::Index>(),
+            byte in prop::sample::select(b"[]{}\",:0 \\".to_vec()),
+            edit in 0..4u8,
+        ) {
+            let body = serde_json::json!({"data": records, "total": 1});
+            let text = if pretty { serde_json::to_string_pretty(&body).unwrap() } else { body.to_string() };
+            let mut bytes = text.into_bytes();
+            let i = edit_at.index(bytes.len());
+            match edit {
+                0 => bytes[i] = byte,
+                1 => bytes.insert(i, byte),
+                2 => { bytes.remove(i); }
+                _ => {}
+            }
+            let Ok(text) = String::from_utf8(bytes) else { return Ok(()) };
+            let commas: Vec<usize> = text.bytes().enumerate().filter(|(_, b)| *b == b',').map(|(i, _)| i).collect();
+            if commas.is_empty() {
+                return Ok(());
+            }
+            let at = commas[at.index(commas.len())];
+            let steps = vec![Step::Key("data".into())];
+            let sequential = scan::scan(text.as_bytes(), &steps, true, None);
+            let halved = scan::scan_split_at(text.as_bytes(), &steps, true, at);
+            prop_assert_eq!(format!("{sequential:?}"), format!("{halved:?}"), "at {} of {}", at, text);
         }
 
         /// Any value: compact text parses to the same value and has no whitespace outside

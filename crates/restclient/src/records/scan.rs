@@ -12,10 +12,22 @@
 //! the same ranges (the property tests in `records` and the `records` fuzz target check it).
 //!
 //! The caller has checked the body is UTF-8: string bodies are skipped, not decoded.
+//!
+//! A records array of [`SPLIT_MIN`] bytes or more, in a body the caller shares (`Bytes`), is
+//! scanned in two halves at once: the helper thread (`records::helper`) scans from a comma
+//! near the middle that looks like the boundary between two records, while this thread scans
+//! from the start. The helper's answer is taken only if this thread's scan ends a record
+//! exactly at that comma, that is, only where the sequential scan would have gone on from the
+//! same byte in the same state; the scan being a function of where it starts, the helper's
+//! answer is then the sequential one. A comma that was no boundary (inside a string, a record
+//! deeper down) is passed over and the helper's work dropped.
 
 use std::ops::Range;
+use std::sync::mpsc;
 
-use super::{Found, Siblings, Step};
+use bytes::Bytes;
+
+use super::{Found, Siblings, Step, helper};
 
 /// Nesting deeper than this goes to serde_json (its own limit for trees is 128).
 const MAX_DEPTH: u32 = 128;
@@ -30,14 +42,56 @@ pub(crate) struct Scanned {
     pub(crate) compact: bool,
 }
 
+/// A records array with this much of the body left is scanned in two halves at once (see the
+/// module's documentation); below it, the helper's wake-up would cost more than it saves.
+pub(crate) const SPLIT_MIN: usize = 64 * 1024;
+
 /// Scans `body` (UTF-8) for the value at `path`, listing an array's elements; with `siblings`,
 /// also notes the other top-level members. `None`: not plainly valid, ask serde_json.
-pub(crate) fn scan(body: &[u8], path: &[Step], siblings: bool) -> Option<Scanned> {
+///
+/// `shared`, when it holds the very bytes of `body`, lets a big records array be scanned on
+/// two threads (the helper keeps its own reference to the body).
+pub(crate) fn scan(
+    body: &[u8],
+    path: &[Step],
+    siblings: bool,
+    shared: Option<&Bytes>,
+) -> Option<Scanned> {
+    let shared = shared.filter(|s| s.as_ptr() == body.as_ptr() && s.len() == body.len());
+    let split = shared.map(|bytes| Split::Helper(bytes, SPLIT_MIN));
+    scan_with(body, path, siblings, split)
+}
+
+/// [`scan`], halving the records array at the comma at `at` if it is a boundary, the other
+/// half scanned first on this thread.
+#[cfg(any(test, fuzzing))]
+pub(crate) fn scan_split_at(
+    body: &[u8],
+    path: &[Step],
+    siblings: bool,
+    at: usize,
+) -> Option<Scanned> {
+    scan_with(body, path, siblings, Some(Split::At(at)))
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Records arrays this thread finished with the other half's answer.
+    pub(crate) static HALVED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+fn scan_with(
+    body: &[u8],
+    path: &[Step],
+    siblings: bool,
+    split: Option<Split<'_>>,
+) -> Option<Scanned> {
     let mut s = Scanner {
         b: body,
         i: 0,
         depth: 0,
         space: false,
+        split,
     };
     let mut found = Found::Missing;
     let mut members = Vec::new();
@@ -64,6 +118,90 @@ struct Scanner<'a> {
     depth: u32,
     /// Whether whitespace was skipped since it was last cleared.
     space: bool,
+    /// How a records array may be halved; `None`: on this thread alone.
+    split: Option<Split<'a>>,
+}
+
+/// How [`Scanner::elements`] may halve a records array.
+#[derive(Clone, Copy)]
+enum Split<'a> {
+    /// On the helper thread, holding its own reference to the body; for arrays with at least
+    /// this many bytes of the body left.
+    Helper(&'a Bytes, usize),
+    /// At this comma, the other half scanned on this thread first (tests and the fuzz target:
+    /// every position, boundary or not, deterministically).
+    #[cfg(any(test, fuzzing))]
+    At(usize),
+}
+
+/// Where the array is cut: this far into what is left (the helper starts a few microseconds
+/// after this thread).
+const SHARE_NUM: usize = 3;
+const SHARE_DEN: usize = 5;
+
+/// The other half of a records array, scanned or being scanned from the comma at `at`.
+struct Half {
+    at: usize,
+    tail: mpsc::Receiver<Option<Tail>>,
+}
+
+impl Half {
+    /// The other half's answer; `None` if the helper is gone. The helper started a few
+    /// microseconds after this thread and had about as much to do, so it is waited for
+    /// spinning a little before sleeping: a thread put to sleep and woken costs more than the
+    /// wait.
+    fn wait(self) -> Option<Option<Tail>> {
+        let start = std::time::Instant::now();
+        loop {
+            for _ in 0..64 {
+                match self.tail.try_recv() {
+                    Ok(tail) => return Some(tail),
+                    Err(mpsc::TryRecvError::Empty) => std::hint::spin_loop(),
+                    Err(mpsc::TryRecvError::Disconnected) => return None,
+                }
+            }
+            if start.elapsed() > SPIN {
+                return self.tail.recv().ok();
+            }
+        }
+    }
+}
+
+/// How long [`Half::wait`] spins before it sleeps: about what the helper takes for half of a
+/// big page (a 160 KB page is scanned in ~90 µs).
+const SPIN: std::time::Duration = std::time::Duration::from_micros(100);
+
+/// The elements from a comma to the array's end, as the sequential scan would find them.
+struct Tail {
+    spans: Vec<Range<usize>>,
+    /// Past the closing `]`.
+    end: usize,
+    space: bool,
+}
+
+/// Scans the elements of an array from just after the comma at `from - 1` through its `]`.
+fn tail(b: &[u8], from: usize) -> Option<Tail> {
+    let mut s = Scanner {
+        b,
+        i: from,
+        depth: 1,
+        space: false,
+        split: None,
+    };
+    s.ws();
+    let mut spans = Vec::new();
+    loop {
+        let start = s.i;
+        s.value()?;
+        spans.push(start..s.i);
+        if !s.more(b']')? {
+            return Some(Tail {
+                spans,
+                end: s.i,
+                space: s.space,
+            });
+        }
+    }
 }
 
 const LO: u64 = 0x0101_0101_0101_0101;
@@ -311,7 +449,7 @@ impl Scanner<'_> {
         Some(())
     }
 
-    /// The ranges of an array's elements.
+    /// The ranges of an array's elements; a big one in two halves at once (see the module).
     fn elements(&mut self) -> Option<Vec<Range<usize>>> {
         self.enter()?;
         let mut spans = Vec::new();
@@ -320,14 +458,87 @@ impl Scanner<'_> {
             self.depth -= 1;
             return Some(spans);
         }
+        let mut half = None;
         loop {
             let start = self.i;
             self.value()?;
             spans.push(start..self.i);
+            if spans.len() == 1 {
+                half = self.halve(start);
+            }
+            if let Some(at) = half.as_ref().map(|h: &Half| h.at)
+                && self.i >= at
+                && let Some(h) = half.take()
+                && self.i == at
+            {
+                // This record ends at the helper's comma: from here the sequential scan would
+                // do what the helper did. Its `None` is the sequential scan's `None`. A helper
+                // that is gone (it cannot panic on input) leaves the rest to this thread.
+                if let Some(tail) = h.wait() {
+                    #[cfg(test)]
+                    HALVED.with(|n| n.set(n.get() + 1));
+                    let tail = tail?;
+                    spans.extend(tail.spans);
+                    self.i = tail.end;
+                    self.space |= tail.space;
+                    self.depth -= 1;
+                    return Some(spans);
+                }
+            }
             if !self.more(b']')? {
                 return Some(spans);
             }
         }
+    }
+
+    /// After the first element (`first..self.i`) of an array: hands the elements from a comma
+    /// near the middle of what is left to the helper, if the array is big and such a comma
+    /// is found. The comma sought sits between a byte like the first element's last and one
+    /// like its first (`},{` for records that are objects); whether it is a boundary is known
+    /// only when this thread gets there.
+    fn halve(&self, first: usize) -> Option<Half> {
+        match self.split? {
+            Split::Helper(bytes, min) => {
+                let at = self.candidate(first, min)?;
+                let body = bytes.clone();
+                let tail = helper::try_run(move || tail(&body, at + 1))?;
+                Some(Half { at, tail })
+            }
+            #[cfg(any(test, fuzzing))]
+            Split::At(at) => {
+                if at < self.i || self.b.get(at) != Some(&b',') {
+                    return None;
+                }
+                let (done, answer) = mpsc::sync_channel(1);
+                done.send(tail(self.b, at + 1)).ok()?;
+                Some(Half { at, tail: answer })
+            }
+        }
+    }
+
+    /// The first comma at or past the cut (within 4 KiB of it) that sits between a byte like
+    /// the first element's last and the start of one like it (`},{"id":` for records that are
+    /// objects with the same first key); `None` for an array with fewer than `min` bytes of
+    /// the body left.
+    fn candidate(&self, first: usize, min: usize) -> Option<usize> {
+        let b = self.b;
+        let left = b.len().checked_sub(self.i)?;
+        if left < min {
+            return None;
+        }
+        let close = *b.get(self.i.checked_sub(1)?)?;
+        // An object's first key with its colon; anything else, its first byte.
+        let head = b.get(first..self.i.min(first + 32))?;
+        let open = match head.iter().position(|&c| c == b':') {
+            Some(colon) if head.first() == Some(&b'{') => &head[..=colon],
+            _ => &head[..1],
+        };
+        let cut = self.i + left / SHARE_DEN * SHARE_NUM;
+        let window = b.get(cut..b.len().min(cut + 4096))?;
+        let k = window
+            .windows(open.len() + 2)
+            .position(|w| w[0] == close && w[1] == b',' && w[2..] == *open)?;
+        Some(cut + k + 1)
     }
 
     /// Skips one value, validating it: one loop over the bytes with the open containers on a
@@ -628,7 +839,7 @@ mod tests {
     #[test]
     fn finds_records_siblings_and_compactness() {
         let body = br#"{"total":3,"items":[{"a":"x\"y"},[1,-2.5e+3],null],"next":{"n":"\u00e9"}}"#;
-        let s = scan(body, &keys(&["items"]), true).unwrap();
+        let s = scan(body, &keys(&["items"]), true, None).unwrap();
         let Found::Array(spans) = &s.found else {
             panic!("{s:?}")
         };
@@ -638,7 +849,11 @@ mod tests {
         let names: Vec<&str> = s.siblings.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["total", "next"]);
         let pretty = b"{ \"items\" : [ {\"a\": 1} ] }";
-        assert!(!scan(pretty, &keys(&["items"]), false).unwrap().compact);
+        assert!(
+            !scan(pretty, &keys(&["items"]), false, None)
+                .unwrap()
+                .compact
+        );
     }
 
     #[test]
@@ -659,14 +874,116 @@ mod tests {
             b"",
         ] {
             assert!(
-                scan(body, &keys(&["items"]), true).is_none(),
+                scan(body, &keys(&["items"]), true, None).is_none(),
                 "{}",
                 String::from_utf8_lossy(body)
             );
         }
         let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
-        assert!(scan(deep.as_bytes(), &[], false).is_none());
+        assert!(scan(deep.as_bytes(), &[], false, None).is_none());
         let ok = format!("{}{}", "[".repeat(100), "]".repeat(100));
-        assert!(scan(ok.as_bytes(), &[], false).is_some());
+        assert!(scan(ok.as_bytes(), &[], false, None).is_some());
+    }
+
+    fn same(a: &Option<Scanned>, b: &Option<Scanned>) -> bool {
+        match (a, b) {
+            (None, None) => true,
+            (Some(a), Some(b)) => {
+                a.found == b.found && a.siblings == b.siblings && a.compact == b.compact
+            }
+            _ => false,
+        }
+    }
+
+    /// Records whose text is full of commas that look like boundaries and are not (in
+    /// strings, between nested objects, escaped quotes before them): halved at every comma of
+    /// the body, the scan finds what the sequential scan finds, and the commas that are
+    /// boundaries are taken.
+    #[test]
+    fn a_scan_halved_at_any_comma_equals_the_sequential_scan() {
+        let bodies = [
+            &br#"{"n":1,"items":[{"a":"},{"},{"b":[{"c":1},{"d":"\"},{"}]},{"e":"x\\"},{"f":{}},{}],"next":"},{"}"#[..],
+            br#"{"items":[[1,[2]],[3],[],[[],[4,{"x":"],["}]]],"total":4}"#,
+            b"{\"items\":[ {\"a\": 1} ,{\"a\":2},\n{\"a\":3} ],\"k\":[{},{}]}",
+            br#"{"items":["a","b\",\"c","d",1,2.5,true,null],"z":1}"#,
+        ];
+        let path = keys(&["items"]);
+        for body in bodies {
+            let sequential = scan(body, &path, true, None);
+            assert!(sequential.is_some(), "{}", String::from_utf8_lossy(body));
+            let before = HALVED.with(std::cell::Cell::get);
+            for at in 0..body.len() {
+                let halved = scan_split_at(body, &path, true, at);
+                assert!(
+                    same(&halved, &sequential),
+                    "at {at} of {}",
+                    String::from_utf8_lossy(body)
+                );
+            }
+            assert!(
+                HALVED.with(std::cell::Cell::get) > before,
+                "no comma was taken as a boundary"
+            );
+        }
+    }
+
+    /// The same bodies cut short or broken after the comma: a halved scan that takes the
+    /// other half's `None` answers `None`, as the sequential scan does.
+    #[test]
+    fn a_halved_scan_of_a_broken_body_fails_as_the_sequential_scan_fails() {
+        let body = br#"{"items":[{"a":1},{"a":2},{"a":3},{"a":4}],"t":1}"#;
+        let path = keys(&["items"]);
+        for cut in 0..body.len() {
+            for edit in [b'x', b']', b',', b'"'] {
+                let mut broken = body.to_vec();
+                broken[cut] = edit;
+                let sequential = scan(&broken, &path, true, None);
+                for at in 0..broken.len() {
+                    let halved = scan_split_at(&broken, &path, true, at);
+                    assert!(
+                        same(&halved, &sequential),
+                        "at {at} of {}",
+                        String::from_utf8_lossy(&broken)
+                    );
+                }
+            }
+        }
+    }
+
+    /// A body over [`SPLIT_MIN`] shared as `Bytes`: the helper thread scans half of it, and
+    /// the answer is the sequential one.
+    #[test]
+    fn a_big_shared_body_is_scanned_in_two_halves_with_the_sequential_answer() {
+        // Each record holds what looks like a boundary in a string and between nested objects.
+        let records: Vec<String> = (0..4000)
+            .map(|i| format!(r#"{{"id":{i},"s":"}},{{\"id\":{i}}}","t":[{{}},{{"u":[1,2]}}]}}"#))
+            .collect();
+        let text = format!(r#"{{"items":[{}],"total":4000}}"#, records.join(","));
+        assert!(text.len() > 2 * SPLIT_MIN);
+        let body = Bytes::from(text);
+        let path = keys(&["items"]);
+        let sequential = scan(&body, &path, true, None);
+        let Some(Found::Array(spans)) = sequential.as_ref().map(|s| &s.found) else {
+            panic!("{sequential:?}")
+        };
+        assert_eq!(spans.len(), 4000);
+        let before = HALVED.with(std::cell::Cell::get);
+        // Another test may hold the helper for a moment: scan until it has taken a half.
+        for _ in 0..1_000 {
+            let halved = scan(&body, &path, true, Some(&body));
+            assert!(same(&halved, &sequential));
+            if HALVED.with(std::cell::Cell::get) > before {
+                break;
+            }
+        }
+        assert!(
+            HALVED.with(std::cell::Cell::get) > before,
+            "the helper never took a half"
+        );
+        // Bytes that are not the body's own are not handed to the helper.
+        let other = Bytes::from(body.to_vec());
+        let before = HALVED.with(std::cell::Cell::get);
+        assert!(same(&scan(&body, &path, true, Some(&other)), &sequential));
+        assert_eq!(HALVED.with(std::cell::Cell::get), before);
     }
 }
