@@ -74,3 +74,35 @@ def test_pages_are_independent_lists(api_url):
     pages[0][0]["id"] = "changed"
     pages[0].append("extra")
     assert pages[1][0]["id"] == 11 and len(pages[1]) == 10
+
+
+def _walk_ids(url: str) -> list:
+    return [r["id"] for page in RESTClient(base_url=url).paginate(
+        "/big", paginator=SinglePagePaginator(), data_selector="items") for r in page]
+
+
+def _walk_in_child(url: str, out) -> None:
+    out.put(_walk_ids(url))
+
+
+def test_a_page_scanned_on_two_threads_is_whole_in_a_forked_child_too(raw_server):
+    """A page over 64 KiB is scanned by the walk's thread and the engine's helper thread at
+    once. A child forked after the parent started that helper has no such thread: its walk
+    must neither hang waiting for it nor lose records (it starts a helper of its own)."""
+    import multiprocessing
+
+    records = b",".join(b'{"id":%d,"name":"record-%d","tags":["a","b"]}' % (i, i) for i in range(4000))
+    body = b'{"items":[' + records + b'],"total":4000}'
+    assert len(body) > 2 * 64 * 1024
+    url = raw_server(lambda head: json_response(body))
+    assert _walk_ids(url) == list(range(4000))
+    fork = multiprocessing.get_context("fork")
+    out = fork.Queue()
+    child = fork.Process(target=_walk_in_child, args=(url, out))
+    child.start()
+    try:
+        ids = out.get(timeout=60)
+    finally:
+        child.join(timeout=60)
+    assert child.exitcode == 0
+    assert ids == list(range(4000))

@@ -10,13 +10,15 @@
 //! needed after all) scans on its own thread, as it would without the helper.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{OnceLock, mpsc};
+use std::sync::{Mutex, PoisonError, mpsc};
 use std::thread;
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// The helper's queue; `None` when its thread could not be started.
-static HELPER: OnceLock<Option<mpsc::Sender<Job>>> = OnceLock::new();
+/// The helper's queue and the process it was started in (`None`: its thread could not be
+/// started). A child forked after it started (Python's `multiprocessing`) has the queue but
+/// not the thread: it starts its own.
+static HELPER: Mutex<Option<(u32, Option<mpsc::Sender<Job>>)>> = Mutex::new(None);
 
 /// A job is queued or running.
 static BUSY: AtomicBool = AtomicBool::new(false);
@@ -37,16 +39,23 @@ pub(super) fn try_run<R: Send + 'static>(
         // The caller may have stopped waiting (it found the result was not needed).
         let _ = reply.send(done);
     });
-    let queued = HELPER
-        .get_or_init(start)
-        .as_ref()
-        .is_some_and(|jobs| jobs.send(job).is_ok());
-    if queued {
+    if queue(job) {
         Some(result)
     } else {
         BUSY.store(false, Ordering::Release);
         None
     }
+}
+
+/// Hands `job` to this process's helper thread, starting it if there is none.
+fn queue(job: Job) -> bool {
+    let mut helper = HELPER.lock().unwrap_or_else(PoisonError::into_inner);
+    let pid = std::process::id();
+    let jobs = match &*helper {
+        Some((owner, jobs)) if *owner == pid => jobs,
+        _ => &helper.insert((pid, start())).1,
+    };
+    jobs.as_ref().is_some_and(|jobs| jobs.send(job).is_ok())
 }
 
 fn start() -> Option<mpsc::Sender<Job>> {

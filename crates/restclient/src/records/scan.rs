@@ -146,10 +146,11 @@ struct Half {
 }
 
 impl Half {
-    /// The other half's answer; `None` if the helper is gone. The helper started a few
-    /// microseconds after this thread and had about as much to do, so it is waited for
-    /// spinning a little before sleeping: a thread put to sleep and woken costs more than the
-    /// wait.
+    /// The other half's answer; `None` if the helper is gone or has not answered within
+    /// [`PATIENCE`] (the caller then scans the rest itself: the answer is the same, only
+    /// later). The helper started a few microseconds after this thread and had about as much
+    /// to do, so it is waited for spinning a little before sleeping: a thread put to sleep and
+    /// woken costs more than the wait.
     fn wait(self) -> Option<Option<Tail>> {
         let start = std::time::Instant::now();
         loop {
@@ -161,7 +162,7 @@ impl Half {
                 }
             }
             if start.elapsed() > SPIN {
-                return self.tail.recv().ok();
+                return self.tail.recv_timeout(PATIENCE).ok();
             }
         }
     }
@@ -170,6 +171,9 @@ impl Half {
 /// How long [`Half::wait`] spins before it sleeps: about what the helper takes for half of a
 /// big page (a 160 KB page is scanned in ~90 µs).
 const SPIN: std::time::Duration = std::time::Duration::from_micros(100);
+
+/// How long [`Half::wait`] waits in all: a helper starved of CPU this long is no help.
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The elements from a comma to the array's end, as the sequential scan would find them.
 struct Tail {
