@@ -23,7 +23,9 @@
 //! deeper down) is passed over and the helper's work dropped.
 
 use std::ops::Range;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
@@ -143,16 +145,35 @@ const SHARE_DEN: usize = 5;
 struct Half {
     at: usize,
     tail: mpsc::Receiver<Option<Tail>>,
+    /// Who scans the other half: [`QUEUED`], [`HELPER`] or [`CALLER`], set once.
+    claim: Arc<AtomicU8>,
 }
 
+/// The helper has not started the other half yet.
+const QUEUED: u8 = 0;
+/// The helper is scanning it (or has): its answer is coming.
+const HELPER: u8 = 1;
+/// The caller got there first and scans it itself; the helper leaves it.
+const CALLER: u8 = 2;
+
 impl Half {
-    /// The other half's answer; `None` if the helper is gone or has not answered within
-    /// [`PATIENCE`] (the caller then scans the rest itself: the answer is the same, only
-    /// later). The helper started a few microseconds after this thread and had about as much
-    /// to do, so it is waited for spinning a little before sleeping: a thread put to sleep and
-    /// woken costs more than the wait.
-    fn wait(self) -> Option<Option<Tail>> {
-        let start = std::time::Instant::now();
+    /// The other half's answer, or `None` when this thread is to scan it itself: the helper
+    /// had not started it when this thread got there (a helper that waits for a CPU is no
+    /// help; taking the work back costs nothing), it is gone, or it has not answered within
+    /// [`PATIENCE`]. Whichever it is, the answer is the same, only sooner or later.
+    ///
+    /// A helper that has started was given about as much to do as this thread, so its answer
+    /// is waited for spinning, letting other threads of this CPU run (the helper may be one),
+    /// before sleeping: a thread put to sleep and woken costs more than the wait.
+    fn take(self) -> Option<Option<Tail>> {
+        if self
+            .claim
+            .compare_exchange(QUEUED, CALLER, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            return None;
+        }
+        let start = Instant::now();
         loop {
             for _ in 0..64 {
                 match self.tail.try_recv() {
@@ -164,16 +185,17 @@ impl Half {
             if start.elapsed() > SPIN {
                 return self.tail.recv_timeout(PATIENCE).ok();
             }
+            std::thread::yield_now();
         }
     }
 }
 
-/// How long [`Half::wait`] spins before it sleeps: about what the helper takes for half of a
+/// How long [`Half::take`] spins before it sleeps: about what the helper takes for half of a
 /// big page (a 160 KB page is scanned in ~90 µs).
-const SPIN: std::time::Duration = std::time::Duration::from_micros(100);
+const SPIN: Duration = Duration::from_micros(100);
 
-/// How long [`Half::wait`] waits in all: a helper starved of CPU this long is no help.
-const PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long [`Half::take`] waits in all: a helper starved of CPU this long is no help.
+const PATIENCE: Duration = Duration::from_secs(1);
 
 /// The elements from a comma to the array's end, as the sequential scan would find them.
 struct Tail {
@@ -476,9 +498,9 @@ impl Scanner<'_> {
                 && self.i == at
             {
                 // This record ends at the helper's comma: from here the sequential scan would
-                // do what the helper did. Its `None` is the sequential scan's `None`. A helper
-                // that is gone (it cannot panic on input) leaves the rest to this thread.
-                if let Some(tail) = h.wait() {
+                // do what the helper does. Its `None` is the sequential scan's `None`. A helper
+                // that has not started (or is gone) leaves the rest to this thread.
+                if let Some(tail) = h.take() {
                     #[cfg(test)]
                     HALVED.with(|n| n.set(n.get() + 1));
                     let tail = tail?;
@@ -505,8 +527,14 @@ impl Scanner<'_> {
             Split::Helper(bytes, min) => {
                 let at = self.candidate(first, min)?;
                 let body = bytes.clone();
-                let tail = helper::try_run(move || tail(&body, at + 1))?;
-                Some(Half { at, tail })
+                let claim = Arc::new(AtomicU8::new(QUEUED));
+                let mine = Arc::clone(&claim);
+                let tail = helper::try_run(move || {
+                    mine.compare_exchange(QUEUED, HELPER, Ordering::AcqRel, Ordering::Acquire)
+                        .ok()
+                        .and_then(|_| tail(&body, at + 1))
+                })?;
+                Some(Half { at, tail, claim })
             }
             #[cfg(any(test, fuzzing))]
             Split::At(at) => {
@@ -515,7 +543,12 @@ impl Scanner<'_> {
                 }
                 let (done, answer) = mpsc::sync_channel(1);
                 done.send(tail(self.b, at + 1)).ok()?;
-                Some(Half { at, tail: answer })
+                let claim = Arc::new(AtomicU8::new(HELPER));
+                Some(Half {
+                    at,
+                    tail: answer,
+                    claim,
+                })
             }
         }
     }
