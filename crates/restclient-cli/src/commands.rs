@@ -254,8 +254,14 @@ pub(crate) async fn paginate(
                 }
             };
             // Whatever ended the walk, what arrived is kept (a closed stdout has nothing to keep).
+            // A write that failed (a full disk) is the error to hear of, even after a signal or
+            // a failed request: records the walk received are not in the file.
             let flushed = writer.finish();
-            (outcome.and(flushed), pages.stop_reason())
+            let outcome = match flushed {
+                Err(e) if outcome.is_err() && !e.is::<crate::output::Closed>() => Err(e),
+                flushed => outcome.and(flushed),
+            };
+            (outcome, pages.stop_reason())
         }
     };
     progress.finish();

@@ -96,6 +96,8 @@ pub(crate) struct NdjsonWriter {
     out: Option<Sink>,
     /// Whole lines not yet handed on.
     pending: Vec<u8>,
+    /// A write failed and the caller was told: nothing more is written.
+    failed: bool,
 }
 
 /// Where the lines go.
@@ -115,6 +117,7 @@ impl NdjsonWriter {
             target: path.map(Path::to_path_buf),
             out: None,
             pending: Vec::new(),
+            failed: false,
         }
     }
 
@@ -139,17 +142,29 @@ impl NdjsonWriter {
     }
 
     fn what(&self) -> String {
-        self.target
-            .as_ref()
-            .map_or_else(|| "to stdout".to_owned(), |p| format!("`{}`", p.display()))
+        describe(self.target.as_deref())
     }
 
     /// Writes the records of one page as whole lines, each the API's own text (whitespace
-    /// outside strings removed, nothing else changed). A write to the file that failed since
-    /// the last call (a full disk) is the error here.
+    /// outside strings removed, nothing else changed). A write to the file that has failed
+    /// (a full disk) is the error of the next call, or of [`finish`](Self::finish).
     pub(crate) fn page(&mut self, page: &restclient::Page) -> anyhow::Result<()> {
+        if self.failed {
+            anyhow::bail!("cannot write {}: an earlier write failed", self.what());
+        }
+        let written = self.add(page);
+        self.failed = written.is_err();
+        written
+    }
+
+    fn add(&mut self, page: &restclient::Page) -> anyhow::Result<()> {
         // The output is created when the first page arrives, even an empty one.
         self.sink()?;
+        if let Some(Sink::File(lines)) = &mut self.out {
+            lines
+                .check()
+                .map_err(|e| closed_is_stop(e, &describe(self.target.as_deref())))?;
+        }
         page.write_ndjson(&mut self.pending);
         // Stdout is flushed after every page: a reader (`| head`, `| jq`) sees records as they
         // come, and a closed pipe is noticed at once instead of after a buffer of requests.
@@ -176,9 +191,10 @@ impl NdjsonWriter {
     }
 
     /// Writes what was gathered and waits until the file has all of it (stdout: flushes).
-    /// Nothing is opened when no page came.
+    /// Nothing is opened when no page came; nothing is written after a failed write (its
+    /// error was the caller's already).
     pub(crate) fn finish(&mut self) -> anyhow::Result<()> {
-        if self.pending.is_empty() && self.out.is_none() {
+        if self.failed || (self.pending.is_empty() && self.out.is_none()) {
             return Ok(());
         }
         self.hand_on()?;
@@ -187,6 +203,11 @@ impl NdjsonWriter {
             _ => Ok(()),
         }
     }
+}
+
+/// What the lines are written to, for messages.
+fn describe(target: Option<&Path>) -> String {
+    target.map_or_else(|| "to stdout".to_owned(), |p| format!("`{}`", p.display()))
 }
 
 /// Whole lines written to a file by a thread of its own, in the order they are sent.
@@ -233,6 +254,7 @@ impl FileLines {
 
     /// Hands `lines` (whole lines) to the thread and leaves an empty buffer in their place.
     fn send(&mut self, lines: &mut Vec<u8>) -> io::Result<()> {
+        self.check()?;
         if lines.is_empty() {
             return Ok(());
         }
@@ -247,6 +269,20 @@ impl FileLines {
         } else {
             // The thread stopped: it says why.
             self.join()
+        }
+    }
+
+    /// The error of a write that failed, once the thread has stopped for it; `Ok` while it
+    /// runs (a look at a flag, no system call).
+    fn check(&mut self) -> io::Result<()> {
+        if self
+            .writer
+            .as_ref()
+            .is_none_or(thread::JoinHandle::is_finished)
+        {
+            self.join()
+        } else {
+            Ok(())
         }
     }
 

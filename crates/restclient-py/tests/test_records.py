@@ -88,7 +88,7 @@ def _walk_in_child(url: str, out) -> None:
 def test_a_page_scanned_on_two_threads_is_whole_in_a_forked_child_too(raw_server):
     """A page over 64 KiB is scanned by the walk's thread and the engine's helper thread at
     once. A child forked after the parent started that helper has no such thread: its walk
-    must neither hang waiting for it nor lose records (it starts a helper of its own)."""
+    must neither hang waiting for it nor lose records."""
     import multiprocessing
 
     records = b",".join(b'{"id":%d,"name":"record-%d","tags":["a","b"]}' % (i, i) for i in range(4000))

@@ -323,12 +323,15 @@ impl Response {
             None => Some(self.json()?),
         };
         let offset = self.json_offset();
-        let shared = self.body.slice(offset..);
+        // Only a body big enough to be scanned in two parts is shared with the scan's helper
+        // (sharing a `Vec`-backed body allocates once).
+        let shared =
+            (self.body.len() >= crate::records::SPLIT_MIN).then(|| self.body.slice(offset..));
         let crate::records::Spans {
             mut ranges,
             mut siblings,
             compact,
-        } = crate::records::spans_and_siblings(text, selector, parsed, Some(&shared))
+        } = crate::records::spans_and_siblings(text, selector, parsed, shared.as_ref())
             .map_err(|_| self.parse_error())?;
         if offset > 0 {
             for r in ranges.iter_mut().chain(siblings.iter_mut().map(|(_, r)| r)) {

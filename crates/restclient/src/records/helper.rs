@@ -9,8 +9,8 @@
 //! caller that finds the helper busy (another walk's page, or a job whose result was not
 //! needed after all) scans on its own thread, as it would without the helper.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError, mpsc};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, TryLockError, mpsc};
 use std::thread;
 
 type Job = Box<dyn FnOnce() + Send>;
@@ -18,44 +18,63 @@ type Job = Box<dyn FnOnce() + Send>;
 /// The helper's queue and the process it was started in (`None`: its thread could not be
 /// started). A child forked after it started (Python's `multiprocessing`) has the queue but
 /// not the thread: it starts its own.
+///
+/// Only ever `try_lock`ed, and held for no more than a look or a swap: a child forked while
+/// another thread held it finds it locked for good, and simply never halves.
 static HELPER: Mutex<Option<(u32, Option<mpsc::Sender<Job>>)>> = Mutex::new(None);
 
-/// A job is queued or running.
-static BUSY: AtomicBool = AtomicBool::new(false);
+/// The process whose job is queued or running; 0 when the helper is idle. A child forked
+/// while its parent's job ran inherits that pid, not a job: it takes the flag over.
+static BUSY: AtomicU32 = AtomicU32::new(0);
 
 /// Runs `work` on the helper thread if it is idle, and hands back where its result will
 /// arrive; `None` (and `work` dropped, not run) when the helper is busy or cannot run.
 pub(super) fn try_run<R: Send + 'static>(
     work: impl FnOnce() -> R + Send + 'static,
 ) -> Option<mpsc::Receiver<R>> {
-    if BUSY.swap(true, Ordering::Acquire) {
+    let pid = std::process::id();
+    let busy = BUSY.load(Ordering::Acquire);
+    if busy == pid
+        || BUSY
+            .compare_exchange(busy, pid, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+    {
         return None;
     }
     let (reply, result) = mpsc::sync_channel(1);
     let job: Job = Box::new(move || {
         let done = work();
         // Idle again before the answer is out, so that the caller's next page finds it free.
-        BUSY.store(false, Ordering::Release);
+        BUSY.store(0, Ordering::Release);
         // The caller may have stopped waiting (it found the result was not needed).
         let _ = reply.send(done);
     });
-    if queue(job) {
+    if queue(pid).is_some_and(|jobs| jobs.send(job).is_ok()) {
         Some(result)
     } else {
-        BUSY.store(false, Ordering::Release);
+        BUSY.store(0, Ordering::Release);
         None
     }
 }
 
-/// Hands `job` to this process's helper thread, starting it if there is none.
-fn queue(job: Job) -> bool {
-    let mut helper = HELPER.lock().unwrap_or_else(PoisonError::into_inner);
-    let pid = std::process::id();
-    let jobs = match &*helper {
-        Some((owner, jobs)) if *owner == pid => jobs,
-        _ => &helper.insert((pid, start())).1,
+/// This process's helper queue (started if there is none yet), or `None`.
+fn queue(pid: u32) -> Option<mpsc::Sender<Job>> {
+    let mut helper = match HELPER.try_lock() {
+        Ok(helper) => helper,
+        Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+        Err(TryLockError::WouldBlock) => return None,
     };
-    jobs.as_ref().is_some_and(|jobs| jobs.send(job).is_ok())
+    if let Some((owner, jobs)) = &*helper
+        && *owner == pid
+    {
+        return jobs.clone();
+    }
+    // A parent's queue in a forked child: not dropped (that would touch the channel's state as
+    // the parent's threads left it), forgotten.
+    if let Some((_, stale)) = helper.take() {
+        std::mem::forget(stale);
+    }
+    helper.insert((pid, start())).1.clone()
 }
 
 fn start() -> Option<mpsc::Sender<Job>> {
@@ -77,7 +96,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn runs_a_job_and_is_free_again_once_its_answer_is_out() {
+    fn runs_a_job_and_hands_back_its_answer() {
         // Other tests may hold the helper for a moment: ask until it takes the job.
         let answer = (0..1_000_000)
             .find_map(|_| {

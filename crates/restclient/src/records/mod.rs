@@ -12,6 +12,8 @@
 mod helper;
 mod scan;
 
+pub(crate) use scan::SPLIT_MIN;
+
 use std::fmt;
 use std::ops::Range;
 
@@ -117,15 +119,18 @@ pub(crate) fn spans_and_siblings(
     })
 }
 
-/// The fuzz target's check of the two-thread scan: halved at any of `text`'s commas (the
-/// first 256), the scan answers exactly what the sequential scan answers.
+/// The fuzz target's check of the two-thread scan: halved at any of `text`'s first 256
+/// commas, the other part scanned or taken back, the scan answers exactly what the sequential
+/// scan answers.
 #[cfg(fuzzing)]
 pub(crate) fn check_halved(text: &str, steps: &[Step]) {
     let sequential = format!("{:?}", scan::scan(text.as_bytes(), steps, true, None));
     let commas = text.bytes().enumerate().filter(|(_, b)| *b == b',');
     for (at, _) in commas.take(256) {
-        let halved = scan::scan_split_at(text.as_bytes(), steps, true, at);
-        assert_eq!(format!("{halved:?}"), sequential, "halved at {at}");
+        for started in [true, false] {
+            let halved = scan::scan_split_at(text.as_bytes(), steps, true, at, started);
+            assert_eq!(format!("{halved:?}"), sequential, "halved at {at}");
+        }
     }
 }
 
@@ -954,6 +959,7 @@ mod properties {
             edit_at in any::<prop::sample::Index>(),
             byte in prop::sample::select(b"[]{}\",:0 \\".to_vec()),
             edit in 0..4u8,
+            started in any::<bool>(),
         ) {
             let body = serde_json::json!({"data": records, "total": 1});
             let text = if pretty { serde_json::to_string_pretty(&body).unwrap() } else { body.to_string() };
@@ -973,7 +979,7 @@ mod properties {
             let at = commas[at.index(commas.len())];
             let steps = vec![Step::Key("data".into())];
             let sequential = scan::scan(text.as_bytes(), &steps, true, None);
-            let halved = scan::scan_split_at(text.as_bytes(), &steps, true, at);
+            let halved = scan::scan_split_at(text.as_bytes(), &steps, true, at, started);
             prop_assert_eq!(format!("{sequential:?}"), format!("{halved:?}"), "at {} of {}", at, text);
         }
 

@@ -13,10 +13,10 @@
 //!
 //! The caller has checked the body is UTF-8: string bodies are skipped, not decoded.
 //!
-//! A records array of [`SPLIT_MIN`] bytes or more, in a body the caller shares (`Bytes`), is
-//! scanned in two halves at once: the helper thread (`records::helper`) scans from a comma
-//! near the middle that looks like the boundary between two records, while this thread scans
-//! from the start. The helper's answer is taken only if this thread's scan ends a record
+//! A records array with [`SPLIT_MIN`] bytes or more of the body left after its first record,
+//! in a body the caller shares (`Bytes`), is scanned in two parts at once: the helper thread
+//! (`records::helper`) scans from a comma 3/5 into what is left that looks like the boundary
+//! between two records, while this thread scans from the start. The helper's answer is taken only if this thread's scan ends a record
 //! exactly at that comma, that is, only where the sequential scan would have gone on from the
 //! same byte in the same state; the scan being a function of where it starts, the helper's
 //! answer is then the sequential one. A comma that was no boundary (inside a string, a record
@@ -65,15 +65,16 @@ pub(crate) fn scan(
 }
 
 /// [`scan`], halving the records array at the comma at `at` if it is a boundary, the other
-/// half scanned first on this thread.
+/// half scanned first on this thread (`started`) or taken back unscanned.
 #[cfg(any(test, fuzzing))]
 pub(crate) fn scan_split_at(
     body: &[u8],
     path: &[Step],
     siblings: bool,
     at: usize,
+    started: bool,
 ) -> Option<Scanned> {
-    scan_with(body, path, siblings, Some(Split::At(at)))
+    scan_with(body, path, siblings, Some(Split::At(at, started)))
 }
 
 #[cfg(test)]
@@ -130,10 +131,11 @@ enum Split<'a> {
     /// On the helper thread, holding its own reference to the body; for arrays with at least
     /// this many bytes of the body left.
     Helper(&'a Bytes, usize),
-    /// At this comma, the other half scanned on this thread first (tests and the fuzz target:
-    /// every position, boundary or not, deterministically).
+    /// At this comma, the other half scanned on this thread first, or (`false`) never
+    /// started, so that this thread takes it back (tests and the fuzz target: every
+    /// position, boundary or not, deterministically).
     #[cfg(any(test, fuzzing))]
-    At(usize),
+    At(usize, bool),
 }
 
 /// Where the array is cut: this far into what is left (the helper starts a few microseconds
@@ -160,12 +162,12 @@ impl Half {
     /// The other half's answer, or `None` when this thread is to scan it itself: the helper
     /// had not started it when this thread got there (a helper that waits for a CPU is no
     /// help; taking the work back costs nothing), it is gone, or it has not answered within
-    /// [`PATIENCE`]. Whichever it is, the answer is the same, only sooner or later.
+    /// [`SPIN`] + [`PATIENCE`]. Whichever it is, the answer is the same, only sooner or later.
     ///
     /// A helper that has started was given about as much to do as this thread, so its answer
     /// is waited for spinning, letting other threads of this CPU run (the helper may be one),
     /// before sleeping: a thread put to sleep and woken costs more than the wait.
-    fn take(self) -> Option<Option<Tail>> {
+    fn take(&self) -> Option<Option<Tail>> {
         if self
             .claim
             .compare_exchange(QUEUED, CALLER, Ordering::AcqRel, Ordering::Acquire)
@@ -187,6 +189,16 @@ impl Half {
             }
             std::thread::yield_now();
         }
+    }
+}
+
+impl Drop for Half {
+    /// A half no longer wanted (the comma was no boundary, or the array ended first) is left
+    /// unscanned if the helper has not started it: it frees the helper for the next page.
+    fn drop(&mut self) {
+        let _ = self
+            .claim
+            .compare_exchange(QUEUED, CALLER, Ordering::AcqRel, Ordering::Acquire);
     }
 }
 
@@ -537,13 +549,15 @@ impl Scanner<'_> {
                 Some(Half { at, tail, claim })
             }
             #[cfg(any(test, fuzzing))]
-            Split::At(at) => {
+            Split::At(at, started) => {
                 if at < self.i || self.b.get(at) != Some(&b',') {
                     return None;
                 }
                 let (done, answer) = mpsc::sync_channel(1);
-                done.send(tail(self.b, at + 1)).ok()?;
-                let claim = Arc::new(AtomicU8::new(HELPER));
+                if started {
+                    done.send(tail(self.b, at + 1)).ok()?;
+                }
+                let claim = Arc::new(AtomicU8::new(if started { HELPER } else { QUEUED }));
                 Some(Half {
                     at,
                     tail: answer,
@@ -949,8 +963,8 @@ mod tests {
             let sequential = scan(body, &path, true, None);
             assert!(sequential.is_some(), "{}", String::from_utf8_lossy(body));
             let before = HALVED.with(std::cell::Cell::get);
-            for at in 0..body.len() {
-                let halved = scan_split_at(body, &path, true, at);
+            for (at, started) in (0..body.len()).flat_map(|at| [(at, true), (at, false)]) {
+                let halved = scan_split_at(body, &path, true, at, started);
                 assert!(
                     same(&halved, &sequential),
                     "at {at} of {}",
@@ -975,8 +989,8 @@ mod tests {
                 let mut broken = body.to_vec();
                 broken[cut] = edit;
                 let sequential = scan(&broken, &path, true, None);
-                for at in 0..broken.len() {
-                    let halved = scan_split_at(&broken, &path, true, at);
+                for (at, started) in (0..broken.len()).flat_map(|at| [(at, true), (at, false)]) {
+                    let halved = scan_split_at(&broken, &path, true, at, started);
                     assert!(
                         same(&halved, &sequential),
                         "at {at} of {}",
@@ -1022,5 +1036,29 @@ mod tests {
         let before = HALVED.with(std::cell::Cell::get);
         assert!(same(&scan(&body, &path, true, Some(&other)), &sequential));
         assert_eq!(HALVED.with(std::cell::Cell::get), before);
+    }
+
+    /// Records whose nested objects look exactly like record boundaries (`},{"id":`): the
+    /// helper's part is dropped when the comma was no boundary, and the answer is still the
+    /// sequential one, every time.
+    #[test]
+    fn a_big_body_cut_at_a_nested_lookalike_still_gets_the_sequential_answer() {
+        for kids in 1..4 {
+            let records: Vec<String> = (0..3000)
+                .map(|i| {
+                    let nested: Vec<String> =
+                        (0..kids).map(|k| format!(r#"{{"id":{k}}}"#)).collect();
+                    format!(r#"{{"id":{i},"kids":[{}]}}"#, nested.join(","))
+                })
+                .collect();
+            let text = format!(r#"{{"items":[{}],"total":3000}}"#, records.join(","));
+            let body = Bytes::from(text);
+            let path = keys(&["items"]);
+            let sequential = scan(&body, &path, true, None);
+            assert!(sequential.is_some());
+            for _ in 0..20 {
+                assert!(same(&scan(&body, &path, true, Some(&body)), &sequential));
+            }
+        }
     }
 }
