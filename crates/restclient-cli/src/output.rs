@@ -176,7 +176,6 @@ impl NdjsonWriter {
 
     /// Hands the gathered lines to the file's thread, or writes them to stdout and flushes.
     fn hand_on(&mut self) -> anyhow::Result<()> {
-        let what = self.what();
         self.sink()?;
         let result = match &mut self.out {
             None => Ok(()),
@@ -187,7 +186,7 @@ impl NdjsonWriter {
                 result
             }
         };
-        result.map_err(|e| closed_is_stop(e, &what))
+        result.map_err(|e| closed_is_stop(e, &self.what()))
     }
 
     /// Writes what was gathered and waits until the file has all of it (stdout: flushes).

@@ -828,6 +828,33 @@ mod properties {
         })
     }
 
+    /// `value`'s text (pretty or compact) with one byte at `at` replaced (`edit` 0), inserted
+    /// (1), removed (2) or left alone (3); `None` if that cut a UTF-8 sequence.
+    fn edited(
+        value: &Value,
+        pretty: bool,
+        at: prop::sample::Index,
+        byte: u8,
+        edit: u8,
+    ) -> Option<String> {
+        let text = if pretty {
+            serde_json::to_string_pretty(value).unwrap()
+        } else {
+            value.to_string()
+        };
+        let mut bytes = text.into_bytes();
+        let at = at.index(bytes.len());
+        match edit {
+            0 => bytes[at] = byte,
+            1 => bytes.insert(at, byte),
+            2 => {
+                bytes.remove(at);
+            }
+            _ => {}
+        }
+        String::from_utf8(bytes).ok()
+    }
+
     proptest! {
         /// Any valid body: the records a scan finds are the records a full parse finds, for
         /// plain paths and for JSONPath selectors, compact or pretty.
@@ -921,18 +948,9 @@ mod properties {
             byte in prop::sample::select(b"[]{}\",:.-+eE0159tfnul \\/\x01".to_vec()),
             edit in 0..3u8,
         ) {
-            let body = serde_json::json!({"a": v});
-            let text = if pretty { serde_json::to_string_pretty(&body).unwrap() } else { body.to_string() };
-            let mut bytes = text.into_bytes();
-            let at = at.index(bytes.len());
-            match edit {
-                0 => bytes[at] = byte,
-                1 => bytes.insert(at, byte),
-                _ => { bytes.remove(at); }
-            }
             // Only ASCII was put in or taken out next to ASCII... or a UTF-8 sequence was cut:
             // the scan sees UTF-8 only.
-            let Ok(text) = String::from_utf8(bytes) else { return Ok(()) };
+            let Some(text) = edited(&serde_json::json!({"a": v}), pretty, at, byte, edit) else { return Ok(()) };
             let steps = vec![Step::Key("a".into())];
             if let Some(fast) = scan::scan(text.as_bytes(), &steps, true, None) {
                 let slow = records_and_siblings(&text, &steps);
@@ -962,16 +980,7 @@ mod properties {
             started in any::<bool>(),
         ) {
             let body = serde_json::json!({"data": records, "total": 1});
-            let text = if pretty { serde_json::to_string_pretty(&body).unwrap() } else { body.to_string() };
-            let mut bytes = text.into_bytes();
-            let i = edit_at.index(bytes.len());
-            match edit {
-                0 => bytes[i] = byte,
-                1 => bytes.insert(i, byte),
-                2 => { bytes.remove(i); }
-                _ => {}
-            }
-            let Ok(text) = String::from_utf8(bytes) else { return Ok(()) };
+            let Some(text) = edited(&body, pretty, edit_at, byte, edit) else { return Ok(()) };
             let commas: Vec<usize> = text.bytes().enumerate().filter(|(_, b)| *b == b',').map(|(i, _)| i).collect();
             if commas.is_empty() {
                 return Ok(());
