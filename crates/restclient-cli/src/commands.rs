@@ -245,7 +245,7 @@ pub(crate) async fn paginate(
                 match page {
                     Ok(Some(page)) => {
                         progress.page(page.len());
-                        if let Err(e) = writer.page(&page) {
+                        if let Err(e) = writer.page(page) {
                             break Err(e);
                         }
                     }

@@ -163,7 +163,6 @@ pub(crate) async fn run(
             .with_context(|| format!("style {}", style.name))?
         {
             progress.page(page.len());
-            writer.page(&page)?;
             for record in &page {
                 let id = record["id"]
                     .as_u64()
@@ -174,6 +173,7 @@ pub(crate) async fn run(
                     _ => duplicates = duplicates.saturating_add(1),
                 }
             }
+            writer.page(page)?;
         }
         writer.finish()?;
         progress.finish();

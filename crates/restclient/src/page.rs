@@ -3,6 +3,7 @@
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
+use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -217,6 +218,24 @@ impl Page {
     /// ```
     pub fn write_ndjson(&self, out: &mut Vec<u8>) {
         crate::records::write_ndjson(self.response.bytes(), &self.spans, self.compact, out);
+    }
+
+    /// The records as NDJSON lines, as [`write_ndjson`](Self::write_ndjson) makes them, taking
+    /// the page. When the body is this page's alone and its records are compact (no
+    /// whitespace, one comma apart: what most APIs send), the lines are made in the body
+    /// itself, each comma between two records becoming a line feed: no copy, no allocation.
+    /// Otherwise they are written to a new buffer.
+    ///
+    /// ```
+    /// # use restclient::Page;
+    /// # fn lines(page: Page) {
+    /// let lines = page.into_ndjson(); // e.g. b"{\"id\":1}\n{\"id\":2}\n"
+    /// # let _ = lines;
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn into_ndjson(self) -> Bytes {
+        crate::records::into_ndjson(self.response.into_body(), &self.spans, self.compact)
     }
 
     /// The records deserialized straight from the body into `T` (no `Value` in between).

@@ -170,6 +170,11 @@ impl Response {
         &self.body
     }
 
+    /// The body, taking the response.
+    pub(crate) fn into_body(self) -> Bytes {
+        self.body
+    }
+
     /// The body as text (invalid UTF-8 replaced).
     #[must_use]
     pub fn text(&self) -> std::borrow::Cow<'_, str> {

@@ -17,6 +17,7 @@ pub(crate) use scan::SPLIT_MIN;
 use std::fmt;
 use std::ops::Range;
 
+use bytes::Bytes;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
@@ -262,6 +263,44 @@ pub(crate) fn write_ndjson(body: &[u8], spans: &[Range<usize>], compact: bool, o
         write_compact(&body[r.clone()], out);
         out.push(b'\n');
     }
+}
+
+/// The records at `spans` in `body` as NDJSON lines, as [`write_ndjson`] writes them. Compact
+/// records that are most of a body no one else holds become lines where they are: the comma
+/// after each record, and the byte after the last one (`]` or whitespace), turned into line
+/// feeds. (Lines that are a small part of a big body are copied out instead, so that keeping
+/// them does not keep the whole body.)
+pub(crate) fn into_ndjson(body: Bytes, spans: &[Range<usize>], compact: bool) -> Bytes {
+    let (Some(first), Some(last)) = (spans.first(), spans.last()) else {
+        return Bytes::new();
+    };
+    // Checked whole before any byte changes: the body is only touched when every cut holds.
+    let in_place = compact
+        && first.start <= last.end
+        && last.end < body.len()
+        && (last.end + 1 - first.start) * 2 >= body.len()
+        && spans
+            .windows(2)
+            .all(|pair| pair[1].start == pair[0].end + 1 && body.get(pair[0].end) == Some(&b','));
+    let body = if in_place {
+        match body.try_into_mut() {
+            Ok(mut text) => {
+                for r in spans {
+                    if let Some(byte) = text.get_mut(r.end) {
+                        *byte = b'\n';
+                    }
+                }
+                let lines = text.freeze();
+                return lines.slice(first.start..(last.end + 1).min(lines.len()));
+            }
+            Err(shared) => shared,
+        }
+    } else {
+        body
+    };
+    let mut out = Vec::new();
+    write_ndjson(&body, spans, compact, &mut out);
+    Bytes::from(out)
 }
 
 /// Writes `json` (one valid JSON value) to `out` without the whitespace outside its strings,
@@ -790,6 +829,50 @@ mod tests {
         assert_eq!(got, ["3", "1", "2", r#"{"id":1,"x":{"id":9}}"#, "9"]);
     }
 
+    /// A body of compact records that no one else holds becomes its own lines (no copy); one
+    /// that is shared, not compact, or mostly not records is copied, with the same lines.
+    #[test]
+    fn into_ndjson_makes_lines_in_place_only_in_a_body_it_owns() {
+        let text = br#"{"data":[{"a":1},{"a":"x,y"},[2,3]],"n":1}"#;
+        let sel = Selector::new("data").unwrap();
+        let ranges = spans(std::str::from_utf8(text).unwrap(), &sel, None).unwrap();
+        let want = b"{\"a\":1}\n{\"a\":\"x,y\"}\n[2,3]\n";
+        let inside = |lines: &Bytes, body: &[u8]| body.as_ptr_range().contains(&lines.as_ptr());
+
+        let body = Bytes::from(text.to_vec());
+        let at = body.as_ptr_range();
+        let lines = into_ndjson(body, &ranges, true);
+        assert_eq!(&lines[..], want);
+        assert!(at.contains(&lines.as_ptr()), "made where the records were");
+
+        let held = Bytes::from(text.to_vec());
+        let lines = into_ndjson(held.clone(), &ranges, true);
+        assert_eq!(&lines[..], want);
+        assert!(!inside(&lines, &held), "a shared body is copied from");
+        assert_eq!(&held[..], text, "and left as it was");
+
+        // Whitespace between records: the scan says not compact.
+        let spaced = br#"{"data":[{"a":1}, {"a":2}]}"#;
+        let r = spans(std::str::from_utf8(spaced).unwrap(), &sel, None).unwrap();
+        assert_eq!(
+            &into_ndjson(Bytes::from(spaced.to_vec()), &r, false)[..],
+            b"{\"a\":1}\n{\"a\":2}\n"
+        );
+
+        // One small record in a big body: copied out, so that the lines do not keep the body.
+        let mut big = br#"{"data":[{"a":1}],"pad":""#.to_vec();
+        big.extend(std::iter::repeat_n(b'x', 4096));
+        big.extend_from_slice(b"\"}");
+        let r = spans(std::str::from_utf8(&big).unwrap(), &sel, None).unwrap();
+        let body = Bytes::from(big);
+        let at = body.as_ptr_range();
+        let lines = into_ndjson(body, &r, true);
+        assert_eq!(&lines[..], b"{\"a\":1}\n");
+        assert!(!at.contains(&lines.as_ptr()));
+
+        assert!(into_ndjson(Bytes::from_static(b"[]"), &[], true).is_empty());
+    }
+
     #[test]
     fn compact_removes_only_whitespace_outside_strings() {
         let mut out = Vec::new();
@@ -930,7 +1013,14 @@ mod properties {
                 write_ndjson(text.as_bytes(), spans, fast.compact, &mut fast_lines);
                 let mut slow_lines = Vec::new();
                 write_ndjson(text.as_bytes(), spans, false, &mut slow_lines);
-                prop_assert_eq!(fast_lines, slow_lines);
+                prop_assert_eq!(&fast_lines, &slow_lines);
+                // The same lines made in the body itself, and from a body someone else holds.
+                let own = into_ndjson(Bytes::from(text.clone().into_bytes()), spans, fast.compact);
+                prop_assert_eq!(&own[..], &slow_lines[..]);
+                let held = Bytes::from(text.clone().into_bytes());
+                let shared = into_ndjson(held.clone(), spans, fast.compact);
+                prop_assert_eq!(&shared[..], &slow_lines[..]);
+                prop_assert_eq!(&held[..], text.as_bytes(), "a shared body is left as it was");
                 // serde_json's compact text has no whitespace; its pretty text puts each
                 // element on a line of its own.
                 prop_assert_eq!(fast.compact, !pretty || spans.is_empty());
