@@ -115,6 +115,58 @@ fn a_full_disk_leaves_the_output_file_ending_with_a_whole_line() {
     }
 }
 
+/// The disk fills up with the first page's lines while the walk waits for its second page,
+/// and then a SIGINT comes: the exit is the write error (1, naming the file), not the
+/// interruption (130), because records the walk received are not in the file; and the file
+/// still ends with a whole line. Whether the writer's thread has failed before the signal
+/// arrives or only when the command waits for it at the end, the answer is the same.
+#[cfg(unix)]
+#[test]
+fn a_full_disk_before_a_sigint_is_the_error_the_user_hears() {
+    let server = Server::start(|r| {
+        if query(&r.target, "page") == Some("2") {
+            return support::Action::Hang;
+        }
+        // ~160 KB: a page the writer is handed by itself, past the 50 KiB limit below.
+        let items: Vec<String> = (0..160)
+            .map(|i| format!(r#"{{"id":{i},"pad":"{}"}}"#, "z".repeat(1000)))
+            .collect();
+        json(
+            200,
+            &format!(r#"{{"items":[{}],"next":"/big?page=2"}}"#, items.join(",")),
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.ndjson");
+    // 100 blocks of 512 bytes.
+    let mut child = support::restclient_on_a_full_disk(100)
+        .args(["--no-progress", "paginate"])
+        .arg(format!("{}/big", server.url))
+        .args(["--paginator", "json_link", "--data-selector", "items", "-o"])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    server.wait_for(|r| query(&r.target, "page") == Some("2"));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let run = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot write") && stderr.contains("out.ndjson"),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.is_empty() || text.ends_with('\n'),
+        "a partial line at the end"
+    );
+}
+
 /// Pages larger than a write batch, so that each is written as batches of its own, and a walk
 /// that fails at its sixth page: the exit is an error, and every record of the five pages
 /// before it is in the file, whole and in order (none left behind in a buffer).
