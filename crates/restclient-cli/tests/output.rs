@@ -139,7 +139,7 @@ fn a_full_disk_before_a_sigint_is_the_error_the_user_hears() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.ndjson");
     // 100 blocks of 512 bytes.
-    let mut child = support::restclient_on_a_full_disk(100)
+    let child = support::restclient_on_a_full_disk(100)
         .args(["--no-progress", "paginate"])
         .arg(format!("{}/big", server.url))
         .args(["--paginator", "json_link", "--data-selector", "items", "-o"])
