@@ -78,20 +78,20 @@ fn each_line_is_the_records_own_text_on_stdout_and_in_a_file() {
 }
 
 /// A full disk (here a file-size limit, `ulimit -f`, so that writes fail with EFBIG) while
-/// `paginate -o FILE` writes: the walk fails and the file holds only whole lines, the first
-/// records of the walk in order.
+/// `paginate -o FILE` writes: the walk fails, and the file holds every whole line that fitted,
+/// the first records of the walk in order, and nothing of the line that did not.
 #[cfg(unix)]
 #[test]
 fn a_full_disk_leaves_the_output_file_ending_with_a_whole_line() {
-    // Pages of 40 records of ~1 KB, written in batches of whole pages: the 100 KiB limit lets
-    // the first batch through and cuts the second part-way.
-    let server = Server::start(|r| {
+    // Pages of 40 records of ~1 KB (~40 KB): the 100 KiB limit cuts the third page's lines,
+    // whichever batches the pages were written in.
+    let record =
+        |n: usize, i: usize| format!(r#"{{"id":{},"pad":"{}"}}"#, n * 100 + i, "x".repeat(1000));
+    let server = Server::start(move |r| {
         let n: usize = query(&r.target, "page")
             .and_then(|p| p.parse().ok())
             .unwrap_or(1);
-        let items: Vec<String> = (0..40)
-            .map(|i| format!(r#"{{"id":{},"pad":"{}"}}"#, n * 100 + i, "x".repeat(1000)))
-            .collect();
+        let items: Vec<String> = (0..40).map(|i| record(n, i)).collect();
         let next = if n < 10 {
             format!(r#""/big?page={}""#, n + 1)
         } else {
@@ -107,39 +107,55 @@ fn a_full_disk_leaves_the_output_file_ending_with_a_whole_line() {
     // 200 blocks of 512 bytes.
     failing_walk_to(support::restclient_on_a_full_disk(200), &server, &out);
     let text = std::fs::read_to_string(&out).unwrap();
-    assert!(text.ends_with('\n'), "a partial line at the end");
-    assert!(text.lines().count() >= 40, "what fitted is kept");
-    for (i, line) in text.lines().enumerate() {
-        let record: serde_json::Value = serde_json::from_str(line).unwrap();
-        assert_eq!(record["id"], 100 * (1 + i / 40) + i % 40);
+    let mut fitted = String::new();
+    for line in (1..=10).flat_map(|n| (0..40).map(move |i| record(n, i) + "\n")) {
+        if fitted.len() + line.len() > 200 * 512 {
+            break;
+        }
+        fitted.push_str(&line);
     }
+    assert!(fitted.lines().count() > 80, "{}", fitted.lines().count());
+    assert!(
+        text == fitted,
+        "kept {} lines, {} fitted",
+        text.lines().count(),
+        fitted.lines().count()
+    );
 }
 
-/// The disk fills up with the first page's lines while the walk waits for its second page,
-/// and then a SIGINT comes: the exit is the write error (1, naming the file), not the
+/// The disk fills up while the file's thread writes the second page, the walk waits for its
+/// third, and then a SIGINT comes: the exit is the write error (1, naming the file), not the
 /// interruption (130), because records the walk received are not in the file; and the file
-/// still ends with a whole line. Whether the writer's thread has failed before the signal
-/// arrives or only when the command waits for it at the end, the answer is the same.
+/// still ends with a whole line. Whether the thread has failed before the signal arrives or
+/// only when the command waits for it at the end, the answer is the same.
 #[cfg(unix)]
 #[test]
 fn a_full_disk_before_a_sigint_is_the_error_the_user_hears() {
     let server = Server::start(|r| {
-        if query(&r.target, "page") == Some("2") {
+        let n: usize = query(&r.target, "page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1);
+        if n == 3 {
             return support::Action::Hang;
         }
-        // ~160 KB: a page the writer is handed by itself, past the 50 KiB limit below.
+        // ~160 KB a page: each a write batch of its own; the first is written by the walk's
+        // thread, the second by the file's.
         let items: Vec<String> = (0..160)
-            .map(|i| format!(r#"{{"id":{i},"pad":"{}"}}"#, "z".repeat(1000)))
+            .map(|i| format!(r#"{{"id":{},"pad":"{}"}}"#, n * 1000 + i, "z".repeat(1000)))
             .collect();
         json(
             200,
-            &format!(r#"{{"items":[{}],"next":"/big?page=2"}}"#, items.join(",")),
+            &format!(
+                r#"{{"items":[{}],"next":"/big?page={}"}}"#,
+                items.join(","),
+                n + 1
+            ),
         )
     });
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.ndjson");
-    // 100 blocks of 512 bytes.
-    let child = support::restclient_on_a_full_disk(100)
+    // 400 blocks of 512 bytes: room for the first page, not the second.
+    let child = support::restclient_on_a_full_disk(400)
         .args(["--no-progress", "paginate"])
         .arg(format!("{}/big", server.url))
         .args(["--paginator", "json_link", "--data-selector", "items", "-o"])
@@ -147,7 +163,7 @@ fn a_full_disk_before_a_sigint_is_the_error_the_user_hears() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    server.wait_for(|r| query(&r.target, "page") == Some("2"));
+    server.wait_for(|r| query(&r.target, "page") == Some("3"));
     let killed = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -161,10 +177,58 @@ fn a_full_disk_before_a_sigint_is_the_error_the_user_hears() {
         "{stderr}"
     );
     let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.ends_with('\n'), "a partial line at the end");
     assert!(
-        text.is_empty() || text.ends_with('\n'),
-        "a partial line at the end"
+        text.lines().count() >= 160,
+        "the first page, which fitted, is kept"
     );
+}
+
+/// A walk's first page, even a big one, starts no thread of restclient's own: the scan's
+/// helper is started at a process's second big page and the file's writer at its second batch
+/// (each costs more to start than it saves on one page). The first page is in the file by the
+/// time the second is asked for.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_first_page_starts_no_thread_and_is_written_before_the_second_is_asked_for() {
+    let server = Server::start(|r| {
+        if query(&r.target, "page") == Some("2") {
+            return support::Action::Hang;
+        }
+        // ~160 KB: a records array the scan would halve, and a write batch of its own.
+        let items: Vec<String> = (0..160)
+            .map(|i| format!(r#"{{"id":{i},"pad":"{}"}}"#, "w".repeat(1000)))
+            .collect();
+        json(
+            200,
+            &format!(r#"{{"items":[{}],"next":"/big?page=2"}}"#, items.join(",")),
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.ndjson");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_restclient"))
+        .args(["--no-progress", "paginate"])
+        .arg(format!("{}/big", server.url))
+        .args(["--paginator", "json_link", "--data-selector", "items", "-o"])
+        .arg(&out)
+        .spawn()
+        .unwrap();
+    server.wait_for(|r| query(&r.target, "page") == Some("2"));
+    let threads: Vec<String> = std::fs::read_dir(format!("/proc/{}/task", child.id()))
+        .unwrap()
+        .map(|task| std::fs::read_to_string(task.unwrap().path().join("comm")).unwrap())
+        .map(|name| name.trim().to_owned())
+        .collect();
+    let written = std::fs::read_to_string(&out).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !threads
+            .iter()
+            .any(|t| t == "restclient-scan" || t == "output"),
+        "{threads:?}"
+    );
+    assert_eq!(written.lines().count(), 160);
 }
 
 /// Pages larger than a write batch, so that each is written as batches of its own, and a walk

@@ -3,9 +3,10 @@
 //!
 //! A serial walk leaves the machine's other cores idle while it scans a page; a page of a
 //! thousand records takes about 90 µs to scan on this project's bench machine, and waking a
-//! parked thread about 5 µs, so a page of 64 KiB or more is worth halving. One thread for the
-//! whole process, started on first use, parked on a channel between jobs: no thread per page
-//! (spawning one costs 30–40 µs before it runs), and no pool to size. One job at a time: a
+//! parked thread 5–15 µs, so a page of 64 KiB or more is worth halving. One thread for the
+//! whole process, started at its second big page (a walk of one page never has one), parked
+//! on a channel between jobs: no thread per page (spawning one costs 30–100 µs before it
+//! runs), and no pool to size. One job at a time: a
 //! caller that finds the helper busy (another walk's page, or a job whose result was not
 //! needed after all) scans on its own thread, as it would without the helper.
 
@@ -27,12 +28,23 @@ static HELPER: Mutex<Option<(u32, Option<mpsc::Sender<Job>>)>> = Mutex::new(None
 /// while its parent's job ran inherits that pid, not a job: it takes the flag over.
 static BUSY: AtomicU32 = AtomicU32::new(0);
 
+/// The process that has asked for the helper at least once. The first ask of a process is
+/// answered `None`, so that the thread starts at its second big page: a walk of one page (a
+/// `get`, an `inspect`, a short script's call) does not pay for a thread it cannot use —
+/// starting one costs the caller about what it would save on one page, and the new thread
+/// is rarely running before the caller has scanned most of that page.
+static ASKED: AtomicU32 = AtomicU32::new(0);
+
 /// Runs `work` on the helper thread if it is idle, and hands back where its result will
-/// arrive; `None` (and `work` dropped, not run) when the helper is busy or cannot run.
+/// arrive; `None` (and `work` dropped, not run) when the helper is busy or cannot run, and
+/// at the first ask of a process.
 pub(super) fn try_run<R: Send + 'static>(
     work: impl FnOnce() -> R + Send + 'static,
 ) -> Option<mpsc::Receiver<R>> {
     let pid = std::process::id();
+    if ASKED.swap(pid, Ordering::Relaxed) != pid {
+        return None;
+    }
     let busy = BUSY.load(Ordering::Acquire);
     if busy == pid
         || BUSY
