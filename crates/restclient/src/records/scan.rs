@@ -24,7 +24,7 @@
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -149,6 +149,10 @@ struct Half {
     tail: mpsc::Receiver<Option<Tail>>,
     /// Who scans the other half: [`QUEUED`], [`HELPER`] or [`CALLER`], set once.
     claim: Arc<AtomicU8>,
+    /// The helper's reference to the body until it starts; emptied when this thread takes the
+    /// half back, so that a job still queued does not keep the body shared (a body only its
+    /// page holds becomes its NDJSON lines in place, `records::into_ndjson`).
+    body: Arc<Mutex<Option<Bytes>>>,
 }
 
 /// The helper has not started the other half yet.
@@ -168,11 +172,7 @@ impl Half {
     /// is waited for spinning, letting other threads of this CPU run (the helper may be one),
     /// before sleeping: a thread put to sleep and woken costs more than the wait.
     fn take(&self) -> Option<Option<Tail>> {
-        if self
-            .claim
-            .compare_exchange(QUEUED, CALLER, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-        {
+        if self.take_back() {
             return None;
         }
         let start = Instant::now();
@@ -196,9 +196,27 @@ impl Drop for Half {
     /// A half no longer wanted (the comma was no boundary, or the array ended first) is left
     /// unscanned if the helper has not started it: it frees the helper for the next page.
     fn drop(&mut self) {
-        let _ = self
+        self.take_back();
+    }
+}
+
+impl Half {
+    /// Claims the other half for this thread if the helper has not started it, and then drops
+    /// the helper's reference to the body; whether it was claimed.
+    fn take_back(&self) -> bool {
+        let claimed = self
             .claim
-            .compare_exchange(QUEUED, CALLER, Ordering::AcqRel, Ordering::Acquire);
+            .compare_exchange(QUEUED, CALLER, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+        if claimed {
+            drop(
+                self.body
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take(),
+            );
+        }
+        claimed
     }
 }
 
@@ -538,15 +556,25 @@ impl Scanner<'_> {
         match self.split? {
             Split::Helper(bytes, min) => {
                 let at = self.candidate(first, min)?;
-                let body = bytes.clone();
+                let body = Arc::new(Mutex::new(Some(bytes.clone())));
+                let theirs = Arc::clone(&body);
                 let claim = Arc::new(AtomicU8::new(QUEUED));
                 let mine = Arc::clone(&claim);
                 let tail = helper::try_run(move || {
                     mine.compare_exchange(QUEUED, HELPER, Ordering::AcqRel, Ordering::Acquire)
-                        .ok()
-                        .and_then(|_| tail(&body, at + 1))
+                        .ok()?;
+                    let body = theirs
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .take()?;
+                    tail(&body, at + 1)
                 })?;
-                Some(Half { at, tail, claim })
+                Some(Half {
+                    at,
+                    tail,
+                    claim,
+                    body,
+                })
             }
             #[cfg(any(test, fuzzing))]
             Split::At(at, started) => {
@@ -562,6 +590,7 @@ impl Scanner<'_> {
                     at,
                     tail: answer,
                     claim,
+                    body: Arc::new(Mutex::new(None)),
                 })
             }
         }
@@ -847,6 +876,35 @@ fn escape(b: &[u8], i: usize) -> Option<usize> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// A half taken back before the helper started lets go of the helper's reference to the
+    /// body at once (not when the queued job finally runs), so the page owns its body again.
+    #[test]
+    fn a_half_taken_back_lets_go_of_the_body() {
+        let page = Bytes::from(vec![b'x'; 16]);
+        let (_answer, tail) = mpsc::sync_channel(1);
+        let half = Half {
+            at: 0,
+            tail,
+            claim: Arc::new(AtomicU8::new(QUEUED)),
+            body: Arc::new(Mutex::new(Some(page.clone()))),
+        };
+        assert!(!page.is_unique());
+        assert!(half.take().is_none(), "not started: this thread scans it");
+        assert!(page.is_unique(), "the queued job no longer holds the body");
+
+        let dropped = Half {
+            at: 0,
+            tail: mpsc::sync_channel(1).1,
+            claim: Arc::new(AtomicU8::new(QUEUED)),
+            body: Arc::new(Mutex::new(Some(page.clone()))),
+        };
+        drop(dropped);
+        assert!(
+            page.is_unique(),
+            "a half no longer wanted lets go of it too"
+        );
+    }
 
     fn keys(path: &[&str]) -> Vec<Step> {
         path.iter().map(|k| Step::Key((*k).to_owned())).collect()
