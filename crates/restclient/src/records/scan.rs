@@ -250,6 +250,9 @@ fn tail(b: &[u8], from: usize) -> Option<Tail> {
         let start = s.i;
         s.value()?;
         spans.push(start..s.i);
+        if spans.len() == 1 {
+            spans.reserve(more_like(b.len().saturating_sub(s.i), s.i - start));
+        }
         if !s.more(b']')? {
             return Some(Tail {
                 spans,
@@ -258,6 +261,14 @@ fn tail(b: &[u8], from: usize) -> Option<Tail> {
             });
         }
     }
+}
+
+/// How many more elements like one of `len` bytes (and its comma) `left` bytes may hold: the
+/// array's range list is sized once instead of doubling a dozen times over a page of a
+/// thousand records. Capped, so that a tiny first element in a huge body reserves no more
+/// than 1 MiB up front.
+fn more_like(left: usize, len: usize) -> usize {
+    (left / (len + 1)).min(1 << 16)
 }
 
 const LO: u64 = 0x0101_0101_0101_0101;
@@ -520,6 +531,10 @@ impl Scanner<'_> {
             self.value()?;
             spans.push(start..self.i);
             if spans.len() == 1 {
+                spans.reserve(more_like(
+                    self.b.len().saturating_sub(self.i),
+                    self.i - start,
+                ));
                 half = self.halve(start);
             }
             if let Some(at) = half.as_ref().map(|h: &Half| h.at)
