@@ -77,6 +77,42 @@ fn each_line_is_the_records_own_text_on_stdout_and_in_a_file() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), LINES);
 }
 
+/// Record `i` of page `n` of the `/big` walk: ~1 KB.
+fn big_record(n: usize, i: usize) -> String {
+    format!(r#"{{"id":{},"pad":"{}"}}"#, n * 1000 + i, "x".repeat(1000))
+}
+
+/// The page a request of the `/big` walk asks for (`?page=N`, 1 without).
+fn page_of(r: &support::Req) -> usize {
+    query(&r.target, "page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1)
+}
+
+/// Page `n` of the `/big` walk: `count` records, then a link to page `n + 1` (none after
+/// page `last`).
+fn big_page(n: usize, count: usize, last: usize) -> support::Action {
+    let items: Vec<String> = (0..count).map(|i| big_record(n, i)).collect();
+    let next = if n < last {
+        format!(r#""/big?page={}""#, n + 1)
+    } else {
+        "null".to_owned()
+    };
+    json(
+        200,
+        &format!(r#"{{"items":[{}],"next":{next}}}"#, items.join(",")),
+    )
+}
+
+/// `restclient paginate` of the `/big` walk into `out`, as `cmd` starts it.
+fn big_walk(mut cmd: Command, server: &Server, out: &std::path::Path) -> Command {
+    cmd.args(["--no-progress", "paginate"])
+        .arg(format!("{}/big", server.url))
+        .args(["--paginator", "json_link", "--data-selector", "items", "-o"])
+        .arg(out);
+    cmd
+}
+
 /// A full disk (here a file-size limit, `ulimit -f`, so that writes fail with EFBIG) while
 /// `paginate -o FILE` writes: the walk fails, and the file holds every whole line that fitted,
 /// the first records of the walk in order, and nothing of the line that did not.
@@ -85,30 +121,14 @@ fn each_line_is_the_records_own_text_on_stdout_and_in_a_file() {
 fn a_full_disk_leaves_the_output_file_ending_with_a_whole_line() {
     // Pages of 40 records of ~1 KB (~40 KB): the 100 KiB limit cuts the third page's lines,
     // whichever batches the pages were written in.
-    let record =
-        |n: usize, i: usize| format!(r#"{{"id":{},"pad":"{}"}}"#, n * 100 + i, "x".repeat(1000));
-    let server = Server::start(move |r| {
-        let n: usize = query(&r.target, "page")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(1);
-        let items: Vec<String> = (0..40).map(|i| record(n, i)).collect();
-        let next = if n < 10 {
-            format!(r#""/big?page={}""#, n + 1)
-        } else {
-            "null".to_owned()
-        };
-        json(
-            200,
-            &format!(r#"{{"items":[{}],"next":{next}}}"#, items.join(",")),
-        )
-    });
+    let server = Server::start(|r| big_page(page_of(r), 40, 10));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.ndjson");
     // 200 blocks of 512 bytes.
     failing_walk_to(support::restclient_on_a_full_disk(200), &server, &out);
     let text = std::fs::read_to_string(&out).unwrap();
     let mut fitted = String::new();
-    for line in (1..=10).flat_map(|n| (0..40).map(move |i| record(n, i) + "\n")) {
+    for line in (1..=10).flat_map(|n| (0..40).map(move |i| big_record(n, i) + "\n")) {
         if fitted.len() + line.len() > 200 * 512 {
             break;
         }
@@ -131,39 +151,20 @@ fn a_full_disk_leaves_the_output_file_ending_with_a_whole_line() {
 #[cfg(unix)]
 #[test]
 fn a_full_disk_before_a_sigint_is_the_error_the_user_hears() {
-    let server = Server::start(|r| {
-        let n: usize = query(&r.target, "page")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(1);
-        if n == 3 {
-            return support::Action::Hang;
-        }
-        // ~160 KB a page: each a write batch of its own; the first is written by the walk's
-        // thread, the second by the file's.
-        let items: Vec<String> = (0..160)
-            .map(|i| format!(r#"{{"id":{},"pad":"{}"}}"#, n * 1000 + i, "z".repeat(1000)))
-            .collect();
-        json(
-            200,
-            &format!(
-                r#"{{"items":[{}],"next":"/big?page={}"}}"#,
-                items.join(","),
-                n + 1
-            ),
-        )
+    // ~160 KB a page: each a write batch of its own; the first is written by the walk's
+    // thread, the second by the file's.
+    let server = Server::start(|r| match page_of(r) {
+        3 => support::Action::Hang,
+        n => big_page(n, 160, 3),
     });
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.ndjson");
     // 400 blocks of 512 bytes: room for the first page, not the second.
-    let child = support::restclient_on_a_full_disk(400)
-        .args(["--no-progress", "paginate"])
-        .arg(format!("{}/big", server.url))
-        .args(["--paginator", "json_link", "--data-selector", "items", "-o"])
-        .arg(&out)
+    let child = big_walk(support::restclient_on_a_full_disk(400), &server, &out)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    server.wait_for(|r| query(&r.target, "page") == Some("3"));
+    server.wait_for(|r| page_of(r) == 3);
     let killed = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -191,29 +192,21 @@ fn a_full_disk_before_a_sigint_is_the_error_the_user_hears() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_first_page_starts_no_thread_and_is_written_before_the_second_is_asked_for() {
-    let server = Server::start(|r| {
-        if query(&r.target, "page") == Some("2") {
-            return support::Action::Hang;
-        }
-        // ~160 KB: a records array the scan would halve, and a write batch of its own.
-        let items: Vec<String> = (0..160)
-            .map(|i| format!(r#"{{"id":{i},"pad":"{}"}}"#, "w".repeat(1000)))
-            .collect();
-        json(
-            200,
-            &format!(r#"{{"items":[{}],"next":"/big?page=2"}}"#, items.join(",")),
-        )
+    // ~160 KB: a records array the scan would halve, and a write batch of its own.
+    let server = Server::start(|r| match page_of(r) {
+        1 => big_page(1, 160, 2),
+        _ => support::Action::Hang,
     });
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.ndjson");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_restclient"))
-        .args(["--no-progress", "paginate"])
-        .arg(format!("{}/big", server.url))
-        .args(["--paginator", "json_link", "--data-selector", "items", "-o"])
-        .arg(&out)
-        .spawn()
-        .unwrap();
-    server.wait_for(|r| query(&r.target, "page") == Some("2"));
+    let mut child = big_walk(
+        Command::new(env!("CARGO_BIN_EXE_restclient")),
+        &server,
+        &out,
+    )
+    .spawn()
+    .unwrap();
+    server.wait_for(|r| page_of(r) == 2);
     let threads: Vec<String> = std::fs::read_dir(format!("/proc/{}/task", child.id()))
         .unwrap()
         .map(|task| std::fs::read_to_string(task.unwrap().path().join("comm")).unwrap())
@@ -236,25 +229,10 @@ fn a_first_page_starts_no_thread_and_is_written_before_the_second_is_asked_for()
 /// before it is in the file, whole and in order (none left behind in a buffer).
 #[test]
 fn a_walk_that_fails_midway_has_written_every_page_before_the_failure() {
-    let server = Server::start(|r| {
-        let n: usize = query(&r.target, "page")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(1);
-        if n == 6 {
-            return json(400, r#"{"error":"no such page"}"#);
-        }
-        // 100 records of ~1 KB: ~100 KB, above the 64 KiB batch.
-        let items: Vec<String> = (0..100)
-            .map(|i| format!(r#"{{"id":{},"pad":"{}"}}"#, n * 1000 + i, "y".repeat(1000)))
-            .collect();
-        json(
-            200,
-            &format!(
-                r#"{{"items":[{}],"next":"/big?page={}"}}"#,
-                items.join(","),
-                n + 1
-            ),
-        )
+    // 100 records of ~1 KB: ~100 KB a page.
+    let server = Server::start(|r| match page_of(r) {
+        6 => json(400, r#"{"error":"no such page"}"#),
+        n => big_page(n, 100, 10),
     });
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.ndjson");
@@ -281,14 +259,8 @@ fn a_walk_that_fails_midway_has_written_every_page_before_the_failure() {
 
 /// Runs `restclient` (as `cmd` starts it) over `server`'s json-link walk from `/big` into `out`,
 /// and checks that it exits 1: the walk fails partway.
-fn failing_walk_to(mut cmd: Command, server: &Server, out: &std::path::Path) {
-    let run = cmd
-        .args(["--no-progress", "paginate"])
-        .arg(format!("{}/big", server.url))
-        .args(["--paginator", "json_link", "--data-selector", "items", "-o"])
-        .arg(out)
-        .output()
-        .expect("run restclient");
+fn failing_walk_to(cmd: Command, server: &Server, out: &std::path::Path) {
+    let run = big_walk(cmd, server, out).output().expect("run restclient");
     assert_eq!(
         run.status.code(),
         Some(1),
