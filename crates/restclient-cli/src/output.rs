@@ -290,9 +290,10 @@ fn describe(target: Option<&Path>) -> String {
 /// of one (so at most two batches are in flight: one being written, one waiting); the batch's
 /// list comes back emptied, to be filled again. A write that fails part-way (a full disk) is
 /// cut back to the last whole line that made it, so the file keeps every line that fitted and
-/// still ends with a whole one; the thread then stops and its error is what the next [`send`](FileLines::send) or
-/// [`finish`](FileLines::finish) returns. Dropped without `finish` (a walk that ended in an
-/// error), it still waits for what it was sent to be written.
+/// still ends with a whole one; the thread then stops and its error is what the next
+/// [`send`](FileLines::send) or [`finish`](FileLines::finish) returns. Dropped without
+/// `finish` (a walk that ended in an error), it still waits for what it was sent to be
+/// written.
 struct FileLines {
     to_writer: Option<mpsc::SyncSender<Vec<Bytes>>>,
     emptied: mpsc::Receiver<Vec<Bytes>>,

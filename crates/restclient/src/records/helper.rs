@@ -6,9 +6,9 @@
 //! parked thread 5–15 µs, so a page of 64 KiB or more is worth halving. One thread for the
 //! whole process, started at its second big page (a walk of one page never has one), parked
 //! on a channel between jobs: no thread per page (spawning one costs 30–100 µs before it
-//! runs), and no pool to size. One job at a time: a
-//! caller that finds the helper busy (another walk's page, or a job whose result was not
-//! needed after all) scans on its own thread, as it would without the helper.
+//! runs), and no pool to size. One job at a time: a caller that finds the helper busy
+//! (another walk's page, or a job whose result was not needed after all) scans on its own
+//! thread, as it would without the helper.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, TryLockError, mpsc};
