@@ -240,11 +240,25 @@ impl NdjsonWriter {
                 });
                 result
             }
-            Some(Sink::FirstBatch { file, .. }) => FileLines::start(file).and_then(|mut lines| {
-                let sent = lines.send(&mut self.pending);
-                self.out = Some(Sink::File(lines));
-                sent
-            }),
+            Some(Sink::FirstBatch { mut file, .. }) => {
+                match file.try_clone().and_then(FileLines::start) {
+                    Ok(mut lines) => {
+                        let sent = lines.send(&mut self.pending);
+                        self.out = Some(Sink::File(lines));
+                        sent
+                    }
+                    // No thread to be had (a process limit): the walk writes on its own.
+                    Err(_) => {
+                        let written = write_first(&mut file, &self.pending);
+                        self.pending.clear();
+                        self.out = Some(Sink::FirstBatch {
+                            file,
+                            written: true,
+                        });
+                        written
+                    }
+                }
+            }
             Some(Sink::File(mut lines)) => {
                 let sent = lines.send(&mut self.pending);
                 self.out = Some(Sink::File(lines));
@@ -307,9 +321,11 @@ impl FileLines {
         let writer = thread::Builder::new()
             .name("output".into())
             .spawn(move || {
-                let mut written = file.stream_position()?;
+                // Unknown for what cannot seek (`-o /dev/stdout` into a pipe, a FIFO).
+                let mut written = file.stream_position().ok();
                 for mut batch in batches {
-                    written += write_lines(&mut file, written, &batch)?;
+                    let n = write_lines(&mut file, written, &batch)?;
+                    written = written.map(|at| at + n);
                     batch.clear();
                     // The sender may be gone (finishing): the list is simply freed.
                     let _ = give_back.send(batch);
@@ -383,17 +399,20 @@ impl Drop for FileLines {
 
 /// Writes a file's first batch of lines on the caller's thread.
 fn write_first(file: &mut File, pages: &[Bytes]) -> io::Result<()> {
-    let at = file.stream_position()?;
+    let at = file.stream_position().ok();
     write_lines(file, at, pages).map(drop)
 }
 
-/// Appends `pages` (whole lines) to `file`, which is `at` bytes long; how many bytes that was.
-/// A write that fails part-way (a full disk) is cut back to the last whole line that made it,
-/// so the file keeps every line that fitted and never ends inside one.
-fn write_lines(file: &mut File, at: u64, pages: &[Bytes]) -> io::Result<u64> {
+/// Appends `pages` (whole lines) to `file`, which is `at` bytes long (`None`: a pipe or
+/// anything else that cannot seek); how many bytes that was. A write that fails part-way (a
+/// full disk) is cut back to the last whole line that made it, so the file keeps every line
+/// that fitted and never ends inside one.
+fn write_lines(file: &mut File, at: Option<u64>, pages: &[Bytes]) -> io::Result<u64> {
     write_all_vectored(file, pages).map_err(|(e, written)| {
-        // Best effort: the walk ends with this error whatever happens here.
-        let _ = file.set_len(at + whole_lines(pages, written));
+        if let Some(at) = at {
+            // Best effort: the walk ends with this error whatever happens here.
+            let _ = file.set_len(at + whole_lines(pages, written));
+        }
         e
     })
 }
@@ -755,9 +774,10 @@ mod tests {
         assert!(writer.due(start), "MAX_PAGES pages gathered");
     }
 
-    /// Through the page writer: lines reach the file only whole, and `finish` waits for them.
+    /// Through the page writer: no page, no file; the first batch is written in place and is
+    /// in the file at once; the second starts the file's thread; `finish` waits for it.
     #[test]
-    fn ndjson_writer_creates_the_file_lazily_and_finish_waits_for_the_thread() {
+    fn ndjson_writer_writes_its_first_batch_itself_and_then_hands_on_to_a_thread() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.ndjson");
         let mut writer = NdjsonWriter::new(Some(&path));
@@ -766,8 +786,16 @@ mod tests {
         writer.sink().unwrap();
         writer.pending = pages(0, 20_000, 1000);
         writer.hand_on().unwrap();
-        writer.pending = pages(20_000, 20_001, 1);
+        assert!(matches!(writer.out, Some(Sink::FirstBatch { .. })));
+        assert_eq!(std::fs::read(&path).unwrap(), lines(0, 20_000));
+        writer.pending = pages(20_000, 30_000, 1000);
+        writer.hand_on().unwrap();
+        assert!(
+            matches!(writer.out, Some(Sink::File(_))),
+            "a thread from the second batch"
+        );
+        writer.pending = pages(30_000, 30_001, 1);
         writer.finish().unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), lines(0, 20_001));
+        assert_eq!(std::fs::read(&path).unwrap(), lines(0, 30_001));
     }
 }

@@ -127,13 +127,7 @@ fn a_full_disk_leaves_the_output_file_ending_with_a_whole_line() {
     // 200 blocks of 512 bytes.
     failing_walk_to(support::restclient_on_a_full_disk(200), &server, &out);
     let text = std::fs::read_to_string(&out).unwrap();
-    let mut fitted = String::new();
-    for line in (1..=10).flat_map(|n| (0..40).map(move |i| big_record(n, i) + "\n")) {
-        if fitted.len() + line.len() > 200 * 512 {
-            break;
-        }
-        fitted.push_str(&line);
-    }
+    let fitted = fitted((1..=10).map(|n| (n, 40)), 200 * 512);
     assert!(fitted.lines().count() > 80, "{}", fitted.lines().count());
     assert!(
         text == fitted,
@@ -177,12 +171,26 @@ fn a_full_disk_before_a_sigint_is_the_error_the_user_hears() {
         stderr.contains("cannot write") && stderr.contains("out.ndjson"),
         "{stderr}"
     );
+    // The first page, and every whole line of the second that fitted (cut by the thread).
     let text = std::fs::read_to_string(&out).unwrap();
-    assert!(text.ends_with('\n'), "a partial line at the end");
     assert!(
-        text.lines().count() >= 160,
-        "the first page, which fitted, is kept"
+        text == fitted((1..=2).map(|n| (n, 160)), 400 * 512),
+        "kept {} lines",
+        text.lines().count()
     );
+}
+
+/// The longest run of the `/big` walk's lines (pages `n` of `count` records) within `limit`
+/// bytes.
+fn fitted(pages: impl Iterator<Item = (usize, usize)>, limit: usize) -> String {
+    let mut fitted = String::new();
+    for line in pages.flat_map(|(n, count)| (0..count).map(move |i| big_record(n, i) + "\n")) {
+        if fitted.len() + line.len() > limit {
+            break;
+        }
+        fitted.push_str(&line);
+    }
+    fitted
 }
 
 /// A walk's first page, even a big one, starts no thread of restclient's own: the scan's
@@ -255,6 +263,32 @@ fn a_walk_that_fails_midway_has_written_every_page_before_the_failure() {
         .collect();
     assert_eq!(ids, want);
     assert!(text.ends_with('\n'));
+}
+
+/// `-o /dev/stdout` with stdout a pipe (something that cannot seek): every page arrives, the
+/// first batch written by the walk's thread and the rest by the file's.
+#[cfg(unix)]
+#[test]
+fn output_to_a_pipe_through_dev_stdout_gets_every_line() {
+    let server = Server::start(|r| big_page(page_of(r), 160, 3));
+    let run = big_walk(
+        Command::new(env!("CARGO_BIN_EXE_restclient")),
+        &server,
+        std::path::Path::new("/dev/stdout"),
+    )
+    .output()
+    .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = String::from_utf8(run.stdout).unwrap();
+    assert!(
+        text == fitted((1..=3).map(|n| (n, 160)), usize::MAX),
+        "{} lines",
+        text.lines().count()
+    );
 }
 
 /// Runs `restclient` (as `cmd` starts it) over `server`'s json-link walk from `/big` into `out`,
