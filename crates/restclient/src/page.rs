@@ -221,10 +221,10 @@ impl Page {
     }
 
     /// The records as NDJSON lines, as [`write_ndjson`](Self::write_ndjson) makes them, taking
-    /// the page. When the body is this page's alone and its records are compact (no
-    /// whitespace, one comma apart: what most APIs send), the lines are made in the body
-    /// itself, each comma between two records becoming a line feed: no copy, no allocation.
-    /// Otherwise they are written to a new buffer.
+    /// the page. When the body is this page's alone, its records are compact (no whitespace,
+    /// one comma apart: what most APIs send) and they are at least half of it, the lines are
+    /// made in the body itself, each comma between two records becoming a line feed: no copy.
+    /// Otherwise they are written to a new buffer (so lines kept never keep a big body).
     ///
     /// ```
     /// # use restclient::Page;

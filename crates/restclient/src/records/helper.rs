@@ -4,11 +4,11 @@
 //! A serial walk leaves the machine's other cores idle while it scans a page; a page of a
 //! thousand records takes about 90 µs to scan on this project's bench machine, and waking a
 //! parked thread 5–15 µs, so a page of 64 KiB or more is worth halving. One thread for the
-//! whole process, started at its second big page (a walk of one page never has one), parked
-//! on a channel between jobs: no thread per page (spawning one costs 30–100 µs before it
-//! runs), and no pool to size. One job at a time: a caller that finds the helper busy
-//! (another walk's page, or a job whose result was not needed after all) scans on its own
-//! thread, as it would without the helper.
+//! whole process, started at its second big page (a process that walks one page never has
+//! one), parked on a channel between jobs: no thread per page (spawning one costs 30–100 µs
+//! before it runs), and no pool to size. One job at a time: a caller that finds the helper
+//! busy (another walk's page, or a job whose result was not needed after all) scans on its
+//! own thread, as it would without the helper.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, TryLockError, mpsc};
@@ -29,8 +29,9 @@ static HELPER: Mutex<Option<(u32, Option<mpsc::Sender<Job>>)>> = Mutex::new(None
 static BUSY: AtomicU32 = AtomicU32::new(0);
 
 /// The process that has asked for the helper at least once. The first ask of a process is
-/// answered `None`, so that the thread starts at its second big page: a walk of one page (a
-/// `get`, an `inspect`, a short script's call) does not pay for a thread it cannot use —
+/// answered `None`, so that the thread starts at its second big page: a process that walks
+/// one page (a `get`, an `inspect`, a short script's call) does not pay for a thread it cannot
+/// use —
 /// starting one costs the caller about what it would save on one page, and the new thread
 /// is rarely running before the caller has scanned most of that page.
 static ASKED: AtomicU32 = AtomicU32::new(0);

@@ -267,8 +267,8 @@ pub(crate) fn write_ndjson(body: &[u8], spans: &[Range<usize>], compact: bool, o
 
 /// The records at `spans` in `body` as NDJSON lines, as [`write_ndjson`] writes them. Compact
 /// records that are most of a body no one else holds become lines where they are: the comma
-/// after each record, and the byte after the last one (`]` or whitespace), turned into line
-/// feeds. (Lines that are a small part of a big body are copied out instead, so that keeping
+/// after each record, and the byte after the last one (`]`, whitespace, or the comma before
+/// records that `max_records` cut off), turned into line feeds. (Lines that are a small part of a big body are copied out instead, so that keeping
 /// them does not keep the whole body.)
 pub(crate) fn into_ndjson(body: Bytes, spans: &[Range<usize>], compact: bool) -> Bytes {
     let (Some(first), Some(last)) = (spans.first(), spans.last()) else {

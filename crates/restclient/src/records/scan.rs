@@ -255,7 +255,7 @@ fn tail(b: &[u8], from: usize) -> Option<Tail> {
         }
         if !s.more(b']')? {
             return Some(Tail {
-                spans,
+                spans: fitted(spans),
                 end: s.i,
                 space: s.space,
             });
@@ -265,10 +265,19 @@ fn tail(b: &[u8], from: usize) -> Option<Tail> {
 
 /// How many more elements like one of `len` bytes (and its comma) `left` bytes may hold: the
 /// array's range list is sized once instead of doubling a dozen times over a page of a
-/// thousand records. Capped, so that a tiny first element in a huge body reserves no more
-/// than 1 MiB up front.
+/// thousand records. Capped at 4,096 (64 KiB), and [`fitted`] gives back what a guess from a
+/// body that is mostly something else (a JSON:API `included`) reserved too much, since a page
+/// keeps its list.
 fn more_like(left: usize, len: usize) -> usize {
-    (left / (len + 1)).min(1 << 16)
+    (left / (len + 1)).min(1 << 12)
+}
+
+/// `spans` without more than a little spare room.
+fn fitted(mut spans: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    if spans.capacity() > 2 * spans.len() + 64 {
+        spans.shrink_to_fit();
+    }
+    spans
 }
 
 const LO: u64 = 0x0101_0101_0101_0101;
@@ -550,6 +559,7 @@ impl Scanner<'_> {
                     HALVED.with(|n| n.set(n.get() + 1));
                     let tail = tail?;
                     spans.extend(tail.spans);
+                    let spans = fitted(spans);
                     self.i = tail.end;
                     self.space |= tail.space;
                     self.depth -= 1;
@@ -557,7 +567,7 @@ impl Scanner<'_> {
                 }
             }
             if !self.more(b']')? {
-                return Some(spans);
+                return Some(fitted(spans));
             }
         }
     }
@@ -891,6 +901,23 @@ fn escape(b: &[u8], i: usize) -> Option<usize> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// A records list sized from a body that is mostly something else (a JSON:API `included`)
+    /// does not keep the room it guessed: a page keeps its list.
+    #[test]
+    fn a_records_list_keeps_little_spare_room() {
+        let records = vec![r#"{"type":"a","id":"1"}"#; 20].join(",");
+        let body = format!(
+            r#"{{"data":[{records}],"included":["{}"]}}"#,
+            "i".repeat(1 << 20)
+        );
+        let s = scan(body.as_bytes(), &keys(&["data"]), true, None).unwrap();
+        let Found::Array(spans) = &s.found else {
+            panic!("no array")
+        };
+        assert_eq!(spans.len(), 20);
+        assert!(spans.capacity() <= 2 * 20 + 64, "{}", spans.capacity());
+    }
 
     /// A half taken back before the helper started lets go of the helper's reference to the
     /// body at once (not when the queued job finally runs), so the page owns its body again.
