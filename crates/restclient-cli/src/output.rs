@@ -229,18 +229,10 @@ impl NdjsonWriter {
         }
         let result = match self.out.take() {
             Some(Sink::FirstBatch {
-                mut file,
+                file,
                 written: false,
-            }) => {
-                let result = write_first(&mut file, &self.pending);
-                self.pending.clear();
-                self.out = Some(Sink::FirstBatch {
-                    file,
-                    written: true,
-                });
-                result
-            }
-            Some(Sink::FirstBatch { mut file, .. }) => {
+            }) => self.write_here(file),
+            Some(Sink::FirstBatch { file, .. }) => {
                 match file.try_clone().and_then(FileLines::start) {
                     Ok(mut lines) => {
                         let sent = lines.send(&mut self.pending);
@@ -248,15 +240,7 @@ impl NdjsonWriter {
                         sent
                     }
                     // No thread to be had (a process limit): the walk writes on its own.
-                    Err(_) => {
-                        let written = write_first(&mut file, &self.pending);
-                        self.pending.clear();
-                        self.out = Some(Sink::FirstBatch {
-                            file,
-                            written: true,
-                        });
-                        written
-                    }
+                    Err(_) => self.write_here(file),
                 }
             }
             Some(Sink::File(mut lines)) => {
@@ -270,6 +254,18 @@ impl NdjsonWriter {
             }
         };
         result.map_err(|e| closed_is_stop(e, &self.what()))
+    }
+
+    /// Writes the pending lines on the walk's thread; the file stays without a thread of its
+    /// own.
+    fn write_here(&mut self, mut file: File) -> io::Result<()> {
+        let written = write_first(&mut file, &self.pending);
+        self.pending.clear();
+        self.out = Some(Sink::FirstBatch {
+            file,
+            written: true,
+        });
+        written
     }
 
     /// Writes what was gathered and waits until the file has all of it (stdout: flushes).
