@@ -259,7 +259,8 @@ impl NdjsonWriter {
     /// Writes the pending lines on the walk's thread; the file stays without a thread of its
     /// own.
     fn write_here(&mut self, mut file: File) -> io::Result<()> {
-        let written = write_first(&mut file, &self.pending);
+        let at = file.stream_position().ok();
+        let written = write_lines(&mut file, at, &self.pending).map(drop);
         self.pending.clear();
         self.out = Some(Sink::FirstBatch {
             file,
@@ -276,10 +277,13 @@ impl NdjsonWriter {
             return Ok(());
         }
         // No thread yet: the last lines too are written here rather than start one for them.
-        if let Some(Sink::FirstBatch { file, .. }) = &mut self.out {
-            let written = write_first(file, &self.pending);
-            self.pending.clear();
-            return written.map_err(|e| closed_is_stop(e, &self.what()));
+        if let Some(Sink::FirstBatch { file, .. }) = self
+            .out
+            .take_if(|out| matches!(out, Sink::FirstBatch { .. }))
+        {
+            return self
+                .write_here(file)
+                .map_err(|e| closed_is_stop(e, &self.what()));
         }
         self.hand_on()?;
         match self.out.take() {
@@ -391,12 +395,6 @@ impl Drop for FileLines {
             let _ = self.join();
         }
     }
-}
-
-/// Writes a file's first batch of lines on the caller's thread.
-fn write_first(file: &mut File, pages: &[Bytes]) -> io::Result<()> {
-    let at = file.stream_position().ok();
-    write_lines(file, at, pages).map(drop)
 }
 
 /// Appends `pages` (whole lines) to `file`, which is `at` bytes long (`None`: a pipe or
